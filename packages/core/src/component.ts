@@ -1,0 +1,109 @@
+/**
+ * Component contracts, as small as otelcol's: a factory per component type, components that
+ * start and shut down, and consumers whose `consume` resolves once the data is accepted.
+ */
+import type { ZodType, ZodTypeDef } from 'zod';
+import type { ClientContext, LogsData } from './model';
+import type { Logger } from './logger';
+import type { Telemetry } from './telemetry/telemetry';
+
+export type ComponentKind = 'receiver' | 'processor' | 'exporter' | 'extension';
+
+/** `type` or `type/name`, as written in the config. */
+export type ComponentId = string;
+
+export interface Component {
+  /** Called once, in order exporters → processors → receivers; extensions first of all. */
+  start(host: Host): Promise<void>;
+  /** Idempotent; called in the reverse order. Must resolve even if start was never called. */
+  shutdown(): Promise<void>;
+}
+
+/**
+ * Resolves when the data is accepted: queued by an exporter, handed to the OS by a file writer,
+ * or passed on by a processor whose next consumer accepted it. Rejects with a ConsumeError that
+ * says whether the sender should retry.
+ */
+export interface LogsConsumer {
+  consume(logs: LogsData, context: ClientContext): Promise<void>;
+}
+
+export type Receiver = Component;
+export interface Processor extends Component, LogsConsumer {}
+export interface Exporter extends Component, LogsConsumer {
+  /** Per-exporter health for `/health/<id>`, when the exporter keeps it. */
+  health?(): ExporterHealth;
+}
+export type Extension = Component;
+
+export interface ExporterHealth {
+  status: 'ok' | 'degraded' | 'failing' | 'stopped';
+  entries_sent: number;
+  entries_failed: number;
+  entries_dropped: number;
+  batches_sent: number;
+  queue_length: number;
+  last_error: string | null;
+  last_error_time: string | null;
+}
+
+/** What a running component can ask of the collector. */
+export interface Host {
+  /** The started extension with this id, or undefined. */
+  getExtension(id: ComponentId): Extension | undefined;
+  /** Every started exporter, by id (the health_check extension reads their health). */
+  getExporters(): ReadonlyMap<ComponentId, Exporter>;
+}
+
+export interface CreateSettings {
+  id: ComponentId;
+  kind: ComponentKind;
+  logger: Logger;
+  telemetry: Telemetry;
+}
+
+/** The parsed config of a component, defaults applied. */
+interface FactoryBase<K extends ComponentKind, C> {
+  kind: K;
+  /** The config key, e.g. `otlp`, `jsonl`, `batch`. */
+  type: string;
+  /** Other names the same component answers to (otelcol's old or new names). */
+  aliases?: readonly string[];
+  description: string;
+  /**
+   * Validates a component's config section (after env expansion; null sections arrive as `{}`)
+   * and applies defaults. Objects should be `.strict()` so typos are caught and located.
+   */
+  configSchema: ZodType<C, ZodTypeDef, unknown>;
+  /**
+   * otelcol keys this component knows but does not implement, as dotted paths relative to the
+   * component's section: 'ignore' warns and drops the key; 'error' refuses the config because
+   * ignoring the key would change what happens to data.
+   */
+  unsupportedKeys?: Readonly<Record<string, { effect: 'ignore' | 'error'; why: string }>>;
+}
+
+export interface ReceiverFactory<C = any> extends FactoryBase<'receiver', C> {
+  create(settings: CreateSettings, config: C, next: LogsConsumer): Receiver;
+}
+export interface ProcessorFactory<C = any> extends FactoryBase<'processor', C> {
+  create(settings: CreateSettings, config: C, next: LogsConsumer): Processor;
+}
+export interface ExporterFactory<C = any> extends FactoryBase<'exporter', C> {
+  create(settings: CreateSettings, config: C): Exporter;
+}
+export interface ExtensionFactory<C = any> extends FactoryBase<'extension', C> {
+  create(settings: CreateSettings, config: C): Extension;
+}
+
+export type Factory = ReceiverFactory | ProcessorFactory | ExporterFactory | ExtensionFactory;
+
+/** Splits `type/name` into its parts; returns undefined for an id that is not of that form. */
+export function parseComponentId(id: string): { type: string; name: string } | undefined {
+  const slash = id.indexOf('/');
+  const type = slash < 0 ? id : id.slice(0, slash);
+  const name = slash < 0 ? '' : id.slice(slash + 1);
+  if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(type)) return undefined;
+  if (slash >= 0 && (name === '' || /\s|\//.test(name))) return undefined;
+  return { type, name };
+}

@@ -1,0 +1,79 @@
+/**
+ * The one catalogue of coded errors. Every error Sluice reports to a user carries a code from
+ * here, so messages can be searched for, documented and asserted in tests.
+ */
+
+export const ErrorCodes = {
+  // configuration
+  SLUICE_CONFIG_READ: 'cannot read a config file',
+  SLUICE_CONFIG_YAML: 'a config file is not valid YAML',
+  SLUICE_CONFIG_UNKNOWN_KEY: 'a key that no component or section accepts',
+  SLUICE_CONFIG_INVALID_VALUE: 'a value of the wrong type or out of range',
+  SLUICE_CONFIG_REQUIRED: 'a required key is missing or empty',
+  SLUICE_CONFIG_UNKNOWN_TYPE: 'a component type that is not built in',
+  SLUICE_CONFIG_BAD_ID: 'a component id that is not type[/name]',
+  SLUICE_CONFIG_UNDEFINED_COMPONENT: 'a pipeline or reference names a component that is not configured',
+  SLUICE_CONFIG_PIPELINE: 'a pipeline that cannot run as written',
+  SLUICE_CONFIG_UNSUPPORTED_KEY: 'an otelcol key Sluice knows but does not implement',
+  SLUICE_CONFIG_ENV_UNSET: 'an environment variable used in the config is not set',
+  // runtime
+  SLUICE_BIND_FAILED: 'a listener could not bind its address',
+  SLUICE_EXPORT_REFUSED: 'an exporter refused data',
+  SLUICE_QUEUE_FULL: 'a sending queue is full',
+  SLUICE_SHUTTING_DOWN: 'the component is shutting down',
+  SLUICE_WRITE_FAILED: 'a file could not be written',
+  SLUICE_BAD_DATA: 'the data cannot be decoded or is invalid',
+} as const;
+
+export type ErrorCode = keyof typeof ErrorCodes;
+
+/** An error with a catalogue code. The message starts with the code so logs stay greppable. */
+export class SluiceError extends Error {
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, detail: string, options?: { cause?: unknown }) {
+    super(`${code}: ${detail}`, options);
+    this.name = 'SluiceError';
+    this.code = code;
+  }
+}
+
+/**
+ * Why a consumer refused data. `retryable` decides what the receiver tells the client:
+ * retryable → HTTP 429/503, gRPC RESOURCE_EXHAUSTED/UNAVAILABLE (the client backs off and retries);
+ * permanent → HTTP 400, gRPC INVALID_ARGUMENT (retrying would fail the same way).
+ */
+export class ConsumeError extends SluiceError {
+  readonly retryable: boolean;
+  /** A hint for the client's next attempt, when the refusing component knows one. */
+  readonly retryAfterMs: number | undefined;
+  /** How many log records were refused, when only part of the data was (partial_success). */
+  readonly rejectedRecords: number | undefined;
+
+  constructor(
+    code: ErrorCode,
+    detail: string,
+    options: { retryable: boolean; retryAfterMs?: number; rejectedRecords?: number; cause?: unknown },
+  ) {
+    super(code, detail, { cause: options.cause });
+    this.name = 'ConsumeError';
+    this.retryable = options.retryable;
+    this.retryAfterMs = options.retryAfterMs;
+    this.rejectedRecords = options.rejectedRecords;
+  }
+}
+
+export function retryableError(code: ErrorCode, detail: string, retryAfterMs?: number): ConsumeError {
+  return new ConsumeError(code, detail, { retryable: true, retryAfterMs });
+}
+
+export function permanentError(code: ErrorCode, detail: string, rejectedRecords?: number): ConsumeError {
+  return new ConsumeError(code, detail, { retryable: false, rejectedRecords });
+}
+
+/** Anything thrown by a consumer that is not a ConsumeError is treated as retryable: it is not the data's fault. */
+export function asConsumeError(err: unknown): ConsumeError {
+  if (err instanceof ConsumeError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new ConsumeError('SLUICE_EXPORT_REFUSED', message, { retryable: true, cause: err });
+}

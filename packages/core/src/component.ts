@@ -60,6 +60,8 @@ export interface CreateSettings {
   kind: ComponentKind;
   logger: Logger;
   telemetry: Telemetry;
+  /** Components that listen call this with the address they actually bound (port 0 → the real port). */
+  onListening?(label: string, address: string): void;
 }
 
 /** The parsed config of a component, defaults applied. */

@@ -16,6 +16,7 @@ export const ErrorCodes = {
   SLUICE_CONFIG_PIPELINE: 'a pipeline that cannot run as written',
   SLUICE_CONFIG_UNSUPPORTED_KEY: 'an otelcol key Sluice knows but does not implement',
   SLUICE_CONFIG_ENV_UNSET: 'an environment variable used in the config is not set',
+  SLUICE_CONFIG_UNUSED: 'a configured component that no pipeline or service list uses',
   // runtime
   SLUICE_BIND_FAILED: 'a listener could not bind its address',
   SLUICE_EXPORT_REFUSED: 'an exporter refused data',

@@ -26,6 +26,7 @@ export {
   anyValueToJson,
   keyValuesToJson,
   anyValueToString,
+  cloneLogsData,
 } from './model';
 
 // errors
@@ -63,8 +64,10 @@ export type {
   ServerAuthenticator,
   ClientAuthenticator,
   StorageExtension,
+  PipelineWatcher,
 } from './extensions/contracts';
-export { isServerAuthenticator, isClientAuthenticator, isStorageExtension } from './extensions/contracts';
+export { isServerAuthenticator, isClientAuthenticator, isStorageExtension, isPipelineWatcher } from './extensions/contracts';
+export { bearerTokenAuthExtensionFactory } from './extensions/bearertokenauth';
 
 // config building blocks
 export {
@@ -85,7 +88,35 @@ export { Telemetry } from './telemetry/telemetry';
 export { receiverMetrics, exporterMetrics } from './telemetry/metrics';
 
 // config loading and validation (config/)
+export { loadConfigFiles, loadConfigText } from './config/load';
+export type { LoadOptions } from './config/load';
+export { formatDiagnostic } from './config/diagnostics';
+export type { ConfigDiagnostic } from './config/diagnostics';
+export type {
+  ComponentConfig,
+  PipelineConfig,
+  MetricsTelemetryConfig,
+  ServiceConfig,
+  CollectorConfig,
+  LoadResult,
+} from './config/types';
 
 // pipelines and service lifecycle (pipeline/)
+export { Service } from './pipeline/service';
+export type { ServiceGraphConfig, ServiceComponentConfig, ServiceStatus } from './pipeline/service';
+export { ExporterFanout, PipelineFanout } from './pipeline/fanout';
+export type { FanoutTarget } from './pipeline/fanout';
 
 // exporter helper: queue, retry, persistence (exporterhelper/)
+export { exporterHelperShape, exporterHelperUnsupportedKeys } from './exporterhelper/config';
+export type { ExporterHelperConfig, RetryConfig, SendingQueueConfig } from './exporterhelper/config';
+export type { SendOutcome } from './exporterhelper/send_outcome';
+export type { Clock } from './exporterhelper/clock';
+export { systemClock } from './exporterhelper/clock';
+export { parseRetryAfter } from './exporterhelper/retry_after';
+export { createQueuedExporter, setShutdownDeadline, DEFAULT_DRAIN_MS } from './exporterhelper/queued_exporter';
+export type { QueuedExporter, QueuedExporterOptions } from './exporterhelper/queued_exporter';
+export { binaryLogsCodec } from './exporterhelper/logs_codec';
+export type { LogsCodec } from './exporterhelper/logs_codec';
+export { fileStorageExtensionFactory } from './extensions/file_storage';
+export type { FileStorageConfig } from './extensions/file_storage';

@@ -201,3 +201,31 @@ const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
 function bigintToJson(value: bigint): number | string {
   return value <= MAX_SAFE && value >= MIN_SAFE ? Number(value) : value.toString();
 }
+
+/**
+ * A deep copy, for fan-out to pipelines whose processors modify records in place (otelcol
+ * clones for the same reason). Byte values are shared: nothing modifies them in place.
+ */
+export function cloneLogsData(logs: LogsData): LogsData {
+  return {
+    resourceLogs: logs.resourceLogs.map((rl) => ({
+      resource: { attributes: cloneKeyValues(rl.resource.attributes), droppedAttributesCount: rl.resource.droppedAttributesCount },
+      schemaUrl: rl.schemaUrl,
+      scopeLogs: rl.scopeLogs.map((sl) => ({
+        scope: { ...sl.scope, attributes: cloneKeyValues(sl.scope.attributes) },
+        schemaUrl: sl.schemaUrl,
+        logRecords: sl.logRecords.map((r) => ({ ...r, body: cloneAnyValue(r.body), attributes: cloneKeyValues(r.attributes) })),
+      })),
+    })),
+  };
+}
+
+function cloneKeyValues(attributes: readonly KeyValue[]): KeyValue[] {
+  return attributes.map((kv) => ({ key: kv.key, value: cloneAnyValue(kv.value) }));
+}
+
+function cloneAnyValue(value: AnyValue): AnyValue {
+  if (value === null || typeof value !== 'object' || value instanceof Uint8Array) return value;
+  if (Array.isArray(value)) return value.map(cloneAnyValue);
+  return { kvlist: cloneKeyValues(value.kvlist) };
+}

@@ -40,3 +40,13 @@ export function isClientAuthenticator(ext: Extension | undefined): ext is Client
 export function isStorageExtension(ext: Extension | undefined): ext is StorageExtension {
   return !!ext && typeof (ext as Partial<StorageExtension>).directoryFor === 'function';
 }
+
+/** Told when the pipelines are ready to take data and when they stop (otelcol's PipelineWatcher), e.g. by health_check. */
+export interface PipelineWatcher extends Extension {
+  ready(): void;
+  notReady(): void;
+}
+
+export function isPipelineWatcher(ext: Extension | undefined): ext is PipelineWatcher {
+  return !!ext && typeof (ext as Partial<PipelineWatcher>).ready === 'function' && typeof (ext as Partial<PipelineWatcher>).notReady === 'function';
+}

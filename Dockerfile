@@ -1,0 +1,62 @@
+# Sluice collector image.
+#   docker build -t sluice/collector .                 the collector (default, last stage)
+#   docker build --target demo -t sluice/demo .        the demo app used by docker-compose.yml
+# One base image for every stage, pinned to a full version; bump it in one place.
+ARG NODE_IMAGE=node:22.20.0-bookworm-slim
+
+# --- build: install every dependency from the lockfile and compile the TypeScript ---------------
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+# Manifests first, so the dependency layer is reused while only sources change.
+COPY package.json package-lock.json tsconfig.base.json tsconfig.json ./
+COPY packages/core/package.json packages/core/
+COPY packages/otlp/package.json packages/otlp/
+COPY packages/file/package.json packages/file/
+COPY packages/loki/package.json packages/loki/
+COPY packages/processors/package.json packages/processors/
+COPY packages/sdk/package.json packages/sdk/
+COPY packages/collector/package.json packages/collector/
+# --ignore-scripts: the root `prepare` script builds, which needs the sources copied below.
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY packages/ packages/
+COPY examples/ examples/
+RUN npx tsc -b packages/collector packages/sdk
+
+# --- demo: the example app, with the SDK and pino (a dev dependency of the repo) ----------------
+FROM build AS demo
+ENV NODE_ENV=production
+USER 1000:1000
+ENTRYPOINT ["node", "/app/examples/demo/app.js"]
+
+# --- prune: drop dev dependencies and TypeScript sources from what the runtime copies ------------
+FROM build AS prune
+# Only the .ts files go: assets beside them (e.g. vendored .proto files) may be read at run time.
+RUN npm prune --omit=dev --ignore-scripts --no-audit --no-fund \
+ && find packages -path '*/src/*' ! -path '*/node_modules/*' -name '*.ts' ! -name '*.d.ts' -delete \
+ && rm -rf packages/*/test packages/*/dist/test \
+ && find packages -name '*.tsbuildinfo' -delete
+
+# --- runtime ------------------------------------------------------------------------------------
+FROM ${NODE_IMAGE} AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+# Owned by root and read-only for the collector's user; only the data volume is writable.
+COPY --from=prune /app/package.json ./
+COPY --from=prune /app/node_modules/ node_modules/
+COPY --from=prune /app/packages/ packages/
+COPY configs/docker.yaml /etc/sluice/config.yaml
+# 1000 is the image's `node` user; numeric so Kubernetes' runAsNonRoot can verify it.
+RUN mkdir -p /var/lib/sluice && chown 1000:1000 /var/lib/sluice
+USER 1000:1000
+# The persistent sending queue and the JSONL files live here.
+VOLUME ["/var/lib/sluice"]
+# OTLP gRPC, OTLP HTTP, Prometheus /metrics, health check.
+EXPOSE 4317 4318 8888 13133
+# Slim images have no curl; Node's own fetch asks the health_check extension.
+HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:13133/').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+# Node is PID 1 (exec form, no shell): SIGTERM reaches the collector, which drains its queues
+# within service.shutdown_timeout.
+STOPSIGNAL SIGTERM
+ENTRYPOINT ["node", "/app/packages/collector/bin/sluice.js"]
+CMD ["--config", "/etc/sluice/config.yaml"]

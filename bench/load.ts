@@ -1,0 +1,37 @@
+import { Pool } from 'undici';
+
+export interface LoadResult {
+  requests: number;
+  records: number;
+  failed: number;
+  seconds: number;
+}
+
+/**
+ * Posts the same pre-encoded OTLP/HTTP protobuf body over `connections` keep-alive connections
+ * for `seconds`, one request in flight per connection, as an OTLP exporter would.
+ */
+export async function generateLoad(url: string, body: Uint8Array, recordsPerRequest: number, seconds: number, connections = 8): Promise<LoadResult> {
+  const target = new URL(url);
+  const pool = new Pool(target.origin, { connections, pipelining: 1, keepAliveTimeout: 60_000 });
+  const deadline = Date.now() + seconds * 1000;
+  let requests = 0;
+  let failed = 0;
+  const started = process.hrtime.bigint();
+  const worker = async () => {
+    while (Date.now() < deadline) {
+      try {
+        const res = await pool.request({ path: target.pathname, method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body });
+        await res.body.dump();
+        if (res.statusCode === 200) requests++;
+        else failed++;
+      } catch {
+        failed++;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: connections }, worker));
+  const elapsed = Number(process.hrtime.bigint() - started) / 1e9;
+  await pool.close();
+  return { requests, records: requests * recordsPerRequest, failed, seconds: elapsed };
+}

@@ -1,0 +1,117 @@
+/**
+ * `npm run bench`: the collector as a child process under a fixed OTLP/HTTP load, next to a
+ * receive-and-discard baseline measured in the same run (DESIGN.md states the goals as
+ * multiples of it). Prints records/s, CPU-seconds per million records and peak RSS.
+ *
+ *   npm run bench                 all scenarios, 8 s each
+ *   BENCH_SECONDS=15 npm run bench -- jsonl loki-raw
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { countLogRecords } from '@sluice/core';
+import { encodeLogsProto } from '@sluice/otlp';
+import { generateLoad } from './load';
+import { benchRequest } from './payload';
+import { cpuSeconds, peakRssMb } from './proc';
+import { scenarios, type Scenario } from './scenarios';
+
+const ROOT = resolve(__dirname, '../..');
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+const WARMUP_SECONDS = 2;
+
+interface Row {
+  name: string;
+  recordsPerSecond: number;
+  cpuPerMillion: number;
+  peakRssMb: number;
+  failed: number;
+}
+
+async function main(): Promise<void> {
+  const wanted = process.argv.slice(2);
+  const selected = wanted.length > 0 ? scenarios.filter((s) => s.name === 'baseline' || wanted.includes(s.name)) : scenarios;
+  const request = benchRequest(100);
+  const body = encodeLogsProto(request);
+  const records = countLogRecords(request);
+  process.stdout.write(`load: 8 keep-alive connections, OTLP/HTTP protobuf, ${records} records a request, ${(body.length / records).toFixed(0)} bytes a record; ${SECONDS}s a scenario after ${WARMUP_SECONDS}s warm-up\n\n`);
+
+  const rows: Row[] = [];
+  for (const scenario of selected) {
+    const work = await mkdtemp(join(tmpdir(), 'sluice-bench-'));
+    try {
+      rows.push(await measure(scenario, work, body, records));
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+  }
+  printTable(rows);
+}
+
+async function measure(scenario: Scenario, work: string, body: Uint8Array, records: number): Promise<Row> {
+  const sidecars: ChildProcess[] = [];
+  const env = await scenario.prepare?.(work, (child) => sidecars.push(child));
+  let args: string[];
+  if (scenario.config) {
+    const configPath = join(work, 'config.yaml');
+    await writeFile(configPath, scenario.config(work, env ?? {}));
+    args = [join(ROOT, 'packages/collector/bin/sluice.js'), '--config', configPath];
+  } else {
+    args = [join(ROOT, 'bench/dist/baseline-server.js')];
+  }
+  const { child, url } = await startChild(args);
+  try {
+    await generateLoad(url, body, records, WARMUP_SECONDS);
+    const cpuBefore = cpuSeconds(child.pid!);
+    const load = await generateLoad(url, body, records, SECONDS);
+    const cpu = cpuSeconds(child.pid!) - cpuBefore;
+    return {
+      name: scenario.name,
+      recordsPerSecond: load.records / load.seconds,
+      cpuPerMillion: load.records > 0 ? (cpu / load.records) * 1e6 : NaN,
+      peakRssMb: peakRssMb(child.pid!),
+      failed: load.failed,
+    };
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((done) => child.once('exit', done));
+    for (const sidecar of sidecars) sidecar.kill('SIGTERM');
+  }
+}
+
+/** Starts a child that prints an `otlp/http` (or `baseline`) address in its startup banner. */
+function startChild(args: string[]): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  return new Promise((resolveStart, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /^ {2}(?:otlp\/http|baseline)\s+(http:\/\/\S+\/v1\/logs)/m.exec(out);
+      if (match && /running \(/.test(out)) resolveStart({ child, url: match[1]! });
+    });
+    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited (${code}) before starting:\n${out}`)));
+  });
+}
+
+function printTable(rows: Row[]): void {
+  const floor = rows.find((r) => r.name === 'baseline')?.cpuPerMillion;
+  const header = ['scenario', 'records/s', 'CPU-s per M records', '× baseline', 'peak RSS MB', 'failed requests'];
+  const lines = rows.map((r) => [
+    r.name,
+    Math.round(r.recordsPerSecond).toLocaleString('en-US'),
+    r.cpuPerMillion.toFixed(2),
+    floor ? (r.cpuPerMillion / floor).toFixed(2) : '-',
+    r.peakRssMb.toFixed(0),
+    String(r.failed),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
+  const format = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  process.stdout.write(format(header) + '\n' + widths.map((w) => '-'.repeat(w)).join('  ') + '\n');
+  for (const line of lines) process.stdout.write(format(line) + '\n');
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});

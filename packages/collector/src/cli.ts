@@ -1,0 +1,149 @@
+import { parseArgs } from 'node:util';
+import { formatDiagnostic, loadConfigFiles, type CollectorConfig } from '@sluice/core';
+import { builtinComponents } from './components';
+import { DEFAULT_CONFIG } from './default-config';
+import { ConfigInvalidError, startCollector, type RunningCollector } from './start';
+
+const VERSION: string = (require('../../package.json') as { version: string }).version;
+
+const HELP = `sluice ${VERSION} — an OpenTelemetry-Collector-style logs pipeline
+
+Usage:
+  sluice [--config FILE]...            run the collector (no --config: the default pipeline,
+                                       OTLP on 127.0.0.1:4317/4318 → ./data/logs.jsonl)
+  sluice validate --config FILE...     check a config without starting anything (exit 0 or 1)
+  sluice components                    list the built-in component types
+  sluice --version | --help
+
+Several --config files are merged in order; later files win.
+Environment references: \${env:VAR}, \${env:VAR:-default}, \${VAR}.
+`;
+
+/** Runs the `sluice` command; resolves to the exit code (the collector's run resolves on shutdown). */
+export async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        config: { type: 'string', short: 'c', multiple: true },
+        version: { type: 'boolean', short: 'v' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (err) {
+    process.stderr.write(`sluice: ${(err as Error).message}\n\n${HELP}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (values.version) {
+    process.stdout.write(`sluice ${VERSION}\n`);
+    return 0;
+  }
+  const command = positionals[0] ?? 'run';
+  const configFiles = values.config ?? [];
+  switch (command) {
+    case 'run':
+      return run(configFiles);
+    case 'validate':
+      return validate(configFiles);
+    case 'components':
+      return components();
+    default:
+      process.stderr.write(`sluice: unknown command "${command}"\n\n${HELP}`);
+      return 2;
+  }
+}
+
+function validate(configFiles: string[]): number {
+  if (configFiles.length === 0) {
+    process.stderr.write('sluice validate: give the config to check with --config FILE\n');
+    return 2;
+  }
+  const result = loadConfigFiles(configFiles, builtinComponents());
+  for (const diagnostic of result.diagnostics) process.stderr.write(formatDiagnostic(diagnostic) + '\n');
+  if (!result.config) {
+    const errors = result.diagnostics.filter((d) => d.severity === 'error').length;
+    process.stderr.write(`${configFiles.join(', ')}: ${errors} error${errors === 1 ? '' : 's'}\n`);
+    return 1;
+  }
+  process.stdout.write(`${configFiles.join(', ')}: valid\n`);
+  return 0;
+}
+
+function components(): number {
+  const registry = builtinComponents();
+  for (const kind of ['receiver', 'processor', 'exporter', 'extension'] as const) {
+    process.stdout.write(`${kind}s:\n`);
+    for (const type of registry.types(kind)) {
+      const factory = registry.get(kind, type)!;
+      const alias = factory.type !== type ? ` (alias of ${factory.type})` : '';
+      process.stdout.write(`  ${type.padEnd(16)} ${factory.description}${alias}\n`);
+    }
+  }
+  return 0;
+}
+
+async function run(configFiles: string[]): Promise<number> {
+  let collector: RunningCollector;
+  try {
+    collector = await startCollector(configFiles.length > 0 ? { configFiles } : { configText: DEFAULT_CONFIG });
+  } catch (err) {
+    if (err instanceof ConfigInvalidError) {
+      for (const diagnostic of err.diagnostics) process.stderr.write(formatDiagnostic(diagnostic) + '\n');
+    } else {
+      process.stderr.write(`sluice: ${(err as Error).message}\n`);
+    }
+    return 1;
+  }
+  process.stdout.write(banner(collector, configFiles));
+  return new Promise<number>((resolve) => {
+    let signalled = false;
+    const stop = (signal: NodeJS.Signals) => {
+      if (signalled) {
+        process.stderr.write(`sluice: second ${signal}, exiting without waiting for queues to drain\n`);
+        process.exit(1);
+      }
+      signalled = true;
+      process.stderr.write(`sluice: ${signal} received, draining (up to ${collector.config.service.shutdownTimeoutMs / 1000}s)\n`);
+      void collector.shutdown().then(() => {
+        process.stderr.write('sluice: stopped\n');
+        resolve(0);
+      });
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+  });
+}
+
+/** One short block: where the collector listens and where the logs go. */
+function banner(collector: RunningCollector, configFiles: string[]): string {
+  const lines = [`sluice ${VERSION} running (${configFiles.length > 0 ? configFiles.join(', ') : 'default pipeline'})`];
+  for (const [label, address] of Object.entries(collector.endpoints)) {
+    lines.push(`  ${label.padEnd(22)} ${describeEndpoint(label, address)}`);
+  }
+  for (const line of describeExporters(collector.config)) lines.push(line);
+  return lines.join('\n') + '\n';
+}
+
+function describeEndpoint(label: string, address: string): string {
+  if (label.endsWith('/http')) return `http://${address}/v1/logs  (OTLP/HTTP)`;
+  if (label.endsWith('/grpc')) return `${address}  (OTLP/gRPC)`;
+  if (label === 'metrics') return `http://${address}/metrics`;
+  return `http://${address}/`;
+}
+
+function describeExporters(config: CollectorConfig): string[] {
+  const lines: string[] = [];
+  for (const [id, entry] of config.exporters) {
+    const settings = entry.config as { path?: string; endpoint?: string };
+    const target = settings.path ?? settings.endpoint ?? 'stderr';
+    lines.push(`  logs → ${id.padEnd(15)} ${target}${entry.optional ? '  (optional)' : ''}`);
+  }
+  return lines;
+}

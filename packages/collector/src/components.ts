@@ -1,0 +1,21 @@
+import { Registry, bearerTokenAuthExtensionFactory, fileStorageExtensionFactory } from '@sluice/core';
+import { jsonlExporterFactory } from '@sluice/file';
+import { lokiExporterFactory } from '@sluice/loki';
+import { otlpReceiverFactory } from '@sluice/otlp';
+import { processorFactories } from '@sluice/processors';
+import { debugExporterFactory } from './components/debug-exporter';
+import { healthCheckExtensionFactory } from './components/health-check';
+
+/** The components built into this distribution: what `sluice components` lists. */
+export function builtinComponents(): Registry {
+  const registry = new Registry();
+  registry.register(otlpReceiverFactory);
+  for (const factory of processorFactories) registry.register(factory);
+  registry.register(jsonlExporterFactory);
+  registry.register(lokiExporterFactory);
+  registry.register(debugExporterFactory);
+  registry.register(healthCheckExtensionFactory);
+  registry.register(fileStorageExtensionFactory);
+  registry.register(bearerTokenAuthExtensionFactory);
+  return registry;
+}

@@ -1,0 +1,86 @@
+import {
+  SluiceError,
+  Service,
+  Telemetry,
+  createLogger,
+  formatDiagnostic,
+  loadConfigFiles,
+  loadConfigText,
+  type CollectorConfig,
+  type ConfigDiagnostic,
+  type Logger,
+  type Registry,
+} from '@sluice/core';
+import { builtinComponents } from './components';
+import { startMetricsServer } from './metrics-server';
+
+export interface StartOptions {
+  /** Config files, merged in order (later wins). */
+  configFiles?: string[];
+  /** A config as YAML text (used when no files are given). */
+  configText?: string;
+  env?: NodeJS.ProcessEnv;
+  /** The collector's own log; by default stderr at `service.telemetry.logs.level`. */
+  logger?: Logger;
+  registry?: Registry;
+}
+
+export interface RunningCollector {
+  /** Bound addresses by label: `otlp/grpc`, `otlp/http`, `health_check`, `metrics`, ... */
+  readonly endpoints: Record<string, string>;
+  readonly config: CollectorConfig;
+  readonly telemetry: Telemetry;
+  readonly diagnostics: readonly ConfigDiagnostic[];
+  /** Stops receivers, drains processors and exporters within `service.shutdown_timeout`. Idempotent. */
+  shutdown(): Promise<void>;
+}
+
+/** The error thrown when a config does not validate; `diagnostics` holds every problem found. */
+export class ConfigInvalidError extends Error {
+  constructor(readonly diagnostics: readonly ConfigDiagnostic[]) {
+    super(diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic).join('\n'));
+    this.name = 'ConfigInvalidError';
+  }
+}
+
+/** Loads, validates and starts a collector in this process. */
+export async function startCollector(options: StartOptions): Promise<RunningCollector> {
+  const registry = options.registry ?? builtinComponents();
+  const result =
+    options.configFiles && options.configFiles.length > 0
+      ? loadConfigFiles(options.configFiles, registry, { env: options.env })
+      : loadConfigText(options.configText ?? '', registry, { env: options.env, file: '<config>' });
+  if (!result.config) throw new ConfigInvalidError(result.diagnostics);
+  const config = result.config;
+  const logger =
+    options.logger ??
+    createLogger({ level: config.service.telemetry.logs.level, format: config.service.telemetry.logs.encoding === 'json' ? 'json' : 'text' });
+  for (const warning of result.diagnostics) logger.warn(formatDiagnostic(warning));
+
+  const metricsConfig = config.service.telemetry.metrics;
+  const telemetry = new Telemetry({ processMetrics: metricsConfig !== null });
+  const endpoints: Record<string, string> = {};
+  const metricsServer = metricsConfig ? await startMetricsServer(telemetry, metricsConfig.host, metricsConfig.port) : undefined;
+  if (metricsServer) endpoints.metrics = metricsServer.address;
+
+  const service = new Service(config, logger, telemetry);
+  try {
+    await service.start();
+  } catch (err) {
+    await metricsServer?.close();
+    throw err instanceof SluiceError ? err : new SluiceError('SLUICE_BIND_FAILED', `the collector could not start: ${(err as Error).message}`, { cause: err });
+  }
+  for (const [label, address] of service.listening()) endpoints[label] = address;
+
+  let stopping: Promise<void> | undefined;
+  return {
+    endpoints,
+    config,
+    telemetry,
+    diagnostics: result.diagnostics,
+    shutdown() {
+      stopping ??= service.shutdown().then(() => metricsServer?.close());
+      return stopping;
+    },
+  };
+}

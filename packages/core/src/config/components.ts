@@ -1,0 +1,93 @@
+/**
+ * The `receivers`, `processors`, `exporters` and `extensions` sections: each id resolved to a
+ * registered factory and its section validated by that factory's schema.
+ */
+import { parseComponentId, type ComponentKind } from '../component';
+import type { Registry } from '../registry';
+import type { ConfigDiagnostic } from './diagnostics';
+import { diagnosticAt, isNull, type MapEntry, type MapNode, type Position } from './located';
+import { validateSection } from './sectionValidation';
+import { nearestName } from './suggest';
+import type { ComponentConfig } from './types';
+
+export const COMPONENT_SECTIONS = {
+  receivers: 'receiver',
+  processors: 'processor',
+  exporters: 'exporter',
+  extensions: 'extension',
+} as const satisfies Record<string, ComponentKind>;
+
+export type ComponentSection = keyof typeof COMPONENT_SECTIONS;
+
+export interface ComponentsResult {
+  components: Record<ComponentSection, Map<string, ComponentConfig>>;
+  /** Every id written in each section (valid or not) and where, so references to it are not reported again. */
+  declared: Record<ComponentSection, Map<string, Position>>;
+  diagnostics: ConfigDiagnostic[];
+}
+
+export function validateComponents(root: MapNode, registry: Registry): ComponentsResult {
+  const result: ComponentsResult = {
+    components: { receivers: new Map(), processors: new Map(), exporters: new Map(), extensions: new Map() },
+    declared: { receivers: new Map(), processors: new Map(), exporters: new Map(), extensions: new Map() },
+    diagnostics: [],
+  };
+  for (const section of Object.keys(COMPONENT_SECTIONS) as ComponentSection[]) {
+    const entry = root.entries.get(section);
+    if (!entry || isNull(entry.value)) continue;
+    if (entry.value.kind !== 'map') {
+      result.diagnostics.push(diagnosticAt('SLUICE_CONFIG_INVALID_VALUE', 'error', [section], entry.keyPos, 'must be a map of component ids to their settings'));
+      continue;
+    }
+    for (const [id, { keyPos, value }] of entry.value.entries) {
+      result.declared[section].set(id, keyPos);
+      const component = validateComponent(section, id, { keyPos, value }, registry, result.diagnostics);
+      if (component) result.components[section].set(id, component);
+    }
+  }
+  return result;
+}
+
+function validateComponent(
+  section: ComponentSection,
+  id: string,
+  { keyPos, value }: MapEntry,
+  registry: Registry,
+  diagnostics: ConfigDiagnostic[],
+): ComponentConfig | undefined {
+  const kind = COMPONENT_SECTIONS[section];
+  const parsedId = parseComponentId(id);
+  if (!parsedId) {
+    diagnostics.push(diagnosticAt('SLUICE_CONFIG_BAD_ID', 'error', [section, id], keyPos, `"${id}" is not a component id; write type or type/name (e.g. otlp or otlp/internal)`));
+    return undefined;
+  }
+  const factory = registry.get(kind, parsedId.type);
+  if (!factory) {
+    diagnostics.push(diagnosticAt('SLUICE_CONFIG_UNKNOWN_TYPE', 'error', [section, id], keyPos, unknownTypeMessage(kind, parsedId.type, registry)));
+    return undefined;
+  }
+  let optional = false;
+  if (kind === 'exporter' && value.kind === 'map') {
+    const flag = value.entries.get('optional');
+    value.entries.delete('optional');
+    if (flag && !isNull(flag.value)) {
+      if (flag.value.kind === 'scalar' && typeof flag.value.value === 'boolean') optional = flag.value.value;
+      else diagnostics.push(diagnosticAt('SLUICE_CONFIG_INVALID_VALUE', 'error', [section, id, 'optional'], flag.keyPos, 'expected true or false'));
+    }
+  }
+  const { value: config, diagnostics: found } = validateSection(
+    { schema: factory.configSchema, node: value, keyPos, path: [section, id] },
+    factory.unsupportedKeys,
+  );
+  diagnostics.push(...found);
+  if (found.some((d) => d.severity === 'error')) return undefined;
+  return { id, type: parsedId.type, name: parsedId.name, kind, factory, config, optional };
+}
+
+function unknownTypeMessage(kind: ComponentKind, type: string, registry: Registry): string {
+  const builtIn = registry.types(kind);
+  const suggestion = nearestName(type, builtIn);
+  const hint = suggestion ? `; did you mean ${suggestion}?` : '';
+  const list = builtIn.length > 0 ? `built-in ${kind} types: ${builtIn.join(', ')}` : `no ${kind} types are built in`;
+  return `unknown ${kind} type "${type}"${hint} (${list})`;
+}

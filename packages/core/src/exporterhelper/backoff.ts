@@ -1,0 +1,26 @@
+import type { RetryConfig } from './config';
+
+/**
+ * Exponential backoff as otelcol's retry sender computes it: the interval starts at
+ * `initial_interval`, grows by `multiplier` up to `max_interval`, and each wait is drawn uniformly
+ * from interval × [1 - randomization_factor, 1 + randomization_factor] so that many exporters
+ * failing together do not retry in lockstep.
+ */
+export class ExponentialBackoff {
+  private interval: number;
+
+  constructor(
+    private readonly config: Pick<RetryConfig, 'initial_interval' | 'max_interval' | 'multiplier' | 'randomization_factor'>,
+    private readonly random: () => number = Math.random,
+  ) {
+    this.interval = config.initial_interval;
+  }
+
+  /** The next wait in milliseconds; advances the interval. */
+  next(): number {
+    const spread = this.interval * this.config.randomization_factor;
+    const wait = this.interval - spread + this.random() * 2 * spread;
+    this.interval = Math.min(this.interval * this.config.multiplier, this.config.max_interval);
+    return wait;
+  }
+}

@@ -1,0 +1,203 @@
+import type {
+  Component,
+  ComponentKind,
+  CreateSettings,
+  Exporter,
+  Extension,
+  Factory,
+  Host,
+  LogsConsumer,
+  Processor,
+  Receiver,
+} from '../component';
+import { isPipelineWatcher } from '../extensions/contracts';
+import type { Logger } from '../logger';
+import type { Telemetry } from '../telemetry/telemetry';
+import { ExporterFanout, PipelineFanout } from './fanout';
+
+/** The parts of a validated collector config the service needs (the config loader's CollectorConfig fits). */
+export interface ServiceComponentConfig {
+  id: string;
+  factory: Factory;
+  config: unknown;
+  optional?: boolean;
+}
+
+export interface ServiceGraphConfig {
+  receivers: ReadonlyMap<string, ServiceComponentConfig>;
+  processors: ReadonlyMap<string, ServiceComponentConfig>;
+  exporters: ReadonlyMap<string, ServiceComponentConfig>;
+  extensions: ReadonlyMap<string, ServiceComponentConfig>;
+  service: {
+    extensions: readonly string[];
+    pipelines: ReadonlyArray<{ id: string; receivers: readonly string[]; processors: readonly string[]; exporters: readonly string[] }>;
+    shutdownTimeoutMs: number;
+  };
+}
+
+export type ServiceStatus = 'created' | 'starting' | 'ready' | 'stopping' | 'stopped';
+
+interface Started {
+  kind: ComponentKind;
+  id: string;
+  component: Component;
+}
+
+/**
+ * Builds the pipeline graph from a validated config and runs its lifecycle: start extensions →
+ * exporters → processors → receivers; shut down in reverse within `service.shutdown_timeout`.
+ * One exporter or receiver instance per id, shared by every pipeline that names it; one
+ * processor instance per pipeline, as in otelcol.
+ */
+export class Service {
+  private status: ServiceStatus = 'created';
+  private readonly endpoints = new Map<string, string>();
+  private readonly extensions = new Map<string, Extension>();
+  private readonly exporters = new Map<string, Exporter>();
+  private readonly started: Started[] = [];
+  private readonly graph: Started[] = [];
+  private shutdownPromise: Promise<void> | undefined;
+
+  constructor(
+    private readonly config: ServiceGraphConfig,
+    private readonly logger: Logger,
+    private readonly telemetry: Telemetry,
+  ) {}
+
+  get state(): ServiceStatus {
+    return this.status;
+  }
+
+  /** Addresses bound by listening components, e.g. `otlp/grpc` → `127.0.0.1:4317`. */
+  listening(): ReadonlyMap<string, string> {
+    return this.endpoints;
+  }
+
+  /** Builds and starts everything; on a failure, stops what had started and rethrows. */
+  async start(): Promise<void> {
+    if (this.status !== 'created') throw new Error('a service starts once');
+    this.status = 'starting';
+    try {
+      this.build();
+      const host = this.host();
+      for (const entry of this.graph) {
+        await entry.component.start(host);
+        this.started.push(entry);
+      }
+    } catch (err) {
+      await this.shutdown();
+      throw err;
+    }
+    this.status = 'ready';
+    for (const ext of this.extensions.values()) if (isPipelineWatcher(ext)) ext.ready();
+  }
+
+  /** Idempotent. Receivers stop first so no new data arrives; exporters drain last. */
+  shutdown(): Promise<void> {
+    this.shutdownPromise ??= this.stopAll();
+    return this.shutdownPromise;
+  }
+
+  private async stopAll(): Promise<void> {
+    this.status = 'stopping';
+    for (const ext of this.extensions.values()) if (isPipelineWatcher(ext)) ext.notReady();
+    const deadline = Date.now() + this.config.service.shutdownTimeoutMs;
+    for (const entry of [...this.started].reverse()) {
+      const remaining = deadline - Date.now();
+      const outcome = await withTimeout(entry.component.shutdown(), Math.max(remaining, 0));
+      if (outcome === 'timeout') {
+        this.logger.warn('component did not stop within service.shutdown_timeout', { kind: entry.kind, id: entry.id });
+      } else if (outcome instanceof Error) {
+        this.logger.error('component failed to stop cleanly', { kind: entry.kind, id: entry.id, error: outcome.message });
+      }
+    }
+    this.status = 'stopped';
+  }
+
+  private build(): void {
+    const { service } = this.config;
+    // Extensions first, then exporters, processors, receivers: the order they start in.
+    for (const id of service.extensions) {
+      const ext = this.create('extension', this.config.extensions.get(id)!) as Extension;
+      this.extensions.set(id, ext);
+      this.graph.push({ kind: 'extension', id, component: ext });
+    }
+    const exporterEntries: Started[] = [];
+    const processorEntries: Started[] = [];
+    const pipelinesOfReceiver = new Map<string, Array<{ consumer: LogsConsumer; mutates: boolean }>>();
+
+    for (const pipeline of service.pipelines) {
+      const targets = pipeline.exporters.map((id) => {
+        let exporter = this.exporters.get(id);
+        const entry = this.config.exporters.get(id)!;
+        if (!exporter) {
+          exporter = this.create('exporter', entry) as Exporter;
+          this.exporters.set(id, exporter);
+          exporterEntries.push({ kind: 'exporter', id, component: exporter });
+        }
+        return { id, consumer: exporter, optional: entry.optional ?? false };
+      });
+      let next: LogsConsumer = new ExporterFanout(pipeline.id, targets, this.logger, this.telemetry);
+      // Chain processors back to front so each one's `next` is the one after it.
+      const chain: Started[] = [];
+      for (const id of [...pipeline.processors].reverse()) {
+        const processor = this.create('processor', this.config.processors.get(id)!, next, pipeline.id) as Processor;
+        chain.unshift({ kind: 'processor', id: `${id} (${pipeline.id})`, component: processor });
+        next = processor;
+      }
+      // Processors start from the exporter side: each is started before anything feeds it.
+      processorEntries.push(...[...chain].reverse());
+      for (const receiverId of pipeline.receivers) {
+        const list = pipelinesOfReceiver.get(receiverId) ?? [];
+        list.push({ consumer: next, mutates: pipeline.processors.length > 0 });
+        pipelinesOfReceiver.set(receiverId, list);
+      }
+    }
+    this.graph.push(...exporterEntries, ...processorEntries);
+    for (const [id, pipelines] of pipelinesOfReceiver) {
+      const receiver = this.create('receiver', this.config.receivers.get(id)!, new PipelineFanout(pipelines)) as Receiver;
+      this.graph.push({ kind: 'receiver', id, component: receiver });
+    }
+  }
+
+  private create(kind: ComponentKind, entry: ServiceComponentConfig, next?: LogsConsumer, pipelineId?: string): Component {
+    const settings: CreateSettings = {
+      id: entry.id,
+      kind,
+      logger: this.logger.child(pipelineId ? { [kind]: entry.id, pipeline: pipelineId } : { [kind]: entry.id }),
+      telemetry: this.telemetry,
+      onListening: (label, address) => this.endpoints.set(label, address),
+    };
+    const factory = entry.factory;
+    if (factory.kind !== kind) throw new Error(`${entry.id} is a ${factory.kind}, not a ${kind}`);
+    switch (factory.kind) {
+      case 'receiver':
+      case 'processor':
+        return factory.create(settings, entry.config, next!);
+      case 'exporter':
+      case 'extension':
+        return factory.create(settings, entry.config);
+    }
+  }
+
+  private host(): Host {
+    return {
+      getExtension: (id) => this.extensions.get(id),
+      getExporters: () => this.exporters,
+    };
+  }
+}
+
+async function withTimeout(promise: Promise<void>, ms: number): Promise<'done' | 'timeout' | Error> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), ms);
+  });
+  try {
+    return await Promise.race([promise.then(() => 'done' as const), timeout]);
+  } catch (err) {
+    return err instanceof Error ? err : new Error(String(err));
+  } finally {
+    clearTimeout(timer);
+  }
+}

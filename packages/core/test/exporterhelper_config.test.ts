@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import { z } from 'zod';
+import { exporterHelperShape, exporterHelperUnsupportedKeys } from '../src/exporterhelper/config';
+import type { ExporterHelperConfig } from '../src/exporterhelper/config';
+import { section } from '../src/config/schema';
+
+const schema = section({ endpoint: z.string().default('http://127.0.0.1:3100'), ...exporterHelperShape });
+
+describe('exporter helper: config', () => {
+  it('applies otelcol exporterhelper defaults', () => {
+    const parsed = schema.parse(null);
+    // Typed as the helper's config: this line fails to compile if the schema and the interface drift.
+    const config: ExporterHelperConfig = parsed;
+    assert.deepEqual(config, {
+      endpoint: 'http://127.0.0.1:3100',
+      timeout: 5000,
+      retry_on_failure: { enabled: true, initial_interval: 5000, max_interval: 30_000, multiplier: 1.5, randomization_factor: 0.5, max_elapsed_time: 300_000 },
+      sending_queue: { enabled: true, num_consumers: 10, queue_size: 1000, sizer: 'requests', block_on_overflow: false },
+    });
+  });
+
+  it('reads the llm-proxy profile: items queue, 100ms..10s retries, ±25% jitter', () => {
+    const config = schema.parse({
+      retry_on_failure: { initial_interval: '100ms', max_interval: '10s', randomization_factor: 0.25 },
+      sending_queue: { queue_size: 10_000, sizer: 'items', storage: 'file_storage/loki' },
+    });
+    assert.equal(config.retry_on_failure.initial_interval, 100);
+    assert.equal(config.retry_on_failure.max_interval, 10_000);
+    assert.equal(config.sending_queue.sizer, 'items');
+    assert.equal(config.sending_queue.storage, 'file_storage/loki');
+  });
+
+  it('refuses sizer bytes, typos and out-of-range values with a clear message', () => {
+    const bytes = schema.safeParse({ sending_queue: { sizer: 'bytes' } });
+    assert.equal(bytes.success, false);
+    assert.match(bytes.error!.issues[0]!.message, /"bytes" is not supported/);
+    assert.deepEqual(bytes.error!.issues[0]!.path, ['sending_queue', 'sizer']);
+
+    const typo = schema.safeParse({ retry_on_failure: { initial_intreval: '1s' } });
+    assert.equal(typo.success, false);
+    assert.equal(typo.error!.issues[0]!.code, 'unrecognized_keys');
+
+    assert.equal(schema.safeParse({ retry_on_failure: { randomization_factor: 1.5 } }).success, false);
+    assert.equal(schema.safeParse({ sending_queue: { num_consumers: 0 } }).success, false);
+    assert.equal(schema.safeParse({ timeout: 5 }).success, false);
+  });
+
+  it('lists the otelcol keys it does not implement', () => {
+    assert.equal(exporterHelperUnsupportedKeys['sending_queue.batch'].effect, 'ignore');
+    assert.equal(exporterHelperUnsupportedKeys['sending_queue.wait_for_result'].effect, 'error');
+  });
+});

@@ -1,0 +1,172 @@
+/**
+ * The `jsonl` exporter: encodes each consumed batch once and hands it to the file's writer;
+ * `consume` resolves when the bytes reached the OS (DESIGN.md's acknowledgement rule for files).
+ * With group_by, each resource goes to the file its attribute names.
+ */
+import {
+  ConsumeError,
+  anyValueToString,
+  countLogRecords,
+  exporterMetrics,
+  getAttribute,
+  type ClientContext,
+  type CreateSettings,
+  type Exporter,
+  type ExporterHealth,
+  type Host,
+  type LogsData,
+  type ResourceLogs,
+} from '@sluice/core';
+import { encodeLogsJson } from '@sluice/otlp';
+import type { JsonlConfig } from './config';
+import { encodeFlatLines } from './flat';
+import { FileWriter } from './file-writer';
+import { groupPath } from './group-path';
+import { WriterPool } from './writer-pool';
+
+const MEGABYTE = 1024 * 1024;
+const EMPTY = Buffer.alloc(0);
+
+export interface JsonlExporterOptions {
+  /** Wall clock in milliseconds, for backup names and `max_days`; injectable for tests. */
+  now?: () => number;
+}
+
+export class JsonlExporter implements Exporter {
+  private readonly pool: WriterPool;
+  private readonly metrics;
+  private readonly now: () => number;
+  private stopping: Promise<void> | undefined;
+  private sent = 0;
+  private failed = 0;
+  private dropped = 0;
+  private batches = 0;
+  private lastError: { message: string; atMs: number } | undefined;
+  private lastSuccessMs = 0;
+
+  constructor(
+    private readonly settings: CreateSettings,
+    private readonly config: JsonlConfig,
+    options: JsonlExporterOptions = {},
+  ) {
+    this.now = options.now ?? Date.now;
+    this.metrics = exporterMetrics(settings.telemetry);
+    const maxOpen = config.group_by.enabled ? config.group_by.max_open_files : 1;
+    this.pool = new WriterPool(maxOpen, (path, firstOpen, openAfter) => this.createWriter(path, firstOpen, openAfter));
+  }
+
+  /** Opens the file now (without group_by), so a bad path shows in the log at start; consumes retry the open. */
+  async start(_host: Host): Promise<void> {
+    if (this.config.group_by.enabled) return;
+    await this.pool.write(this.config.path, EMPTY).catch((err: unknown) => this.noteError(err));
+  }
+
+  async consume(logs: LogsData, _context: ClientContext = {}): Promise<void> {
+    if (this.stopping) {
+      throw new ConsumeError('SLUICE_SHUTTING_DOWN', `exporter ${this.settings.id} is shutting down`, { retryable: true });
+    }
+    if (!this.config.group_by.enabled) return this.writeTo(this.config.path, logs);
+
+    const groups = this.groupByAttribute(logs);
+    const results = await Promise.allSettled([...groups].map(([path, resourceLogs]) => this.writeTo(path, { resourceLogs })));
+    const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+    if (failure) throw failure.reason;
+  }
+
+  /** Idempotent: refuses new data, writes what was accepted, fsyncs and closes every file. */
+  shutdown(): Promise<void> {
+    this.stopping ??= this.pool.closeAll();
+    return this.stopping;
+  }
+
+  health(): ExporterHealth {
+    const failing = this.lastError !== undefined && this.lastError.atMs > this.lastSuccessMs;
+    return {
+      status: this.stopping ? 'stopped' : failing ? 'failing' : 'ok',
+      entries_sent: this.sent,
+      entries_failed: this.failed,
+      entries_dropped: this.dropped,
+      batches_sent: this.batches,
+      queue_length: this.pool.pendingWrites,
+      last_error: this.lastError?.message ?? null,
+      last_error_time: this.lastError ? new Date(this.lastError.atMs).toISOString() : null,
+    };
+  }
+
+  private async writeTo(path: string, logs: LogsData): Promise<void> {
+    const records = countLogRecords(logs);
+    if (records === 0) return;
+    const labels = { exporter: this.settings.id };
+    try {
+      await this.pool.write(path, Buffer.from(this.encode(logs)));
+    } catch (err) {
+      this.failed += records;
+      this.metrics.sendFailed.inc(labels, records);
+      this.noteError(err);
+      throw err;
+    }
+    this.sent += records;
+    this.batches++;
+    this.lastSuccessMs = this.now();
+    this.metrics.sent.inc(labels, records);
+  }
+
+  private encode(logs: LogsData): string {
+    if (this.config.format === 'flat') return encodeFlatLines(logs, BigInt(this.now()) * 1_000_000n);
+    return `${encodeLogsJson(logs)}\n`;
+  }
+
+  /** Splits the resources by file; those without the attribute are dropped (as otelcol does), counted and logged. */
+  private groupByAttribute(logs: LogsData): Map<string, ResourceLogs[]> {
+    const { resource_attribute: attribute } = this.config.group_by;
+    const groups = new Map<string, ResourceLogs[]>();
+    let dropped = 0;
+    for (const resourceLogs of logs.resourceLogs) {
+      const value = getAttribute(resourceLogs.resource.attributes, attribute);
+      const text = value === undefined ? '' : anyValueToString(value);
+      if (text === '') {
+        dropped += countLogRecords({ resourceLogs: [resourceLogs] });
+        continue;
+      }
+      const path = groupPath(this.config.path, text);
+      const group = groups.get(path);
+      if (group) group.push(resourceLogs);
+      else groups.set(path, [resourceLogs]);
+    }
+    if (dropped > 0) {
+      this.dropped += dropped;
+      this.settings.logger.warn('log records dropped: their resource has no group_by attribute', {
+        resource_attribute: attribute,
+        records: dropped,
+      });
+    }
+    return groups;
+  }
+
+  private createWriter(path: string, firstOpen: boolean, openAfter: Promise<void>): FileWriter {
+    const { rotation, compression } = this.config;
+    return new FileWriter({
+      path,
+      truncate: firstOpen && !this.config.append,
+      createDirectory: this.config.create_directory,
+      directoryMode: this.config.directory_permissions,
+      rotation: rotation && {
+        maxBytes: Math.max(1, Math.floor(rotation.max_megabytes * MEGABYTE)),
+        maxBackups: rotation.max_backups,
+        maxDays: rotation.max_days,
+        localtime: rotation.localtime,
+        // A file written with `compression: gzip` is compressed already.
+        compress: rotation.compress === 'gzip' && compression === 'none',
+      },
+      syncIntervalMs: this.config.flush_interval,
+      gzipWrites: compression === 'gzip',
+      logger: this.settings.logger,
+      now: this.now,
+      openAfter,
+    });
+  }
+
+  private noteError(err: unknown): void {
+    this.lastError = { message: err instanceof Error ? err.message : String(err), atMs: this.now() };
+  }
+}

@@ -1,0 +1,13 @@
+import type { ExporterFactory } from '@sluice/core';
+import { jsonlConfigSchema, jsonlUnsupportedKeys, type JsonlConfig } from './config';
+import { JsonlExporter } from './exporter';
+
+export const jsonlExporterFactory: ExporterFactory<JsonlConfig> = {
+  kind: 'exporter',
+  type: 'jsonl',
+  aliases: ['file'],
+  description: 'Writes logs to local JSONL files (OTLP/JSON or flat lines), with rotation, compression and routing',
+  configSchema: jsonlConfigSchema,
+  unsupportedKeys: jsonlUnsupportedKeys,
+  create: (settings, config) => new JsonlExporter(settings, config),
+};

@@ -1,0 +1,21 @@
+// The public surface of @sluice/otlp, listed explicitly.
+
+// codec: OTLP logs protobuf and OTLP/JSON (codec/)
+export { decodeLogsProto } from './codec/proto-decode';
+export { encodeLogsProto } from './codec/proto-encode';
+export { decodeLogsJson } from './codec/json-decode';
+export { encodeLogsJson } from './codec/json-encode';
+export {
+  encodeExportResponseProto,
+  encodeExportResponseJson,
+  decodeExportResponseProto,
+  decodeExportResponseJson,
+} from './codec/export-response';
+export type { PartialSuccess } from './codec/export-response';
+
+// receiver (receiver/)
+export { otlpReceiverFactory } from './receiver/factory';
+export { otlpReceiverSchema } from './receiver/config';
+export type { OtlpReceiverConfig, OtlpGrpcConfig, OtlpHttpConfig } from './receiver/config';
+
+// exporters (exporter/)

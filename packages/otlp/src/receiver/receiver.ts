@@ -1,0 +1,98 @@
+import * as grpc from '@grpc/grpc-js';
+import * as https from 'node:https';
+import {
+  SluiceError,
+  isServerAuthenticator,
+  parseHostPort,
+  receiverMetrics,
+  type CreateSettings,
+  type Host,
+  type LogsConsumer,
+  type Receiver,
+  type ServerAuthenticator,
+} from '@sluice/core';
+import type { OtlpReceiverConfig } from './config';
+import { OtlpGrpcServer } from './grpc';
+import { OtlpHttpServer } from './http';
+import { loadServerTls } from './tls';
+
+/** The `otlp` receiver: gRPC and/or HTTP listeners feeding the same pipelines. */
+export class OtlpReceiver implements Receiver {
+  private grpcServer: OtlpGrpcServer | undefined;
+  private httpServer: OtlpHttpServer | undefined;
+  private stopping: Promise<void> | undefined;
+
+  constructor(
+    private readonly settings: CreateSettings,
+    private readonly config: OtlpReceiverConfig,
+    private readonly next: LogsConsumer,
+  ) {}
+
+  async start(host: Host): Promise<void> {
+    const metrics = receiverMetrics(this.settings.telemetry);
+    const counters = (transport: string) => ({
+      accepted: (n: number) => metrics.accepted.inc({ receiver: this.settings.id, transport }, n),
+      refused: (n: number) => metrics.refused.inc({ receiver: this.settings.id, transport }, n),
+    });
+    const { grpc: grpcConfig, http: httpConfig } = this.config.protocols;
+    if (grpcConfig) {
+      const where = `receivers.${this.settings.id}.protocols.grpc`;
+      const authenticator = this.authenticator(host, grpcConfig.auth?.authenticator, where);
+      let credentials: grpc.ServerCredentials | undefined;
+      if (grpcConfig.tls) {
+        const tls = loadServerTls(grpcConfig.tls, where);
+        credentials = grpc.ServerCredentials.createSsl(tls.clientCa ?? null, [{ private_key: tls.key, cert_chain: tls.cert }], tls.clientCa !== undefined);
+      }
+      this.grpcServer = new OtlpGrpcServer(grpcConfig, this.settings, this.next, counters('grpc'), authenticator, credentials);
+      const { host: bindHost, port } = parseHostPort(grpcConfig.endpoint)!;
+      const address = await this.grpcServer.start(bindHost, port).catch((err: Error) => {
+        throw new SluiceError('SLUICE_BIND_FAILED', `${where}.endpoint ${grpcConfig.endpoint}: ${err.message}`);
+      });
+      this.settings.onListening?.(`${this.settings.id}/grpc`, address);
+    }
+    if (httpConfig) {
+      const where = `receivers.${this.settings.id}.protocols.http`;
+      const authenticator = this.authenticator(host, httpConfig.auth?.authenticator, where);
+      let createServer: ConstructorParameters<typeof OtlpHttpServer>[5];
+      if (httpConfig.tls) {
+        const tls = loadServerTls(httpConfig.tls, where);
+        createServer = (listener) =>
+          https.createServer(
+            {
+              key: tls.key,
+              cert: tls.cert,
+              ca: tls.clientCa,
+              requestCert: tls.clientCa !== undefined,
+              rejectUnauthorized: tls.clientCa !== undefined,
+              minVersion: tls.minVersion,
+              maxVersion: tls.maxVersion,
+            },
+            listener,
+          );
+      }
+      this.httpServer = new OtlpHttpServer(httpConfig, this.settings, this.next, counters('http'), authenticator, createServer);
+      const { host: bindHost, port } = parseHostPort(httpConfig.endpoint)!;
+      const address = await this.httpServer.start(bindHost, port).catch((err: Error) => {
+        throw new SluiceError('SLUICE_BIND_FAILED', `${where}.endpoint ${httpConfig.endpoint}: ${err.message}`);
+      });
+      this.settings.onListening?.(`${this.settings.id}/http`, address);
+    }
+  }
+
+  shutdown(): Promise<void> {
+    this.stopping ??= Promise.all([this.grpcServer?.shutdown(), this.httpServer?.shutdown()]).then(() => undefined);
+    return this.stopping;
+  }
+
+  private authenticator(host: Host, id: string | undefined, where: string): ServerAuthenticator | undefined {
+    if (id === undefined) return undefined;
+    const extension = host.getExtension(id);
+    if (!extension) {
+      throw new SluiceError('SLUICE_CONFIG_UNDEFINED_COMPONENT', `${where}.auth.authenticator: extension "${id}" is not configured and listed in service.extensions`);
+    }
+    if (!isServerAuthenticator(extension)) {
+      throw new SluiceError('SLUICE_CONFIG_INVALID_VALUE', `${where}.auth.authenticator: extension "${id}" cannot authenticate requests`);
+    }
+    return extension;
+  }
+}

@@ -1,0 +1,26 @@
+// The public surface of @sluice/processors, listed explicitly.
+import type { ProcessorFactory } from '@sluice/core';
+import { attributesProcessorFactory } from './attributes/factory';
+import { batchProcessorFactory } from './batch/factory';
+import { filterProcessorFactory } from './filter/factory';
+import { logparseProcessorFactory } from './logparse/factory';
+import { resourceProcessorFactory } from './resource/factory';
+
+export { batchProcessorFactory, resourceProcessorFactory, attributesProcessorFactory, filterProcessorFactory, logparseProcessorFactory };
+export { BatchProcessor } from './batch/processor';
+export type { BatchConfig } from './batch/config';
+export type { ResourceConfig } from './resource/factory';
+export type { AttributesConfig } from './attributes/factory';
+export type { FilterConfig } from './filter/config';
+export type { LogparseConfig } from './logparse/config';
+export { compileCondition } from './filter/ottl/compile';
+export { OttlError } from './filter/ottl/lexer';
+
+/** Every processor this package provides, for the collector's registry. */
+export const processorFactories: readonly ProcessorFactory[] = [
+  batchProcessorFactory,
+  resourceProcessorFactory,
+  attributesProcessorFactory,
+  filterProcessorFactory,
+  logparseProcessorFactory,
+];

@@ -1,0 +1,10 @@
+import type { ClientContext, LogsData, Processor } from '@sluice/core';
+
+/** A processor with nothing to start or stop: only its `consume` differs. */
+export function statelessProcessor(consume: (logs: LogsData, context: ClientContext) => Promise<void>): Processor {
+  return {
+    start: async () => {},
+    shutdown: async () => {},
+    consume,
+  };
+}

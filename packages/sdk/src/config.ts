@@ -1,0 +1,125 @@
+import { readFileSync } from 'node:fs';
+import type { LogBridgeOptions, TokenSource } from './options';
+import { SdkConfigError } from './errors';
+
+type Env = Record<string, string | undefined>;
+
+/** Where and how to connect, after options and OTEL_EXPORTER_OTLP_* variables are combined. */
+export interface ConnectionConfig {
+  protocol: 'grpc' | 'http/protobuf';
+  /** gRPC: the endpoint as given (the exporter strips the scheme); HTTP: the full logs URL. */
+  url: string;
+  plaintext: boolean;
+  ca?: Buffer;
+  cert?: Buffer;
+  key?: Buffer;
+  token?: TokenSource;
+  headers: Record<string, string>;
+}
+
+export interface BatchConfig {
+  maxQueueSize: number;
+  maxExportBatchSize: number;
+  scheduledDelayMillis: number;
+  exportTimeoutMillis: number;
+}
+
+const DEFAULT_GRPC_ENDPOINT = 'http://localhost:4317';
+const DEFAULT_HTTP_ENDPOINT = 'http://localhost:4318';
+
+/** The signal-specific variable wins over the generic one, as the OTLP exporter spec says. */
+function fromEnv(env: Env, suffix: string): string | undefined {
+  const specific = env[`OTEL_EXPORTER_OTLP_LOGS_${suffix}`]?.trim();
+  if (specific) return specific;
+  const generic = env[`OTEL_EXPORTER_OTLP_${suffix}`]?.trim();
+  return generic || undefined;
+}
+
+function readPem(file: string | undefined, what: string): Buffer | undefined {
+  if (file === undefined) return undefined;
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    throw new SdkConfigError('SLUICE_SDK_TLS_FILE', `cannot read the ${what} file ${file}`, { cause: error });
+  }
+}
+
+function resolveProtocol(options: LogBridgeOptions, env: Env): 'grpc' | 'http/protobuf' {
+  const protocol = options.protocol ?? fromEnv(env, 'PROTOCOL') ?? 'grpc';
+  if (protocol !== 'grpc' && protocol !== 'http/protobuf') {
+    throw new SdkConfigError('SLUICE_SDK_BAD_OPTION', `protocol must be 'grpc' or 'http/protobuf', got '${protocol}'`);
+  }
+  return protocol;
+}
+
+/** The HTTP logs URL: an explicit or signal-specific endpoint is used as given unless it has no path. */
+function httpUrl(options: LogBridgeOptions, env: Env): string {
+  const given = options.endpoint ?? env.OTEL_EXPORTER_OTLP_LOGS_ENDPOINT?.trim();
+  if (given) {
+    const url = new URL(given);
+    return url.pathname === '/' ? `${url.origin}/v1/logs` : given;
+  }
+  const base = env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim() || DEFAULT_HTTP_ENDPOINT;
+  return `${base.replace(/\/+$/, '')}/v1/logs`;
+}
+
+/**
+ * gRPC security follows the spec: the scheme decides (http → plaintext, https → TLS); without a
+ * scheme OTEL_EXPORTER_OTLP_INSECURE decides. The `insecure` option overrides all of that.
+ */
+function isPlaintext(options: LogBridgeOptions, url: string, env: Env): boolean {
+  if (options.insecure !== undefined) return options.insecure;
+  if (url.startsWith('http://')) return true;
+  if (url.startsWith('https://')) return false;
+  return fromEnv(env, 'INSECURE')?.toLowerCase() === 'true';
+}
+
+export function resolveConnection(options: LogBridgeOptions, env: Env = process.env): ConnectionConfig {
+  const protocol = resolveProtocol(options, env);
+  const url =
+    protocol === 'grpc'
+      ? (options.endpoint ?? fromEnv(env, 'ENDPOINT') ?? DEFAULT_GRPC_ENDPOINT)
+      : httpUrl(options, env);
+  const plaintext = protocol === 'grpc' ? isPlaintext(options, url, env) : url.startsWith('http://');
+  const token = options.token === '' ? undefined : options.token;
+  if (token !== undefined && plaintext && !options.allowInsecureToken) {
+    throw new SdkConfigError(
+      'SLUICE_SDK_INSECURE_TOKEN',
+      `refusing to send the token in clear text to ${url}; use TLS (an https:// endpoint) or set allowInsecureToken`,
+    );
+  }
+  if (typeof token === 'function' && plaintext && protocol === 'grpc') {
+    // grpc-js sends plaintext metadata fixed at connect time: a rotating token cannot rotate there.
+    throw new SdkConfigError('SLUICE_SDK_BAD_OPTION', 'a token function needs TLS over gRPC; pass a string token for plaintext');
+  }
+  const tls = options.tls ?? {};
+  return {
+    protocol,
+    url,
+    plaintext,
+    ca: tls.ca ?? readPem(tls.caFile ?? fromEnv(env, 'CERTIFICATE'), 'CA certificate'),
+    cert: tls.cert ?? readPem(tls.certFile ?? fromEnv(env, 'CLIENT_CERTIFICATE'), 'client certificate'),
+    key: tls.key ?? readPem(tls.keyFile ?? fromEnv(env, 'CLIENT_KEY'), 'client key'),
+    token,
+    // Headers from OTEL_EXPORTER_OTLP_HEADERS are merged in by the exporter itself (ours win).
+    headers: { ...options.headers },
+  };
+}
+
+function positive(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value <= 0) {
+    throw new SdkConfigError('SLUICE_SDK_BAD_OPTION', `${name} must be a positive integer, got ${value}`);
+  }
+  return value;
+}
+
+export function resolveBatch(options: LogBridgeOptions): BatchConfig {
+  const maxQueueSize = positive('maxQueueSize', options.maxQueueSize, 10_000);
+  return {
+    maxQueueSize,
+    maxExportBatchSize: Math.min(maxQueueSize, positive('maxExportBatchSize', options.maxExportBatchSize, 512)),
+    scheduledDelayMillis: positive('scheduledDelayMillis', options.scheduledDelayMillis, 1000),
+    exportTimeoutMillis: positive('exportTimeoutMillis', options.exportTimeoutMillis, 10_000),
+  };
+}

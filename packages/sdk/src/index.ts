@@ -1,0 +1,11 @@
+export { startLogBridge } from './bridge';
+export type { LogBridge } from './bridge';
+export type { LogBridgeOptions, TlsOptions, TokenSource } from './options';
+export type { BridgeStats } from './stats';
+export { SdkConfigError, SdkErrorCodes } from './errors';
+export type { SdkErrorCode } from './errors';
+export { PinoOtelStream } from './adapters/pino-stream';
+export type { PinoStreamOptions } from './adapters/pino-stream';
+export type { TraceFields } from './adapters/pino-mixin';
+export { WinstonOtelTransport } from './adapters/winston-transport';
+export type { WinstonTransportOptions } from './adapters/winston-transport';

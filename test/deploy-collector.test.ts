@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startDockerConfig, type RunningCollector } from './deploy-checks/collector';
+import { execForm, parseStages } from './deploy-checks/dockerfile-rules';
+import { readRepoFile } from './deploy-checks/repo';
+
+/** The image's HEALTHCHECK command, pointed at `url` instead of the container's fixed port. */
+function runImageHealthcheck(url: string): number | null {
+  const stages = parseStages(readRepoFile('Dockerfile'));
+  const health = stages[stages.length - 1].instructions.find((i) => i.keyword === 'HEALTHCHECK');
+  const command = execForm(health!.args)!;
+  const [program, ...args] = command.map((arg) => arg.replace('http://127.0.0.1:13133/', url));
+  assert.equal(program, 'node');
+  return spawnSync(process.execPath, args, { timeout: 15_000 }).status;
+}
+
+describe('deploy: configs/docker.yaml in a running collector', () => {
+  let dir: string;
+  let collector: RunningCollector;
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'sluice-docker-config-'));
+    collector = await startDockerConfig(dir);
+  });
+
+  after(async () => {
+    await collector?.kill();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('starts with Loki unreachable, serving OTLP, metrics and health', () => {
+    for (const label of ['otlp/grpc', 'otlp/http', 'metrics', 'health_check']) {
+      assert.ok(collector.addresses.has(label), `no ${label} address in:\n${collector.output()}`);
+    }
+  });
+
+  it("the image's HEALTHCHECK command passes against the health endpoint", () => {
+    const url = collector.addresses.get('health_check')!;
+    assert.equal(runImageHealthcheck(url), 0);
+  });
+
+  it('stops cleanly on SIGTERM, after which the HEALTHCHECK fails', async () => {
+    const url = collector.addresses.get('health_check')!;
+    assert.equal(await collector.stop(), 0, collector.output());
+    assert.equal(runImageHealthcheck(url), 1);
+  });
+});

@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { exited, startCollector, type RunningCollector } from './deploy-checks/collector';
+import { repoPath } from './deploy-checks/repo';
+
+const DEMO = repoPath('examples', 'demo', 'app.js');
+
+describe('deploy: the demo app against a local collector', function () {
+  let dir: string;
+  let collector: RunningCollector | undefined;
+
+  afterEach(async () => {
+    await collector?.kill();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('records from `--count` reach the JSONL file with trace ids', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'sluice-demo-'));
+    const config = join(dir, 'config.yaml');
+    await writeFile(
+      config,
+      [
+        'receivers:',
+        '  otlp:',
+        '    protocols:',
+        '      grpc: { endpoint: "127.0.0.1:0" }',
+        'exporters:',
+        `  jsonl: { path: ${JSON.stringify(join(dir, 'logs.jsonl'))} }`,
+        'service:',
+        '  telemetry:',
+        '    metrics:',
+        '      readers:',
+        '        - pull: { exporter: { prometheus: { host: 127.0.0.1, port: 0 } } }',
+        '  pipelines:',
+        '    logs:',
+        '      receivers: [otlp]',
+        '      exporters: [jsonl]',
+        '',
+      ].join('\n'),
+    );
+    collector = await startCollector([config]);
+    const grpc = collector.addresses.get('otlp/grpc');
+    assert.ok(grpc, collector.output());
+
+    const demo = spawn(process.execPath, [DEMO, '--count', '20'], {
+      env: { ...process.env, SLUICE_ENDPOINT: `http://${grpc}`, DEMO_SERVICE_NAME: 'demo-under-test', SLUICE_TOKEN: '' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let demoOutput = '';
+    demo.stderr!.on('data', (chunk) => (demoOutput += chunk));
+    assert.equal(await exited(demo), 0, demoOutput);
+    assert.equal(await collector.stop(), 0, collector.output());
+    const files = (await readdir(dir)).filter((name) => name.endsWith('.jsonl'));
+    assert.ok(files.length > 0, `no JSONL file in ${dir}:\n${collector.output()}`);
+    const text = (await Promise.all(files.map((name) => readFile(join(dir, name), 'utf8')))).join('');
+    assert.ok(text.includes('demo-under-test'), 'the demo service name is not in the JSONL file');
+    const traceIds = new Set([...text.matchAll(/"trace_?id"\s*:\s*"([0-9a-f]{32})"/gi)].map((m) => m[1]));
+    // Every simulated request starts a new trace.
+    assert.ok(traceIds.size >= 20, `only ${traceIds.size} distinct trace ids in:\n${text.slice(0, 2000)}`);
+  });
+});

@@ -1,0 +1,242 @@
+/**
+ * The Loki exporter against the Loki test server: both encodings decoded back to what was sent,
+ * Loki's status codes read as Loki means them, tenants, auth headers and the label guard.
+ */
+import assert from 'node:assert/strict';
+import { Telemetry, createMemoryLogger, newLogRecord } from '@sluice/core';
+import type { AnyValue, Exporter, Extension, Host, LogRecord, LogsData } from '@sluice/core';
+import { LokiClient, lokiExporterFactory } from '@sluice/loki';
+import { startLokiTestServer } from './support/loki/server';
+import type { LokiTestServer } from './support/loki/server';
+
+const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
+const SPAN = '00f067aa0ba902b7';
+const nowNs = () => BigInt(Date.now()) * 1_000_000n;
+
+function logs(resource: Record<string, AnyValue>, records: Array<Partial<LogRecord>>): LogsData {
+  return {
+    resourceLogs: [
+      {
+        resource: { attributes: Object.entries(resource).map(([key, value]) => ({ key, value })), droppedAttributesCount: 0 },
+        scopeLogs: [{ scope: { name: 'checkout', version: '2.1.0', attributes: [], droppedAttributesCount: 0 }, logRecords: records.map((r) => newLogRecord(r)), schemaUrl: '' }],
+        schemaUrl: '',
+      },
+    ],
+  };
+}
+
+function attrs(values: Record<string, AnyValue>) {
+  return Object.entries(values).map(([key, value]) => ({ key, value }));
+}
+
+function hostWith(extensions: Record<string, Extension> = {}): Host {
+  return { getExtension: (id) => extensions[id], getExporters: () => new Map() };
+}
+
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
+}
+
+const fastRetries = { initial_interval: '5ms', max_interval: '20ms', randomization_factor: 0 };
+
+describe('Loki exporter → Loki test server', () => {
+  let server: LokiTestServer;
+  let exporter: Exporter | undefined;
+  let telemetry: Telemetry;
+  let logger: ReturnType<typeof createMemoryLogger>;
+
+  beforeEach(async () => {
+    server = await startLokiTestServer();
+    telemetry = new Telemetry();
+    logger = createMemoryLogger();
+  });
+  afterEach(async () => {
+    await exporter?.shutdown();
+    exporter = undefined;
+    await server.close();
+  });
+
+  async function startExporter(config: Record<string, unknown>, host = hostWith()): Promise<Exporter> {
+    const parsed = lokiExporterFactory.configSchema.parse({ endpoint: server.pushUrl, tenant_id: 'team-a', retry_on_failure: fastRetries, ...config });
+    exporter = lokiExporterFactory.create({ id: 'loki', kind: 'exporter', logger, telemetry }, parsed);
+    await exporter.start(host);
+    return exporter;
+  }
+
+  for (const encoding of [{ encoding: 'protobuf' }, { encoding: 'json' }, { encoding: 'json', compression: 'none' }]) {
+    it(`delivers every line with its labels, structured metadata and json line (${JSON.stringify(encoding)})`, async () => {
+      await startExporter({ ...encoding, labels: { attributes: { 'http.route': 'route' } } });
+      const t = nowNs();
+      await exporter!.consume(
+        logs({ 'service.name': 'checkout', 'deployment.environment.name': 'prod', 'host.name': 'h1' }, [
+          { timeUnixNano: t + 2n, body: 'paid ✓', severityText: 'INFO', severityNumber: 9, traceId: TRACE, spanId: SPAN, attributes: attrs({ 'http.route': '/pay', user: 'u1' }) },
+          { timeUnixNano: t + 1n, body: 'cart', severityNumber: 17, attributes: attrs({ 'http.route': '/cart' }) },
+        ]),
+        {},
+      );
+      await until(() => server.entries().length === 2);
+      const wantedContentType = encoding.encoding === 'protobuf' ? 'application/x-protobuf' : 'application/json';
+      assert.equal(server.requestLog[0]!.contentType, wantedContentType);
+      assert.equal(server.requestLog[0]!.contentEncoding, encoding.encoding === 'json' && !encoding.compression ? 'gzip' : undefined);
+      const [paid] = server.query({ service_name: 'checkout', route: '/pay' }, { tenant: 'team-a', metadata: { trace_id: TRACE } });
+      assert.ok(paid, 'found by label and structured metadata');
+      assert.deepEqual(paid.labels, { service_name: 'checkout', deployment_environment_name: 'prod', route: '/pay' });
+      assert.equal(paid.timestampNs, t + 2n);
+      assert.deepEqual(paid.metadata, { trace_id: TRACE, span_id: SPAN, severity_text: 'INFO', severity_number: '9', detected_level: 'info' });
+      assert.deepEqual(JSON.parse(paid.line), {
+        body: 'paid ✓',
+        traceid: TRACE,
+        spanid: SPAN,
+        severity: 'INFO',
+        attributes: { user: 'u1' },
+        resources: { 'service.name': 'checkout', 'deployment.environment.name': 'prod', 'host.name': 'h1' },
+        instrumentation_scope: { name: 'checkout', version: '2.1.0' },
+      });
+      const [cart] = server.query({ route: '/cart' });
+      assert.equal(cart!.metadata.detected_level, 'error');
+    });
+  }
+
+  it('drops a batch Loki refuses with 400 after one attempt, counting it with Loki\'s reason', async () => {
+    await startExporter({});
+    await exporter!.consume(logs({ 'service.name': 'a' }, [{ timeUnixNano: 1_000_000_000n, body: 'ancient' }]), {});
+    await until(() => exporter!.health!().entries_dropped === 1);
+    assert.equal(server.requests, 1);
+    assert.match(exporter!.health!().last_error ?? '', /400: entry for stream '\{service_name="a"\}' has timestamp too old/);
+    assert.equal(server.entries().length, 0);
+  });
+
+  it('retries 429 and 500 until Loki takes the batch', async () => {
+    await startExporter({});
+    await server.fail('429', { times: 1 });
+    await exporter!.consume(logs({ 'service.name': 'a' }, [{ timeUnixNano: nowNs(), body: 'eventually' }]), {});
+    await until(() => server.entries().length === 1);
+    assert.deepEqual(server.requestLog.map((r) => r.status), [429, 204]);
+    await server.fail('500', { times: 2 });
+    await exporter!.consume(logs({ 'service.name': 'a' }, [{ timeUnixNano: nowNs(), body: 'again' }]), {});
+    await until(() => server.entries().length === 2);
+    assert.deepEqual(server.requestLog.map((r) => r.status), [429, 204, 500, 500, 204]);
+    assert.equal(exporter!.health!().entries_sent, 2);
+  });
+
+  it('splits above max_request_bytes, and a retry resends only the parts Loki has not taken', async () => {
+    await startExporter({ max_request_bytes: 2048, format: 'raw' });
+    const t = nowNs();
+    const records = Array.from({ length: 40 }, (_, i) => ({ timeUnixNano: t + BigInt(i), body: `line ${i} ${'x'.repeat(200)}` }));
+    await server.fail('500', { after: 1, times: 1 });
+    await exporter!.consume(logs({ 'service.name': 'a' }, records), {});
+    await until(() => server.entries().length >= 40);
+    await until(() => exporter!.health!().entries_sent === 40);
+    const lines = server.entries().map((e) => e.line);
+    assert.deepEqual(lines, records.map((r) => r.body), 'every line once, in order');
+    assert.ok(server.requests > 3, `${server.requests} requests`);
+    assert.equal(server.requestLog.filter((r) => r.status === 500).length, 1);
+  });
+
+  it('sends one request per tenant (loki.tenant hint)', async () => {
+    await startExporter({ format: 'raw' });
+    await exporter!.consume(
+      logs({ 'service.name': 'a', 'loki.tenant': 'org' }, [
+        { timeUnixNano: nowNs(), body: 'for b', attributes: attrs({ org: 'team-b' }) },
+        { timeUnixNano: nowNs(), body: 'for c', attributes: attrs({ org: 'team-c' }) },
+      ]),
+      {},
+    );
+    await until(() => server.entries().length === 2);
+    assert.deepEqual(server.entries('team-b').map((e) => e.line), ['for b']);
+    assert.deepEqual(server.entries('team-c').map((e) => e.line), ['for c']);
+    assert.deepEqual(server.requestLog.map((r) => r.tenant).sort(), ['team-b', 'team-c']);
+  });
+
+  it('adds headers and the client authenticator\'s headers to every request', async () => {
+    let token = 'one';
+    const auth = { start: async () => {}, shutdown: async () => {}, headers: () => ({ authorization: `Bearer ${token}` }) };
+    await startExporter({ headers: { 'x-extra': 'yes' }, auth: { authenticator: 'bearertokenauth' } }, hostWith({ bearertokenauth: auth }));
+    await exporter!.consume(logs({ 'service.name': 'a' }, [{ timeUnixNano: nowNs(), body: '1' }]), {});
+    await until(() => server.entries().length === 1);
+    token = 'two';
+    await exporter!.consume(logs({ 'service.name': 'a' }, [{ timeUnixNano: nowNs(), body: '2' }]), {});
+    await until(() => server.entries().length === 2);
+    assert.deepEqual(server.requestLog.map((r) => [r.headers.authorization, r.headers['x-extra']]), [
+      ['Bearer one', 'yes'],
+      ['Bearer two', 'yes'],
+    ]);
+  });
+
+  it('refuses to start when auth.authenticator is not a client authenticator', async () => {
+    await assert.rejects(startExporter({ auth: { authenticator: 'missing' } }), /SLUICE_CONFIG_UNDEFINED_COMPONENT: .*"missing"/);
+  });
+
+  it('counts label values kept out by the cardinality guard and warns', async () => {
+    await startExporter({ labels: { attributes: { user: null }, max_values_per_label: 2 } });
+    const users = ['u1', 'u2', 'u3', 'u4'];
+    await exporter!.consume(logs({ 'service.name': 'a' }, users.map((user) => ({ timeUnixNano: nowNs(), body: user, attributes: attrs({ user }) }))), {});
+    await until(() => server.entries().length === 4);
+    assert.deepEqual(server.query({ service_name: 'a' }).filter((e) => e.labels.user === undefined).map((e) => e.metadata.user), ['u3', 'u4']);
+    assert.match(await telemetry.scrape(), /sluice_loki_label_values_limited_total\{exporter="loki",label="user"\} 2/);
+    assert.equal(logger.lines.filter((l) => l.level === 'warn' && l.fields.label === 'user').length, 1);
+  });
+});
+
+describe('LokiClient status handling', () => {
+  let server: LokiTestServer;
+  let client: LokiClient;
+  const body = () => ({
+    body: Buffer.from(JSON.stringify({ streams: [{ stream: { a: 'b' }, values: [[String(nowNs()), 'x']] }] })),
+    contentType: 'application/json',
+    tenant: 't',
+  });
+  beforeEach(async () => {
+    server = await startLokiTestServer();
+    client = new LokiClient({ endpoint: server.pushUrl, now: () => Date.parse('2030-01-01T00:00:00Z') });
+  });
+  afterEach(async () => {
+    await client.close();
+    await server.close();
+  });
+
+  it('204 is ok', async () => {
+    assert.deepEqual(await client.push(body()), { ok: true });
+  });
+
+  it('400 is permanent, with Loki\'s reason', async () => {
+    await server.fail('400', { message: 'entry for stream \'{a="b"}\' has timestamp too old' });
+    assert.deepEqual(await client.push(body()), {
+      ok: false,
+      retryable: false,
+      status: '400',
+      reason: 'Loki answered 400: entry for stream \'{a="b"}\' has timestamp too old',
+    });
+  });
+
+  it('401 (no tenant) is permanent', async () => {
+    const outcome = await client.push({ ...body(), tenant: '' });
+    assert.equal(outcome.ok, false);
+    assert.equal(!outcome.ok && outcome.retryable, false);
+  });
+
+  it('429 is retryable, with Retry-After in seconds', async () => {
+    await server.fail('429', { retryAfter: 3 });
+    const outcome = await client.push(body());
+    assert.equal(outcome.ok, false);
+    assert.equal(!outcome.ok && outcome.retryable, true);
+    assert.equal(!outcome.ok && outcome.retryAfterMs, 3000);
+  });
+
+  it('500 is retryable, with Retry-After as an HTTP date', async () => {
+    await server.fail('500', { retryAfter: 'Tue, 01 Jan 2030 00:00:10 GMT' });
+    const outcome = await client.push(body());
+    assert.equal(!outcome.ok && outcome.retryable, true);
+    assert.equal(!outcome.ok && outcome.retryAfterMs, 10_000);
+  });
+
+  it('a refused connection is retryable', async () => {
+    await server.fail('down');
+    const outcome = await client.push(body());
+    assert.equal(outcome.ok, false);
+    assert.equal(!outcome.ok && outcome.retryable, true);
+    assert.match(!outcome.ok ? outcome.reason : '', /cannot reach Loki .*ECONNREFUSED/);
+    await server.recover();
+    assert.deepEqual(await client.push(body()), { ok: true });
+  });
+});

@@ -1,0 +1,182 @@
+/**
+ * The Loki test server enforces Loki's push rules with Loki's status codes and messages, and
+ * decodes both wire formats. Requests here are hand-built with the same undici client a real
+ * pusher would use, so these tests do not depend on the exporter under test.
+ */
+import assert from 'node:assert/strict';
+import { gzipSync } from 'node:zlib';
+import { request } from 'undici';
+import { parseLabelString } from './support/loki/labels';
+import { startLokiTestServer } from './support/loki/server';
+import type { LokiTestServer, LokiTestServerOptions } from './support/loki/server';
+
+const NOW_MS = 1_700_000_000_000;
+const nowNs = (offsetMs = 0) => String(BigInt(NOW_MS + offsetMs) * 1_000_000n);
+
+async function pushJson(server: LokiTestServer, body: unknown, headers: Record<string, string> = { 'x-scope-orgid': 't1' }) {
+  const res = await request(server.pushUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
+  return { status: res.statusCode, text: await res.body.text(), headers: res.headers };
+}
+
+describe('Loki test server', () => {
+  let server: LokiTestServer;
+  const start = async (options: LokiTestServerOptions = {}) => {
+    server = await startLokiTestServer({ now: () => NOW_MS, ...options });
+  };
+  afterEach(() => server?.close());
+
+  it('stores JSON pushes with structured metadata and answers 204', async () => {
+    await start();
+    const res = await pushJson(server, {
+      streams: [{ stream: { service_name: 'a' }, values: [[nowNs(), 'hello', { trace_id: 'abc' }], [nowNs(1), 'two']] }],
+    });
+    assert.equal(res.status, 204);
+    assert.deepEqual(
+      server.entries('t1').map((e) => [e.labels, e.line, e.metadata]),
+      [
+        [{ service_name: 'a' }, 'hello', { trace_id: 'abc' }],
+        [{ service_name: 'a' }, 'two', {}],
+      ],
+    );
+    assert.equal(server.query({ service_name: 'a' }, { metadata: { trace_id: 'abc' } }).length, 1);
+  });
+
+  it('accepts gzip Content-Encoding', async () => {
+    await start();
+    const body = gzipSync(JSON.stringify({ streams: [{ stream: { a: 'b' }, values: [[nowNs(), 'zipped']] }] }));
+    const res = await request(server.pushUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip', 'x-scope-orgid': 't1' },
+      body,
+    });
+    assert.equal(res.statusCode, 204);
+    await res.body.dump();
+    assert.equal(server.entries()[0]!.line, 'zipped');
+  });
+
+  it('requires X-Scope-OrgID unless auth is disabled', async () => {
+    await start();
+    const body = { streams: [{ stream: { a: 'b' }, values: [[nowNs(), 'x']] }] };
+    assert.deepEqual((await pushJson(server, body, {})).status, 401);
+    await server.close();
+    await start({ authEnabled: false });
+    assert.equal((await pushJson(server, body, {})).status, 204);
+    assert.equal(server.entries()[0]!.tenant, 'fake');
+  });
+
+  const rules: Array<{ name: string; options?: LokiTestServerOptions; stream: Record<string, string>; value: unknown[]; message: RegExp }> = [
+    {
+      name: 'more than 15 label names',
+      stream: Object.fromEntries(Array.from({ length: 16 }, (_, i) => [`l${i}`, 'v'])),
+      value: [nowNs(), 'x'],
+      message: /^entry for stream '\{l0="v", .*' has 16 label names; limit 15$/,
+    },
+    { name: 'an invalid label name', stream: { 'bad-name': 'v' }, value: [nowNs(), 'x'], message: /^Error parsing labels .* invalid label name "bad-name"$/ },
+    { name: 'no labels', stream: {}, value: [nowNs(), 'x'], message: /^error at least one label pair is required per stream$/ },
+    {
+      name: 'a line over max_line_size',
+      options: { maxLineSize: 10 },
+      stream: { a: 'b' },
+      value: [nowNs(), 'x'.repeat(11)],
+      message: /^Max entry size '10' bytes exceeded for stream '\{a="b"\}' while adding an entry with length '11' bytes$/,
+    },
+    {
+      name: 'an entry older than reject_old_samples_max_age',
+      options: { rejectOldSamplesMaxAgeMs: 3_600_000 },
+      stream: { a: 'b' },
+      value: [nowNs(-3_600_001), 'x'],
+      message: /^entry for stream '\{a="b"\}' has timestamp too old: .*, oldest acceptable timestamp is: /,
+    },
+    {
+      name: 'structured metadata when disallowed (Loki 2 behaviour)',
+      options: { allowStructuredMetadata: false },
+      stream: { a: 'b' },
+      value: [nowNs(), 'x', { trace_id: '1' }],
+      message: /includes structured metadata, but this feature is disallowed/,
+    },
+  ];
+  for (const rule of rules) {
+    it(`refuses ${rule.name} with 400 and Loki's message, keeping the valid entries`, async () => {
+      await start(rule.options);
+      const res = await pushJson(server, {
+        streams: [
+          { stream: rule.stream, values: [rule.value] },
+          { stream: { ok: 'yes' }, values: [[nowNs(), 'kept']] },
+        ],
+      });
+      assert.equal(res.status, 400);
+      assert.match(res.text.trim(), rule.message);
+      assert.deepEqual(server.entries().map((e) => e.line), ['kept']);
+    });
+  }
+
+  it('accepts out-of-order entries within the window and refuses those too far behind', async () => {
+    await start({ outOfOrderWindowMs: 1000 });
+    assert.equal((await pushJson(server, { streams: [{ stream: { a: 'b' }, values: [[nowNs(0), 'new']] }] })).status, 204);
+    assert.equal((await pushJson(server, { streams: [{ stream: { a: 'b' }, values: [[nowNs(-500), 'older']] }] })).status, 204);
+    const res = await pushJson(server, { streams: [{ stream: { a: 'b' }, values: [[nowNs(-1500), 'too old']] }] });
+    assert.equal(res.status, 400);
+    assert.match(res.text, /entry too far behind/);
+    assert.deepEqual(server.entries().map((e) => e.line), ['new', 'older']);
+  });
+
+  it('refuses bodies it cannot decode with 400 and unknown content types with 415', async () => {
+    await start();
+    const bad = await request(server.pushUrl, { method: 'POST', headers: { 'content-type': 'application/x-protobuf', 'x-scope-orgid': 't' }, body: 'not snappy' });
+    assert.equal(bad.statusCode, 400);
+    assert.match(await bad.body.text(), /error parsing push request/);
+    const xml = await request(server.pushUrl, { method: 'POST', headers: { 'content-type': 'text/xml', 'x-scope-orgid': 't' }, body: '<a/>' });
+    assert.equal(xml.statusCode, 415);
+    await xml.body.dump();
+  });
+
+  it('fails on cue: 429 with Retry-After for a number of requests, 500, 400, then recovers', async () => {
+    await start();
+    const body = { streams: [{ stream: { a: 'b' }, values: [[nowNs(), 'x']] }] };
+    await server.fail('429', { retryAfter: 7, times: 1 });
+    const limited = await pushJson(server, body);
+    assert.equal(limited.status, 429);
+    assert.equal(limited.headers['retry-after'], '7');
+    assert.equal((await pushJson(server, body)).status, 204, 'times: 1 recovers by itself');
+    await server.fail('500');
+    assert.equal((await pushJson(server, body)).status, 500);
+    await server.fail('400', { message: 'nope' });
+    assert.deepEqual(await pushJson(server, body).then((r) => [r.status, r.text.trim()]), [400, 'nope']);
+    await server.recover();
+    assert.equal((await pushJson(server, body)).status, 204);
+    assert.equal(server.entries().length, 2);
+    assert.equal(server.requests, 5);
+  });
+
+  it("'down' really refuses connections and 'recover' rebinds the same port", async () => {
+    await start();
+    const body = { streams: [{ stream: { a: 'b' }, values: [[nowNs(), 'x']] }] };
+    assert.equal((await pushJson(server, body)).status, 204); // leaves a keep-alive connection open
+    await server.fail('down');
+    await assert.rejects(pushJson(server, body), (err: Error & { code?: string }) => {
+      assert.match(String(err.code), /ECONNREFUSED|UND_ERR_SOCKET|ECONNRESET/);
+      return true;
+    });
+    await server.recover();
+    assert.equal((await pushJson(server, body)).status, 204);
+    assert.equal(server.entries().length, 2);
+  });
+
+  it('answers /ready', async () => {
+    await start();
+    const res = await request(server.url + '/ready');
+    assert.equal(res.statusCode, 200);
+    assert.equal((await res.body.text()).trim(), 'ready');
+  });
+
+  it('parses label strings with escapes, as Loki does', () => {
+    assert.deepEqual(parseLabelString('{a="b", c="say \\"hi\\"\\n\\\\"}'), { a: 'b', c: 'say "hi"\n\\' });
+    assert.throws(() => parseLabelString('a="b"'), /braces/);
+    assert.throws(() => parseLabelString('{a="b", a="c"}'), /duplicate label name "a"/);
+    assert.throws(() => parseLabelString('{1a="b"}'), /invalid label name "1a"/);
+  });
+});

@@ -1,0 +1,360 @@
+/**
+ * A Loki test server: POST /loki/api/v1/push as Loki documents it (protobuf + snappy, JSON with
+ * optional gzip), Loki's validation rules with its status codes and messages, and what it
+ * stored readable by tests. It can be made to fail on cue: really down (connection refused,
+ * then rebound on the same port), slow, 429 (with Retry-After), 500 or 400.
+ */
+import http from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { gunzipSync } from 'node:zlib';
+import { LabelsError, canonicalLabels, parseLabelString } from './labels';
+import { DecodeError, decodePushJson, decodePushProto } from './pushDecoder';
+import type { DecodedStream } from './pushDecoder';
+
+export interface LokiTestServerOptions {
+  /** Loki's `auth_enabled`: when true (default), X-Scope-OrgID is required; when false the tenant is `fake`. */
+  authEnabled?: boolean;
+  /** `max_label_names_per_series` (15) */
+  maxLabelNamesPerSeries?: number;
+  /** `max_line_size` in bytes (256 KB) */
+  maxLineSize?: number;
+  /** `reject_old_samples_max_age` in ms (168h); entries older are refused. 0 turns the check off. */
+  rejectOldSamplesMaxAgeMs?: number;
+  /** `creation_grace_period` in ms (10m): entries further in the future are refused. */
+  creationGracePeriodMs?: number;
+  /** Out-of-order window (Loki 3: max_chunk_age / 2 = 1h): an entry further behind its stream's newest is refused. */
+  outOfOrderWindowMs?: number;
+  /** `allow_structured_metadata` (true, as Loki 3; false behaves as Loki 2 with it disallowed) */
+  allowStructuredMetadata?: boolean;
+  now?: () => number;
+}
+
+export type FailMode = 'down' | 'slow' | '429' | '500' | '400';
+
+export interface FailOptions {
+  /** Fail this many requests, then behave again (not for 'down'); unlimited when absent. */
+  times?: number;
+  /** Let this many requests through first (not for 'down'). */
+  after?: number;
+  /** 429/500: the Retry-After header value (seconds, or an HTTP date). */
+  retryAfter?: string | number;
+  /** 'slow': how long each response is delayed (default 1000 ms). */
+  delayMs?: number;
+  /** 400/500/429: the body to answer with. */
+  message?: string;
+}
+
+export interface StoredEntry {
+  tenant: string;
+  labels: Record<string, string>;
+  timestampNs: bigint;
+  line: string;
+  metadata: Record<string, string>;
+}
+
+export interface StoredStream {
+  labels: Record<string, string>;
+  entries: StoredEntry[];
+}
+
+export interface RequestRecord {
+  tenant: string | undefined;
+  contentType: string | undefined;
+  contentEncoding: string | undefined;
+  headers: http.IncomingHttpHeaders;
+  status: number;
+  body: string;
+}
+
+export interface LokiTestServer {
+  /** http://127.0.0.1:PORT */
+  readonly url: string;
+  /** url + /loki/api/v1/push */
+  readonly pushUrl: string;
+  readonly port: number;
+  /** Push requests answered (any status), and each one's details. */
+  readonly requests: number;
+  readonly requestLog: readonly RequestRecord[];
+  /** Stored streams of a tenant (default: every tenant's entries, in arrival order per stream). */
+  streams(tenant?: string): StoredStream[];
+  /** Every stored entry (of one tenant when given), in arrival order. */
+  entries(tenant?: string): StoredEntry[];
+  /** Entries whose labels include every pair of `labels`, and whose structured metadata includes `metadata`. */
+  query(labels: Record<string, string>, options?: { tenant?: string; metadata?: Record<string, string> }): StoredEntry[];
+  fail(mode: FailMode, options?: FailOptions): Promise<void>;
+  recover(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const PUSH_PATH = '/loki/api/v1/push';
+const DAY_MS = 24 * 3600 * 1000;
+
+export async function startLokiTestServer(options: LokiTestServerOptions = {}): Promise<LokiTestServer> {
+  const limits = {
+    authEnabled: options.authEnabled ?? true,
+    maxLabelNames: options.maxLabelNamesPerSeries ?? 15,
+    maxLineSize: options.maxLineSize ?? 256 * 1024,
+    rejectOldMs: options.rejectOldSamplesMaxAgeMs ?? 7 * DAY_MS,
+    gracePeriodMs: options.creationGracePeriodMs ?? 10 * 60_000,
+    outOfOrderWindowMs: options.outOfOrderWindowMs ?? 3_600_000,
+    allowStructuredMetadata: options.allowStructuredMetadata ?? true,
+  };
+  const now = options.now ?? Date.now;
+  const stored: StoredEntry[] = [];
+  /** tenant → canonical label string → newest timestamp, for the out-of-order window */
+  const newest = new Map<string, bigint>();
+  const requestLog: RequestRecord[] = [];
+  let failure: { mode: FailMode; options: FailOptions; left: number; skip: number } | undefined;
+  const sockets = new Set<Socket>();
+
+  const server = http.createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => answer(req, res, 500, `internal error: ${(err as Error).message}`));
+  });
+  server.keepAliveTimeout = 60_000;
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+
+  function answer(req: http.IncomingMessage, res: http.ServerResponse, status: number, body: string, headers: Record<string, string> = {}) {
+    if (req.url?.startsWith(PUSH_PATH)) {
+      requestLog.push({
+        tenant: header(req, 'x-scope-orgid'),
+        contentType: header(req, 'content-type'),
+        contentEncoding: header(req, 'content-encoding'),
+        headers: req.headers,
+        status,
+        body,
+      });
+    }
+    res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...headers });
+    res.end(body === '' ? undefined : body + '\n');
+  }
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const path = (req.url ?? '').split('?')[0];
+    if (req.method === 'GET' && path === '/ready') return answer(req, res, 200, 'ready');
+    if (path !== PUSH_PATH) return answer(req, res, 404, '404 page not found');
+    if (req.method !== 'POST') return answer(req, res, 405, 'method not allowed');
+    const body = await readBody(req);
+
+    if (failure && failure.skip > 0) failure.skip--;
+    else if (failure) {
+      const { mode, options: opts } = failure;
+      if (failure.left !== Infinity && --failure.left <= 0) failure = undefined;
+      if (mode === 'slow') await new Promise((resolve) => setTimeout(resolve, opts.delayMs ?? 1000));
+      else {
+        const headers: Record<string, string> = opts.retryAfter !== undefined ? { 'retry-after': String(opts.retryAfter) } : {};
+        const defaults: Record<string, string> = {
+          '429': 'Ingestion rate limit exceeded for user fake (limit: 4194304 bytes/sec) while attempting to ingest lines totaling 1024 bytes, reduce log volume or contact your Loki administrator to see if the limit can be increased',
+          '500': 'rpc error: code = Unavailable desc = at least 1 live replicas required, could only find 0',
+          '400': 'error at least one label pair is required per stream',
+        };
+        return answer(req, res, Number(mode), opts.message ?? defaults[mode]!, headers);
+      }
+    }
+
+    let tenant = header(req, 'x-scope-orgid');
+    if (!limits.authEnabled) tenant = 'fake';
+    if (!tenant) return answer(req, res, 401, 'no org id');
+
+    let streams: DecodedStream[];
+    try {
+      streams = decode(req, body);
+    } catch (err) {
+      if (err instanceof UnsupportedMediaType) return answer(req, res, 415, err.message);
+      return answer(req, res, 400, `error parsing push request: ${(err as Error).message}`);
+    }
+
+    const errors = validateAndStore(tenant, streams);
+    if (errors.length > 0) return answer(req, res, 400, errors.join('\n'));
+    answer(req, res, 204, '');
+  }
+
+  function validateAndStore(tenant: string, streams: DecodedStream[]): string[] {
+    const errors: string[] = [];
+    const nowNs = BigInt(now()) * 1_000_000n;
+    const oldest = limits.rejectOldMs > 0 ? nowNs - BigInt(limits.rejectOldMs) * 1_000_000n : undefined;
+    const newestAllowed = nowNs + BigInt(limits.gracePeriodMs) * 1_000_000n;
+    for (const stream of streams) {
+      let labels: Record<string, string>;
+      try {
+        labels = stream.labelObject ?? parseLabelString(stream.labels);
+        if (stream.labelObject) for (const name of Object.keys(labels)) parseLabelString(`{${name}=""}`);
+      } catch (err) {
+        if (err instanceof LabelsError) {
+          errors.push(`Error parsing labels '${stream.labels || JSON.stringify(stream.labelObject)}' with error: ${err.message}`);
+          continue;
+        }
+        throw err;
+      }
+      const names = Object.keys(labels).filter((name) => labels[name] !== '');
+      const text = canonicalLabels(labels);
+      if (names.length === 0) {
+        errors.push('error at least one label pair is required per stream');
+        continue;
+      }
+      if (names.length > limits.maxLabelNames) {
+        errors.push(`entry for stream '${text}' has ${names.length} label names; limit ${limits.maxLabelNames}`);
+        continue;
+      }
+      const key = tenant + '\u0000' + text;
+      for (const entry of stream.entries) {
+        const lineBytes = Buffer.byteLength(entry.line);
+        if (lineBytes > limits.maxLineSize) {
+          errors.push(
+            `Max entry size '${limits.maxLineSize}' bytes exceeded for stream '${text}' while adding an entry with length '${lineBytes}' bytes`,
+          );
+          continue;
+        }
+        if (!limits.allowStructuredMetadata && Object.keys(entry.metadata).length > 0) {
+          errors.push(
+            `stream '${text}' includes structured metadata, but this feature is disallowed. Please see \`limits_config.structured_metadata\` or contact your Loki administrator to enable it.`,
+          );
+          continue;
+        }
+        if (oldest !== undefined && entry.timestampNs < oldest) {
+          errors.push(
+            `entry for stream '${text}' has timestamp too old: ${isoTime(entry.timestampNs)}, oldest acceptable timestamp is: ${isoTime(oldest)}`,
+          );
+          continue;
+        }
+        if (entry.timestampNs > newestAllowed) {
+          errors.push(`entry for stream '${text}' has timestamp too new: ${isoTime(entry.timestampNs)}`);
+          continue;
+        }
+        const latest = newest.get(key);
+        const behind = latest !== undefined ? latest - BigInt(limits.outOfOrderWindowMs) * 1_000_000n : undefined;
+        if (behind !== undefined && entry.timestampNs < behind) {
+          errors.push(
+            `entry with timestamp ${isoTime(entry.timestampNs)} ignored, reason: 'entry too far behind, entry timestamp is: ${isoTime(entry.timestampNs)}, oldest acceptable timestamp is: ${isoTime(behind)}', for stream: ${text}`,
+          );
+          continue;
+        }
+        if (latest === undefined || entry.timestampNs > latest) newest.set(key, entry.timestampNs);
+        stored.push({ tenant, labels, timestampNs: entry.timestampNs, line: entry.line, metadata: entry.metadata });
+      }
+    }
+    return errors;
+  }
+
+  const port = await listen(server, 0);
+  const url = `http://127.0.0.1:${port}`;
+  let closed = false;
+
+  return {
+    url,
+    pushUrl: url + PUSH_PATH,
+    port,
+    get requests() {
+      return requestLog.length;
+    },
+    requestLog,
+    streams(tenant) {
+      const byStream = new Map<string, StoredStream>();
+      for (const entry of stored) {
+        if (tenant !== undefined && entry.tenant !== tenant) continue;
+        const key = entry.tenant + '\u0000' + canonicalLabels(entry.labels);
+        let stream = byStream.get(key);
+        if (!stream) byStream.set(key, (stream = { labels: entry.labels, entries: [] }));
+        stream.entries.push(entry);
+      }
+      return [...byStream.values()];
+    },
+    entries(tenant) {
+      return stored.filter((entry) => tenant === undefined || entry.tenant === tenant);
+    },
+    query(labels, queryOptions = {}) {
+      return stored.filter(
+        (entry) =>
+          (queryOptions.tenant === undefined || entry.tenant === queryOptions.tenant) &&
+          includes(entry.labels, labels) &&
+          includes(entry.metadata, queryOptions.metadata ?? {}),
+      );
+    },
+    async fail(mode, failOptions = {}) {
+      if (mode === 'down') {
+        failure = undefined;
+        await stop(server, sockets);
+        return;
+      }
+      failure = { mode, options: failOptions, left: failOptions.times ?? Infinity, skip: failOptions.after ?? 0 };
+    },
+    async recover() {
+      failure = undefined;
+      if (!server.listening && !closed) await listen(server, port);
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      failure = undefined;
+      if (server.listening) await stop(server, sockets);
+    },
+  };
+}
+
+class UnsupportedMediaType extends Error {}
+
+// snappyjs (pure JS, no type declarations) rather than the exporter's native snappy: an independent decoder.
+const snappyUncompress = (require('snappyjs') as { uncompress(input: Uint8Array): Uint8Array }).uncompress;
+
+function decode(req: http.IncomingMessage, body: Buffer): DecodedStream[] {
+  const contentType = (header(req, 'content-type') ?? '').split(';')[0]!.trim();
+  const encoding = header(req, 'content-encoding');
+  let raw = body;
+  if (encoding === 'gzip') raw = gunzipSync(body);
+  else if (encoding && encoding !== 'identity') throw new UnsupportedMediaType(`Content-Encoding ${encoding} is not supported`);
+  if (contentType === 'application/json') return decodePushJson(raw.toString('utf8'));
+  if (contentType === 'application/x-protobuf' || contentType === '') {
+    let plain: Uint8Array;
+    try {
+      plain = snappyUncompress(raw);
+    } catch (err) {
+      throw new DecodeError(`snappy: ${(err as Error).message}`);
+    }
+    return decodePushProto(plain);
+  }
+  throw new UnsupportedMediaType(`unsupported Content-Type ${contentType}`);
+}
+
+function includes(have: Record<string, string>, want: Record<string, string>): boolean {
+  for (const [name, value] of Object.entries(want)) if (have[name] !== value) return false;
+  return true;
+}
+
+function header(req: http.IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function isoTime(ns: bigint): string {
+  return new Date(Number(ns / 1_000_000n)).toISOString();
+}
+
+function readBody(req: http.IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function listen(server: http.Server, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+/** Closes the listener and cuts every open connection, so clients really see the server go away. */
+function stop(server: http.Server, sockets: Set<Socket>): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    for (const socket of sockets) socket.destroy();
+    sockets.clear();
+  });
+}

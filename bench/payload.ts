@@ -22,7 +22,7 @@ export function benchRequest(records = 100): LogsData {
       observedTimeUnixNano: now + BigInt(i) * 1000n + 500n,
       severityNumber: 9,
       severityText: 'INFO',
-      body: `request completed: POST /api/v1/checkout/${1000 + i} for customer ${i % 97} in ${12 + i}ms, 3 items, total 129.90 EUR, payment ok, i=${i}`,
+      body: `request completed: POST /api/v1/checkout/${1000 + i} for customer ${i % 97} in ${12 + i}ms, 3 items, total 129.90 EUR, payment ok via card ending 4242, shipping to DE, i=${i}`,
       attributes,
       droppedAttributesCount: 0,
       flags: 1,

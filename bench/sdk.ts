@@ -1,12 +1,13 @@
 /**
  * SDK benchmark: what one log call costs the app's thread, for plain pino and for the ways of
- * getting pino logs to a collector. Exports go to a closed loopback port: we time the app
- * thread only (the bridge's queue is sized to hold every record, so nothing is dropped early).
+ * getting pino logs to a collector. Exports go over OTLP/HTTP to a loopback sink that accepts and
+ * discards; only the logging loop is timed (the bridge's queue holds every record, so nothing is
+ * dropped early, and its scheduled export waits until after the loop).
  *
  *   node bench/dist/sdk.js            (or through `npm run bench`)
  */
 import { once } from 'node:events';
-import { createServer } from 'node:net';
+import { Worker } from 'node:worker_threads';
 import pino from 'pino';
 import { startLogBridge } from '@sluice/sdk';
 
@@ -15,17 +16,29 @@ export interface SdkBenchRow {
   nsPerCall: number;
 }
 
-const CALLS = 50_000;
+// Small enough that a transport's 4 MB ring buffer holds the whole burst: we time the app
+// thread's share, not how fast a worker drains.
+const CALLS = 20_000;
 const WARMUP = 5_000;
 
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, 'close');
-  return port;
+/**
+ * Answers every OTLP/HTTP export with 200 and an empty (valid) protobuf response. It runs in its
+ * own thread: a transport's end() blocks the main thread while its worker's last export waits.
+ */
+const SINK_SOURCE = `
+  const { createServer } = require('node:http');
+  const { parentPort } = require('node:worker_threads');
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end());
+  });
+  server.listen(0, '127.0.0.1', () => parentPort.postMessage(server.address().port));
+`;
+
+async function startSink(): Promise<{ url: string; stop(): Promise<number> }> {
+  const worker = new Worker(SINK_SOURCE, { eval: true });
+  const [port] = (await once(worker, 'message')) as [number];
+  return { url: `http://127.0.0.1:${port}/v1/logs`, stop: () => worker.terminate() };
 }
 
 /** ns per call of `log.info(fields, msg)`, after a warm-up, on this thread. */
@@ -40,37 +53,53 @@ type Transport = ReturnType<typeof pino.transport>;
 
 /** Ends a transport and waits for its worker to close (it flushes on the way). */
 async function endTransport(stream: Transport): Promise<void> {
-  const closed = once(stream, 'close');
-  stream.ref(); // pino unrefs its worker; hold the process until the worker has flushed
+  // A worker that cannot drain in thread-stream's 10 s emits 'error' rather than 'close'.
+  const closed = Promise.race([once(stream, 'close'), once(stream, 'error')]);
+  // pino unrefs its worker: hold the process until the worker has flushed and closed.
+  const keepAlive = setInterval(() => undefined, 1_000);
   stream.end();
-  await closed;
+  try {
+    await closed;
+  } finally {
+    clearInterval(keepAlive);
+  }
 }
 
 export async function runSdkBench(): Promise<SdkBenchRow[]> {
-  const port = await closedPort();
+  const sink = await startSink();
   const rows: SdkBenchRow[] = [];
-  const common = { serviceName: 'bench', shutdownTimeoutMs: 200, handleSignals: false, maxQueueSize: (CALLS + WARMUP) * 2 };
+  const common = {
+    serviceName: 'bench',
+    endpoint: sink.url,
+    protocol: 'http/protobuf' as const,
+    handleSignals: false,
+    maxQueueSize: (CALLS + WARMUP) * 2,
+  };
 
-  const devNull = pino.destination({ dest: '/dev/null', sync: true });
+  // Buffered, as pino is usually run in production (a sync destination pays a syscall per line).
+  const devNull = pino.destination({ dest: '/dev/null', sync: false, minLength: 4096 });
+  await once(devNull, 'ready');
   rows.push({ name: 'pino → /dev/null (baseline)', nsPerCall: time(pino({}, devNull)) });
+  devNull.flushSync();
 
-  const bridge = startLogBridge({ ...common, endpoint: `http://127.0.0.1:${port}`, scheduledDelayMillis: 3_600_000 });
+  const bridge = startLogBridge({ ...common, scheduledDelayMillis: 3_600_000 });
   rows.push({ name: 'pino → @sluice/sdk pinoStream (app thread)', nsPerCall: time(pino({}, bridge.pinoStream())) });
   await bridge.shutdown();
 
   const ours = pino.transport({
     target: require.resolve('@sluice/sdk/dist/src/pino-transport.js'),
-    options: { ...common, endpoint: `http://127.0.0.1:${port}` },
+    options: common,
   });
   rows.push({ name: 'pino → @sluice/sdk pino-transport (worker)', nsPerCall: time(pino({}, ours)) });
   await endTransport(ours);
 
   // pino-opentelemetry-transport reads the endpoint from the environment (its worker shares it).
-  process.env.OTEL_EXPORTER_OTLP_LOGS_ENDPOINT = `http://127.0.0.1:${port}/v1/logs`;
+  process.env.OTEL_EXPORTER_OTLP_LOGS_ENDPOINT = sink.url;
   const theirs = pino.transport({ target: 'pino-opentelemetry-transport', options: { resourceAttributes: { 'service.name': 'bench' } } });
   rows.push({ name: 'pino → pino-opentelemetry-transport (worker)', nsPerCall: time(pino({}, theirs)) });
   await endTransport(theirs);
   delete process.env.OTEL_EXPORTER_OTLP_LOGS_ENDPOINT;
+  await sink.stop();
 
   return rows;
 }

@@ -6,6 +6,8 @@ import assert from 'node:assert/strict';
 import { Telemetry, createMemoryLogger, newLogRecord } from '@sluice/core';
 import type { AnyValue, Exporter, Extension, Host, LogRecord, LogsData } from '@sluice/core';
 import { LokiClient, lokiExporterFactory } from '@sluice/loki';
+import { makeTestCerts } from './support/certs';
+import { tempDir } from './support/collector';
 import { startLokiTestServer } from './support/loki/server';
 import type { LokiTestServer } from './support/loki/server';
 
@@ -230,6 +232,14 @@ describe('LokiClient status handling', () => {
     assert.equal(!outcome.ok && outcome.retryAfterMs, 10_000);
   });
 
+  it('an attempt cut by its timeout is retryable (Loki may still have stored it: the at-least-once duplicate)', async () => {
+    await server.fail('slow', { delayMs: 300, times: 1 });
+    const outcome = await client.push(body(), AbortSignal.timeout(30));
+    assert.equal(outcome.ok, false);
+    assert.equal(!outcome.ok && outcome.retryable, true);
+    await until(() => server.entries().length === 1);
+  });
+
   it('a refused connection is retryable', async () => {
     await server.fail('down');
     const outcome = await client.push(body());
@@ -238,5 +248,38 @@ describe('LokiClient status handling', () => {
     assert.match(!outcome.ok ? outcome.reason : '', /cannot reach Loki .*ECONNREFUSED/);
     await server.recover();
     assert.deepEqual(await client.push(body()), { ok: true });
+  });
+});
+
+describe('LokiClient over TLS', () => {
+  let server: LokiTestServer | undefined;
+  let dir: Awaited<ReturnType<typeof tempDir>> | undefined;
+  const clients: LokiClient[] = [];
+  afterEach(async () => {
+    for (const client of clients.splice(0)) await client.close();
+    await server?.close();
+    await dir?.cleanup();
+  });
+
+  it('trusts the configured CA and presents the client certificate (mTLS)', async () => {
+    dir = await tempDir('sluice-loki-tls-');
+    const certs = makeTestCerts(dir.dir);
+    server = await startLokiTestServer({ tls: { certFile: certs.serverCert, keyFile: certs.serverKey, clientCaFile: certs.caCert } });
+    assert.match(server.pushUrl, /^https:/);
+    const push = (tls: Record<string, string>) => {
+      const client = new LokiClient({ endpoint: server!.pushUrl, tls: lokiExporterFactory.configSchema.parse({ endpoint: server!.pushUrl, tls }).tls });
+      clients.push(client);
+      return client.push({
+        body: Buffer.from(JSON.stringify({ streams: [{ stream: { a: 'b' }, values: [[String(nowNs()), 'secret']] }] })),
+        contentType: 'application/json',
+        tenant: 't',
+      });
+    };
+    assert.deepEqual(await push({ ca_file: certs.caCert, cert_file: certs.clientCert, key_file: certs.clientKey }), { ok: true });
+    const untrusted = await push({ cert_file: certs.clientCert, key_file: certs.clientKey });
+    assert.equal(untrusted.ok, false, 'the server certificate is not trusted without ca_file');
+    const anonymous = await push({ ca_file: certs.caCert });
+    assert.equal(anonymous.ok, false, 'the server requires a client certificate');
+    assert.deepEqual(server.entries().map((e) => e.line), ['secret']);
   });
 });

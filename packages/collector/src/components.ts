@@ -1,7 +1,7 @@
 import { Registry, bearerTokenAuthExtensionFactory, fileStorageExtensionFactory } from '@sluice/core';
 import { jsonlExporterFactory } from '@sluice/file';
 import { lokiExporterFactory } from '@sluice/loki';
-import { otlpReceiverFactory } from '@sluice/otlp';
+import { otlpExporterFactory, otlpHttpExporterFactory, otlpReceiverFactory } from '@sluice/otlp';
 import { processorFactories } from '@sluice/processors';
 import { debugExporterFactory } from './components/debug-exporter';
 import { healthCheckExtensionFactory } from './components/health-check';
@@ -13,6 +13,8 @@ export function builtinComponents(): Registry {
   for (const factory of processorFactories) registry.register(factory);
   registry.register(jsonlExporterFactory);
   registry.register(lokiExporterFactory);
+  registry.register(otlpExporterFactory);
+  registry.register(otlpHttpExporterFactory);
   registry.register(debugExporterFactory);
   registry.register(healthCheckExtensionFactory);
   registry.register(fileStorageExtensionFactory);

@@ -117,6 +117,6 @@ export { parseRetryAfter } from './exporterhelper/retry_after';
 export { createQueuedExporter, setShutdownDeadline, DEFAULT_DRAIN_MS } from './exporterhelper/queued_exporter';
 export type { QueuedExporter, QueuedExporterOptions } from './exporterhelper/queued_exporter';
 export { binaryLogsCodec } from './exporterhelper/logs_codec';
-export type { LogsCodec } from './exporterhelper/logs_codec';
+export type { LogsCodec, PayloadCodec } from './exporterhelper/logs_codec';
 export { fileStorageExtensionFactory } from './extensions/file_storage';
 export type { FileStorageConfig } from './extensions/file_storage';

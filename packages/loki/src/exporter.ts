@@ -2,8 +2,9 @@
  * The `loki` exporter: records → streams → push requests (one per tenant, split above
  * max_request_bytes) → Loki, behind core's sending queue and retries.
  *
- * A batch that needs several requests remembers which of them Loki already took, and keeps the
- * encoded bodies, so a retry sends only what is missing and does not encode twice.
+ * Batches are encoded when they are accepted, so the queue keeps compressed push bodies rather
+ * than decoded records, and a batch that needs several requests remembers which of them Loki
+ * already took: a retry sends only what is missing and never encodes twice.
  */
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
@@ -17,6 +18,7 @@ import { LokiClient } from './lokiClient';
 import type { PushBody } from './lokiClient';
 import { resolveMappingOptions } from './mappingOptions';
 import type { MappingOptions } from './mappingOptions';
+import { preparedBatchCodec, type PreparedBatch } from './preparedBatch';
 import { encodePushRequestProto } from './protoEncoder';
 import type { PushRequest } from './push';
 import { snappyCompress, snappyImplementation } from './snappy';
@@ -27,12 +29,6 @@ const gzipAsync = promisify(gzip);
 
 /** A guard warning per label at most this often: the counter has the full story. */
 const LIMIT_WARNING_INTERVAL_MS = 60_000;
-
-interface PreparedBatch {
-  bodies: PushBody[];
-  entries: number[];
-  sent: boolean[];
-}
 
 export const lokiExporterFactory: ExporterFactory<LokiConfig> = {
   kind: 'exporter',
@@ -83,7 +79,6 @@ export function createLokiExporter(settings: CreateSettings, config: LokiConfig)
     authHeaders: () => authenticator?.headers() ?? {},
   });
   const gzipJson = config.encoding === 'json' && config.compression !== 'none' && config.compression !== '';
-  const pending = new WeakMap<LogsData, PreparedBatch>();
 
   async function encode(request: PushRequest): Promise<PushBody> {
     if (config.encoding === 'protobuf') {
@@ -104,12 +99,7 @@ export function createLokiExporter(settings: CreateSettings, config: LokiConfig)
     return { bodies, entries, sent: bodies.map(() => false) };
   }
 
-  async function send(logs: LogsData, signal: AbortSignal): Promise<SendOutcome> {
-    let batch = pending.get(logs);
-    if (!batch) {
-      batch = await prepare(logs);
-      pending.set(logs, batch);
-    }
+  async function send(batch: PreparedBatch, signal: AbortSignal): Promise<SendOutcome> {
     let rejected = 0;
     let status: string | undefined;
     const reasons: string[] = [];
@@ -124,7 +114,6 @@ export function createLokiExporter(settings: CreateSettings, config: LokiConfig)
         status = outcome.status;
       }
     }
-    pending.delete(logs);
     if (rejected === 0) return { ok: true };
     const total = batch.entries.reduce((a, b) => a + b, 0);
     const reason = reasons.join('; ');
@@ -132,10 +121,12 @@ export function createLokiExporter(settings: CreateSettings, config: LokiConfig)
     return rejected === total ? { ok: false, retryable: false, reason, ...(status ? { status } : {}) } : { ok: true, rejectedRecords: rejected, message: reason };
   }
 
-  return createQueuedExporter({
+  return createQueuedExporter<PreparedBatch>({
     settings,
     config,
+    prepare,
     send,
+    codec: preparedBatchCodec,
     async start(host: Host) {
       if (config.auth) {
         const extension = host.getExtension(config.auth.authenticator);

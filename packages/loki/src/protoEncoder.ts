@@ -26,18 +26,18 @@ export function encodePushRequestProto(streams: readonly PushStream[]): Buffer {
   let total = 0;
   for (const stream of streams) {
     const streamSlot = sizes.push(0) - 1;
-    const labelsBytes = Buffer.byteLength(stream.labels);
+    const labelsBytes = utf8Length(stream.labels);
     sizes.push(labelsBytes);
     let streamSize = 1 + varintSize(labelsBytes) + labelsBytes;
     for (const entry of stream.entries) {
       const entrySlot = sizes.push(0) - 1;
       const timestampSize = timestampMessageSize(entry.timestampNs);
-      const lineBytes = Buffer.byteLength(entry.line);
+      const lineBytes = utf8Length(entry.line);
       sizes.push(lineBytes);
       let entrySize = 1 + varintSize(timestampSize) + timestampSize + 1 + varintSize(lineBytes) + lineBytes;
       for (const pair of entry.metadata) {
-        const nameBytes = Buffer.byteLength(pair.name);
-        const valueBytes = Buffer.byteLength(pair.value);
+        const nameBytes = utf8Length(pair.name);
+        const valueBytes = utf8Length(pair.value);
         const pairSize = 1 + varintSize(nameBytes) + nameBytes + 1 + varintSize(valueBytes) + valueBytes;
         sizes.push(pairSize, nameBytes, valueBytes);
         entrySize += 1 + varintSize(pairSize) + pairSize;
@@ -100,8 +100,25 @@ function writeTimestamp(buf: Buffer, pos: number, ns: bigint): number {
 function writeString(buf: Buffer, pos: number, tag: number, text: string, bytes: number): number {
   buf[pos++] = tag;
   pos = writeVarint(buf, pos, bytes);
-  if (bytes > 0) buf.write(text, pos, bytes, 'utf8');
+  if (bytes === text.length && bytes < SHORT_STRING) {
+    for (let i = 0; i < bytes; i++) buf[pos + i] = text.charCodeAt(i);
+  } else if (bytes > 0) buf.write(text, pos, bytes, 'utf8');
   return pos + bytes;
+}
+
+/**
+ * Below this length, measuring and copying a string in JS beats a call into Buffer's native
+ * code; most labels, metadata names and values are this short.
+ */
+const SHORT_STRING = 64;
+
+function utf8Length(text: string): number {
+  if (text.length >= SHORT_STRING) return Buffer.byteLength(text, 'utf8');
+  for (let i = 0; i < text.length; i++) {
+    // Anything but plain ASCII: let Buffer count it exactly (surrogate pairs, lone surrogates).
+    if (text.charCodeAt(i) >= 0x80) return Buffer.byteLength(text, 'utf8');
+  }
+  return text.length;
 }
 
 /** Unsigned varint of a non-negative safe integer. */

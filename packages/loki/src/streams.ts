@@ -8,7 +8,7 @@
  * reuses the resource's label string as is.
  */
 import { anyValueToString, getAttribute } from '@sluice/core';
-import type { KeyValue, LogRecord, LogsData, Resource } from '@sluice/core';
+import type { AnyValue, KeyValue, LogRecord, LogsData, Resource } from '@sluice/core';
 import { HIGH_CARDINALITY_NAMES, normalizeLabelName } from './labelName';
 import { formatLabels } from './labelString';
 import type { LabelPair } from './labelString';
@@ -30,6 +30,7 @@ interface ResourcePlan {
   labels: Map<string, string>;
   /** formatLabels of `labels`, for records that add none of their own */
   labelString: string;
+  /** resource attribute keys left out of the line: promoted labels and hints */
   hidden: Set<string> | undefined;
   format: LineFormat;
   tenant: string;
@@ -85,7 +86,8 @@ function addRecord(
 
   // Only records with `loki.*` hints or configured attribute labels pay for a label set of their own.
   let labels: Map<string, string> | undefined;
-  let hidden = plan.hidden;
+  // Record attribute keys to leave out of the line (the resource's own are in plan.hidden).
+  let hidden: Set<string> | undefined;
   let format = plan.format;
   let tenant = plan.tenant;
   let tenantHint = plan.tenantHint;
@@ -98,7 +100,7 @@ function addRecord(
       else if (key === HINT_FORMAT) format = parseFormat(value) ?? format;
       else if (key === HINT_TENANT) tenantHint = anyValueToString(value);
       else continue;
-      hidden = withKey(hidden, key, plan.hidden);
+      (hidden ??= new Set()).add(key);
     }
     for (let i = 0; i < attributes.length; i++) {
       const { key, value } = attributes[i]!;
@@ -114,7 +116,7 @@ function addRecord(
         continue;
       }
       (labels ??= new Map(plan.labels)).set(label, text);
-      hidden = withKey(hidden, key, plan.hidden);
+      (hidden ??= new Set()).add(key);
     }
   }
   if (options.levelLabel) {
@@ -268,21 +270,14 @@ function hasHints(attributes: readonly KeyValue[]): boolean {
   return false;
 }
 
-function splitHint(value: unknown): string[] {
-  return anyValueToString(value as never)
+function splitHint(value: AnyValue): string[] {
+  return anyValueToString(value)
     .split(',')
     .map((part) => part.trim())
     .filter((part) => part !== '');
 }
 
-function parseFormat(value: unknown): LineFormat | undefined {
-  const text = anyValueToString(value as never);
+function parseFormat(value: AnyValue): LineFormat | undefined {
+  const text = anyValueToString(value);
   return text === 'json' || text === 'logfmt' || text === 'raw' ? text : undefined;
-}
-
-/** Adds a key to the hidden set, copying the resource's set first so it is never changed. */
-function withKey(hidden: Set<string> | undefined, key: string, shared: Set<string> | undefined): Set<string> {
-  const own = hidden === undefined || hidden === shared ? new Set(shared) : hidden;
-  own.add(key);
-  return own;
 }

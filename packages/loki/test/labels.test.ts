@@ -87,6 +87,13 @@ describe('label mapping', () => {
     assert.equal(entry.metadata.find((pair) => pair.name === 'session')?.value, 's1');
   });
 
+  it('keeps a record attribute that shares its key with a promoted resource attribute', () => {
+    const { entry } = labelsFor({ 'service.name': 'a', region: 'eu', 'loki.resource.labels': 'region' }, { region: 'us' });
+    const line = JSON.parse(entry.line);
+    assert.deepEqual(line.attributes, { region: 'us' });
+    assert.deepEqual(line.resources, { 'service.name': 'a' });
+  });
+
   it('honours loki.tenant (the name of the attribute holding the tenant) and loki.format', () => {
     const logs = logsOf({ 'service.name': 'a', 'loki.tenant': 'tenant.id', 'tenant.id': 'team-a' }, [
       { body: 'one', timeUnixNano: T0 },

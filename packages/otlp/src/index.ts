@@ -19,3 +19,6 @@ export { otlpReceiverSchema } from './receiver/config';
 export type { OtlpReceiverConfig, OtlpGrpcConfig, OtlpHttpConfig } from './receiver/config';
 
 // exporters (exporter/)
+export { otlpExporterFactory, otlpHttpExporterFactory, createOtlpGrpcExporter, createOtlpHttpExporter } from './exporter/factory';
+export { otlpGrpcExporterSchema, otlpHttpExporterSchema } from './exporter/config';
+export type { OtlpGrpcExporterConfig, OtlpHttpExporterConfig } from './exporter/config';

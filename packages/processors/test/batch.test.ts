@@ -147,10 +147,7 @@ describe('batch processor', () => {
   });
 
   describe('property: concurrent senders', () => {
-    interface Send {
-      resources: number[]; // record count per resource
-      delay: number; // ticks before sending
-    }
+    // Each sender: record counts per resource, and how many ticks it waits before sending.
     const sendArb = fc.record({ resources: fc.array(fc.integer({ min: 0, max: 7 }), { minLength: 1, maxLength: 3 }), delay: fc.integer({ min: 0, max: 3 }) });
     const configArb = fc.record({
       send_batch_size: fc.integer({ min: 1, max: 10 }),

@@ -114,12 +114,17 @@ function positive(name: string, value: number | undefined, fallback: number): nu
   return value;
 }
 
-export function resolveBatch(options: LogBridgeOptions): BatchConfig {
+export function resolveBatch(options: LogBridgeOptions, env: Env = process.env): BatchConfig {
+  const envTimeout = fromEnv(env, 'TIMEOUT');
   const maxQueueSize = positive('maxQueueSize', options.maxQueueSize, 10_000);
   return {
     maxQueueSize,
     maxExportBatchSize: Math.min(maxQueueSize, positive('maxExportBatchSize', options.maxExportBatchSize, 512)),
     scheduledDelayMillis: positive('scheduledDelayMillis', options.scheduledDelayMillis, 1000),
-    exportTimeoutMillis: positive('exportTimeoutMillis', options.exportTimeoutMillis, 10_000),
+    exportTimeoutMillis: positive(
+      'exportTimeoutMillis',
+      options.exportTimeoutMillis ?? (envTimeout === undefined ? undefined : Number(envTimeout)),
+      10_000,
+    ),
   };
 }

@@ -60,6 +60,8 @@ describe('connection options', () => {
     assert.equal(resolveBatch({}).maxQueueSize, 10_000);
     assert.equal(resolveBatch({ maxQueueSize: 100 }).maxExportBatchSize, 100);
     assert.equal(code(() => resolveBatch({ maxQueueSize: 0 })), 'SLUICE_SDK_BAD_OPTION');
+    assert.equal(resolveBatch({}, { OTEL_EXPORTER_OTLP_LOGS_TIMEOUT: '2500' }).exportTimeoutMillis, 2_500);
+    assert.equal(resolveBatch({ exportTimeoutMillis: 100 }, { OTEL_EXPORTER_OTLP_TIMEOUT: '2500' }).exportTimeoutMillis, 100);
   });
 });
 

@@ -1,10 +1,12 @@
 /**
  * A Loki test server: POST /loki/api/v1/push as Loki documents it (protobuf + snappy, JSON with
  * optional gzip), Loki's validation rules with its status codes and messages, and what it
- * stored readable by tests. It can be made to fail on cue: really down (connection refused,
+ * stored readable by tests (directly, or through a small subset of GET query_range). It can be made to fail on cue: really down (connection refused,
  * then rebound on the same port), slow, 429 (with Retry-After), 500 or 400.
  */
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { LabelsError, canonicalLabels, parseLabelString } from './labels';
@@ -27,6 +29,10 @@ export interface LokiTestServerOptions {
   /** `allow_structured_metadata` (true, as Loki 3; false behaves as Loki 2 with it disallowed) */
   allowStructuredMetadata?: boolean;
   now?: () => number;
+  /** Keep accepted entries for reading back (default). False only counts them: for load tests. */
+  keepEntries?: boolean;
+  /** Serve HTTPS with this certificate; with `clientCaFile`, require client certificates signed by it (mTLS). */
+  tls?: { certFile: string; keyFile: string; clientCaFile?: string };
 }
 
 export type FailMode = 'down' | 'slow' | '429' | '500' | '400';
@@ -67,7 +73,7 @@ export interface RequestRecord {
 }
 
 export interface LokiTestServer {
-  /** http://127.0.0.1:PORT */
+  /** http://127.0.0.1:PORT (https:// with `tls`) */
   readonly url: string;
   /** url + /loki/api/v1/push */
   readonly pushUrl: string;
@@ -75,6 +81,8 @@ export interface LokiTestServer {
   /** Push requests answered (any status), and each one's details. */
   readonly requests: number;
   readonly requestLog: readonly RequestRecord[];
+  /** Entries accepted so far, kept or not. */
+  readonly acceptedEntries: number;
   /** Stored streams of a tenant (default: every tenant's entries, in arrival order per stream). */
   streams(tenant?: string): StoredStream[];
   /** Every stored entry (of one tenant when given), in arrival order. */
@@ -87,6 +95,7 @@ export interface LokiTestServer {
 }
 
 const PUSH_PATH = '/loki/api/v1/push';
+const QUERY_RANGE_PATH = '/loki/api/v1/query_range';
 const DAY_MS = 24 * 3600 * 1000;
 
 export async function startLokiTestServer(options: LokiTestServerOptions = {}): Promise<LokiTestServer> {
@@ -101,17 +110,30 @@ export async function startLokiTestServer(options: LokiTestServerOptions = {}): 
   };
   const now = options.now ?? Date.now;
   const stored: StoredEntry[] = [];
+  const keepEntries = options.keepEntries ?? true;
+  let acceptedEntries = 0;
   /** tenant → canonical label string → newest timestamp, for the out-of-order window */
   const newest = new Map<string, bigint>();
   const requestLog: RequestRecord[] = [];
   let failure: { mode: FailMode; options: FailOptions; left: number; skip: number } | undefined;
   const sockets = new Set<Socket>();
 
-  const server = http.createServer((req, res) => {
+  const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
     handle(req, res).catch((err: unknown) => answer(req, res, 500, `internal error: ${(err as Error).message}`));
-  });
+  };
+  const tls = options.tls;
+  const server: http.Server = tls
+    ? https.createServer(
+        {
+          cert: readFileSync(tls.certFile),
+          key: readFileSync(tls.keyFile),
+          ...(tls.clientCaFile ? { ca: readFileSync(tls.clientCaFile), requestCert: true, rejectUnauthorized: true } : {}),
+        },
+        onRequest,
+      )
+    : http.createServer(onRequest);
   server.keepAliveTimeout = 60_000;
-  server.on('connection', (socket) => {
+  server.on('connection', (socket: Socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
@@ -134,6 +156,7 @@ export async function startLokiTestServer(options: LokiTestServerOptions = {}): 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const path = (req.url ?? '').split('?')[0];
     if (req.method === 'GET' && path === '/ready') return answer(req, res, 200, 'ready');
+    if (req.method === 'GET' && path === QUERY_RANGE_PATH) return queryRange(req, res);
     if (path !== PUSH_PATH) return answer(req, res, 404, '404 page not found');
     if (req.method !== 'POST') return answer(req, res, 405, 'method not allowed');
     const body = await readBody(req);
@@ -169,6 +192,40 @@ export async function startLokiTestServer(options: LokiTestServerOptions = {}): 
     const errors = validateAndStore(tenant, streams);
     if (errors.length > 0) return answer(req, res, 400, errors.join('\n'));
     answer(req, res, 204, '');
+  }
+
+  /**
+   * A small part of LogQL, so a client of the query API can be tried here: an equality stream
+   * selector and `| name="value"` filters on structured metadata, e.g. `{service_name="x"} | trace_id="..."`.
+   */
+  function queryRange(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const params = new URL(req.url ?? '', 'http://x').searchParams;
+    const tenant = limits.authEnabled ? header(req, 'x-scope-orgid') : 'fake';
+    if (!tenant) return answer(req, res, 401, 'no org id');
+    const match = /^\s*(\{[^}]*\})((?:\s*\|\s*[a-zA-Z_][a-zA-Z0-9_]*\s*=\s*"(?:[^"\\]|\\.)*")*)\s*$/.exec(params.get('query') ?? '');
+    if (!match) return answer(req, res, 400, `parse error: the test server understands {a="b"} | name="value" only`);
+    let selector: Record<string, string>;
+    try {
+      selector = parseLabelString(match[1]!);
+    } catch (err) {
+      return answer(req, res, 400, `parse error: ${(err as Error).message}`);
+    }
+    const metadata: Record<string, string> = {};
+    for (const filter of match[2]!.matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)\s*=\s*("(?:[^"\\]|\\.)*")/g)) metadata[filter[1]!] = JSON.parse(filter[2]!);
+    const start = BigInt(params.get('start') ?? '0');
+    const end = params.has('end') ? BigInt(params.get('end')!) : BigInt(now() + 1) * 1_000_000n;
+    const byStream = new Map<string, { stream: Record<string, string>; values: string[][] }>();
+    for (const entry of stored) {
+      if (entry.tenant !== tenant || entry.timestampNs < start || entry.timestampNs > end) continue;
+      if (!includes(entry.labels, selector) || !includes(entry.metadata, metadata)) continue;
+      const key = canonicalLabels(entry.labels);
+      let stream = byStream.get(key);
+      if (!stream) byStream.set(key, (stream = { stream: entry.labels, values: [] }));
+      stream.values.push([String(entry.timestampNs), entry.line]);
+    }
+    const result = { status: 'success', data: { resultType: 'streams', result: [...byStream.values()] } };
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(result));
   }
 
   function validateAndStore(tenant: string, streams: DecodedStream[]): string[] {
@@ -232,20 +289,24 @@ export async function startLokiTestServer(options: LokiTestServerOptions = {}): 
           continue;
         }
         if (latest === undefined || entry.timestampNs > latest) newest.set(key, entry.timestampNs);
-        stored.push({ tenant, labels, timestampNs: entry.timestampNs, line: entry.line, metadata: entry.metadata });
+        acceptedEntries++;
+        if (keepEntries) stored.push({ tenant, labels, timestampNs: entry.timestampNs, line: entry.line, metadata: entry.metadata });
       }
     }
     return errors;
   }
 
   const port = await listen(server, 0);
-  const url = `http://127.0.0.1:${port}`;
+  const url = `${tls ? 'https' : 'http'}://127.0.0.1:${port}`;
   let closed = false;
 
   return {
     url,
     pushUrl: url + PUSH_PATH,
     port,
+    get acceptedEntries() {
+      return acceptedEntries;
+    },
     get requests() {
       return requestLog.length;
     },

@@ -8,11 +8,14 @@ import { SluiceError } from '../errors';
 import type { AnyValue, InstrumentationScope, KeyValue, LogRecord, LogsData, Resource } from '../model';
 
 /** How a persistent queue turns batches into bytes and back; an exporter may bring its own. */
-export interface LogsCodec {
-  encode(logs: LogsData): Uint8Array;
+/** How a persistent queue turns what it keeps into bytes and back. */
+export interface PayloadCodec<P> {
+  encode(payload: P): Uint8Array;
   /** Throws a SluiceError (SLUICE_BAD_DATA) on bytes it did not write. */
-  decode(bytes: Uint8Array): LogsData;
+  decode(bytes: Uint8Array): P;
 }
+
+export type LogsCodec = PayloadCodec<LogsData>;
 
 const VERSION = 1;
 

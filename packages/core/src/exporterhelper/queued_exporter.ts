@@ -21,7 +21,7 @@ import type { Clock } from './clock';
 import type { ExporterHelperConfig } from './config';
 import { ExporterStats } from './exporter_stats';
 import { binaryLogsCodec } from './logs_codec';
-import type { LogsCodec } from './logs_codec';
+import type { PayloadCodec } from './logs_codec';
 import { SegmentJournal } from './segment_journal';
 import type { RecordRef } from './segment_journal';
 import { sendWithRetry } from './send_with_retry';
@@ -30,16 +30,26 @@ import type { SendOutcome } from './send_outcome';
 
 export const DEFAULT_DRAIN_MS = 30_000;
 
-export interface QueuedExporterOptions {
+/**
+ * `P` is what the queue keeps and `send` takes: by default the data as it came; an exporter that
+ * gives `prepare` keeps its own encoding instead (e.g. compressed request bodies).
+ */
+export interface QueuedExporterOptions<P = LogsData> {
   settings: CreateSettings;
   config: ExporterHelperConfig;
+  /**
+   * Turns accepted data into the payload the queue keeps. Runs inside `consume`, before the data
+   * is acknowledged, so a payload that is encoded and compressed here keeps the queue many times
+   * smaller than decoded records would, and a retry never encodes twice.
+   */
+  prepare?(logs: LogsData): P | Promise<P>;
   /** One attempt. Must honour `signal` (aborted at the per-attempt timeout or at the shutdown deadline). */
-  send(logs: LogsData, signal: AbortSignal): Promise<SendOutcome>;
+  send(payload: P, signal: AbortSignal): Promise<SendOutcome>;
   /** The exporter's own start and shutdown (connection pools...). Shutdown runs after the queue has drained. */
   start?(host: Host): Promise<void>;
   shutdown?(): Promise<void>;
-  /** How a persistent queue stores batches; defaults to core's binary codec. */
-  codec?: LogsCodec;
+  /** How a persistent queue stores payloads; needed with `prepare`, else core's binary codec of LogsData. */
+  codec?: PayloadCodec<P>;
   clock?: Clock;
   /** For jitter; injectable for tests. */
   random?: () => number;
@@ -57,12 +67,15 @@ export function setShutdownDeadline(exporter: Exporter, deadlineMs: number): voi
   if (typeof queued.setDrainDeadline === 'function') queued.setDrainDeadline(deadlineMs);
 }
 
-export function createQueuedExporter(options: QueuedExporterOptions): QueuedExporter {
+export function createQueuedExporter<P = LogsData>(options: QueuedExporterOptions<P>): QueuedExporter {
+  if (options.prepare && !options.codec && options.config.sending_queue.storage !== undefined) {
+    throw new SluiceError('SLUICE_CONFIG_INVALID_VALUE', `exporter ${options.settings.id} cannot keep its sending queue on disk: it has no payload codec`);
+  }
   return new QueuedExporterImpl(options);
 }
 
-interface QueueEntry {
-  logs: LogsData;
+interface QueueEntry<P> {
+  payload: P;
   records: number;
   /** In sizer units. */
   size: number;
@@ -70,11 +83,13 @@ interface QueueEntry {
   ref?: RecordRef;
 }
 
-class QueuedExporterImpl implements QueuedExporter {
+class QueuedExporterImpl<P> implements QueuedExporter {
   private readonly config: ExporterHelperConfig;
   private readonly clock: Clock;
   private readonly stats: ExporterStats;
-  private readonly queue: BoundedQueue<QueueEntry> | undefined;
+  private readonly queue: BoundedQueue<QueueEntry<P>> | undefined;
+  private readonly prepare: (logs: LogsData) => P | Promise<P>;
+  private readonly codec: PayloadCodec<P>;
   private journal: SegmentJournal | undefined;
   /** Aborted at the drain deadline: ends attempts and backoff waits. */
   private readonly stop = new AbortController();
@@ -89,8 +104,11 @@ class QueuedExporterImpl implements QueuedExporter {
   private stopped = false;
   private shutdownPromise: Promise<void> | undefined;
 
-  constructor(private readonly options: QueuedExporterOptions) {
+  constructor(private readonly options: QueuedExporterOptions<P>) {
     this.config = options.config;
+    // Without `prepare`, P is LogsData (the options type's default): the data is its own payload.
+    this.prepare = options.prepare ?? ((logs) => logs as unknown as P);
+    this.codec = options.codec ?? (binaryLogsCodec as unknown as PayloadCodec<P>);
     this.clock = options.clock ?? systemClock;
     const queueConfig = this.config.sending_queue;
     const capacity = queueConfig.enabled ? queueConfig.queue_size : 0;
@@ -110,7 +128,7 @@ class QueuedExporterImpl implements QueuedExporter {
     if (this.stopping) throw retryableError('SLUICE_SHUTTING_DOWN', `exporter ${this.options.settings.id} is shutting down`);
     const records = countLogRecords(logs);
     if (records === 0) return;
-    if (!this.queue) return this.sendDirectly(logs, records);
+    if (!this.queue) return this.sendDirectly(await this.prepare(logs), records);
     if (this.config.sending_queue.storage !== undefined && !this.journal) {
       throw retryableError('SLUICE_EXPORT_REFUSED', `exporter ${this.options.settings.id} has not opened its persistent queue yet`);
     }
@@ -124,17 +142,17 @@ class QueuedExporterImpl implements QueuedExporter {
       throw retryableError('SLUICE_QUEUE_FULL', `the sending queue of exporter ${this.options.settings.id} is full (queue_size ${queue_size} ${sizer})`);
     }
 
+    let payload: P;
     let ref: RecordRef | undefined;
-    if (this.journal) {
-      try {
-        ref = await this.journal.append((this.options.codec ?? binaryLogsCodec).encode(logs));
-      } catch (err) {
-        this.queue.release(size);
-        this.stats.enqueueFailed(records);
-        throw asConsumeError(err);
-      }
+    try {
+      payload = await this.prepare(logs);
+      if (this.journal) ref = await this.journal.append(withRecordCount(records, this.codec.encode(payload)));
+    } catch (err) {
+      this.queue.release(size);
+      this.stats.enqueueFailed(records);
+      throw asConsumeError(err);
     }
-    this.queue.push({ logs, records, size, ref });
+    this.queue.push({ payload, records, size, ref });
   }
 
   health(): ExporterHealth {
@@ -186,7 +204,7 @@ class QueuedExporterImpl implements QueuedExporter {
     this.deadlineTimer = setTimeout(() => this.stop.abort(), Math.max(0, deadline - Date.now()));
   }
 
-  private async openPersistentQueue(host: Host, storageId: string, queue: BoundedQueue<QueueEntry>): Promise<void> {
+  private async openPersistentQueue(host: Host, storageId: string, queue: BoundedQueue<QueueEntry<P>>): Promise<void> {
     const extension = host.getExtension(storageId);
     if (!isStorageExtension(extension)) {
       throw new SluiceError(
@@ -200,30 +218,29 @@ class QueuedExporterImpl implements QueuedExporter {
       logger: this.options.settings.logger,
     });
     this.journal = journal;
-    const codec = this.options.codec ?? binaryLogsCodec;
     for (const record of recovered) {
-      let logs: LogsData;
+      let payload: P;
+      let records: number;
       try {
-        logs = codec.decode(record.payload);
+        ({ records, bytes: payload } = splitRecordCount(record.payload, (bytes) => this.codec.decode(bytes)));
       } catch (err) {
         // Bytes that passed the checksum but do not decode (e.g. another codec wrote them): unusable, so let them go.
         this.options.settings.logger.error('dropping an unreadable batch from the persistent queue', { error: err });
         journal.ack(record.ref);
         continue;
       }
-      const records = countLogRecords(logs);
-      queue.restore({ logs, records, size: this.config.sending_queue.sizer === 'items' ? records : 1, ref: record.ref });
+      queue.restore({ payload, records, size: this.config.sending_queue.sizer === 'items' ? records : 1, ref: record.ref });
     }
     if (recovered.length > 0) {
       this.options.settings.logger.info('resuming batches from the persistent queue', { batches: recovered.length, directory });
     }
   }
 
-  private async runConsumer(queue: BoundedQueue<QueueEntry>): Promise<void> {
+  private async runConsumer(queue: BoundedQueue<QueueEntry<P>>): Promise<void> {
     for (;;) {
       const entry = await queue.take();
       if (!entry) return;
-      const result = await this.deliver(entry.logs, entry.records);
+      const result = await this.deliver(entry.payload, entry.records);
       if (result.kind === 'interrupted') {
         // A persistent entry stays on disk for the next start; a memory one is lost.
         if (!entry.ref) this.interruptedRecords += entry.records;
@@ -234,8 +251,8 @@ class QueuedExporterImpl implements QueuedExporter {
   }
 
   /** With the queue disabled, `consume` waits for the send and carries its outcome back to the receiver. */
-  private async sendDirectly(logs: LogsData, records: number): Promise<void> {
-    const delivery = this.deliver(logs, records);
+  private async sendDirectly(payload: P, records: number): Promise<void> {
+    const delivery = this.deliver(payload, records);
     this.directSends.add(delivery);
     const result = await delivery.finally(() => this.directSends.delete(delivery));
     if (result.kind === 'sent') return;
@@ -244,9 +261,9 @@ class QueuedExporterImpl implements QueuedExporter {
   }
 
   /** Sends one batch with retries, and counts and logs how it ended. */
-  private async deliver(logs: LogsData, records: number): Promise<DeliveryResult> {
+  private async deliver(payload: P, records: number): Promise<DeliveryResult> {
     const logger = this.options.settings.logger;
-    const result = await sendWithRetry((signal) => this.options.send(logs, signal), {
+    const result = await sendWithRetry((signal) => this.options.send(payload, signal), {
       retry: this.config.retry_on_failure,
       timeout: this.config.timeout,
       clock: this.clock,
@@ -272,4 +289,18 @@ class QueuedExporterImpl implements QueuedExporter {
     }
     return result;
   }
+}
+
+/** A persisted entry is the payload prefixed with its record count, so recovery needs no decoding to size the queue. */
+function withRecordCount(records: number, payload: Uint8Array): Uint8Array {
+  const out = Buffer.allocUnsafe(4 + payload.length);
+  out.writeUInt32LE(records, 0);
+  out.set(payload, 4);
+  return out;
+}
+
+function splitRecordCount<P>(entry: Uint8Array, decode: (bytes: Uint8Array) => P): { records: number; bytes: P } {
+  if (entry.length < 4) throw new SluiceError('SLUICE_BAD_DATA', 'a persisted batch is shorter than its header');
+  const records = Buffer.from(entry.buffer, entry.byteOffset, entry.byteLength).readUInt32LE(0);
+  return { records, bytes: decode(entry.subarray(4)) };
 }

@@ -11,6 +11,7 @@ import type {
   Receiver,
 } from '../component';
 import { isPipelineWatcher } from '../extensions/contracts';
+import { setShutdownDeadline } from '../exporterhelper/queued_exporter';
 import type { Logger } from '../logger';
 import type { Telemetry } from '../telemetry/telemetry';
 import { ExporterFanout, PipelineFanout } from './fanout';
@@ -102,6 +103,8 @@ export class Service {
     this.status = 'stopping';
     for (const ext of this.extensions.values()) if (isPipelineWatcher(ext)) ext.notReady();
     const deadline = Date.now() + this.config.service.shutdownTimeoutMs;
+    // Exporters drain their queues until the same deadline the whole shutdown has.
+    for (const exporter of this.exporters.values()) setShutdownDeadline(exporter, deadline);
     for (const entry of [...this.started].reverse()) {
       const remaining = deadline - Date.now();
       const outcome = await withTimeout(entry.component.shutdown(), Math.max(remaining, 0));

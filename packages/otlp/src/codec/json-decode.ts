@@ -65,12 +65,12 @@ function joinPath(steps: string[]): string {
 function list<T>(value: unknown, name: string, decode: (item: Json, depth: number) => T, depth = 0): T[] {
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value)) throw new PathError(name, `expected an array, got ${describe(value)}`);
-  const out: T[] = new Array(value.length);
+  const out: T[] = [];
   for (let i = 0; i < value.length; i++) {
     const item: unknown = value[i];
     if (!isObject(item)) throw new PathError(`${name}[${i}]`, `expected an object, got ${describe(item)}`);
     try {
-      out[i] = decode(item, depth);
+      out.push(decode(item, depth));
     } catch (err) {
       if (err instanceof PathError) err.steps.push(`${name}[${i}]`);
       throw err;

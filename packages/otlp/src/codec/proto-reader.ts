@@ -151,7 +151,8 @@ export class ProtoReader {
     const end = this.lengthEnd();
     const start = this.pos;
     this.pos = end;
-    return start === end ? '' : this.buf.toString('utf8', start, end);
+    if (start === end) return '';
+    return FAST_SLICES ? (this.buf as SliceMethods).utf8Slice(start, end) : this.buf.toString('utf8', start, end);
   }
 
   /** A copy, so the value does not pin the whole request buffer in memory. */
@@ -170,7 +171,7 @@ export class ProtoReader {
     this.pos = end;
     if (end === start) return '';
     if (end - start !== size) throw this.error(`${field} must be ${size} bytes, got ${end - start} at byte ${start}`);
-    return this.buf.toString('hex', start, end);
+    return FAST_SLICES ? (this.buf as SliceMethods).hexSlice(start, end) : this.buf.toString('hex', start, end);
   }
 
   /**
@@ -236,6 +237,17 @@ export class ProtoReader {
     return new SluiceError('SLUICE_BAD_DATA', `invalid OTLP protobuf: ${detail}`);
   }
 }
+
+/**
+ * Buffer#toString(encoding, start, end) validates its arguments and then calls these per-encoding
+ * methods; the reader has already bounds-checked, and skipping the wrapper makes string-heavy
+ * decoding about a fifth faster. They are not documented, so fall back when a runtime lacks them.
+ */
+interface SliceMethods extends Buffer {
+  utf8Slice(start: number, end: number): string;
+  hexSlice(start: number, end: number): string;
+}
+const FAST_SLICES = ['utf8Slice', 'hexSlice'].every((name) => typeof (Buffer.prototype as unknown as Record<string, unknown>)[name] === 'function');
 
 /** How deep AnyValues (and skipped groups) may nest: deep enough for real data, shallow enough for the stack. */
 export const MAX_DEPTH = 64;

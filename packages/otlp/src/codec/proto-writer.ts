@@ -85,7 +85,15 @@ export class ProtoWriter {
   /** A length-prefixed string; its byte length was logged by the first pass. */
   string(value: string): void {
     const length = this.lengthPrefix();
-    if (length !== 0) this.pos += this.buf.write(value, this.pos, length, 'utf8');
+    if (length === value.length && length <= SHORT_STRING) {
+      // All ASCII (one byte per UTF-16 unit), and short: copying in JS beats the call into C++.
+      const buf = this.buf;
+      const pos = this.pos;
+      for (let i = 0; i < length; i++) buf[pos + i] = value.charCodeAt(i);
+      this.pos = pos + length;
+    } else if (length !== 0) {
+      this.pos += FAST_UTF8_WRITE ? (this.buf as Utf8WriteMethod).utf8Write(value, this.pos, length) : this.buf.write(value, this.pos, length, 'utf8');
+    }
   }
 
   bytes(value: Uint8Array): void {
@@ -97,11 +105,37 @@ export class ProtoWriter {
   /** A trace or span id from its hex form; the first pass checked the length. */
   id(hex: string, size: number, field: string): void {
     this.uint32(size);
-    if (this.buf.write(hex, this.pos, size, 'hex') !== size) {
-      throw new SluiceError('SLUICE_BAD_DATA', `cannot encode ${field} '${hex}': not ${size * 2} hex characters`);
+    const buf = this.buf;
+    const pos = this.pos;
+    let invalid = 0;
+    for (let i = 0; i < size; i++) {
+      const high = hexDigit(hex.charCodeAt(2 * i));
+      const low = hexDigit(hex.charCodeAt(2 * i + 1));
+      invalid |= high | low; // -1 for a non-hex character
+      buf[pos + i] = (high << 4) | low;
     }
-    this.pos += size;
+    if (invalid < 0) throw new SluiceError('SLUICE_BAD_DATA', `cannot encode ${field} '${hex}': not ${size * 2} hex characters`);
+    this.pos = pos + size;
   }
+}
+
+/** Up to this many bytes, an ASCII string is copied byte by byte rather than through Buffer#write. */
+const SHORT_STRING = 24;
+
+/** What Buffer#write calls after validating its arguments (undocumented: fall back when absent). */
+interface Utf8WriteMethod extends Buffer {
+  utf8Write(value: string, offset: number, length: number): number;
+}
+const FAST_UTF8_WRITE = typeof (Buffer.prototype as unknown as Record<string, unknown>).utf8Write === 'function';
+
+const HEX_DIGITS = new Int8Array(128).fill(-1);
+for (let i = 0; i < 16; i++) {
+  HEX_DIGITS['0123456789abcdef'.charCodeAt(i)] = i;
+  HEX_DIGITS['0123456789ABCDEF'.charCodeAt(i)] = i;
+}
+
+function hexDigit(code: number): number {
+  return code < 128 ? HEX_DIGITS[code]! : -1;
 }
 
 export function uint32Size(value: number): number {

@@ -12,6 +12,7 @@ import {
 import { encodeExportResponseProto } from '../codec/export-response';
 import { decodeLogsProto } from '../codec/proto-decode';
 import type { OtlpGrpcConfig } from './config';
+import { partialSuccess } from './partial-success';
 import { encodeStatusProto } from './status';
 
 const EXPORT_PATH = '/opentelemetry.proto.collector.logs.v1.LogsService/Export';
@@ -100,13 +101,21 @@ export class OtlpGrpcServer {
     try {
       if (records > 0 || logs.resourceLogs.length > 0) await this.next.consume(logs, context);
     } catch (err) {
-      this.metrics.refused(records);
       const error = asConsumeError(err);
+      const partial = partialSuccess(error, records);
+      if (partial) {
+        this.metrics.refused(partial.rejectedLogRecords);
+        this.metrics.accepted(records - partial.rejectedLogRecords);
+        return callback(null, encodeExportResponseProto(partial));
+      }
+      this.metrics.refused(records);
       if (!error.retryable) return callback({ code: grpc.status.INVALID_ARGUMENT, details: error.message });
       // RESOURCE_EXHAUSTED is retried by OTLP clients only with RetryInfo, so always send one.
       const retryDelayMs = error.retryAfterMs ?? 1000;
       const trailer = new grpc.Metadata();
       trailer.set('grpc-status-details-bin', encodeStatusProto(grpc.status.RESOURCE_EXHAUSTED, error.message, retryDelayMs));
+      // grpc-js clients with a retry policy read the delay from this trailer instead.
+      trailer.set('grpc-retry-pushback-ms', String(retryDelayMs));
       return callback({ code: grpc.status.RESOURCE_EXHAUSTED, details: error.message, metadata: trailer });
     }
     this.metrics.accepted(records);

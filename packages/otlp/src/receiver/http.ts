@@ -13,16 +13,20 @@ import {
   type LogsData,
   type ServerAuthenticator,
 } from '@sluice/core';
-import { encodeExportResponseJson, encodeExportResponseProto } from '../codec/export-response';
+import { encodeExportResponseJson, encodeExportResponseProto, type PartialSuccess } from '../codec/export-response';
 import { decodeLogsJson } from '../codec/json-decode';
 import { decodeLogsProto } from '../codec/proto-decode';
 import type { OtlpHttpConfig } from './config';
+import { partialSuccess } from './partial-success';
 import { GrpcCode, encodeStatusJson, encodeStatusProto } from './status';
 
 const gunzip = promisify(zlib.gunzip) as (buf: Buffer, options: zlib.ZlibOptions) => Promise<Buffer>;
 const inflate = promisify(zlib.inflate) as (buf: Buffer, options: zlib.ZlibOptions) => Promise<Buffer>;
 
 type Encoding = 'proto' | 'json';
+
+/** Makes the listening server: plain `http` by default, `https` when the receiver has TLS. */
+export type CreateHttpServer = (options: http.ServerOptions, listener: http.RequestListener) => http.Server;
 
 const CREDENTIAL_IN_QUERY = /[?&](?:access_token|token|bearer|auth|authorization|api_key|apikey)=/i;
 
@@ -47,11 +51,15 @@ export class OtlpHttpServer {
     private readonly next: LogsConsumer,
     private readonly metrics: Metrics,
     private readonly authenticator: ServerAuthenticator | undefined,
-    private readonly createServer: (listener: http.RequestListener) => http.Server = (listener) => http.createServer(listener),
+    private readonly createServer: CreateHttpServer = (options, listener) => http.createServer(options, listener),
   ) {}
 
   async start(host: string, port: number): Promise<string> {
-    const server = this.createServer((req, res) => this.handle(req, res));
+    // Node checks the header and request timeouts on this interval (30 s by default), so a
+    // short timeout would otherwise be enforced only up to 30 s late.
+    const shortest = Math.min(this.config.read_header_timeout, this.config.read_timeout || Infinity);
+    const connectionsCheckingInterval = Math.max(50, Math.min(1000, Math.floor(shortest / 4)));
+    const server = this.createServer({ connectionsCheckingInterval }, (req, res) => this.handle(req, res));
     // A client that trickles its headers or body cannot hold a socket forever.
     server.headersTimeout = this.config.read_header_timeout;
     server.requestTimeout = this.config.read_timeout;
@@ -173,8 +181,15 @@ export class OtlpHttpServer {
     try {
       await this.next.consume(logs, context);
     } catch (err) {
-      this.metrics.refused(records);
-      return this.respondRefused(res, encoding, asConsumeError(err));
+      const error = asConsumeError(err);
+      const partial = partialSuccess(error, records);
+      if (!partial) {
+        this.metrics.refused(records);
+        return this.respondRefused(res, encoding, error);
+      }
+      this.metrics.refused(partial.rejectedLogRecords);
+      this.metrics.accepted(records - partial.rejectedLogRecords);
+      return this.respondOk(res, encoding, partial);
     }
     this.metrics.accepted(records);
     this.respondOk(res, encoding);
@@ -191,9 +206,9 @@ export class OtlpHttpServer {
     }
   }
 
-  private respondOk(res: http.ServerResponse, encoding: Encoding): void {
+  private respondOk(res: http.ServerResponse, encoding: Encoding, partial?: PartialSuccess): void {
     if (this.closing) res.setHeader('Connection', 'close');
-    const body = encoding === 'proto' ? encodeExportResponseProto() : encodeExportResponseJson();
+    const body = encoding === 'proto' ? encodeExportResponseProto(partial) : encodeExportResponseJson(partial);
     res.writeHead(200, { 'Content-Type': contentType(encoding), 'Content-Length': Buffer.byteLength(body) });
     res.end(body);
   }

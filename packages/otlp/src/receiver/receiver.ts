@@ -10,17 +10,21 @@ import {
   type LogsConsumer,
   type Receiver,
   type ServerAuthenticator,
+  type TlsServerConfig,
 } from '@sluice/core';
 import type { OtlpReceiverConfig } from './config';
 import { OtlpGrpcServer } from './grpc';
-import { OtlpHttpServer } from './http';
-import { loadServerTls } from './tls';
+import { ReloadingServerCredentials } from './grpc-credentials';
+import { OtlpHttpServer, type CreateHttpServer } from './http';
+import { secureContextOptions } from './tls';
+import { TlsReloader } from './tls-reloader';
 
 /** The `otlp` receiver: gRPC and/or HTTP listeners feeding the same pipelines. */
 export class OtlpReceiver implements Receiver {
   private grpcServer: OtlpGrpcServer | undefined;
   private httpServer: OtlpHttpServer | undefined;
   private stopping: Promise<void> | undefined;
+  private readonly reloaders: TlsReloader[] = [];
 
   constructor(
     private readonly settings: CreateSettings,
@@ -39,10 +43,7 @@ export class OtlpReceiver implements Receiver {
       const where = `receivers.${this.settings.id}.protocols.grpc`;
       const authenticator = this.authenticator(host, grpcConfig.auth?.authenticator, where);
       let credentials: grpc.ServerCredentials | undefined;
-      if (grpcConfig.tls) {
-        const tls = loadServerTls(grpcConfig.tls, where);
-        credentials = grpc.ServerCredentials.createSsl(tls.clientCa ?? null, [{ private_key: tls.key, cert_chain: tls.cert }], tls.clientCa !== undefined);
-      }
+      if (grpcConfig.tls) credentials = new ReloadingServerCredentials(this.tlsReloader(grpcConfig.tls, where));
       this.grpcServer = new OtlpGrpcServer(grpcConfig, this.settings, this.next, counters('grpc'), authenticator, credentials);
       const { host: bindHost, port } = parseHostPort(grpcConfig.endpoint)!;
       const address = await this.grpcServer.start(bindHost, port).catch((err: Error) => {
@@ -53,22 +54,19 @@ export class OtlpReceiver implements Receiver {
     if (httpConfig) {
       const where = `receivers.${this.settings.id}.protocols.http`;
       const authenticator = this.authenticator(host, httpConfig.auth?.authenticator, where);
-      let createServer: ConstructorParameters<typeof OtlpHttpServer>[5];
+      let createServer: CreateHttpServer | undefined;
       if (httpConfig.tls) {
-        const tls = loadServerTls(httpConfig.tls, where);
-        createServer = (listener) =>
-          https.createServer(
-            {
-              key: tls.key,
-              cert: tls.cert,
-              ca: tls.clientCa,
-              requestCert: tls.clientCa !== undefined,
-              rejectUnauthorized: tls.clientCa !== undefined,
-              minVersion: tls.minVersion,
-              maxVersion: tls.maxVersion,
-            },
+        const reloader = this.tlsReloader(httpConfig.tls, where);
+        createServer = (options, listener) => {
+          const mtls = reloader.current.clientCa !== undefined;
+          const server = https.createServer(
+            // A client that never finishes its handshake is cut as one that never sends its headers.
+            { ...options, ...secureContextOptions(reloader.current), requestCert: mtls, rejectUnauthorized: mtls, handshakeTimeout: httpConfig.read_header_timeout },
             listener,
           );
+          reloader.onChange((material) => server.setSecureContext(secureContextOptions(material)));
+          return server;
+        };
       }
       this.httpServer = new OtlpHttpServer(httpConfig, this.settings, this.next, counters('http'), authenticator, createServer);
       const { host: bindHost, port } = parseHostPort(httpConfig.endpoint)!;
@@ -80,8 +78,16 @@ export class OtlpReceiver implements Receiver {
   }
 
   shutdown(): Promise<void> {
+    for (const reloader of this.reloaders) reloader.stop();
     this.stopping ??= Promise.all([this.grpcServer?.shutdown(), this.httpServer?.shutdown()]).then(() => undefined);
     return this.stopping;
+  }
+
+  private tlsReloader(config: TlsServerConfig, where: string): TlsReloader {
+    const reloader = new TlsReloader(config, where, this.settings.logger);
+    reloader.start();
+    this.reloaders.push(reloader);
+    return reloader;
   }
 
   private authenticator(host: Host, id: string | undefined, where: string): ServerAuthenticator | undefined {

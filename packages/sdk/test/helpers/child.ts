@@ -2,21 +2,24 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 
 export interface ChildResult {
+  pid: number;
   code: number | null;
   signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
 }
 
-/** Runs a compiled fixture (dist/test/fixtures/<name>.js) with extra env; `onStdout` sees output as it comes. */
+/** Runs a compiled fixture (dist/test/fixtures/<name>.js) with extra env (and cwd); `onStdout` sees output as it comes. */
 export function runFixture(
   name: string,
   env: Record<string, string>,
   onStdout?: (text: string, kill: (signal: NodeJS.Signals) => void) => void,
+  cwd?: string,
 ): Promise<ChildResult> {
   const child = spawn(process.execPath, [join(__dirname, '..', 'fixtures', `${name}.js`)], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    cwd,
   });
   let stdout = '';
   let stderr = '';
@@ -25,5 +28,5 @@ export function runFixture(
     onStdout?.(stdout, (signal) => child.kill(signal));
   });
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
-  return new Promise((resolve) => child.once('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
+  return new Promise((resolve) => child.once('close', (code, signal) => resolve({ pid: child.pid!, code, signal, stdout, stderr })));
 }

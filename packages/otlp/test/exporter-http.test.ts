@@ -1,0 +1,153 @@
+/**
+ * The `otlphttp` exporter against a scripted HTTP server: where it posts, what it sends, and how
+ * it reads each status as the OTLP spec says (retry with Retry-After, or drop with the reason).
+ */
+import assert from 'node:assert/strict';
+import type { Exporter, Extension } from '@sluice/core';
+import { otlpHttpExporterFactory } from '../src/index';
+import {
+  encodeExportResponseJson,
+  encodeExportResponseProto,
+  encodeStatus,
+  hostWith,
+  makeLogs,
+  metric,
+  startHttpServer,
+  testSettings,
+  until,
+} from './support/exporter-servers';
+import type { HttpReply } from './support/exporter-servers';
+
+const fastRetries = { initial_interval: '10ms', max_interval: '20ms', randomization_factor: 0 };
+
+describe('otlphttp exporter', () => {
+  let server: Awaited<ReturnType<typeof startHttpServer>> | undefined;
+  let exporter: Exporter | undefined;
+
+  afterEach(async () => {
+    await exporter?.shutdown();
+    exporter = undefined;
+    await server?.close();
+    server = undefined;
+  });
+
+  async function start(script: HttpReply[], config: (url: string) => Record<string, unknown> = (url) => ({ endpoint: url }), extensions: Record<string, Extension> = {}) {
+    server = await startHttpServer(script);
+    const { settings, logger, telemetry } = testSettings('otlphttp/test');
+    exporter = otlpHttpExporterFactory.create(settings, otlpHttpExporterFactory.configSchema.parse({ retry_on_failure: fastRetries, ...config(server.url) }));
+    await exporter.start(hostWith(extensions));
+    return { server, exporter, logger, telemetry };
+  }
+
+  const retryLogs = (logger: ReturnType<typeof testSettings>['logger']) => logger.lines.filter((l) => l.message === 'send failed; will retry');
+
+  it("posts gzip'd protobuf to <endpoint>/v1/logs: Loki 3's /otlp base URL becomes /otlp/v1/logs", async () => {
+    const authenticator = { start: async () => {}, shutdown: async () => {}, headers: () => ({ Authorization: 'Bearer s3cret' }) };
+    const { server, exporter } = await start(
+      [{ status: 200 }],
+      (url) => ({ endpoint: `${url}/otlp`, headers: { 'X-Scope-OrgID': 'tenant-a' }, auth: { authenticator: 'bearertokenauth' } }),
+      { bearertokenauth: authenticator },
+    );
+    const logs = makeLogs(1);
+    await exporter.consume(logs, {});
+    await until(() => exporter.health!().entries_sent === 2, 'sent');
+    const [request] = server.requests;
+    assert.equal(request!.path, '/otlp/v1/logs');
+    assert.equal(request!.headers['content-type'], 'application/x-protobuf');
+    assert.equal(request!.headers['content-encoding'], 'gzip');
+    assert.equal(request!.headers['x-scope-orgid'], 'tenant-a');
+    assert.equal(request!.headers['authorization'], 'Bearer s3cret');
+    assert.deepEqual(request!.logs, logs);
+  });
+
+  it('posts to logs_endpoint as written, uncompressed JSON when asked', async () => {
+    const { server, exporter } = await start([{ status: 200, headers: { 'content-type': 'application/json' }, body: '{}' }], (url) => ({
+      logs_endpoint: `${url}/custom/path`,
+      encoding: 'json',
+      compression: 'none',
+    }));
+    const logs = makeLogs(2);
+    await exporter.consume(logs, {});
+    await until(() => exporter.health!().entries_sent === 2, 'sent');
+    const [request] = server.requests;
+    assert.equal(request!.path, '/custom/path');
+    assert.equal(request!.headers['content-type'], 'application/json');
+    assert.equal(request!.headers['content-encoding'], undefined);
+    assert.deepEqual(request!.logs, logs);
+  });
+
+  for (const status of [429, 502, 503, 504]) {
+    it(`retries ${status} until the server recovers, losing nothing`, async () => {
+      const { server, exporter, logger } = await start([{ status, body: 'busy' }, { status, body: 'busy' }, { status: 200 }]);
+      const logs = makeLogs(3);
+      await exporter.consume(logs, {});
+      await until(() => exporter.health!().entries_sent === 2, 'delivery after retries');
+      assert.equal(server.requests.length, 3);
+      for (const request of server.requests) assert.deepEqual(request.logs, logs);
+      assert.equal(retryLogs(logger).length, 2);
+      assert.equal(retryLogs(logger)[0]!.fields.status, String(status));
+    });
+  }
+
+  it('waits as long as Retry-After says rather than the backoff', async () => {
+    // initial_interval 10s: without Retry-After: 0 taking precedence the delivery would not come within the test.
+    const { server, exporter, logger } = await start([{ status: 503, headers: { 'retry-after': '0' } }, { status: 200 }], (url) => ({
+      endpoint: url,
+      retry_on_failure: { initial_interval: '10s', randomization_factor: 0 },
+    }));
+    await exporter.consume(makeLogs(4), {});
+    await until(() => exporter.health!().entries_sent === 2, 'delivery after Retry-After');
+    assert.equal(server.requests.length, 2);
+    assert.equal(retryLogs(logger)[0]!.fields.retry_in_ms, 0);
+  });
+
+  const permanent: Array<[string, HttpReply, string]> = [
+    ['400 with a protobuf google.rpc.Status', { status: 400, headers: { 'content-type': 'application/x-protobuf' }, body: encodeStatus(3, 'body too old') }, 'body too old'],
+    ['401 with a JSON google.rpc.Status', { status: 401, headers: { 'content-type': 'application/json' }, body: '{"code":16,"message":"bad token"}' }, 'bad token'],
+    ['500 with a text body', { status: 500, headers: { 'content-type': 'text/plain' }, body: 'internal oops' }, 'internal oops'],
+  ];
+  for (const [name, reply, reason] of permanent) {
+    it(`drops the batch on ${name}: sent once, counted, logged with the server's reason`, async () => {
+      const { server, exporter, logger, telemetry } = await start([reply, { status: 200 }]);
+      await exporter.consume(makeLogs(5), {});
+      await until(() => exporter.health!().entries_dropped === 2, 'drop counted');
+      assert.equal(server.requests.length, 1);
+      assert.equal(await metric(telemetry, 'otelcol_exporter_send_failed_log_records_total', { exporter: 'otlphttp/test' }), 2);
+      const error = logger.lines.find((l) => l.message === 'dropping log records the destination refused permanently');
+      assert.ok(error, 'the drop is logged');
+      assert.match(String(error.fields.reason), new RegExp(`answered ${reply.status}: ${reason}$`));
+    });
+  }
+
+  for (const [name, reply] of [
+    ['protobuf', { status: 200, body: encodeExportResponseProto({ rejectedLogRecords: 1, errorMessage: 'one record too old' }) }],
+    ['JSON', { status: 200, headers: { 'content-type': 'application/json' }, body: encodeExportResponseJson({ rejectedLogRecords: 1, errorMessage: 'one record too old' }) }],
+  ] as Array<[string, HttpReply]>) {
+    it(`counts the records a ${name} partial_success rejected, and does not retry them`, async () => {
+      const { server, exporter, telemetry } = await start([reply]);
+      await exporter.consume(makeLogs(6), {});
+      await until(() => exporter.health!().entries_dropped === 1, 'partial success counted');
+      assert.equal(server.requests.length, 1);
+      assert.equal(exporter.health!().entries_sent, 1);
+      assert.equal(exporter.health!().last_error, 'one record too old');
+      assert.equal(await metric(telemetry, 'sluice_exporter_dropped_log_records_total', { exporter: 'otlphttp/test', reason: 'partial_success' }), 1);
+    });
+  }
+
+  it('keeps retrying while the server is down and delivers once it is up on the same port', async () => {
+    const probe = await startHttpServer([{ status: 200 }]);
+    const { url, port } = probe;
+    await probe.close();
+    const { settings, logger } = testSettings('otlphttp/test');
+    exporter = otlpHttpExporterFactory.create(settings, otlpHttpExporterFactory.configSchema.parse({ endpoint: url, retry_on_failure: fastRetries }));
+    await exporter.start(hostWith());
+    const logs = makeLogs(7);
+    await exporter.consume(logs, {});
+    await until(() => retryLogs(logger).length >= 2, 'retries while down');
+    assert.match(String(retryLogs(logger)[0]!.fields.reason), /cannot reach .*ECONNREFUSED/);
+
+    server = await startHttpServer([{ status: 200 }], port);
+    await until(() => exporter!.health!().entries_sent === 2, 'delivery after the server came up');
+    assert.deepEqual(server.requests[0]!.logs, logs);
+  });
+});

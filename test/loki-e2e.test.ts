@@ -1,0 +1,135 @@
+/**
+ * The whole path: the official OpenTelemetry JS OTLP exporter → Sluice's OTLP receiver → the Loki
+ * exporter → the Loki test server, configured from YAML as a user would. Every line is read back
+ * with its labels, structured metadata and content, in both Loki encodings; and a Loki outage
+ * in the middle of a steady stream loses nothing.
+ */
+import assert from 'node:assert/strict';
+import { ROOT_CONTEXT, TraceFlags, trace } from '@opentelemetry/api';
+import { SeverityNumber } from '@opentelemetry/api-logs';
+import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BatchLogRecordProcessor, LoggerProvider } from '@opentelemetry/sdk-logs';
+import { startTestCollector, waitFor } from './support/collector';
+import { startLokiTestServer } from './support/loki/server';
+import type { LokiTestServer } from './support/loki/server';
+
+const TRACE_ID = '5b8efff798038103d269b633813fc60c';
+const SPAN_ID = 'eee19b7ec3c1b174';
+
+function collectorConfig(pushUrl: string, lokiSettings: string): string {
+  return `
+receivers:
+  otlp:
+    protocols:
+      http: { endpoint: 127.0.0.1:0 }
+exporters:
+  loki:
+    endpoint: ${pushUrl}
+    tenant_id: team-a
+${lokiSettings}
+service:
+  telemetry: { metrics: { level: none } }
+  pipelines:
+    logs: { receivers: [otlp], exporters: [loki] }
+`;
+}
+
+function providerFor(otlpHttp: string) {
+  return new LoggerProvider({
+    resource: resourceFromAttributes({ 'service.name': 'checkout', 'deployment.environment.name': 'test', 'host.name': 'web-1' }),
+    processors: [new BatchLogRecordProcessor({ exporter: new OTLPLogExporter({ url: `http://${otlpHttp}/v1/logs` }) })],
+  });
+}
+
+describe('OTLP in → Loki exporter → Loki test server', function () {
+  let server: LokiTestServer;
+  beforeEach(async () => {
+    server = await startLokiTestServer();
+  });
+  afterEach(() => server.close());
+
+  for (const encoding of ['protobuf', 'json']) {
+    it(`reads back every line with labels, structured metadata and content (encoding: ${encoding})`, async () => {
+      const { collector } = await startTestCollector(
+        collectorConfig(server.pushUrl, `    encoding: ${encoding}\n    labels: { attributes: { http.route: route } }\n    structured_metadata: { attributes: [session.id] }`),
+      );
+      const provider = providerFor(collector.endpoints['otlp/http']!);
+      try {
+        const logger = provider.getLogger('checkout.http', '1.4.0');
+        const now = Date.now();
+        logger.emit({
+          timestamp: now,
+          severityNumber: SeverityNumber.WARN,
+          severityText: 'WARN',
+          body: 'payment declined',
+          attributes: { 'http.route': '/pay', 'session.id': 's-42', attempt: 2 },
+          context: trace.setSpanContext(ROOT_CONTEXT, { traceId: TRACE_ID, spanId: SPAN_ID, traceFlags: TraceFlags.SAMPLED }),
+        });
+        logger.emit({ timestamp: now + 1, severityNumber: SeverityNumber.INFO, body: 'cart viewed', attributes: { 'http.route': '/cart' } });
+        await provider.forceFlush();
+        await waitFor(() => (server.entries().length >= 2 ? true : undefined), 10_000, 'two entries in Loki');
+      } finally {
+        await provider.shutdown();
+        await collector.shutdown();
+      }
+
+      assert.equal(server.entries().length, 2);
+      const [declined] = server.query({ service_name: 'checkout', route: '/pay' }, { tenant: 'team-a', metadata: { trace_id: TRACE_ID } });
+      assert.ok(declined, 'found by label and by trace_id metadata');
+      assert.deepEqual(declined.labels, { service_name: 'checkout', deployment_environment_name: 'test', route: '/pay' });
+      assert.deepEqual(declined.metadata, {
+        trace_id: TRACE_ID,
+        span_id: SPAN_ID,
+        severity_text: 'WARN',
+        severity_number: '13',
+        detected_level: 'warn',
+        session_id: 's-42',
+      });
+      const line = JSON.parse(declined.line);
+      assert.equal(line.body, 'payment declined');
+      assert.equal(line.traceid, TRACE_ID);
+      assert.equal(line.severity, 'WARN');
+      assert.deepEqual(line.attributes, { 'session.id': 's-42', attempt: 2 }, 'the route became a label and left the line');
+      assert.equal(line.resources['service.name'], 'checkout');
+      assert.deepEqual(line.instrumentation_scope, { name: 'checkout.http', version: '1.4.0' });
+      const [viewed] = server.query({ route: '/cart' });
+      assert.equal(JSON.parse(viewed!.line).body, 'cart viewed');
+      assert.equal(viewed!.metadata.detected_level, 'info');
+    });
+  }
+
+  it('loses nothing while Loki is down in the middle of a steady stream', async () => {
+    const { collector } = await startTestCollector(
+      collectorConfig(
+        server.pushUrl,
+        `    format: raw
+    sending_queue: { sizer: items, queue_size: 30000 }
+    retry_on_failure: { initial_interval: 20ms, max_interval: 100ms, max_elapsed_time: 0 }`,
+      ),
+    );
+    const provider = providerFor(collector.endpoints['otlp/http']!);
+    const total = 2000;
+    try {
+      const logger = provider.getLogger('steady');
+      for (let batch = 0; batch < 20; batch++) {
+        if (batch === 5) await server.fail('down');
+        if (batch === 15) {
+          assert.ok(server.entries().length <= 500, 'nothing got through while Loki was down');
+          await server.recover();
+        }
+        for (let i = 0; i < 100; i++) logger.emit({ body: `record ${batch * 100 + i}`, severityNumber: SeverityNumber.INFO });
+        await provider.forceFlush();
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      const lines = await waitFor(() => {
+        const seen = new Set(server.entries().map((e) => e.line));
+        return seen.size >= total ? seen : undefined;
+      }, 15_000, `${total} distinct lines in Loki`);
+      for (let n = 0; n < total; n++) assert.ok(lines.has(`record ${n}`), `record ${n} arrived`);
+    } finally {
+      await provider.shutdown();
+      await collector.shutdown();
+    }
+  });
+});

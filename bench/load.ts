@@ -8,6 +8,12 @@ export interface LoadResult {
 }
 
 /**
+ * A refused request (429/503: the collector's queues are full) waits this long before the next
+ * one, as an OTLP client backs off; without it the generator would spin the collector in refusals.
+ */
+const BACKOFF_MS = 50;
+
+/**
  * Posts the same pre-encoded OTLP/HTTP protobuf body over `connections` keep-alive connections
  * for `seconds`, one request in flight per connection, as an OTLP exporter would.
  */
@@ -23,11 +29,15 @@ export async function generateLoad(url: string, body: Uint8Array, recordsPerRequ
       try {
         const res = await pool.request({ path: target.pathname, method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body });
         await res.body.dump();
-        if (res.statusCode === 200) requests++;
-        else failed++;
+        if (res.statusCode === 200) {
+          requests++;
+          continue;
+        }
+        failed++;
       } catch {
         failed++;
       }
+      await new Promise((resolve) => setTimeout(resolve, BACKOFF_MS));
     }
   };
   await Promise.all(Array.from({ length: connections }, worker));

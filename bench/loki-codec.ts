@@ -7,24 +7,10 @@
  */
 import { encodePushRequestProto, mapToStreams, resolveMappingOptions, snappyCompress, snappyImplementation } from '@sluice/loki';
 import type { LineFormat, PushRequest } from '@sluice/loki';
+import { cpuPerMillionRecords } from './measure';
 import { benchRequest } from './payload';
 
 const RECORDS = 100;
-
-/** Runs `fn` for about `seconds` of CPU time after a warm-up; CPU-seconds per million records. */
-function measure(fn: () => unknown, seconds: number): number {
-  for (let i = 0; i < 300; i++) fn(); // let V8 optimise first
-  const before = process.cpuUsage();
-  let calls = 0;
-  let used = 0;
-  while (used < seconds * 1e6) {
-    for (let i = 0; i < 100; i++) fn();
-    calls += 100;
-    const spent = process.cpuUsage(before);
-    used = spent.user + spent.system;
-  }
-  return used / 1e6 / ((calls * RECORDS) / 1e6);
-}
 
 export interface LokiCodecFigures {
   format: LineFormat;
@@ -44,10 +30,10 @@ export function runLokiCodecBench(seconds = 2): LokiCodecFigures[] {
     const requests: PushRequest[] = mapToStreams(logs, options, receiveTimeNs);
     const message = encodePushRequestProto(requests[0]!.streams);
     const compressed = snappyCompress(message);
-    const streams = measure(() => mapToStreams(logs, options, receiveTimeNs), seconds);
-    const encode = measure(() => encodePushRequestProto(requests[0]!.streams), seconds);
-    const snappy = measure(() => snappyCompress(message), seconds);
-    const total = measure(() => snappyCompress(encodePushRequestProto(mapToStreams(logs, options, receiveTimeNs)[0]!.streams)), seconds);
+    const streams = cpuPerMillionRecords(() => mapToStreams(logs, options, receiveTimeNs), RECORDS, seconds);
+    const encode = cpuPerMillionRecords(() => encodePushRequestProto(requests[0]!.streams), RECORDS, seconds);
+    const snappy = cpuPerMillionRecords(() => snappyCompress(message), RECORDS, seconds);
+    const total = cpuPerMillionRecords(() => snappyCompress(encodePushRequestProto(mapToStreams(logs, options, receiveTimeNs)[0]!.streams)), RECORDS, seconds);
     figures.push({
       format,
       streams,

@@ -34,37 +34,51 @@ function startLokiSink(_work: string, track: (child: ChildProcess) => void): Pro
   });
 }
 
-function lokiScenario(name: string, format: 'raw' | 'json', description: string, processors = ''): Scenario {
+/**
+ * Sluice answers a request only once its batch is accepted downstream, so a batch processor
+ * holds each client's request until the batch fills or times out: with 8 clients sending 100
+ * records at a time, a size trigger of 800 fills once every client has a request in.
+ */
+const batchProcessor = `processors:
+  batch: { send_batch_size: 800, timeout: 200ms }
+`;
+
+function lokiScenario(name: string, format: 'raw' | 'json', description: string, batched = false): Scenario {
   return {
     name,
     description,
     prepare: startLokiSink,
-    config: (_work, env) => `${receiver}${processors ? `processors:\n  ${processors}:\n` : ''}exporters:
+    config: (_work, env) => `${receiver}${batched ? batchProcessor : ''}exporters:
   loki:
     endpoint: ${env.pushUrl}
     format: ${format}
 service:
 ${quiet}
   pipelines:
-    logs: { receivers: [otlp],${processors ? ` processors: [${processors}],` : ''} exporters: [loki] }
+    logs: { receivers: [otlp],${batched ? ' processors: [batch],' : ''} exporters: [loki] }
+`,
+  };
+}
+
+function jsonlScenario(name: string, description: string, batched = false): Scenario {
+  return {
+    name,
+    description,
+    config: (work) => `${receiver}${batched ? batchProcessor : ''}exporters:
+  jsonl: { path: ${work}/logs.jsonl }
+service:
+${quiet}
+  pipelines:
+    logs: { receivers: [otlp],${batched ? ' processors: [batch],' : ''} exporters: [jsonl] }
 `,
   };
 }
 
 export const scenarios: Scenario[] = [
   { name: 'baseline', description: 'Node http server that reads each body and discards it' },
-  {
-    name: 'jsonl',
-    description: 'otlp → jsonl (format json, one LogsData a line)',
-    config: (work) => `${receiver}exporters:
-  jsonl: { path: ${work}/logs.jsonl }
-service:
-${quiet}
-  pipelines:
-    logs: { receivers: [otlp], exporters: [jsonl] }
-`,
-  },
+  jsonlScenario('jsonl', 'otlp → jsonl (format json, one LogsData a line)'),
+  jsonlScenario('jsonl-batch', 'otlp → batch → jsonl', true),
   lokiScenario('loki-raw', 'raw', 'otlp → loki (format raw: body lines, the rest in structured metadata; protobuf+snappy)'),
   lokiScenario('loki-json', 'json', 'otlp → loki (format json: otelcol lokiexporter lines; protobuf+snappy)'),
-  lokiScenario('loki-json-batch', 'json', 'otlp → batch → loki (format json)', 'batch'),
+  lokiScenario('loki-json-batch', 'json', 'otlp → batch → loki (format json)', true),
 ];

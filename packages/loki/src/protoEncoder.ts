@@ -21,7 +21,7 @@ const TAG_2_VARINT = 0x10;
 const NS_PER_SECOND = 1_000_000_000n;
 
 export function encodePushRequestProto(streams: readonly PushStream[]): Buffer {
-  // Pass 1: every length, in the order pass 2 will need them.
+  // Pass 1: every length (and each entry's split timestamp), in the order pass 2 will need them.
   const sizes: number[] = [];
   let total = 0;
   for (const stream of streams) {
@@ -31,7 +31,10 @@ export function encodePushRequestProto(streams: readonly PushStream[]): Buffer {
     let streamSize = 1 + varintSize(labelsBytes) + labelsBytes;
     for (const entry of stream.entries) {
       const entrySlot = sizes.push(0) - 1;
-      const timestampSize = timestampMessageSize(entry.timestampNs);
+      const seconds = Number(entry.timestampNs / NS_PER_SECOND);
+      const nanos = Number(entry.timestampNs % NS_PER_SECOND);
+      const timestampSize = timestampMessageSize(seconds, nanos);
+      sizes.push(seconds, nanos);
       const lineBytes = utf8Length(entry.line);
       sizes.push(lineBytes);
       let entrySize = 1 + varintSize(timestampSize) + timestampSize + 1 + varintSize(lineBytes) + lineBytes;
@@ -60,7 +63,9 @@ export function encodePushRequestProto(streams: readonly PushStream[]): Buffer {
     for (const entry of stream.entries) {
       buf[pos++] = TAG_2_LEN;
       pos = writeVarint(buf, pos, sizes[next++]!);
-      pos = writeTimestamp(buf, pos, entry.timestampNs);
+      const seconds = sizes[next++]!;
+      const nanos = sizes[next++]!;
+      pos = writeTimestamp(buf, pos, seconds, nanos);
       pos = writeString(buf, pos, TAG_2_LEN, entry.line, sizes[next++]!);
       for (const pair of entry.metadata) {
         buf[pos++] = TAG_3_LEN;
@@ -73,17 +78,11 @@ export function encodePushRequestProto(streams: readonly PushStream[]): Buffer {
   return buf;
 }
 
-function splitTimestamp(ns: bigint): [seconds: number, nanos: number] {
-  return [Number(ns / NS_PER_SECOND), Number(ns % NS_PER_SECOND)];
-}
-
-function timestampMessageSize(ns: bigint): number {
-  const [seconds, nanos] = splitTimestamp(ns);
+function timestampMessageSize(seconds: number, nanos: number): number {
   return (seconds !== 0 ? 1 + varintSize(seconds) : 0) + (nanos !== 0 ? 1 + varintSize(nanos) : 0);
 }
 
-function writeTimestamp(buf: Buffer, pos: number, ns: bigint): number {
-  const [seconds, nanos] = splitTimestamp(ns);
+function writeTimestamp(buf: Buffer, pos: number, seconds: number, nanos: number): number {
   buf[pos++] = TAG_1_LEN;
   buf[pos++] = (seconds !== 0 ? 1 + varintSize(seconds) : 0) + (nanos !== 0 ? 1 + varintSize(nanos) : 0);
   if (seconds !== 0) {

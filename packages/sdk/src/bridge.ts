@@ -8,6 +8,7 @@ import { BridgeCounters, type BridgeStats } from './stats';
 import { RateLimitedWarner } from './warnings';
 import { FallbackFile } from './fallback-file';
 import { DeliveryExporter } from './delivery-exporter';
+import { BackoffExporter, DEFAULT_MAX_BACKOFF_MS } from './backoff-exporter';
 import { BoundedProcessor } from './bounded-processor';
 import { installExitHooks, settleWithin } from './exit-hooks';
 import { PinoOtelStream, type PinoStreamOptions } from './adapters/pino-stream';
@@ -57,12 +58,13 @@ export function createLogBridge(
       )
     : undefined;
   const batchProcessor = new BatchLogRecordProcessor({
-    exporter: new DeliveryExporter(exporter, counters, warner, fallback),
+    exporter: new DeliveryExporter(new BackoffExporter(exporter), counters, warner, fallback),
     maxQueueSize: batch.maxQueueSize,
     maxExportBatchSize: batch.maxExportBatchSize,
     scheduledDelayMillis: batch.scheduledDelayMillis,
-    // Our exporter gives up after its own timeout; a little slack lets it report why.
-    exportTimeoutMillis: batch.exportTimeoutMillis + 1_000,
+    // Our exporter may hold a batch for a backoff, then gives up after its own timeout; a little
+    // slack on top lets it report why.
+    exportTimeoutMillis: DEFAULT_MAX_BACKOFF_MS + batch.exportTimeoutMillis + 1_000,
   });
   const bounded = new BoundedProcessor(batchProcessor, batch.maxQueueSize, counters, warner);
   const provider = new LoggerProvider({ resource: buildResource(options), processors: [bounded] });

@@ -14,8 +14,15 @@ const SPAN_ID = /^[0-9a-f]{16}$/;
 const ZERO_TRACE_ID = '0'.repeat(32);
 const ZERO_SPAN_ID = '0'.repeat(16);
 
-/** Spellings seen in the wild (trace_id, traceId, trace-id, trace.id, TraceID) fold to one key. */
+/**
+ * Spellings seen in the wild (trace_id, traceId, trace-id, trace.id, TraceID) fold to one key.
+ * Runs for every field of every line, so keys that cannot be an id (wrong length or first
+ * letter) skip the string work.
+ */
 function foldKey(key: string): string {
+  if (key.length < 6 || key.length > 11) return '';
+  const first = key.charCodeAt(0) | 0x20; // lower-cased ASCII letter
+  if (first !== 0x74 /* t */ && first !== 0x73 /* s */) return '';
   return key.replace(/[-_.]/g, '').toLowerCase();
 }
 

@@ -75,9 +75,9 @@ async function attemptOnce(attempt: (signal: AbortSignal) => Promise<SendOutcome
   options.stop.addEventListener('abort', onStop, { once: true });
   if (options.stop.aborted) controller.abort();
 
+  let settle: () => void = () => {};
   const aborted = new Promise<SendOutcome>((resolve) => {
-    const settle = () =>
-      resolve({ ok: false, retryable: true, reason: timedOut ? `timed out after ${options.timeout}ms` : 'interrupted by shutdown' });
+    settle = () => resolve({ ok: false, retryable: true, reason: timedOut ? `timed out after ${options.timeout}ms` : 'interrupted by shutdown' });
     if (controller.signal.aborted) settle();
     else controller.signal.addEventListener('abort', settle, { once: true });
   });
@@ -89,8 +89,8 @@ async function attemptOnce(attempt: (signal: AbortSignal) => Promise<SendOutcome
   } finally {
     clearTimeout(timer);
     options.stop.removeEventListener('abort', onStop);
-    // Wakes the race's abort listener so nothing waits on this controller once the attempt is over.
-    controller.abort();
+    // Unhooked rather than aborted: an abort per attempt would build a DOMException on the hot path.
+    controller.signal.removeEventListener('abort', settle);
   }
 }
 

@@ -1,0 +1,116 @@
+/**
+ * Issue 3's crash test: the collector runs as a child process with its Loki sending queue on
+ * disk (`file_storage`) while Loki is down. It acknowledges N records, is killed with SIGKILL (no
+ * drain, no shutdown hook), and is started again with the same config once Loki is back: all N
+ * reach Loki, and the second process says it resumed them from the persistent queue.
+ */
+import assert from 'node:assert/strict';
+import { readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { newLogRecord, type LogsData } from '@sluice/core';
+import { encodeLogsProto } from '@sluice/otlp';
+import { spawnCollector, type ChildCollector } from './support/child-collector';
+import { tempDir, waitFor } from './support/collector';
+import { startLokiTestServer } from './support/loki/server';
+
+const REQUESTS = 30;
+const RECORDS_PER_REQUEST = 100;
+const TOTAL = REQUESTS * RECORDS_PER_REQUEST;
+
+function request(index: number): Uint8Array {
+  const now = BigInt(Date.now()) * 1_000_000n;
+  const data: LogsData = {
+    resourceLogs: [
+      {
+        resource: { attributes: [{ key: 'service.name', value: 'crash' }], droppedAttributesCount: 0 },
+        schemaUrl: '',
+        scopeLogs: [
+          {
+            scope: { name: 'crash', version: '', attributes: [], droppedAttributesCount: 0 },
+            schemaUrl: '',
+            logRecords: Array.from({ length: RECORDS_PER_REQUEST }, (_, i) =>
+              newLogRecord({ body: `acked ${index * RECORDS_PER_REQUEST + i}`, timeUnixNano: now + BigInt(i) }),
+            ),
+          },
+        ],
+      },
+    ],
+  };
+  return encodeLogsProto(data);
+}
+
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries.filter((e) => e.isFile()).map((e) => e.name);
+}
+
+describe('collector crash with a file_storage queue', function () {
+  this.timeout(60_000);
+
+  it('sends every acknowledged record after SIGKILL and a restart', async () => {
+    const tmp = await tempDir();
+    const server = await startLokiTestServer();
+    const queueDir = join(tmp.dir, 'queue');
+    const configFile = join(tmp.dir, 'config.yaml');
+    await writeFile(
+      configFile,
+      `extensions:
+  file_storage:
+    directory: ${queueDir}
+receivers:
+  otlp:
+    protocols:
+      http: { endpoint: 127.0.0.1:0 }
+exporters:
+  loki:
+    endpoint: ${server.pushUrl}
+    tenant_id: team-a
+    format: raw
+    sending_queue: { storage: file_storage, sizer: items, queue_size: 10000 }
+    retry_on_failure: { initial_interval: 20ms, max_interval: 200ms, max_elapsed_time: 0 }
+service:
+  shutdown_timeout: 2s
+  extensions: [file_storage]
+  telemetry: { metrics: { level: none } }
+  pipelines:
+    logs: { receivers: [otlp], exporters: [loki] }
+`,
+    );
+    const children: ChildCollector[] = [];
+    try {
+      await server.fail('down');
+      const first = await spawnCollector([configFile]);
+      children.push(first);
+      const url = `http://${first.endpoints['otlp/http']}/v1/logs`;
+      for (let index = 0; index < REQUESTS; index++) {
+        const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: request(index) });
+        await res.arrayBuffer();
+        assert.equal(res.status, 200, `request ${index} acknowledged`);
+      }
+      assert.ok((await filesUnder(queueDir)).length > 0, 'the queue wrote to its directory');
+
+      first.child.kill('SIGKILL');
+      assert.equal(await first.exited, 'SIGKILL');
+      assert.doesNotMatch(first.stderr() + first.stdout(), /stay in the persistent queue/, 'killed, not shut down');
+      assert.equal(server.requests, 0, 'Loki saw nothing from the first process');
+
+      await server.recover();
+      const second = await spawnCollector([configFile]);
+      children.push(second);
+      await waitFor(() => (server.acceptedEntries >= TOTAL ? true : undefined), 30_000, `${TOTAL} entries in Loki`);
+
+      const lines = new Set(server.entries().map((e) => e.line));
+      const missing: number[] = [];
+      for (let n = 0; n < TOTAL; n++) if (!lines.has(`acked ${n}`)) missing.push(n);
+      assert.deepEqual(missing.slice(0, 10), [], `${missing.length} acknowledged records missing`);
+      assert.match(second.stdout() + second.stderr(), /resuming batches from the persistent queue/);
+    } finally {
+      for (const { child, exited } of children) {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+        await exited;
+      }
+      await server.close();
+      await tmp.cleanup();
+    }
+  });
+});

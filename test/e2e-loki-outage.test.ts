@@ -1,0 +1,118 @@
+/**
+ * Issue 3's outage test at its own scale: 20,000 records sent at a steady rate through
+ * OTLP/HTTP → Loki exporter → Loki test server, with Loki really down (connection refused) for
+ * 10 s in the middle. The queue (30,000 items) holds the backlog; every record arrives, and
+ * exactly once, because a refused connection is a send that certainly did not happen — only an
+ * attempt cut by its timeout may be stored and resent, and there are none here.
+ */
+import assert from 'node:assert/strict';
+import { newLogRecord, type LogsData } from '@sluice/core';
+import { encodeLogsProto } from '@sluice/otlp';
+import { startTestCollector, waitFor } from './support/collector';
+import { startLokiTestServer } from './support/loki/server';
+
+const REQUESTS = 200;
+const RECORDS_PER_REQUEST = 100;
+const TOTAL = REQUESTS * RECORDS_PER_REQUEST;
+const INTERVAL_MS = 70; // 200 requests over ~14 s
+const DOWN_AT_MS = 2_000;
+const DOWN_FOR_MS = 10_000;
+
+function request(index: number): Uint8Array {
+  const now = BigInt(Date.now()) * 1_000_000n;
+  const data: LogsData = {
+    resourceLogs: [
+      {
+        resource: { attributes: [{ key: 'service.name', value: 'outage' }], droppedAttributesCount: 0 },
+        schemaUrl: '',
+        scopeLogs: [
+          {
+            scope: { name: 'steady', version: '', attributes: [], droppedAttributesCount: 0 },
+            schemaUrl: '',
+            logRecords: Array.from({ length: RECORDS_PER_REQUEST }, (_, i) =>
+              newLogRecord({ body: `record ${index * RECORDS_PER_REQUEST + i}`, timeUnixNano: now + BigInt(i) }),
+            ),
+          },
+        ],
+      },
+    ],
+  };
+  return encodeLogsProto(data);
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+
+describe('Loki outage: 10 s down while 20,000 records flow', function () {
+  this.timeout(60_000);
+
+  it('delivers every record exactly once after Loki comes back', async () => {
+    const server = await startLokiTestServer();
+    const { collector } = await startTestCollector(`
+receivers:
+  otlp:
+    protocols:
+      http: { endpoint: 127.0.0.1:0 }
+exporters:
+  loki:
+    endpoint: ${server.pushUrl}
+    tenant_id: team-a
+    format: raw
+    # Generous, so no attempt is cut by its timeout on a loaded machine: that is the one case
+    # where Loki may have stored a batch the exporter then resends.
+    timeout: 20s
+    sending_queue: { sizer: items, queue_size: 30000 }
+    retry_on_failure: { initial_interval: 20ms, max_interval: 200ms, max_elapsed_time: 0 }
+service:
+  shutdown_timeout: 2s
+  telemetry: { metrics: { level: none } }
+  pipelines:
+    logs: { receivers: [otlp], exporters: [loki] }
+`);
+    const url = `http://${collector.endpoints['otlp/http']}/v1/logs`;
+    let sentBeforeDown = -1;
+    let sentWhileDown = 0;
+    let storedWhileDown = -1;
+    let down = false;
+    try {
+      const started = Date.now();
+      const outage = (async () => {
+        await sleep(DOWN_AT_MS);
+        await server.fail('down');
+        down = true;
+        const storedAtDown = server.acceptedEntries;
+        await sleep(DOWN_FOR_MS);
+        storedWhileDown = server.acceptedEntries - storedAtDown;
+        down = false;
+        await server.recover();
+      })();
+
+      for (let index = 0; index < REQUESTS; index++) {
+        await sleep(started + index * INTERVAL_MS - Date.now());
+        const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: request(index) });
+        await res.arrayBuffer();
+        // A refused request would be resent by a real client, a duplicate of the test's own making.
+        assert.equal(res.status, 200, `request ${index} accepted`);
+        if (down) sentWhileDown++;
+        else if (sentWhileDown === 0) sentBeforeDown = index + 1;
+      }
+      await outage;
+
+      assert.equal(storedWhileDown, 0, 'nothing reached Loki while it was down');
+      assert.ok(sentWhileDown >= 100, `${sentWhileDown} requests were accepted while Loki was down`);
+      assert.ok(sentBeforeDown > 0 && sentBeforeDown < REQUESTS - sentWhileDown, 'requests flowed before and after the outage too');
+
+      await waitFor(() => (server.acceptedEntries >= TOTAL ? true : undefined), 20_000, `${TOTAL} entries in Loki`);
+      const counts = new Map<string, number>();
+      for (const entry of server.entries()) counts.set(entry.line, (counts.get(entry.line) ?? 0) + 1);
+      const missing: number[] = [];
+      for (let n = 0; n < TOTAL; n++) if (!counts.has(`record ${n}`)) missing.push(n);
+      assert.deepEqual(missing.slice(0, 10), [], `${missing.length} records missing`);
+      const duplicated = [...counts].filter(([, count]) => count > 1).map(([line]) => line);
+      assert.deepEqual(duplicated.slice(0, 10), [], `${duplicated.length} records duplicated though no attempt timed out`);
+      assert.equal(server.entries().length, TOTAL);
+    } finally {
+      await collector.shutdown();
+      await server.close();
+    }
+  });
+});

@@ -3,8 +3,8 @@
  * receive-and-discard baseline measured in the same run (DESIGN.md states the goals as
  * multiples of it). Prints records/s, CPU-seconds per million records and peak RSS.
  *
- *   npm run bench                 all scenarios, 8 s each
- *   BENCH_SECONDS=15 npm run bench -- jsonl loki-raw
+ *   npm run bench                 all scenarios, 8 s each, then the SDK benchmark
+ *   BENCH_SECONDS=15 npm run bench -- jsonl loki-raw      (name `sdk` for the SDK benchmark alone)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -16,6 +16,7 @@ import { generateLoad } from './load';
 import { benchRequest } from './payload';
 import { cpuSeconds, peakRssMb } from './proc';
 import { scenarios, type Scenario } from './scenarios';
+import { formatSdkBench, runSdkBench } from './sdk';
 
 const ROOT = resolve(__dirname, '../..');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
@@ -31,7 +32,8 @@ interface Row {
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);
-  const selected = wanted.length > 0 ? scenarios.filter((s) => s.name === 'baseline' || wanted.includes(s.name)) : scenarios;
+  const selected = wanted.length > 0 ? scenarios.filter((s) => wanted.includes(s.name)) : scenarios;
+  if (selected.length > 0 && !selected.some((s) => s.name === 'baseline')) selected.unshift(scenarios[0]!);
   const request = benchRequest(100);
   const body = encodeLogsProto(request);
   const records = countLogRecords(request);
@@ -46,7 +48,11 @@ async function main(): Promise<void> {
       await rm(work, { recursive: true, force: true });
     }
   }
-  printTable(rows);
+  if (rows.length > 0) printTable(rows, selected);
+  if (wanted.length === 0 || wanted.includes('sdk')) {
+    process.stdout.write('\nSDK: nanoseconds per log call on the app thread\n');
+    process.stdout.write(formatSdkBench(await runSdkBench()) + '\n');
+  }
 }
 
 async function measure(scenario: Scenario, work: string, body: Uint8Array, records: number): Promise<Row> {
@@ -94,7 +100,7 @@ function startChild(args: string[]): Promise<{ child: ChildProcess; url: string 
   });
 }
 
-function printTable(rows: Row[]): void {
+function printTable(rows: Row[], described: Scenario[]): void {
   const floor = rows.find((r) => r.name === 'baseline')?.cpuPerMillion;
   const header = ['scenario', 'records/s', 'CPU-s per M records', '× baseline', 'peak RSS MB', 'failed requests'];
   const lines = rows.map((r) => [
@@ -109,6 +115,8 @@ function printTable(rows: Row[]): void {
   const format = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   process.stdout.write(format(header) + '\n' + widths.map((w) => '-'.repeat(w)).join('  ') + '\n');
   for (const line of lines) process.stdout.write(format(line) + '\n');
+  process.stdout.write('\n');
+  for (const scenario of described) process.stdout.write(`  ${scenario.name.padEnd(widths[0]!)}  ${scenario.description}\n`);
 }
 
 main().catch((err: unknown) => {

@@ -90,6 +90,7 @@ exporters:
     retry_on_failure: { enabled: false }
     timeout: 0
 service:
+  telemetry: { metrics: { level: none } }
   pipelines:
     logs: { receivers: [otlp], exporters: [stalling] }
 `,

@@ -109,6 +109,7 @@ describe('Loki exporter: /health/loki and /metrics', function () {
     const errorTime = Date.parse(refused.last_error_time ?? '');
     assert.ok(errorTime >= now - 1000 && errorTime <= Date.now() + 1000, `last_error_time ${refused.last_error_time} is the time of the refusal`);
     assert.deepEqual(server.requestLog.map((r) => r.status), [204, 400], 'the 400 was attempted once, never retried');
+    assert.equal(refused.status, 'ok', 'a record Loki refuses is the data\'s fault: the exporter stays healthy (HTTP 200)');
 
     await post(logs('second', Date.now()));
     const after = await waitFor(async () => {

@@ -193,7 +193,9 @@ service:
       const configText = (await readFile(join(__dirname, '../../configs/gateway-tls.yaml'), 'utf8'))
         .replace(/0\.0\.0\.0:431[78]|127\.0\.0\.1:13133/g, '127.0.0.1:0')
         // The collector runs inside the test process, whose memory is every suite's: lift the limit.
-        .replace(/limit_mib: 400\n(\s+)spike_limit_mib: 80/, 'limit_mib: 8192\n$1spike_limit_mib: 800');
+        .replace(/limit_mib: 400\n(\s+)spike_limit_mib: 80/, 'limit_mib: 8192\n$1spike_limit_mib: 800')
+        // Metrics on a free port: never the default 8888, so the test runs beside a live collector.
+        .replace(/^service:\n/m, 'service:\n  telemetry: { metrics: { address: 127.0.0.1:0 } }\n');
       const tokenFile = join(tmp.dir, 'gateway-token');
       await writeFile(tokenFile, 'gateway-secret\n');
       const { collector } = await startTestCollector(configText, { env: { ...process.env, SLUICE_TLS_DIR: certs.dir, SLUICE_TOKEN_FILE: tokenFile, SLUICE_DATA_DIR: tmp.dir } });

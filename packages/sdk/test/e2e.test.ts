@@ -8,26 +8,41 @@ import { startTestCollector, type FlatRecord, type TestCollector } from './helpe
 import { installContextManager } from './helpers/context-manager';
 import { spanContext, SPAN_ID, TRACE_ID } from './helpers/capture';
 import { runFixture } from './helpers/child';
+import { makeCerts, type TestCerts } from './helpers/grpc-sink';
 
-// TODO(lead): add the TLS + bearer-token variant here once the collector supports them (issue 5);
-// until then tls-auth.test.ts covers that path against a stand-in gRPC sink.
-for (const protocol of ['grpc', 'http/protobuf'] as const) {
-  describe(`end to end through a real collector over ${protocol}`, () => {
+const TOKEN = 'e2e-secret-token';
+
+/** Each adapter end to end, over gRPC and HTTP with TLS + a bearer token, and over plaintext HTTP. */
+const variants = [
+  { protocol: 'grpc', secure: true },
+  { protocol: 'http/protobuf', secure: true },
+  { protocol: 'http/protobuf', secure: false },
+] as const;
+
+for (const { protocol, secure } of variants) {
+  describe(`end to end through a real collector over ${protocol}${secure ? ' with TLS + bearer token' : ' (plaintext)'}`, () => {
     let collector: TestCollector;
     let bridge: LogBridge;
     let endpoint: string;
-    const serviceName = `e2e-${protocol.replace('/', '-')}`;
+    let certs: TestCerts | undefined;
+    let security: { token?: string; tls?: { caFile: string } };
+    const serviceName = `e2e-${protocol.replace('/', '-')}${secure ? '-tls' : ''}`;
 
     before(async () => {
       installContextManager();
-      collector = await startTestCollector();
-      endpoint = `http://${protocol === 'grpc' ? collector.grpc : collector.http}`;
+      certs = secure ? makeCerts() : undefined;
+      collector = await startTestCollector(
+        certs ? { tls: { certFile: certs.serverCertFile, keyFile: certs.serverKeyFile }, token: TOKEN } : {},
+      );
+      endpoint = `${secure ? 'https' : 'http'}://${protocol === 'grpc' ? collector.grpc : collector.http}`;
+      security = certs ? { token: TOKEN, tls: { caFile: certs.caFile } } : {};
       bridge = startLogBridge({
         serviceName,
         serviceVersion: '9.9.9',
         environment: 'test',
         endpoint,
         protocol,
+        ...security,
         handleSignals: false,
         resourceAttributes: { 'service.namespace': 'sluice' },
       });
@@ -35,6 +50,7 @@ for (const protocol of ['grpc', 'http/protobuf'] as const) {
     after(async () => {
       await bridge.shutdown();
       await collector.stop();
+      certs?.cleanup();
     });
 
     async function deliveredBody(body: string): Promise<FlatRecord> {
@@ -73,7 +89,13 @@ for (const protocol of ['grpc', 'http/protobuf'] as const) {
 
     it('pino worker transport (with the trace mixin), from an app that then exits', async () => {
       const body = `worker ${protocol}`;
-      const result = await runFixture('pino-worker', { ENDPOINT: endpoint, PROTOCOL: protocol, SERVICE: serviceName, BODY: body });
+      const result = await runFixture('pino-worker', {
+        ENDPOINT: endpoint,
+        PROTOCOL: protocol,
+        SERVICE: serviceName,
+        BODY: body,
+        ...(certs ? { CA_FILE: certs.caFile, TOKEN } : {}),
+      });
       assert.equal(result.code, 0, result.stderr);
       const record = await deliveredBody(body);
       assert.equal(record.severity_number, SeverityNumber.INFO3);
@@ -133,6 +155,7 @@ for (const protocol of ['grpc', 'http/protobuf'] as const) {
       assert.equal(stats.failed, 0);
       assert.equal(stats.dropped, 0);
       assert.equal(stats.exported, stats.emitted);
+      assert.equal(stats.lastError, undefined);
     });
   });
 }

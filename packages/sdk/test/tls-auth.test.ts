@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { startLogBridge } from '../src/index';
 import { makeCerts, startGrpcSink, type TestCerts } from './helpers/grpc-sink';
 import { runFixture } from './helpers/child';
+import { startTestCollector } from './helpers/collector';
 
 /** Captures what the bridge writes to stderr while `fn` runs. */
 async function captureStderr(fn: () => Promise<void>): Promise<string> {
@@ -20,9 +21,11 @@ async function captureStderr(fn: () => Promise<void>): Promise<string> {
   return captured;
 }
 
-// TODO(lead): when the collector's otlp receiver gains TLS + bearertokenauth (issue 5), point
-// these at startTestCollector with those settings instead of this stand-in sink.
-describe('TLS, mutual TLS and bearer tokens over gRPC (stand-in OTLP sink)', () => {
+/**
+ * Against a stand-in sink where the test must see each call's Authorization header (a rotating
+ * token; the plaintext metadata path), against the real collector everywhere else.
+ */
+describe('TLS, mutual TLS and bearer tokens', () => {
   let certs: TestCerts;
   before(() => {
     certs = makeCerts();
@@ -55,63 +58,73 @@ describe('TLS, mutual TLS and bearer tokens over gRPC (stand-in OTLP sink)', () 
     assert.deepEqual(bridge.stats(), { emitted: 2, exported: 2, dropped: 0, failed: 0, queued: 0 });
   });
 
-  it("runs the README's snippet as written: TLS with ./ca.pem and SLUICE_TOKEN, delivered on exit", async () => {
-    const sink = await startGrpcSink({
-      credentials: ServerCredentials.createSsl(null, [{ cert_chain: certs.serverCert, private_key: certs.serverKey }]),
-      acceptToken: (token) => token === 'readme-token',
-    });
-    copyFileSync(certs.caFile, join(certs.dir, 'ca.pem'));
-    const result = await runFixture('readme-snippet', { ENDPOINT: `https://${sink.address}`, SLUICE_TOKEN: 'readme-token' }, undefined, certs.dir);
-    await sink.stop();
-    assert.equal(result.code, 0, result.stderr);
-    assert.deepEqual(sink.received.map((r) => r.authorization), ['Bearer readme-token']);
-    assert.ok(sink.received[0]!.bytes.includes('readme snippet works'));
+  it("runs the README's snippet as written against the collector: TLS with ./ca.pem and SLUICE_TOKEN, delivered on exit", async () => {
+    const collector = await startTestCollector({ tls: { certFile: certs.serverCertFile, keyFile: certs.serverKeyFile }, token: 'readme-token' });
+    try {
+      copyFileSync(certs.caFile, join(certs.dir, 'ca.pem'));
+      const result = await runFixture('readme-snippet', { ENDPOINT: `https://${collector.grpc}`, SLUICE_TOKEN: 'readme-token' }, undefined, certs.dir);
+      assert.equal(result.code, 0, result.stderr);
+      const records = await collector.waitForRecords(1);
+      assert.deepEqual(records.map((r) => [r.body, r.attributes, r.resource?.['service.name']]), [
+        ['readme snippet works', { order: 'o-1' }, 'checkout'],
+      ]);
+    } finally {
+      await collector.stop();
+    }
   });
 
-  it('presents a client certificate for mutual TLS', async () => {
-    const sink = await startGrpcSink({
-      credentials: ServerCredentials.createSsl(certs.clientCert, [{ cert_chain: certs.serverCert, private_key: certs.serverKey }], true),
-      acceptToken: () => true,
+  it('presents a client certificate for mutual TLS to the collector', async () => {
+    const collector = await startTestCollector({
+      tls: { certFile: certs.serverCertFile, keyFile: certs.serverKeyFile, clientCaFile: certs.clientCertFile },
+      token: 'mtls-token',
     });
-    const options = { endpoint: `https://${sink.address}`, handleSignals: false, exportTimeoutMillis: 3_000 };
-    const withCert = startLogBridge({ ...options, tls: { caFile: certs.caFile, certFile: certs.clientCertFile, keyFile: certs.clientKeyFile } });
-    withCert.logger().emit({ body: 'mtls ok' });
-    await withCert.shutdown();
-    assert.equal(withCert.stats().exported, 1);
+    try {
+      const options = { endpoint: `https://${collector.grpc}`, token: 'mtls-token', handleSignals: false, exportTimeoutMillis: 3_000 };
+      const withCert = startLogBridge({ ...options, tls: { caFile: certs.caFile, certFile: certs.clientCertFile, keyFile: certs.clientKeyFile } });
+      withCert.logger().emit({ body: 'mtls ok' });
+      await withCert.shutdown();
+      assert.equal(withCert.stats().exported, 1);
+      assert.deepEqual((await collector.waitForRecords(1)).map((r) => r.body), ['mtls ok']);
 
-    const withoutCert = startLogBridge({ ...options, tls: { caFile: certs.caFile } });
-    withoutCert.logger().emit({ body: 'no client cert' });
-    await captureStderr(() => withoutCert.shutdown());
-    assert.equal(withoutCert.stats().failed, 1, 'the server refuses a client without a certificate');
-    await sink.stop();
+      const withoutCert = startLogBridge({ ...options, tls: { caFile: certs.caFile } });
+      withoutCert.logger().emit({ body: 'no client cert' });
+      await captureStderr(() => withoutCert.shutdown());
+      assert.equal(withoutCert.stats().failed, 1, 'the collector refuses a client without a certificate');
+    } finally {
+      await collector.stop();
+    }
   });
 
-  it('a wrong token is a counted failure and one stderr warning, never an exception in the app', async () => {
-    const sink = await startGrpcSink({
-      credentials: ServerCredentials.createSsl(null, [{ cert_chain: certs.serverCert, private_key: certs.serverKey }]),
-      acceptToken: (token) => token === 'right',
+  for (const protocol of ['grpc', 'http/protobuf'] as const) {
+    it(`a wrong token is a counted failure and one stderr warning, never an exception in the app (collector, ${protocol})`, async () => {
+      const collector = await startTestCollector({ tls: { certFile: certs.serverCertFile, keyFile: certs.serverKeyFile }, token: 'right' });
+      try {
+        const bridge = startLogBridge({
+          endpoint: `https://${protocol === 'grpc' ? collector.grpc : collector.http}`,
+          protocol,
+          tls: { caFile: certs.caFile },
+          token: 'wrong',
+          handleSignals: false,
+        });
+        const log = pino({}, bridge.pinoStream());
+        const stderr = await captureStderr(async () => {
+          log.info('first');
+          await bridge.forceFlush();
+          log.info('second');
+          await bridge.forceFlush();
+        });
+        await bridge.shutdown();
+        const stats = bridge.stats();
+        assert.equal(stats.failed, 2);
+        assert.equal(stats.exported, 0);
+        assert.match(stats.lastError?.message ?? '', /UNAUTHENTICATED|Unauthorized|401|invalid/i);
+        assert.equal(stderr.match(/\[@sluice\/sdk\] could not deliver/g)?.length, 1, stderr);
+        assert.equal((await collector.records()).length, 0);
+      } finally {
+        await collector.stop();
+      }
     });
-    const bridge = startLogBridge({
-      endpoint: `https://${sink.address}`,
-      tls: { caFile: certs.caFile },
-      token: 'wrong',
-      handleSignals: false,
-    });
-    const log = pino({}, bridge.pinoStream());
-    const stderr = await captureStderr(async () => {
-      log.info('first');
-      await bridge.forceFlush();
-      log.info('second');
-      await bridge.forceFlush();
-    });
-    await bridge.shutdown();
-    await sink.stop();
-    const stats = bridge.stats();
-    assert.equal(stats.failed, 2);
-    assert.equal(stats.exported, 0);
-    assert.match(stats.lastError?.message ?? '', /UNAUTHENTICATED|invalid bearer token/);
-    assert.equal(stderr.match(/\[@sluice\/sdk\] could not deliver/g)?.length, 1, stderr);
-  });
+  }
 
   it('with allowInsecureToken, a plaintext channel carries the token as metadata', async () => {
     const sink = await startGrpcSink({ credentials: ServerCredentials.createInsecure(), acceptToken: (t) => t === 'plain' });

@@ -67,7 +67,9 @@ export class ExporterStats {
   attempt(outcome: SendOutcome, seconds: number): void {
     const label = outcome.ok ? 'success' : outcome.retryable ? 'retryable' : 'permanent';
     this.sendDuration.observe({ exporter: this.exporter, outcome: label }, seconds);
-    this.lastAttemptFailed = !outcome.ok;
+    // A permanent refusal is the data's fault (the destination answered): it does not make the
+    // exporter unhealthy, or one bad record would fail health probes until the next send.
+    this.lastAttemptFailed = !outcome.ok && outcome.retryable;
     if (!outcome.ok) this.noteError(outcome.status ? `${outcome.status}: ${outcome.reason}` : outcome.reason);
   }
 

@@ -35,23 +35,39 @@ export function loadCollector(): CollectorModule {
   return require('@sluice/collector') as CollectorModule;
 }
 
-/** A real collector in this process: OTLP gRPC + HTTP on 127.0.0.1:0 → a flat JSONL file in a temp dir. */
-export async function startTestCollector(): Promise<TestCollector> {
+/** How the collector's OTLP receiver is secured: TLS (mutual when clientCaFile is set) and a bearer token. */
+export interface CollectorSecurity {
+  tls?: { certFile: string; keyFile: string; clientCaFile?: string };
+  token?: string;
+}
+
+/**
+ * A real collector in this process: OTLP gRPC + HTTP on 127.0.0.1:0 (with TLS and bearer-token
+ * auth when asked) → a flat JSONL file in a temp dir.
+ */
+export async function startTestCollector(security: CollectorSecurity = {}): Promise<TestCollector> {
   const dir = await mkdtemp(join(tmpdir(), 'sluice-sdk-e2e-'));
   const file = join(dir, 'logs.jsonl');
+  const { tls, token } = security;
+  const tlsBlock = tls
+    ? `, tls: { cert_file: ${JSON.stringify(tls.certFile)}, key_file: ${JSON.stringify(tls.keyFile)}` +
+      (tls.clientCaFile ? `, client_ca_file: ${JSON.stringify(tls.clientCaFile)}` : '') +
+      ' }'
+    : '';
+  const authBlock = token ? ', auth: { authenticator: bearertokenauth }' : '';
   const configText = `
+${token ? `extensions:\n  bearertokenauth:\n    token: ${JSON.stringify(token)}` : ''}
 receivers:
   otlp:
     protocols:
-      grpc:
-        endpoint: 127.0.0.1:0
-      http:
-        endpoint: 127.0.0.1:0
+      grpc: { endpoint: 127.0.0.1:0${tlsBlock}${authBlock} }
+      http: { endpoint: 127.0.0.1:0${tlsBlock}${authBlock} }
 exporters:
   jsonl:
     path: ${JSON.stringify(file)}
     format: flat
 service:
+  ${token ? 'extensions: [bearertokenauth]' : ''}
   telemetry:
     metrics:
       level: none

@@ -7,6 +7,8 @@ import { Server, ServerCredentials, status, type ServerUnaryCall, type sendUnary
 export interface TestCerts {
   dir: string;
   caFile: string;
+  serverCertFile: string;
+  serverKeyFile: string;
   serverCert: Buffer;
   serverKey: Buffer;
   clientCertFile: string;
@@ -25,7 +27,10 @@ function selfSigned(dir: string, name: string, subjectAltName: string): { cert: 
   return { cert, key };
 }
 
-/** A server certificate for 127.0.0.1 (its own CA) and a client certificate, made with the openssl CLI. */
+/**
+ * A server certificate for 127.0.0.1 (its own CA) and a client certificate (also its own CA, for
+ * mutual TLS), made with the openssl CLI.
+ */
 export function makeCerts(): TestCerts {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-sdk-tls-'));
   const server = selfSigned(dir, 'server', 'IP:127.0.0.1');
@@ -33,6 +38,8 @@ export function makeCerts(): TestCerts {
   return {
     dir,
     caFile: server.cert,
+    serverCertFile: server.cert,
+    serverKeyFile: server.key,
     serverCert: readFileSync(server.cert),
     serverKey: readFileSync(server.key),
     clientCertFile: client.cert,

@@ -3,7 +3,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startDockerConfig, type RunningCollector } from './deploy-checks/collector';
+import { startDockerConfig } from './deploy-checks/collector';
+import type { ChildCollector } from './support/child-collector';
 import { execForm, parseStages } from './deploy-checks/dockerfile-rules';
 import { readRepoFile } from './deploy-checks/repo';
 
@@ -19,7 +20,7 @@ function runImageHealthcheck(url: string): number | null {
 
 describe('deploy: configs/docker.yaml in a running collector', () => {
   let dir: string;
-  let collector: RunningCollector;
+  let collector: ChildCollector;
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'sluice-docker-config-'));
@@ -33,17 +34,17 @@ describe('deploy: configs/docker.yaml in a running collector', () => {
 
   it('starts with Loki unreachable, serving OTLP, metrics and health', () => {
     for (const label of ['otlp/grpc', 'otlp/http', 'metrics', 'health_check']) {
-      assert.ok(collector.addresses.has(label), `no ${label} address in:\n${collector.output()}`);
+      assert.ok(label in collector.endpoints, `no ${label} address in:\n${collector.output()}`);
     }
   });
 
   it("the image's HEALTHCHECK command passes against the health endpoint", () => {
-    const url = collector.addresses.get('health_check')!;
+    const url = `http://${collector.endpoints.health_check}/`;
     assert.equal(runImageHealthcheck(url), 0);
   });
 
   it('stops cleanly on SIGTERM, after which the HEALTHCHECK fails', async () => {
-    const url = collector.addresses.get('health_check')!;
+    const url = `http://${collector.endpoints.health_check}/`;
     assert.equal(await collector.stop(), 0, collector.output());
     assert.equal(runImageHealthcheck(url), 1);
   });

@@ -3,14 +3,15 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { exited, startCollector, type RunningCollector } from './deploy-checks/collector';
+import { exitOf, spawnCollector, type ChildCollector } from './support/child-collector';
 import { repoPath } from './deploy-checks/repo';
+import { otlpPipelineConfig } from './support/pipeline-config';
 
 const DEMO = repoPath('examples', 'demo', 'app.js');
 
 describe('deploy: the demo app against a local collector', function () {
   let dir: string;
-  let collector: RunningCollector | undefined;
+  let collector: ChildCollector | undefined;
 
   afterEach(async () => {
     await collector?.kill();
@@ -22,27 +23,10 @@ describe('deploy: the demo app against a local collector', function () {
     const config = join(dir, 'config.yaml');
     await writeFile(
       config,
-      [
-        'receivers:',
-        '  otlp:',
-        '    protocols:',
-        '      grpc: { endpoint: "127.0.0.1:0" }',
-        'exporters:',
-        `  jsonl: { path: ${JSON.stringify(join(dir, 'logs.jsonl'))} }`,
-        'service:',
-        '  telemetry:',
-        '    metrics:',
-        '      readers:',
-        '        - pull: { exporter: { prometheus: { host: 127.0.0.1, port: 0 } } }',
-        '  pipelines:',
-        '    logs:',
-        '      receivers: [otlp]',
-        '      exporters: [jsonl]',
-        '',
-      ].join('\n'),
+      otlpPipelineConfig({ jsonl: { path: join(dir, 'logs.jsonl') } }, { otlp: { grpc: 0 }, prometheus: true }),
     );
-    collector = await startCollector([config]);
-    const grpc = collector.addresses.get('otlp/grpc');
+    collector = await spawnCollector([config]);
+    const grpc = collector.endpoints['otlp/grpc'];
     assert.ok(grpc, collector.output());
 
     const demo = spawn(process.execPath, [DEMO, '--count', '20'], {
@@ -51,7 +35,7 @@ describe('deploy: the demo app against a local collector', function () {
     });
     let demoOutput = '';
     demo.stderr!.on('data', (chunk) => (demoOutput += chunk));
-    assert.equal(await exited(demo), 0, demoOutput);
+    assert.equal(await exitOf(demo), 0, demoOutput);
     assert.equal(await collector.stop(), 0, collector.output());
     const files = (await readdir(dir)).filter((name) => name.endsWith('.jsonl'));
     assert.ok(files.length > 0, `no JSONL file in ${dir}:\n${collector.output()}`);

@@ -21,9 +21,9 @@ async function exportedMetricNames(): Promise<Set<string>> {
   const dir = await mkdtemp(join(tmpdir(), 'sluice-grafana-'));
   const collector = await startDockerConfig(dir);
   try {
-    const url = collector.addresses.get('metrics');
-    assert.ok(url, `no metrics address in:\n${collector.output()}`);
-    const response = await fetch(url);
+    const address = collector.endpoints.metrics;
+    assert.ok(address, `no metrics address in:\n${collector.output()}`);
+    const response = await fetch(`http://${address}/metrics`);
     assert.equal(response.status, 200);
     return metricNamesFromExposition(await response.text());
   } finally {

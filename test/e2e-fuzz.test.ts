@@ -8,6 +8,7 @@ import { newLogRecord, type LogsData } from '@sluice/core';
 import { encodeLogsJson, encodeLogsProto } from '@sluice/otlp';
 import { spawnCollector, type ChildCollector } from './support/child-collector';
 import { tempDir } from './support/collector';
+import { otlpPipelineConfig } from './support/pipeline-config';
 
 /** How long the fuzzing runs; CI can raise it (FUZZ_SECONDS=30). */
 const FUZZ_SECONDS = Number(process.env.FUZZ_SECONDS ?? 10);
@@ -85,29 +86,14 @@ describe('receiver hostile input: fuzzing both protocols of a child-process coll
   before(async () => {
     tmp = await tempDir();
     const config = join(tmp.dir, 'config.yaml');
-    await writeFile(config, `
-receivers:
-  otlp:
-    protocols:
-      grpc: { endpoint: 127.0.0.1:0 }
-      http: { endpoint: 127.0.0.1:0 }
-exporters:
-  jsonl: { path: ${join(tmp.dir, 'out.jsonl')} }
-service:
-  telemetry: { metrics: { level: none } }
-  pipelines:
-    logs: { receivers: [otlp], exporters: [jsonl] }
-`);
+    await writeFile(config, otlpPipelineConfig({ jsonl: { path: join(tmp.dir, 'out.jsonl') } }, { otlp: { grpc: 0, http: 0 } }));
     collector = await spawnCollector([config]);
     client = new grpc.Client(collector.endpoints['otlp/grpc']!, grpc.credentials.createInsecure());
   });
 
   after(async () => {
     client?.close();
-    if (collector && collector.child.exitCode === null) {
-      collector.child.kill('SIGTERM');
-      await collector.exited;
-    }
+    await collector?.stop();
     await tmp?.cleanup();
   });
 

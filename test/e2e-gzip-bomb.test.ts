@@ -5,6 +5,8 @@ import { gzipSync } from 'node:zlib';
 import { encodeLogsProto } from '@sluice/otlp';
 import { spawnCollector, type ChildCollector } from './support/child-collector';
 import { tempDir } from './support/collector';
+import { logsWithBodies } from './support/otlp';
+import { otlpPipelineConfig } from './support/pipeline-config';
 
 const MIB = 1024 * 1024;
 
@@ -29,26 +31,12 @@ describe('receiver limits: a gzip bomb against a child-process collector', funct
     if (process.platform !== 'linux') this.skip(); // VmHWM comes from Linux's /proc
     tmp = await tempDir();
     const config = join(tmp.dir, 'config.yaml');
-    await writeFile(config, `
-receivers:
-  otlp:
-    protocols:
-      http: { endpoint: 127.0.0.1:0 }
-exporters:
-  jsonl: { path: ${join(tmp.dir, 'out.jsonl')} }
-service:
-  telemetry: { metrics: { level: none } }
-  pipelines:
-    logs: { receivers: [otlp], exporters: [jsonl] }
-`);
+    await writeFile(config, otlpPipelineConfig({ jsonl: { path: join(tmp.dir, 'out.jsonl') } }));
     collector = await spawnCollector([config]);
   });
 
   after(async () => {
-    if (collector && collector.child.exitCode === null) {
-      collector.child.kill('SIGTERM');
-      await collector.exited;
-    }
+    await collector?.stop();
     await tmp?.cleanup();
   });
 
@@ -67,9 +55,7 @@ service:
     console.log(`      peak RSS: baseline ${(baseline / MIB).toFixed(1)} MiB, after the bomb ${(peak / MIB).toFixed(1)} MiB`);
     assert.ok(peak - baseline < 200 * 1000 * 1000, `peak RSS grew by ${((peak - baseline) / MIB).toFixed(1)} MiB`);
 
-    const valid = encodeLogsProto({
-      resourceLogs: [{ resource: { attributes: [], droppedAttributesCount: 0 }, schemaUrl: '', scopeLogs: [{ scope: { name: '', version: '', attributes: [], droppedAttributesCount: 0 }, schemaUrl: '', logRecords: [] }] }],
-    });
+    const valid = encodeLogsProto(logsWithBodies([]));
     const after = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip' }, body: gzipSync(valid) });
     assert.equal(after.status, 200, 'the collector still serves valid requests');
     assert.equal(collector!.child.exitCode, null, 'the collector is alive');

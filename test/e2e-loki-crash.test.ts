@@ -7,36 +7,21 @@
 import assert from 'node:assert/strict';
 import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { newLogRecord, type LogsData } from '@sluice/core';
-import { encodeLogsProto } from '@sluice/otlp';
+import type { LogsData } from '@sluice/core';
 import { spawnCollector, type ChildCollector } from './support/child-collector';
 import { tempDir, waitFor } from './support/collector';
+import { logsWithBodies, postOtlpHttp } from './support/otlp';
+import { otlpPipelineConfig } from './support/pipeline-config';
 import { startLokiTestServer } from './support/loki/server';
 
 const REQUESTS = 30;
 const RECORDS_PER_REQUEST = 100;
 const TOTAL = REQUESTS * RECORDS_PER_REQUEST;
 
-function request(index: number): Uint8Array {
-  const now = BigInt(Date.now()) * 1_000_000n;
-  const data: LogsData = {
-    resourceLogs: [
-      {
-        resource: { attributes: [{ key: 'service.name', value: 'crash' }], droppedAttributesCount: 0 },
-        schemaUrl: '',
-        scopeLogs: [
-          {
-            scope: { name: 'crash', version: '', attributes: [], droppedAttributesCount: 0 },
-            schemaUrl: '',
-            logRecords: Array.from({ length: RECORDS_PER_REQUEST }, (_, i) =>
-              newLogRecord({ body: `acked ${index * RECORDS_PER_REQUEST + i}`, timeUnixNano: now + BigInt(i) }),
-            ),
-          },
-        ],
-      },
-    ],
-  };
-  return encodeLogsProto(data);
+/** Request `index`'s records: `acked <n>` for its share of 0 .. TOTAL-1. */
+function request(index: number): LogsData {
+  const bodies = Array.from({ length: RECORDS_PER_REQUEST }, (_, i) => `acked ${index * RECORDS_PER_REQUEST + i}`);
+  return logsWithBodies(bodies, { resource: { 'service.name': 'crash' }, scopeName: 'crash', firstTimeUnixNano: BigInt(Date.now()) * 1_000_000n });
 }
 
 async function filesUnder(dir: string): Promise<string[]> {
@@ -54,37 +39,26 @@ describe('collector crash with a file_storage queue', function () {
     const configFile = join(tmp.dir, 'config.yaml');
     await writeFile(
       configFile,
-      `extensions:
-  file_storage:
-    directory: ${queueDir}
-receivers:
-  otlp:
-    protocols:
-      http: { endpoint: 127.0.0.1:0 }
-exporters:
-  loki:
-    endpoint: ${server.pushUrl}
-    tenant_id: team-a
-    format: raw
-    sending_queue: { storage: file_storage, sizer: items, queue_size: 10000 }
-    retry_on_failure: { initial_interval: 20ms, max_interval: 200ms, max_elapsed_time: 0 }
-service:
-  shutdown_timeout: 2s
-  extensions: [file_storage]
-  telemetry: { metrics: { level: none } }
-  pipelines:
-    logs: { receivers: [otlp], exporters: [loki] }
-`,
+      otlpPipelineConfig(
+        {
+          loki: {
+            endpoint: server.pushUrl,
+            tenant_id: 'team-a',
+            format: 'raw',
+            sending_queue: { storage: 'file_storage', sizer: 'items', queue_size: 10000 },
+            retry_on_failure: { initial_interval: '20ms', max_interval: '200ms', max_elapsed_time: 0 },
+          },
+        },
+        { extensions: { file_storage: { directory: queueDir } }, service: { shutdown_timeout: '2s' } },
+      ),
     );
     const children: ChildCollector[] = [];
     try {
       await server.fail('down');
       const first = await spawnCollector([configFile]);
       children.push(first);
-      const url = `http://${first.endpoints['otlp/http']}/v1/logs`;
       for (let index = 0; index < REQUESTS; index++) {
-        const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: request(index) });
-        await res.arrayBuffer();
+        const res = await postOtlpHttp(first.endpoints['otlp/http']!, request(index));
         assert.equal(res.status, 200, `request ${index} acknowledged`);
       }
       assert.ok((await filesUnder(queueDir)).length > 0, 'the queue wrote to its directory');

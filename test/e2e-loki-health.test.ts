@@ -9,55 +9,23 @@
  * server asked on an injected clock (`packages/core/test/exporterhelper_retry.test.ts`).
  */
 import assert from 'node:assert/strict';
-import { newLogRecord, type LogsData } from '@sluice/core';
-import type { ExporterHealth } from '@sluice/core';
-import { encodeLogsProto } from '@sluice/otlp';
+import type { ExporterHealth, LogsData } from '@sluice/core';
 import { metricValue, startTestCollector, waitFor } from './support/collector';
 import { startLokiTestServer } from './support/loki/server';
 import type { LokiTestServer } from './support/loki/server';
+import { logsWithBodies, postOtlpHttp } from './support/otlp';
+import { otlpPipelineConfig } from './support/pipeline-config';
 
+/** One `billing` record stamped `timeMs`. */
 function logs(body: string, timeMs: number): LogsData {
-  return {
-    resourceLogs: [
-      {
-        resource: { attributes: [{ key: 'service.name', value: 'billing' }], droppedAttributesCount: 0 },
-        schemaUrl: '',
-        scopeLogs: [
-          {
-            scope: { name: 'billing', version: '', attributes: [], droppedAttributesCount: 0 },
-            schemaUrl: '',
-            logRecords: [newLogRecord({ body, timeUnixNano: BigInt(timeMs) * 1_000_000n })],
-          },
-        ],
-      },
-    ],
-  };
+  return logsWithBodies([body], { resource: { 'service.name': 'billing' }, scopeName: 'billing', firstTimeUnixNano: BigInt(timeMs) * 1_000_000n });
 }
 
-function config(pushUrl: string, retry: string): string {
-  return `
-receivers:
-  otlp:
-    protocols:
-      http: { endpoint: 127.0.0.1:0 }
-exporters:
-  loki:
-    endpoint: ${pushUrl}
-    tenant_id: team-a
-    format: raw
-    retry_on_failure: ${retry}
-extensions:
-  health_check: { endpoint: 127.0.0.1:0 }
-service:
-  shutdown_timeout: 2s
-  extensions: [health_check]
-  telemetry:
-    metrics:
-      readers:
-        - pull: { exporter: { prometheus: { host: 127.0.0.1, port: 0 } } }
-  pipelines:
-    logs: { receivers: [otlp], exporters: [loki] }
-`;
+function config(pushUrl: string, retry: Record<string, unknown>): string {
+  return otlpPipelineConfig(
+    { loki: { endpoint: pushUrl, tenant_id: 'team-a', format: 'raw', retry_on_failure: retry } },
+    { extensions: { health_check: { endpoint: '127.0.0.1:0' } }, service: { shutdown_timeout: '2s' }, prometheus: true },
+  );
 }
 
 describe('Loki exporter: /health/loki and /metrics', function () {
@@ -71,12 +39,7 @@ describe('Loki exporter: /health/loki and /metrics', function () {
   });
 
   async function post(data: LogsData): Promise<void> {
-    const res = await fetch(`http://${collector!.endpoints['otlp/http']}/v1/logs`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-protobuf' },
-      body: encodeLogsProto(data),
-    });
-    await res.arrayBuffer();
+    const res = await postOtlpHttp(collector!.endpoints['otlp/http']!, data);
     assert.equal(res.status, 200, 'the receiver accepted the request');
   }
 
@@ -91,7 +54,7 @@ describe('Loki exporter: /health/loki and /metrics', function () {
   it('reports a refused entry with Loki\'s reason, then the sends that follow, and the queue gauges', async () => {
     // Loki's own rule, not a canned failure: an entry an hour behind its stream's newest is refused.
     server = await startLokiTestServer({ outOfOrderWindowMs: 3_600_000 });
-    ({ collector } = await startTestCollector(config(server.pushUrl, '{ initial_interval: 10ms, max_interval: 50ms }')));
+    ({ collector } = await startTestCollector(config(server.pushUrl, { initial_interval: '10ms', max_interval: '50ms' })));
     const now = Date.now();
 
     await post(logs('first', now));
@@ -136,7 +99,7 @@ describe('Loki exporter: /health/loki and /metrics', function () {
 
   it('shows a waiting batch in the queue gauge while Loki is down', async () => {
     server = await startLokiTestServer();
-    ({ collector } = await startTestCollector(config(server.pushUrl, '{ initial_interval: 10ms, max_interval: 50ms, max_elapsed_time: 0 }')));
+    ({ collector } = await startTestCollector(config(server.pushUrl, { initial_interval: '10ms', max_interval: '50ms', max_elapsed_time: 0 })));
     await server.fail('down');
     await post(logs('waits', Date.now()));
     const waiting = await waitFor(async () => {
@@ -161,7 +124,7 @@ describe('Loki exporter: /health/loki and /metrics', function () {
   it('waits what Retry-After asks (1 s) before retrying a 429, not its own short backoff', async () => {
     server = await startLokiTestServer();
     const { collector: started, logger } = await startTestCollector(
-      config(server.pushUrl, '{ initial_interval: 10ms, max_interval: 20ms, randomization_factor: 0 }'),
+      config(server.pushUrl, { initial_interval: '10ms', max_interval: '20ms', randomization_factor: 0 }),
     );
     collector = started;
     await server.fail('429', { times: 1, retryAfter: 1 });

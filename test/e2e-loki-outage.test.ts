@@ -6,10 +6,11 @@
  * attempt cut by its timeout may be stored and resent, and there are none here.
  */
 import assert from 'node:assert/strict';
-import { newLogRecord, type LogsData } from '@sluice/core';
-import { encodeLogsProto } from '@sluice/otlp';
+import type { LogsData } from '@sluice/core';
 import { startTestCollector, waitFor } from './support/collector';
 import { startLokiTestServer } from './support/loki/server';
+import { logsWithBodies, postOtlpHttp } from './support/otlp';
+import { otlpPipelineConfig } from './support/pipeline-config';
 
 const REQUESTS = 200;
 const RECORDS_PER_REQUEST = 100;
@@ -18,26 +19,10 @@ const INTERVAL_MS = 70; // 200 requests over ~14 s
 const DOWN_AT_MS = 2_000;
 const DOWN_FOR_MS = 10_000;
 
-function request(index: number): Uint8Array {
-  const now = BigInt(Date.now()) * 1_000_000n;
-  const data: LogsData = {
-    resourceLogs: [
-      {
-        resource: { attributes: [{ key: 'service.name', value: 'outage' }], droppedAttributesCount: 0 },
-        schemaUrl: '',
-        scopeLogs: [
-          {
-            scope: { name: 'steady', version: '', attributes: [], droppedAttributesCount: 0 },
-            schemaUrl: '',
-            logRecords: Array.from({ length: RECORDS_PER_REQUEST }, (_, i) =>
-              newLogRecord({ body: `record ${index * RECORDS_PER_REQUEST + i}`, timeUnixNano: now + BigInt(i) }),
-            ),
-          },
-        ],
-      },
-    ],
-  };
-  return encodeLogsProto(data);
+/** Request `index`'s records: `record <n>` for its share of 0 .. TOTAL-1. */
+function request(index: number): LogsData {
+  const bodies = Array.from({ length: RECORDS_PER_REQUEST }, (_, i) => `record ${index * RECORDS_PER_REQUEST + i}`);
+  return logsWithBodies(bodies, { resource: { 'service.name': 'outage' }, scopeName: 'steady', firstTimeUnixNano: BigInt(Date.now()) * 1_000_000n });
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
@@ -47,28 +32,23 @@ describe('Loki outage: 10 s down while 20,000 records flow', function () {
 
   it('delivers every record exactly once after Loki comes back', async () => {
     const server = await startLokiTestServer();
-    const { collector } = await startTestCollector(`
-receivers:
-  otlp:
-    protocols:
-      http: { endpoint: 127.0.0.1:0 }
-exporters:
-  loki:
-    endpoint: ${server.pushUrl}
-    tenant_id: team-a
-    format: raw
-    # Generous, so no attempt is cut by its timeout on a loaded machine: that is the one case
-    # where Loki may have stored a batch the exporter then resends.
-    timeout: 20s
-    sending_queue: { sizer: items, queue_size: 30000 }
-    retry_on_failure: { initial_interval: 20ms, max_interval: 200ms, max_elapsed_time: 0 }
-service:
-  shutdown_timeout: 2s
-  telemetry: { metrics: { level: none } }
-  pipelines:
-    logs: { receivers: [otlp], exporters: [loki] }
-`);
-    const url = `http://${collector.endpoints['otlp/http']}/v1/logs`;
+    const { collector } = await startTestCollector(
+      otlpPipelineConfig(
+        {
+          loki: {
+            endpoint: server.pushUrl,
+            tenant_id: 'team-a',
+            format: 'raw',
+            // Generous, so no attempt is cut by its timeout on a loaded machine: that is the one case
+            // where Loki may have stored a batch the exporter then resends.
+            timeout: '20s',
+            sending_queue: { sizer: 'items', queue_size: 30000 },
+            retry_on_failure: { initial_interval: '20ms', max_interval: '200ms', max_elapsed_time: 0 },
+          },
+        },
+        { service: { shutdown_timeout: '2s' } },
+      ),
+    );
     let sentBeforeDown = -1;
     let sentWhileDown = 0;
     let storedWhileDown = -1;
@@ -88,8 +68,7 @@ service:
 
       for (let index = 0; index < REQUESTS; index++) {
         await sleep(started + index * INTERVAL_MS - Date.now());
-        const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: request(index) });
-        await res.arrayBuffer();
+        const res = await postOtlpHttp(collector.endpoints['otlp/http']!, request(index));
         // A refused request would be resent by a real client, a duplicate of the test's own making.
         assert.equal(res.status, 200, `request ${index} accepted`);
         if (down) sentWhileDown++;

@@ -1,46 +1,22 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { newLogRecord, type LogsData } from '@sluice/core';
-import { encodeLogsProto } from '@sluice/otlp';
 import { metricValue, startTestCollector, tempDir } from './support/collector';
-
-function logs(count: number): LogsData {
-  return {
-    resourceLogs: [
-      {
-        resource: { attributes: [], droppedAttributesCount: 0 },
-        schemaUrl: '',
-        scopeLogs: [{ scope: { name: '', version: '', attributes: [], droppedAttributesCount: 0 }, schemaUrl: '', logRecords: Array.from({ length: count }, (_, i) => newLogRecord({ body: `m${i}` })) }],
-      },
-    ],
-  };
-}
+import { logsWithBodies, postOtlpHttp } from './support/otlp';
+import { otlpPipelineConfig } from './support/pipeline-config';
 
 describe('self-telemetry: /metrics and health_check', function () {
   it('counts accepted and sent records and answers health checks', async () => {
     const tmp = await tempDir();
-    const { collector } = await startTestCollector(`
-receivers:
-  otlp:
-    protocols:
-      http: { endpoint: 127.0.0.1:0 }
-exporters:
-  jsonl: { path: ${join(tmp.dir, 'out.jsonl')} }
-extensions:
-  health_check: { endpoint: 127.0.0.1:0 }
-service:
-  extensions: [health_check]
-  telemetry:
-    metrics:
-      readers:
-        - pull: { exporter: { prometheus: { host: 127.0.0.1, port: 0 } } }
-  pipelines:
-    logs: { receivers: [otlp], exporters: [jsonl] }
-`);
+    const { collector } = await startTestCollector(
+      otlpPipelineConfig(
+        { jsonl: { path: join(tmp.dir, 'out.jsonl') } },
+        { extensions: { health_check: { endpoint: '127.0.0.1:0' } }, prometheus: true },
+      ),
+    );
     try {
-      const url = `http://${collector.endpoints['otlp/http']}/v1/logs`;
       for (const count of [10, 15, 5]) {
-        const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: encodeLogsProto(logs(count)) });
+        const bodies = Array.from({ length: count }, (_, i) => `m${i}`);
+        const res = await postOtlpHttp(collector.endpoints['otlp/http']!, logsWithBodies(bodies));
         assert.equal(res.status, 200);
       }
       const scrape = await fetch(`http://${collector.endpoints.metrics}/metrics`);

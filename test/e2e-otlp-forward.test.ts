@@ -13,14 +13,15 @@ import { BatchLogRecordProcessor, LoggerProvider } from '@opentelemetry/sdk-logs
 import { SeverityNumber } from '@opentelemetry/api-logs';
 import { newLogRecord } from '@sluice/core';
 import type { LogsData } from '@sluice/core';
-import { encodeLogsProto } from '@sluice/otlp';
 import { makeTestCerts } from './support/certs';
 import { flatten, metricValue, readJsonlLogs, startTestCollector, tempDir, waitFor } from './support/collector';
 import { startLokiTestServer } from './support/loki';
+import { postOtlpHttp } from './support/otlp';
+import { otlpPipelineConfig } from './support/pipeline-config';
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
-const fastRetries = '{ initial_interval: 10ms, max_interval: 50ms, randomization_factor: 0 }';
+const fastRetries = { initial_interval: '10ms', max_interval: '50ms', randomization_factor: 0 };
 
 /** Every field of the data model set, every AnyValue kind, int64 extremes and nanosecond timestamps. */
 function richLogs(): LogsData {
@@ -68,12 +69,8 @@ function richLogs(): LogsData {
 }
 
 async function postProto(endpoint: string, logs: LogsData): Promise<void> {
-  const response = await fetch(`http://${endpoint}/v1/logs`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-protobuf' },
-    body: encodeLogsProto(logs),
-  });
-  assert.equal(response.status, 200, await response.text());
+  const response = await postOtlpHttp(endpoint, logs);
+  assert.equal(response.status, 200, response.text);
 }
 
 /** A port that was free a moment ago: for a collector started later on a port an exporter already targets. */
@@ -87,35 +84,12 @@ async function freePort(): Promise<number> {
 
 /** Collector B: OTLP in (gRPC and HTTP, `grpcPort` 0 unless given), JSONL (format json) out. */
 function sinkConfig(path: string, grpcPort = 0, httpPort = 0): string {
-  return `
-receivers:
-  otlp:
-    protocols:
-      grpc: { endpoint: 127.0.0.1:${grpcPort} }
-      http: { endpoint: 127.0.0.1:${httpPort} }
-exporters:
-  jsonl: { path: ${path}, format: json }
-service:
-  telemetry: { metrics: { level: none } }
-  pipelines:
-    logs: { receivers: [otlp], exporters: [jsonl] }
-`;
+  return otlpPipelineConfig({ jsonl: { path, format: 'json' } }, { otlp: { grpc: grpcPort, http: httpPort } });
 }
 
-/** Collector A: OTLP/HTTP in, one exporter (`id: {...}`, as YAML) out. */
-function forwarderConfig(id: string, exporter: string): string {
-  return `
-receivers:
-  otlp:
-    protocols:
-      http: { endpoint: 127.0.0.1:0 }
-exporters:
-  ${id}: ${exporter}
-service:
-  telemetry: { metrics: { level: none } }
-  pipelines:
-    logs: { receivers: [otlp], exporters: [${id}] }
-`;
+/** Collector A: OTLP/HTTP in, one exporter (`id`, its settings) out. */
+function forwarderConfig(id: string, exporter: Record<string, unknown>): string {
+  return otlpPipelineConfig({ [id]: exporter });
 }
 
 describe('collector → collector over OTLP', function () {
@@ -124,10 +98,10 @@ describe('collector → collector over OTLP', function () {
     while (cleanups.length > 0) await cleanups.pop()!();
   });
 
-  const paths: Array<{ name: string; id: string; exporter(b: Record<string, string>): string }> = [
-    { name: 'otlp (gRPC)', id: 'otlp/forward', exporter: (b) => `{ endpoint: ${b['otlp/grpc']}, tls: { insecure: true } }` },
-    { name: 'otlphttp protobuf', id: 'otlphttp/forward', exporter: (b) => `{ endpoint: http://${b['otlp/http']} }` },
-    { name: 'otlphttp json', id: 'otlphttp/forward', exporter: (b) => `{ endpoint: http://${b['otlp/http']}, encoding: json }` },
+  const paths: Array<{ name: string; id: string; exporter(b: Record<string, string>): Record<string, unknown> }> = [
+    { name: 'otlp (gRPC)', id: 'otlp/forward', exporter: (b) => ({ endpoint: b['otlp/grpc'], tls: { insecure: true } }) },
+    { name: 'otlphttp protobuf', id: 'otlphttp/forward', exporter: (b) => ({ endpoint: `http://${b['otlp/http']}` }) },
+    { name: 'otlphttp json', id: 'otlphttp/forward', exporter: (b) => ({ endpoint: `http://${b['otlp/http']}`, encoding: 'json' }) },
   ];
   for (const path of paths) {
     it(`forwards every field unchanged through ${path.name}`, async () => {
@@ -216,8 +190,8 @@ describe('collector → collector over OTLP', function () {
       const port = await freePort();
       const exporter =
         kind === 'otlp'
-          ? `{ endpoint: 127.0.0.1:${port}, tls: { insecure: true }, retry_on_failure: ${fastRetries} }`
-          : `{ endpoint: http://127.0.0.1:${port}, retry_on_failure: ${fastRetries} }`;
+          ? { endpoint: `127.0.0.1:${port}`, tls: { insecure: true }, retry_on_failure: fastRetries }
+          : { endpoint: `http://127.0.0.1:${port}`, retry_on_failure: fastRetries };
       const a = await startTestCollector(forwarderConfig(kind, exporter));
       cleanups.push(() => a.collector.shutdown());
 
@@ -285,7 +259,7 @@ exporters:
     tls: { ca_file: ${caFile} }
     auth: { authenticator: bearertokenauth }
     sending_queue: { storage: file_storage }
-    retry_on_failure: ${fastRetries}
+    retry_on_failure: ${JSON.stringify(fastRetries)}
 service:
   extensions: [bearertokenauth, file_storage]
   telemetry: { metrics: { level: none } }

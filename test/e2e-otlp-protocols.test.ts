@@ -10,6 +10,7 @@ import { OTLPLogExporter as ProtoExporter } from '@opentelemetry/exporter-logs-o
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { getAttribute, isKeyValueList, type AnyValue } from '@sluice/core';
 import { flatten, readJsonlLogs, startTestCollector, tempDir, waitFor } from './support/collector';
+import { otlpPipelineConfig } from './support/pipeline-config';
 
 const TRACE_ID = '5b8efff798038103d269b633813fc60c';
 const SPAN_ID = 'eee19b7ec3c1b174';
@@ -30,19 +31,7 @@ describe('OTLP in, JSONL out, with the official OpenTelemetry JS exporters', fun
     it(`keeps every field over ${protocol.name}`, async function () {
       const tmp = await tempDir();
       const path = join(tmp.dir, 'logs.jsonl');
-      const { collector } = await startTestCollector(`
-receivers:
-  otlp:
-    protocols:
-      grpc: { endpoint: 127.0.0.1:0 }
-      http: { endpoint: 127.0.0.1:0 }
-exporters:
-  jsonl: { path: ${path} }
-service:
-  telemetry: { metrics: { level: none } }
-  pipelines:
-    logs: { receivers: [otlp], exporters: [jsonl] }
-`);
+      const { collector } = await startTestCollector(otlpPipelineConfig({ jsonl: { path } }, { otlp: { grpc: 0, http: 0 } }));
       const provider = new LoggerProvider({
         resource: resourceFromAttributes({ 'service.name': 'checkout', 'service.version': '1.2.3', 'deployment.environment.name': 'test' }),
         processors: [new BatchLogRecordProcessor({ exporter: protocol.make(collector.endpoints) })],

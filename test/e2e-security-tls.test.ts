@@ -10,6 +10,7 @@ import { OTLPLogExporter as ProtoExporter } from '@opentelemetry/exporter-logs-o
 import { LoggerProvider, type LogRecordExporter } from '@opentelemetry/sdk-logs';
 import { testCerts, type TestCerts } from './support/certs';
 import { flatten, readJsonlLogs, startTestCollector, tempDir, waitFor } from './support/collector';
+import { otlpPipelineConfig } from './support/pipeline-config';
 
 function exportOnce(exporter: LogRecordExporter, body: string): Promise<ExportResult> {
   return new Promise((resolve) => {
@@ -76,20 +77,8 @@ describe('receiver security: TLS and mTLS', function () {
 
     before(async () => {
       jsonl = join(tmp.dir, 'mtls.jsonl');
-      const tlsBlock = `{ cert_file: ${certs.serverCert}, key_file: ${certs.serverKey}, client_ca_file: ${certs.caCert} }`;
-      ctx = await startTestCollector(`
-receivers:
-  otlp:
-    protocols:
-      grpc: { endpoint: 127.0.0.1:0, tls: ${tlsBlock} }
-      http: { endpoint: 127.0.0.1:0, tls: ${tlsBlock} }
-exporters:
-  jsonl: { path: ${jsonl} }
-service:
-  telemetry: { metrics: { level: none } }
-  pipelines:
-    logs: { receivers: [otlp], exporters: [jsonl] }
-`);
+      const tls = { cert_file: certs.serverCert, key_file: certs.serverKey, client_ca_file: certs.caCert };
+      ctx = await startTestCollector(otlpPipelineConfig({ jsonl: { path: jsonl } }, { otlp: { grpc: 0, http: 0 }, tls }));
     });
     after(() => ctx?.collector.shutdown());
 
@@ -141,20 +130,8 @@ service:
       keyFile = join(tmp.dir, 'server-key.pem');
       await copyFile(certs.serverCert, certFile);
       await copyFile(certs.serverKey, keyFile);
-      const tlsBlock = `{ cert_file: ${certFile}, key_file: ${keyFile}, min_version: "1.3", reload_interval: 50ms }`;
-      ctx = await startTestCollector(`
-receivers:
-  otlp:
-    protocols:
-      grpc: { endpoint: 127.0.0.1:0, tls: ${tlsBlock} }
-      http: { endpoint: 127.0.0.1:0, tls: ${tlsBlock} }
-exporters:
-  debug: {}
-service:
-  telemetry: { metrics: { level: none } }
-  pipelines:
-    logs: { receivers: [otlp], exporters: [debug] }
-`);
+      const tls = { cert_file: certFile, key_file: keyFile, min_version: '1.3', reload_interval: '50ms' };
+      ctx = await startTestCollector(otlpPipelineConfig({ debug: {} }, { otlp: { grpc: 0, http: 0 }, tls }));
     });
     after(() => ctx?.collector.shutdown());
 
@@ -219,37 +196,26 @@ service:
   });
 
   describe('config errors', function () {
-    const config = (tlsBlock: string) => `
-receivers:
-  otlp:
-    protocols:
-      http: { endpoint: 127.0.0.1:0, tls: ${tlsBlock} }
-exporters:
-  debug: {}
-service:
-  telemetry: { metrics: { level: none } }
-  pipelines:
-    logs: { receivers: [otlp], exporters: [debug] }
-`;
+    const config = (tls: Record<string, unknown>) => otlpPipelineConfig({ debug: {} }, { tls });
 
     it('names the key and the file that is missing', async () => {
       const missing = join(tmp.dir, 'no-such-cert.pem');
       await assert.rejects(
-        startTestCollector(config(`{ cert_file: ${missing}, key_file: ${certs.serverKey} }`)),
+        startTestCollector(config({ cert_file: missing, key_file: certs.serverKey })),
         (err: Error) => /SLUICE_CONFIG_INVALID_VALUE: receivers\.otlp\.protocols\.http\.tls\.cert_file: cannot read .*no-such-cert\.pem: ENOENT/.test(err.message),
       );
     });
 
     it('says when the key does not match the certificate', async () => {
       await assert.rejects(
-        startTestCollector(config(`{ cert_file: ${certs.serverCert}, key_file: ${certs.clientKey} }`)),
+        startTestCollector(config({ cert_file: certs.serverCert, key_file: certs.clientKey })),
         (err: Error) => /SLUICE_CONFIG_INVALID_VALUE: receivers\.otlp\.protocols\.http\.tls\.key_file: .*client-key\.pem does not match the certificate in .*server\.pem/.test(err.message),
       );
     });
 
     it('says when a file is not PEM', async () => {
       await assert.rejects(
-        startTestCollector(config(`{ cert_file: ${certs.serverKey}, key_file: ${certs.serverKey} }`)),
+        startTestCollector(config({ cert_file: certs.serverKey, key_file: certs.serverKey })),
         (err: Error) => /tls\.cert_file: .*server-key\.pem is not a PEM certificate/.test(err.message),
       );
     });

@@ -13,26 +13,13 @@ import { BatchLogRecordProcessor, LoggerProvider } from '@opentelemetry/sdk-logs
 import { startTestCollector, waitFor } from './support/collector';
 import { startLokiTestServer } from './support/loki/server';
 import type { LokiTestServer } from './support/loki/server';
+import { otlpPipelineConfig } from './support/pipeline-config';
 
 const TRACE_ID = '5b8efff798038103d269b633813fc60c';
 const SPAN_ID = 'eee19b7ec3c1b174';
 
-function collectorConfig(pushUrl: string, lokiSettings: string): string {
-  return `
-receivers:
-  otlp:
-    protocols:
-      http: { endpoint: 127.0.0.1:0 }
-exporters:
-  loki:
-    endpoint: ${pushUrl}
-    tenant_id: team-a
-${lokiSettings}
-service:
-  telemetry: { metrics: { level: none } }
-  pipelines:
-    logs: { receivers: [otlp], exporters: [loki] }
-`;
+function collectorConfig(pushUrl: string, lokiSettings: Record<string, unknown>): string {
+  return otlpPipelineConfig({ loki: { endpoint: pushUrl, tenant_id: 'team-a', ...lokiSettings } });
 }
 
 function providerFor(otlpHttp: string) {
@@ -52,7 +39,7 @@ describe('OTLP in → Loki exporter → Loki test server', function () {
   for (const encoding of ['protobuf', 'json']) {
     it(`reads back every line with labels, structured metadata and content (encoding: ${encoding})`, async () => {
       const { collector } = await startTestCollector(
-        collectorConfig(server.pushUrl, `    encoding: ${encoding}\n    labels: { attributes: { http.route: route } }\n    structured_metadata: { attributes: [session.id] }`),
+        collectorConfig(server.pushUrl, { encoding, labels: { attributes: { 'http.route': 'route' } }, structured_metadata: { attributes: ['session.id'] } }),
       );
       const provider = providerFor(collector.endpoints['otlp/http']!);
       try {

@@ -5,23 +5,49 @@ export const SLUICE_BIN = resolve(__dirname, '../../../packages/collector/bin/sl
 
 export interface ChildCollector {
   child: ChildProcess;
-  /** Bound addresses from the startup banner, by label (`otlp/http`, `otlp/grpc`, `metrics`, ...). */
+  /** Bound `host:port` from the startup banner, by label (`otlp/http`, `otlp/grpc`, `metrics`, `health_check`, ...). */
   endpoints: Record<string, string>;
   stdout(): string;
   stderr(): string;
+  /** stdout and stderr as they arrived, for assertion messages. */
+  output(): string;
   /** Resolves with the exit code (or signal name) once the process has ended. */
   exited: Promise<number | string>;
+  /** SIGTERM, then the exit code (or signal name). Idempotent. */
+  stop(): Promise<number | string>;
+  /** SIGKILL if still running (test clean-up). */
+  kill(): Promise<void>;
 }
 
-/** Runs `sluice --config <file>` as a child process and waits for its startup banner. */
+/** The exit code (or signal name) of a child process, also when it has already ended. */
+export function exitOf(child: ChildProcess): Promise<number | string> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode ?? child.signalCode!);
+  return new Promise((resolveExit) => child.once('exit', (code, signal) => resolveExit(code ?? signal ?? -1)));
+}
+
+/** Runs `sluice --config <file> ...` as a child process and waits for its startup banner. */
 export async function spawnCollector(configFiles: string[], env: NodeJS.ProcessEnv = {}): Promise<ChildCollector> {
   const args = [SLUICE_BIN, ...configFiles.flatMap((f) => ['--config', f])];
   const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
-  child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  const exited = new Promise<number | string>((resolveExit) => child.once('exit', (code, signal) => resolveExit(code ?? signal ?? -1)));
+  let all = '';
+  child.stdout!.on('data', (chunk: Buffer) => ((out += chunk.toString()), (all += chunk.toString())));
+  child.stderr!.on('data', (chunk: Buffer) => ((err += chunk.toString()), (all += chunk.toString())));
+  const exited = exitOf(child);
+  const isRunning = () => child.exitCode === null && child.signalCode === null;
+  let stopping: Promise<number | string> | undefined;
+  const stop = () => {
+    if (!stopping) {
+      if (isRunning()) child.kill('SIGTERM');
+      stopping = exited;
+    }
+    return stopping;
+  };
+  const kill = async () => {
+    if (isRunning()) child.kill('SIGKILL');
+    await exited;
+  };
   const endpoints = await new Promise<Record<string, string>>((resolveBanner, reject) => {
     const timer = setTimeout(() => reject(new Error(`collector did not start in 15s\nstdout: ${out}\nstderr: ${err}`)), 15_000);
     const check = () => {
@@ -37,5 +63,5 @@ export async function spawnCollector(configFiles: string[], env: NodeJS.ProcessE
       reject(new Error(`collector exited (${code}) before starting\nstdout: ${out}\nstderr: ${err}`));
     });
   });
-  return { child, endpoints, stdout: () => out, stderr: () => err, exited };
+  return { child, endpoints, stdout: () => out, stderr: () => err, output: () => all, exited, stop, kill };
 }

@@ -28,7 +28,10 @@ describe('receiver limits: a gzip bomb against a child-process collector', funct
   let collector: ChildCollector | undefined;
 
   before(async function () {
-    if (process.platform !== 'linux') this.skip(); // VmHWM comes from Linux's /proc
+    if (process.platform !== 'linux') {
+      console.log('    skipped: peak RSS (VmHWM) is read from /proc, which only Linux has');
+      this.skip();
+    }
     tmp = await tempDir();
     const config = join(tmp.dir, 'config.yaml');
     await writeFile(config, otlpPipelineConfig({ jsonl: { path: join(tmp.dir, 'out.jsonl') } }));

@@ -18,6 +18,7 @@ export {
   countLogRecords,
   emptyResource,
   emptyScope,
+  emptyLogRecord,
   newLogRecord,
   isKeyValueList,
   getAttribute,

@@ -1,4 +1,4 @@
-import { SluiceError } from '@sluice/core';
+import { SluiceError, emptyLogRecord } from '@sluice/core';
 import type { AnyValue, InstrumentationScope, KeyValue, LogRecord, LogsData, Resource, ResourceLogs, ScopeLogs } from '@sluice/core';
 import { MAX_DEPTH, ProtoReader } from './proto-reader';
 
@@ -159,20 +159,7 @@ function readScope(r: ProtoReader, end: number, into: InstrumentationScope): voi
 function readLogRecord(r: ProtoReader, end: number): LogRecord {
   const outer = r.end;
   r.end = end;
-  // Same property order as core's newLogRecord, so every record shares one hidden class.
-  const out: LogRecord = {
-    timeUnixNano: 0n,
-    observedTimeUnixNano: 0n,
-    severityNumber: 0,
-    severityText: '',
-    body: null,
-    attributes: [],
-    droppedAttributesCount: 0,
-    flags: 0,
-    traceId: '',
-    spanId: '',
-    eventName: '',
-  };
+  const out = emptyLogRecord();
   while (r.pos < end) {
     const tag = r.tag();
     switch (tag) {

@@ -83,6 +83,7 @@ export {
   tlsClientSchema,
 } from './config/schema';
 export type { AuthConfig, TlsServerConfig, TlsClientConfig } from './config/schema';
+export { loadClientTls } from './config/client-tls';
 
 // self-telemetry
 export { Telemetry } from './telemetry/telemetry';

@@ -75,6 +75,7 @@ export function createLokiExporter(settings: CreateSettings, config: LokiConfig)
     endpoint: config.endpoint,
     headers: config.headers,
     tls: config.tls,
+    where: `exporters.${settings.id}`,
     maxConnections: config.max_conns_per_host,
     authHeaders: () => authenticator?.headers() ?? {},
   });

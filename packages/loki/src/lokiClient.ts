@@ -3,9 +3,8 @@
  * as Loki means it: 2xx ok; 429, 5xx and connection errors retryable (honouring Retry-After);
  * every other 4xx permanent, with Loki's own reason.
  */
-import { readFile } from 'node:fs/promises';
 import { Pool } from 'undici';
-import { parseRetryAfter } from '@sluice/core';
+import { loadClientTls, parseRetryAfter } from '@sluice/core';
 import type { SendOutcome, TlsClientConfig } from '@sluice/core';
 
 export interface PushBody {
@@ -21,6 +20,8 @@ export interface LokiClientOptions {
   endpoint: string;
   headers?: Readonly<Record<string, string>>;
   tls?: TlsClientConfig;
+  /** The config path named in errors, e.g. `exporters.loki/eu`. */
+  where?: string;
   /** At most this many connections; 0 or undefined = as many as needed. */
   maxConnections?: number;
   /** Per-request credentials (a client authenticator's headers()). */
@@ -42,7 +43,7 @@ export class LokiClient {
   /** Reads the TLS files and opens the pool; push() calls it when nobody did. */
   async start(): Promise<void> {
     if (this.pool) return;
-    const connect = await tlsConnectOptions(this.options.tls);
+    const connect = this.options.tls ? await loadClientTls(this.options.tls, this.options.where ?? 'exporters.loki') : undefined;
     this.pool ??= new Pool(this.url.origin, {
       connections: this.options.maxConnections || null,
       connect,
@@ -100,18 +101,4 @@ function firstHeader(value: string | string[] | undefined): string | undefined {
 function codeOf(err: Error): string {
   const code = (err as { code?: unknown }).code ?? (err.cause as { code?: unknown } | undefined)?.code;
   return typeof code === 'string' ? ` (${code})` : '';
-}
-
-async function tlsConnectOptions(tls: TlsClientConfig | undefined) {
-  if (!tls) return undefined;
-  const [ca, cert, key] = await Promise.all([tls.ca_file, tls.cert_file, tls.key_file].map((file) => (file ? readFile(file) : undefined)));
-  return {
-    ...(ca ? { ca } : {}),
-    ...(cert ? { cert } : {}),
-    ...(key ? { key } : {}),
-    ...(tls.server_name_override ? { servername: tls.server_name_override } : {}),
-    rejectUnauthorized: !tls.insecure_skip_verify,
-    minVersion: `TLSv${tls.min_version}` as 'TLSv1.2',
-    ...(tls.max_version ? { maxVersion: `TLSv${tls.max_version}` as 'TLSv1.3' } : {}),
-  };
 }

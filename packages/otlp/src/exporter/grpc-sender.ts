@@ -5,9 +5,8 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { createSecureContext } from 'node:tls';
-import type { SendOutcome } from '@sluice/core';
+import { loadClientTls, type SendOutcome } from '@sluice/core';
 import { decodeExportResponseProto } from '../codec/export-response';
-import { loadClientTls } from './client-tls';
 import type { OtlpGrpcExporterConfig } from './config';
 import { parseGrpcEndpoint } from './config';
 import { decodeRpcStatusProto } from './rpc-status';

@@ -4,10 +4,9 @@
  * honouring Retry-After; any other status permanent, with the server's google.rpc.Status message.
  */
 import { Pool } from 'undici';
-import { parseRetryAfter } from '@sluice/core';
+import { loadClientTls, parseRetryAfter } from '@sluice/core';
 import type { SendOutcome, TlsClientConfig } from '@sluice/core';
 import { decodeExportResponseJson, decodeExportResponseProto } from '../codec/export-response';
-import { loadClientTls } from './client-tls';
 import { decodeRpcStatusJson, decodeRpcStatusProto } from './rpc-status';
 
 const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);

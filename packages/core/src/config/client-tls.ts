@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { ConnectionOptions } from 'node:tls';
-import { SluiceError, type TlsClientConfig } from '@sluice/core';
+import { SluiceError } from '../errors';
+import type { TlsClientConfig } from './schema';
 
 /**
  * A client `tls` block as Node TLS options: the files read once at start, a missing or

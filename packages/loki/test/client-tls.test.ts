@@ -1,0 +1,14 @@
+import assert from 'node:assert/strict';
+import { tlsClientSchema } from '@sluice/core';
+import { LokiClient } from '../src';
+
+describe('LokiClient TLS files', function () {
+  it('a missing ca_file is a coded error naming the exporter key and the file, not a bare ENOENT', async () => {
+    const client = new LokiClient({
+      endpoint: 'https://127.0.0.1:1/loki/api/v1/push',
+      tls: tlsClientSchema.parse({ ca_file: '/nonexistent/ca.pem' }),
+      where: 'exporters.loki/eu',
+    });
+    await assert.rejects(client.start(), /^SluiceError: SLUICE_CONFIG_INVALID_VALUE: exporters\.loki\/eu\.tls\.ca_file: cannot read \/nonexistent\/ca\.pem: ENOENT$/);
+  });
+});

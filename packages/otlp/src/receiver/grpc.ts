@@ -4,7 +4,6 @@ import {
   asConsumeError,
   countLogRecords,
   type ClientContext,
-  type CreateSettings,
   type LogsConsumer,
   type LogsData,
   type ServerAuthenticator,
@@ -45,7 +44,6 @@ export class OtlpGrpcServer {
 
   constructor(
     private readonly config: OtlpGrpcConfig,
-    private readonly settings: CreateSettings,
     private readonly next: LogsConsumer,
     private readonly metrics: Metrics,
     private readonly authenticator: ServerAuthenticator | undefined,

@@ -8,7 +8,6 @@ import {
   asConsumeError,
   countLogRecords,
   type ClientContext,
-  type CreateSettings,
   type LogsConsumer,
   type LogsData,
   type ServerAuthenticator,
@@ -47,7 +46,6 @@ export class OtlpHttpServer {
 
   constructor(
     private readonly config: OtlpHttpConfig,
-    private readonly settings: CreateSettings,
     private readonly next: LogsConsumer,
     private readonly metrics: Metrics,
     private readonly authenticator: ServerAuthenticator | undefined,

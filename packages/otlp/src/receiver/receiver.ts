@@ -44,7 +44,7 @@ export class OtlpReceiver implements Receiver {
       const authenticator = this.authenticator(host, grpcConfig.auth?.authenticator, where);
       let credentials: grpc.ServerCredentials | undefined;
       if (grpcConfig.tls) credentials = new ReloadingServerCredentials(this.tlsReloader(grpcConfig.tls, where));
-      this.grpcServer = new OtlpGrpcServer(grpcConfig, this.settings, this.next, counters('grpc'), authenticator, credentials);
+      this.grpcServer = new OtlpGrpcServer(grpcConfig, this.next, counters('grpc'), authenticator, credentials);
       const { host: bindHost, port } = parseHostPort(grpcConfig.endpoint)!;
       const address = await this.grpcServer.start(bindHost, port).catch((err: Error) => {
         throw new SluiceError('SLUICE_BIND_FAILED', `${where}.endpoint ${grpcConfig.endpoint}: ${err.message}`);
@@ -68,7 +68,7 @@ export class OtlpReceiver implements Receiver {
           return server;
         };
       }
-      this.httpServer = new OtlpHttpServer(httpConfig, this.settings, this.next, counters('http'), authenticator, createServer);
+      this.httpServer = new OtlpHttpServer(httpConfig, this.next, counters('http'), authenticator, createServer);
       const { host: bindHost, port } = parseHostPort(httpConfig.endpoint)!;
       const address = await this.httpServer.start(bindHost, port).catch((err: Error) => {
         throw new SluiceError('SLUICE_BIND_FAILED', `${where}.endpoint ${httpConfig.endpoint}: ${err.message}`);

@@ -39,7 +39,7 @@ export function parseInstructions(text: string): Instruction[] {
     }
     const full = (pending + line).trim();
     pending = '';
-    const [keyword, ...rest] = full.split(/\s+/);
+    const keyword = full.split(/\s+/, 1)[0]!;
     instructions.push({ keyword: keyword.toUpperCase(), args: full.slice(keyword.length).trim(), line: startLine });
   });
   return instructions;

@@ -4,7 +4,7 @@
  *
  *   node bench/dist/codec.js [seconds-per-case]
  */
-import { decodeLogsJson, decodeLogsProto, encodeLogsJson, encodeLogsProto } from '@sluice/otlp';
+import { decodeLogsJson, decodeLogsProto, encodeLogsJson, encodeLogsProto } from '@sluice/pdata';
 import { cpuPerMillionRecords } from './measure';
 import { benchRequest } from './payload';
 

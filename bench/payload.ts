@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { KeyValue, LogRecord, LogsData } from '@sluice/core';
+import type { KeyValue, LogRecord, LogsData } from '@sluice/pdata';
 
 /**
  * The load DESIGN.md measures with: requests of 100 records, each ≈380 bytes on the wire — a

@@ -5,8 +5,9 @@ import { OTLPLogExporter as GrpcExporter } from '@opentelemetry/exporter-logs-ot
 import { OTLPLogExporter as ProtoExporter } from '@opentelemetry/exporter-logs-otlp-proto';
 import { LoggerProvider, type LogRecordExporter } from '@opentelemetry/sdk-logs';
 import { builtinComponents } from '@sluice/collector';
-import { createQueuedExporter, exporterHelperShape, newLogRecord, section, type ExporterFactory, type ExporterHelperConfig, type LogsData } from '@sluice/core';
-import { encodeLogsProto } from '@sluice/otlp';
+import { createQueuedExporter, exporterHelperShape, section, type ExporterFactory, type ExporterHelperConfig } from '@sluice/core';
+import { newLogRecord, type LogsData } from '@sluice/pdata';
+import { encodeLogsProto } from '@sluice/pdata';
 import { metricValue, startTestCollector, waitFor } from './support/collector';
 
 /** A destination that stalls until opened, then keeps every record body it is sent. */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { encodeLogsProto } from '@sluice/otlp';
+import { encodeLogsProto } from '@sluice/pdata';
 import { spawnCollector, type ChildCollector } from './support/child-collector';
 import { tempDir } from './support/collector';
 import { logsWithBodies } from './support/otlp';

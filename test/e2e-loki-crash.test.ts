@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { LogsData } from '@sluice/core';
+import type { LogsData } from '@sluice/pdata';
 import { spawnCollector, type ChildCollector } from './support/child-collector';
 import { tempDir, waitFor } from './support/collector';
 import { logsWithBodies, postOtlpHttp } from './support/otlp';

@@ -6,10 +6,11 @@
  * (`loki-exporter.test.ts`, "drops a batch Loki refuses with 400 after one attempt"), retries 429
  * and 500 ("retries 429 and 500 until Loki takes the batch"), the client reads Retry-After in
  * seconds and as an HTTP date ("LokiClient status handling"), and the retry loop waits what the
- * server asked on an injected clock (`packages/core/test/exporterhelper_retry.test.ts`).
+ * server asked on an injected clock (`packages/core/test/exporterhelper-retry.test.ts`).
  */
 import assert from 'node:assert/strict';
-import type { ExporterHealth, LogsData } from '@sluice/core';
+import type { ExporterHealth } from '@sluice/core';
+import type { LogsData } from '@sluice/pdata';
 import { metricValue, startTestCollector, waitFor } from './support/collector';
 import { startLokiTestServer } from './support/loki/server';
 import type { LokiTestServer } from './support/loki/server';

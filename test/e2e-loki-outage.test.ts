@@ -6,7 +6,7 @@
  * attempt cut by its timeout may be stored and resent, and there are none here.
  */
 import assert from 'node:assert/strict';
-import type { LogsData } from '@sluice/core';
+import type { LogsData } from '@sluice/pdata';
 import { startTestCollector, waitFor } from './support/collector';
 import { startLokiTestServer } from './support/loki/server';
 import { logsWithBodies, postOtlpHttp } from './support/otlp';

@@ -11,8 +11,8 @@ import { OTLPLogExporter as ProtoExporter } from '@opentelemetry/exporter-logs-o
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchLogRecordProcessor, LoggerProvider } from '@opentelemetry/sdk-logs';
 import { SeverityNumber } from '@opentelemetry/api-logs';
-import { newLogRecord } from '@sluice/core';
-import type { LogsData } from '@sluice/core';
+import { newLogRecord } from '@sluice/pdata';
+import type { LogsData } from '@sluice/pdata';
 import { makeTestCerts } from './support/certs';
 import { flatten, metricValue, readJsonlLogs, startTestCollector, tempDir, waitFor } from './support/collector';
 import { startLokiTestServer } from './support/loki';

@@ -8,7 +8,7 @@ import { OTLPLogExporter as GrpcExporter } from '@opentelemetry/exporter-logs-ot
 import { OTLPLogExporter as HttpJsonExporter } from '@opentelemetry/exporter-logs-otlp-http';
 import { OTLPLogExporter as ProtoExporter } from '@opentelemetry/exporter-logs-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { getAttribute, isKeyValueList, type AnyValue } from '@sluice/core';
+import { getAttribute, isKeyValueList, type AnyValue } from '@sluice/pdata';
 import { flatten, readJsonlLogs, startTestCollector, tempDir, waitFor } from './support/collector';
 import { otlpPipelineConfig } from './support/pipeline-config';
 

@@ -2,17 +2,9 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { builtinComponents } from '@sluice/collector';
-import {
-  createQueuedExporter,
-  exporterHelperShape,
-  getAttribute,
-  newLogRecord,
-  retryableError,
-  section,
-  type ExporterFactory,
-  type LogsData,
-} from '@sluice/core';
-import { encodeLogsProto } from '@sluice/otlp';
+import { createQueuedExporter, exporterHelperShape, section, type ExporterFactory } from '@sluice/core';
+import { getAttribute, newLogRecord, retryableError, type LogsData } from '@sluice/pdata';
+import { encodeLogsProto } from '@sluice/pdata';
 import { flatten, readJsonlLogs, startTestCollector, tempDir } from './support/collector';
 
 /** An exporter whose every delivery takes `delay_ms`, behind the real exporter helper's queue. */

@@ -5,7 +5,7 @@ import { SeverityNumber } from '@opentelemetry/api-logs';
 import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchLogRecordProcessor, LoggerProvider } from '@opentelemetry/sdk-logs';
-import { getAttribute } from '@sluice/core';
+import { getAttribute } from '@sluice/pdata';
 import { flatten, readJsonlLogs, startTestCollector, tempDir, waitFor } from './support/collector';
 
 /**

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { LogsData } from '@sluice/core';
+import type { LogsData } from '@sluice/pdata';
 import { spawnCollector } from './support/child-collector';
 import { flatten, readJsonlLogs, tempDir } from './support/collector';
 import { logsWithBodies, postOtlpHttp } from './support/otlp';

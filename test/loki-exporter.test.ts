@@ -3,8 +3,10 @@
  * Loki's status codes read as Loki means them, tenants, auth headers and the label guard.
  */
 import assert from 'node:assert/strict';
-import { Telemetry, createMemoryLogger, newLogRecord } from '@sluice/core';
-import type { AnyValue, Exporter, Extension, Host, LogRecord, LogsData } from '@sluice/core';
+import { Telemetry, createMemoryLogger } from '@sluice/core';
+import { newLogRecord } from '@sluice/pdata';
+import type { Exporter, Extension, Host } from '@sluice/core';
+import type { AnyValue, LogRecord, LogsData } from '@sluice/pdata';
 import { LokiClient, lokiExporterFactory } from '@sluice/loki';
 import { makeTestCerts } from './support/certs';
 import { tempDir } from './support/collector';

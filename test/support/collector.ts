@@ -2,8 +2,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCollector, type RunningCollector, type StartOptions } from '@sluice/collector';
-import { createMemoryLogger, type LogRecord, type LogsData, type ResourceLogs, type ScopeLogs } from '@sluice/core';
-import { decodeLogsJson } from '@sluice/otlp';
+import { createMemoryLogger } from '@sluice/core';
+import { type LogRecord, type LogsData, type ResourceLogs, type ScopeLogs } from '@sluice/pdata';
+import { decodeLogsJson } from '@sluice/pdata';
 
 /** A temp directory removed by the returned cleanup. */
 export async function tempDir(prefix = 'sluice-test-'): Promise<{ dir: string; cleanup(): Promise<void> }> {

@@ -1,5 +1,5 @@
-import { newLogRecord, type AnyValue, type LogsData } from '@sluice/core';
-import { encodeLogsProto } from '@sluice/otlp';
+import { newLogRecord, type AnyValue, type LogsData } from '@sluice/pdata';
+import { encodeLogsProto } from '@sluice/pdata';
 
 export interface OneResourceOptions {
   /** Resource attributes, e.g. `{ 'service.name': 'billing' }`. */

@@ -1,6 +1,7 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SluiceError, type Telemetry } from '@sluice/core';
+import { type Telemetry } from '@sluice/core';
+import { SluiceError } from '@sluice/pdata';
 
 /** Serves the Prometheus exposition at `/metrics` (otelcol's pull reader). */
 export async function startMetricsServer(telemetry: Telemetry, host: string, port: number): Promise<{ address: string; close(): Promise<void> }> {

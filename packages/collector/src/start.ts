@@ -1,16 +1,5 @@
-import {
-  SluiceError,
-  Service,
-  Telemetry,
-  createLogger,
-  formatDiagnostic,
-  loadConfigFiles,
-  loadConfigText,
-  type CollectorConfig,
-  type ConfigDiagnostic,
-  type Logger,
-  type Registry,
-} from '@sluice/core';
+import { Service, Telemetry, createLogger, formatDiagnostic, loadConfigFiles, loadConfigText, type CollectorConfig, type ConfigDiagnostic, type Logger, type Registry } from '@sluice/core';
+import { SluiceError } from '@sluice/pdata';
 import { builtinComponents } from './components';
 import { startMetricsServer } from './metrics-server';
 

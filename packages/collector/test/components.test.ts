@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { Telemetry, createMemoryLogger, newLogRecord, type CreateSettings, type Exporter, type Host, type LogsData, type PipelineWatcher } from '@sluice/core';
+import { Telemetry, createMemoryLogger, type CreateSettings, type Exporter, type Host, type PipelineWatcher } from '@sluice/core';
+import { newLogRecord, type LogsData } from '@sluice/pdata';
 import { debugExporterFactory, healthCheckExtensionFactory } from '../src';
 
 function settings(id: string, endpoints: Record<string, string> = {}): CreateSettings {

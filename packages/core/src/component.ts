@@ -3,7 +3,7 @@
  * start and shut down, and consumers whose `consume` resolves once the data is accepted.
  */
 import type { ZodType, ZodTypeDef } from 'zod';
-import type { ClientContext, LogsData } from './model';
+import type { ClientContext, LogsData } from '@sluice/pdata';
 import type { Logger } from './logger';
 import type { Telemetry } from './telemetry/telemetry';
 

@@ -1,39 +1,5 @@
 // The public surface of @sluice/core, listed explicitly.
 
-// data model
-export type {
-  AnyValue,
-  KeyValue,
-  KeyValueList,
-  Resource,
-  InstrumentationScope,
-  LogRecord,
-  ScopeLogs,
-  ResourceLogs,
-  LogsData,
-  ClientContext,
-} from './model';
-export {
-  SeverityNumber,
-  countLogRecords,
-  emptyResource,
-  emptyScope,
-  emptyLogRecord,
-  newLogRecord,
-  isKeyValueList,
-  getAttribute,
-  setAttribute,
-  deleteAttribute,
-  anyValueToJson,
-  keyValuesToJson,
-  anyValueToString,
-  cloneLogsData,
-} from './model';
-
-// errors
-export { ErrorCodes, SluiceError, ConsumeError, retryableError, permanentError, asConsumeError } from './errors';
-export type { ErrorCode } from './errors';
-
 // components
 export type {
   ComponentKind,
@@ -68,7 +34,7 @@ export type {
   PipelineWatcher,
 } from './extensions/contracts';
 export { isServerAuthenticator, isClientAuthenticator, isStorageExtension, isPipelineWatcher } from './extensions/contracts';
-export { bearerTokenAuthExtensionFactory } from './extensions/bearertokenauth';
+export { bearerTokenAuthExtensionFactory } from './extensions/bearer-token-auth';
 
 // config building blocks
 export {
@@ -112,13 +78,13 @@ export type { FanoutTarget } from './pipeline/fanout';
 // exporter helper: queue, retry, persistence (exporterhelper/)
 export { exporterHelperShape, exporterHelperUnsupportedKeys } from './exporterhelper/config';
 export type { ExporterHelperConfig, RetryConfig, SendingQueueConfig } from './exporterhelper/config';
-export type { SendOutcome } from './exporterhelper/send_outcome';
+export type { SendOutcome } from './exporterhelper/send-outcome';
 export type { Clock } from './exporterhelper/clock';
 export { systemClock } from './exporterhelper/clock';
-export { parseRetryAfter } from './exporterhelper/retry_after';
-export { createQueuedExporter, setShutdownDeadline, DEFAULT_DRAIN_MS } from './exporterhelper/queued_exporter';
-export type { QueuedExporter, QueuedExporterOptions } from './exporterhelper/queued_exporter';
-export { binaryLogsCodec } from './exporterhelper/logs_codec';
-export type { LogsCodec, PayloadCodec } from './exporterhelper/logs_codec';
-export { fileStorageExtensionFactory } from './extensions/file_storage';
-export type { FileStorageConfig } from './extensions/file_storage';
+export { parseRetryAfter } from './exporterhelper/retry-after';
+export { createQueuedExporter, setShutdownDeadline, DEFAULT_DRAIN_MS } from './exporterhelper/queued-exporter';
+export type { QueuedExporter, QueuedExporterOptions } from './exporterhelper/queued-exporter';
+export { binaryLogsCodec } from './exporterhelper/logs-codec';
+export type { LogsCodec, PayloadCodec } from './exporterhelper/logs-codec';
+export { fileStorageExtensionFactory } from './extensions/file-storage';
+export type { FileStorageConfig } from './extensions/file-storage';

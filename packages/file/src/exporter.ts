@@ -3,21 +3,9 @@
  * `consume` resolves when the bytes reached the OS (DESIGN.md's acknowledgement rule for files).
  * With group_by, each resource goes to the file its attribute names.
  */
-import {
-  ConsumeError,
-  anyValueToString,
-  countLogRecords,
-  exporterMetrics,
-  getAttribute,
-  type ClientContext,
-  type CreateSettings,
-  type Exporter,
-  type ExporterHealth,
-  type Host,
-  type LogsData,
-  type ResourceLogs,
-} from '@sluice/core';
-import { encodeLogsJson } from '@sluice/otlp';
+import { exporterMetrics, type CreateSettings, type Exporter, type ExporterHealth, type Host } from '@sluice/core';
+import { ConsumeError, anyValueToString, countLogRecords, getAttribute, type ClientContext, type LogsData, type ResourceLogs } from '@sluice/pdata';
+import { encodeLogsJson } from '@sluice/pdata';
 import type { JsonlConfig } from './config';
 import { encodeFlatLines } from './flat';
 import { FileWriter } from './file-writer';

@@ -12,7 +12,8 @@ import { access, mkdir, open, rename, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
-import { ConsumeError, type Logger } from '@sluice/core';
+import { type Logger } from '@sluice/core';
+import { ConsumeError } from '@sluice/pdata';
 import { BackupMill, backupPath } from './backups';
 
 const gzipAsync = promisify(gzip);

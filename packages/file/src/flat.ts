@@ -8,7 +8,7 @@
  * Values are plain JSON (anyValueToJson), 64-bit times are strings, empty fields are left out.
  * `time` falls back to the observed time, then to the write time, so every line has one.
  */
-import { anyValueToJson, keyValuesToJson, type LogRecord, type LogsData } from '@sluice/core';
+import { anyValueToJson, keyValuesToJson, type LogRecord, type LogsData } from '@sluice/pdata';
 
 /** Formats nanoseconds since the epoch as Go's RFC3339Nano does (UTC, trailing zeros trimmed). */
 export function formatRfc3339Nano(unixNano: bigint): string {

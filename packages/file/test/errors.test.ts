@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ConsumeError } from '@sluice/core';
+import { ConsumeError } from '@sluice/pdata';
 import { createExporter, lines, noHost, sampleLogs, withTempDir } from './helpers';
 
 function isWriteFailed(pattern: RegExp) {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { newLogRecord, type LogsData } from '@sluice/core';
+import { newLogRecord, type LogsData } from '@sluice/pdata';
 import { encodeFlatLines, formatRfc3339Nano } from '../src/flat';
 import { lines, sampleLogs } from './helpers';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readdir, readFile, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { LogsData } from '@sluice/core';
+import type { LogsData } from '@sluice/pdata';
 import { groupPath } from '../src/group-path';
 import { createExporter, lines, noHost, sampleLogs, withTempDir } from './helpers';
 

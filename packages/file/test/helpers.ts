@@ -1,15 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  Telemetry,
-  createMemoryLogger,
-  newLogRecord,
-  type CreateSettings,
-  type KeyValue,
-  type LogRecord,
-  type LogsData,
-} from '@sluice/core';
+import { Telemetry, createMemoryLogger, type CreateSettings } from '@sluice/core';
+import { newLogRecord, type KeyValue, type LogRecord, type LogsData } from '@sluice/pdata';
 import { jsonlConfigSchema, type JsonlConfig } from '../src/config';
 import { JsonlExporter, type JsonlExporterOptions } from '../src/exporter';
 

@@ -14,7 +14,7 @@ import {
   section,
   tlsClientSchema,
 } from '@sluice/core';
-import { HIGH_CARDINALITY_NAMES, normalizeLabelName } from './labelName';
+import { HIGH_CARDINALITY_NAMES, normalizeLabelName } from './label-name';
 
 /** `{attribute: label_name}`; an empty label name means the attribute's own name, normalised. */
 const labelMap = z.record(z.string().nullable()).default({});

@@ -3,8 +3,8 @@
  * that repeat for every record of a resource or scope are rendered once by the caller and
  * passed in, so a record costs one JSON.stringify of its own fields.
  */
-import { anyValueToJson, anyValueToString } from '@sluice/core';
-import type { InstrumentationScope, KeyValue, LogRecord } from '@sluice/core';
+import { anyValueToJson, anyValueToString } from '@sluice/pdata';
+import type { InstrumentationScope, KeyValue, LogRecord } from '@sluice/pdata';
 
 /** Attribute keys to leave out of a line: labels promoted from them, and `loki.*` hints. */
 export type HiddenKeys = ReadonlySet<string> | undefined;

@@ -1,4 +1,4 @@
-import type { LabelPair } from './labelString';
+import type { LabelPair } from './label-string';
 
 /** One Loki entry: a nanosecond timestamp, the line, and Loki 3 structured metadata. */
 export interface PushEntry {

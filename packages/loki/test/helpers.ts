@@ -1,5 +1,5 @@
-import { newLogRecord } from '@sluice/core';
-import type { AnyValue, KeyValue, LogRecord, LogsData } from '@sluice/core';
+import { newLogRecord } from '@sluice/pdata';
+import type { AnyValue, KeyValue, LogRecord, LogsData } from '@sluice/pdata';
 
 export function kv(attributes: Record<string, AnyValue>): KeyValue[] {
   return Object.entries(attributes).map(([key, value]) => ({ key, value }));

@@ -1,10 +1,6 @@
 // The public surface of @sluice/otlp, listed explicitly.
 
-// codec: OTLP logs protobuf and OTLP/JSON (codec/)
-export { decodeLogsProto } from './codec/proto-decode';
-export { encodeLogsProto } from './codec/proto-encode';
-export { decodeLogsJson } from './codec/json-decode';
-export { encodeLogsJson } from './codec/json-encode';
+// codec: the ExportLogsServiceResponse (the request codecs are in @sluice/pdata)
 export {
   encodeExportResponseProto,
   encodeExportResponseJson,

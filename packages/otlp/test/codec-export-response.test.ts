@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { JsonLogsSerializer, ProtobufLogsSerializer } from '@opentelemetry/otlp-transformer';
-import { SluiceError } from '@sluice/core';
+import { SluiceError } from '@sluice/pdata';
 import {
   decodeExportResponseJson,
   decodeExportResponseProto,

@@ -8,7 +8,8 @@ import type { Exporter, Extension } from '@sluice/core';
 import { createServer as createHttp2Server } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
-import { decodeLogsProto, otlpExporterFactory } from '../src/index';
+import { decodeLogsProto } from '@sluice/pdata';
+import { otlpExporterFactory } from '../src/index';
 import { hostWith, makeLogs, metric, startGrpcServer, testSettings, until } from './support/exporter-servers';
 import type { GrpcReply } from './support/exporter-servers';
 

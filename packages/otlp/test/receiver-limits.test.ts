@@ -1,17 +1,10 @@
 import assert from 'node:assert/strict';
 import * as net from 'node:net';
 import * as grpc from '@grpc/grpc-js';
-import {
-  ConsumeError,
-  Telemetry,
-  createMemoryLogger,
-  newLogRecord,
-  type ClientContext,
-  type Host,
-  type LogsConsumer,
-  type LogsData,
-} from '@sluice/core';
-import { decodeExportResponseJson, decodeExportResponseProto, encodeLogsJson, encodeLogsProto, otlpReceiverFactory, otlpReceiverSchema } from '../src';
+import { Telemetry, createMemoryLogger, type Host, type LogsConsumer } from '@sluice/core';
+import { ConsumeError, newLogRecord, type ClientContext, type LogsData } from '@sluice/pdata';
+import { decodeExportResponseJson, decodeExportResponseProto, otlpReceiverFactory, otlpReceiverSchema } from '../src';
+import { encodeLogsJson, encodeLogsProto } from '@sluice/pdata';
 
 class RecordingConsumer implements LogsConsumer {
   received: LogsData[] = [];

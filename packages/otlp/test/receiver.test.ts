@@ -1,18 +1,10 @@
 import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
 import { gzipSync } from 'node:zlib';
-import {
-  Telemetry,
-  createMemoryLogger,
-  newLogRecord,
-  permanentError,
-  retryableError,
-  type ClientContext,
-  type Host,
-  type LogsConsumer,
-  type LogsData,
-} from '@sluice/core';
-import { decodeExportResponseJson, encodeLogsJson, encodeLogsProto, otlpReceiverFactory, otlpReceiverSchema } from '../src';
+import { Telemetry, createMemoryLogger, type Host, type LogsConsumer } from '@sluice/core';
+import { newLogRecord, permanentError, retryableError, type ClientContext, type LogsData } from '@sluice/pdata';
+import { decodeExportResponseJson, otlpReceiverFactory, otlpReceiverSchema } from '../src';
+import { encodeLogsJson, encodeLogsProto } from '@sluice/pdata';
 
 /** A pipeline stand-in: records what it accepts, or refuses as told. */
 class RecordingConsumer implements LogsConsumer {

@@ -4,14 +4,14 @@ import { attributesProcessorFactory } from './attributes/factory';
 import { batchProcessorFactory } from './batch/factory';
 import { filterProcessorFactory } from './filter/factory';
 import { logparseProcessorFactory } from './logparse/factory';
-import { memoryLimiterProcessorFactory } from './memory_limiter/factory';
+import { memoryLimiterProcessorFactory } from './memory-limiter/factory';
 import { resourceProcessorFactory } from './resource/factory';
 
 export { batchProcessorFactory, resourceProcessorFactory, attributesProcessorFactory, filterProcessorFactory, logparseProcessorFactory };
 export { memoryLimiterProcessorFactory };
-export { MemoryLimiterProcessor } from './memory_limiter/processor';
-export type { MemoryLimiterHooks } from './memory_limiter/processor';
-export type { MemoryLimiterConfig } from './memory_limiter/config';
+export { MemoryLimiterProcessor } from './memory-limiter/processor';
+export type { MemoryLimiterHooks } from './memory-limiter/processor';
+export type { MemoryLimiterConfig } from './memory-limiter/config';
 export { BatchProcessor } from './batch/processor';
 export type { BatchConfig } from './batch/config';
 export type { ResourceConfig } from './resource/factory';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import type { AnyValue, ClientContext, KeyValue } from '@sluice/core';
+import type { AnyValue, ClientContext, KeyValue } from '@sluice/pdata';
 import { attributesProcessorFactory, resourceProcessorFactory } from '../src/index';
 import { CapturingConsumer, configOf, issuesOf, logsOf, settingsFor } from './helpers';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { emptyScope, newLogRecord } from '@sluice/core';
-import type { LogsData } from '@sluice/core';
+import { emptyScope, newLogRecord } from '@sluice/pdata';
+import type { LogsData } from '@sluice/pdata';
 import { attributesProcessorFactory } from '../src/index';
 import { CapturingConsumer, configOf, issuesOf, settingsFor } from './helpers';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { ConsumeError, countLogRecords, emptyScope, newLogRecord } from '@sluice/core';
-import type { LogsData, ResourceLogs } from '@sluice/core';
+import { ConsumeError, countLogRecords, emptyScope, newLogRecord } from '@sluice/pdata';
+import type { LogsData, ResourceLogs } from '@sluice/pdata';
 import { batchProcessorFactory } from '../src/index';
 import { CapturingConsumer, configOf, issuesOf, logsOf, metricValue, settingsFor } from './helpers';
 

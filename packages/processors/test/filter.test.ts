@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { emptyScope, newLogRecord } from '@sluice/core';
-import type { LogsData } from '@sluice/core';
+import { emptyScope, newLogRecord } from '@sluice/pdata';
+import type { LogsData } from '@sluice/pdata';
 import { compileCondition, filterProcessorFactory, OttlError } from '../src/index';
 import { CapturingConsumer, configOf, issuesOf, logsOf, metricValue, settingsFor } from './helpers';
 

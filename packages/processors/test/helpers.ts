@@ -1,5 +1,7 @@
-import { Telemetry, createMemoryLogger, emptyResource, emptyScope, newLogRecord } from '@sluice/core';
-import type { ClientContext, CreateSettings, KeyValue, LogRecord, LogsConsumer, LogsData, ProcessorFactory } from '@sluice/core';
+import { Telemetry, createMemoryLogger } from '@sluice/core';
+import { emptyResource, emptyScope, newLogRecord } from '@sluice/pdata';
+import type { CreateSettings, LogsConsumer, ProcessorFactory } from '@sluice/core';
+import type { ClientContext, KeyValue, LogRecord, LogsData } from '@sluice/pdata';
 
 export function settingsFor(id: string): CreateSettings & { telemetry: Telemetry } {
   return { id, kind: 'processor', logger: createMemoryLogger(), telemetry: new Telemetry() };

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { getAttribute, newLogRecord } from '@sluice/core';
-import type { LogRecord } from '@sluice/core';
+import { getAttribute, newLogRecord } from '@sluice/pdata';
+import type { LogRecord } from '@sluice/pdata';
 import { logparseProcessorFactory } from '../src/index';
 import { CapturingConsumer, configOf, issuesOf, logsOf, metricValue, settingsFor } from './helpers';
 

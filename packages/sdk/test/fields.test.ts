@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { trace } from '@opentelemetry/api';
 import { SeverityNumber } from '@opentelemetry/api-logs';
 import { mapFields, millisToHrTime, timeField } from '../src/fields';
-import { namedSeverity, pinoSeverity } from '../src/severity';
+import { namedSeverity, pinoSeverity } from '@sluice/pdata';
 
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 const SPAN = '00f067aa0ba902b7';
@@ -89,8 +89,9 @@ describe('severity mapping', () => {
     assert.equal(namedSeverity('http').number, SeverityNumber.DEBUG4);
     assert.equal(namedSeverity('notice').number, SeverityNumber.INFO2);
     assert.equal(namedSeverity('warning').number, SeverityNumber.WARN);
-    assert.equal(namedSeverity('crit').number, SeverityNumber.FATAL);
-    assert.equal(namedSeverity('emerg').number, SeverityNumber.FATAL4);
+    assert.equal(namedSeverity('crit').number, SeverityNumber.ERROR2);
+    assert.equal(namedSeverity('alert').number, SeverityNumber.ERROR3);
+    assert.equal(namedSeverity('emerg').number, SeverityNumber.FATAL);
     assert.deepEqual(namedSeverity('mystery'), { number: SeverityNumber.UNSPECIFIED, text: 'mystery' });
   });
 });

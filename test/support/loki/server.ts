@@ -10,8 +10,8 @@ import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { LabelsError, canonicalLabels, parseLabelString } from './labels';
-import { DecodeError, decodePushJson, decodePushProto } from './pushDecoder';
-import type { DecodedStream } from './pushDecoder';
+import { DecodeError, decodePushJson, decodePushProto } from './push-decoder';
+import type { DecodedStream } from './push-decoder';
 
 export interface LokiTestServerOptions {
   /** Loki's `auth_enabled`: when true (default), X-Scope-OrgID is required; when false the tenant is `fake`. */

@@ -1,14 +1,6 @@
 import { z } from 'zod';
-import {
-  anyValueToString,
-  countLogRecords,
-  section,
-  type ExporterFactory,
-  type Exporter,
-  type LogRecord,
-  type LogsData,
-  type KeyValue,
-} from '@sluice/core';
+import { section, type ExporterFactory, type Exporter } from '@sluice/core';
+import { anyValueToString, countLogRecords, type LogRecord, type LogsData, type KeyValue } from '@sluice/pdata';
 
 const debugSchema = section({
   verbosity: z.enum(['basic', 'normal', 'detailed']).default('basic'),

@@ -1,16 +1,8 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
-import {
-  SluiceError,
-  endpoint,
-  parseHostPort,
-  section,
-  type CreateSettings,
-  type ExtensionFactory,
-  type Host,
-  type PipelineWatcher,
-} from '@sluice/core';
+import { endpoint, parseHostPort, section, type CreateSettings, type ExtensionFactory, type Host, type PipelineWatcher } from '@sluice/core';
+import { SluiceError } from '@sluice/pdata';
 
 const healthCheckSchema = section({
   endpoint: endpoint('127.0.0.1:13133'),

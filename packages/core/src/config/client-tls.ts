@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { ConnectionOptions } from 'node:tls';
-import { SluiceError } from '../errors';
+import { SluiceError } from '@sluice/pdata';
 import type { TlsClientConfig } from './schema';
 
 /**

@@ -6,7 +6,7 @@ import { parseComponentId, type ComponentKind } from '../component';
 import type { Registry } from '../registry';
 import type { ConfigDiagnostic } from './diagnostics';
 import { diagnosticAt, isNull, type MapEntry, type MapNode, type Position } from './located';
-import { validateSection } from './sectionValidation';
+import { validateSection } from './section-validation';
 import { nearestName } from './suggest';
 import type { ComponentConfig } from './types';
 

@@ -1,4 +1,4 @@
-import type { ErrorCode } from '../errors';
+import type { ErrorCode } from '@sluice/pdata';
 
 /** One finding about a config: an error refuses the config, a warning is printed and the config runs. */
 export interface ConfigDiagnostic {

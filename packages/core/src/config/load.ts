@@ -6,13 +6,13 @@ import { readFileSync } from 'node:fs';
 import type { Registry } from '../registry';
 import { validateComponents } from './components';
 import { sortDiagnostics, type ConfigDiagnostic } from './diagnostics';
-import { expandEnv } from './envExpansion';
+import { expandEnv } from './env-expansion';
 import { diagnosticAt, formatPath, isNull, type ConfigNode, type MapNode } from './located';
 import { mergeNodes } from './merge';
-import { validateService } from './service';
+import { validateService } from './service-section';
 import { nearestName } from './suggest';
 import type { LoadResult } from './types';
-import { readYaml } from './yamlSource';
+import { readYaml } from './yaml-source';
 
 const TOP_LEVEL_KEYS = ['receivers', 'processors', 'exporters', 'extensions', 'connectors', 'service'];
 

@@ -2,7 +2,7 @@
  * The config as a tree that remembers where every key and value was written, so positions
  * survive env expansion and the merge of several files, and every diagnostic can name them.
  */
-import type { ErrorCode } from '../errors';
+import type { ErrorCode } from '@sluice/pdata';
 import type { ConfigDiagnostic } from './diagnostics';
 
 export interface Position {

@@ -1,7 +1,7 @@
 import type { LogsConsumer } from '../component';
-import { ConsumeError, asConsumeError } from '../errors';
+import { ConsumeError, asConsumeError } from '@sluice/pdata';
 import type { Logger } from '../logger';
-import { cloneLogsData, countLogRecords, type ClientContext, type LogsData } from '../model';
+import { cloneLogsData, countLogRecords, type ClientContext, type LogsData } from '@sluice/pdata';
 import type { Telemetry } from '../telemetry/telemetry';
 
 export interface FanoutTarget {

@@ -11,7 +11,7 @@ import type {
   Receiver,
 } from '../component';
 import { isPipelineWatcher } from '../extensions/contracts';
-import { setShutdownDeadline } from '../exporterhelper/queued_exporter';
+import { setShutdownDeadline } from '../exporterhelper/queued-exporter';
 import type { Logger } from '../logger';
 import type { Telemetry } from '../telemetry/telemetry';
 import { ExporterFanout, PipelineFanout } from './fanout';

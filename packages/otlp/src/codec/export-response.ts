@@ -1,6 +1,6 @@
-import { SluiceError } from '@sluice/core';
-import { ProtoReader } from './proto-reader';
-import { ProtoWriter, int64Size, uint32Size } from './proto-writer';
+import { SluiceError } from '@sluice/pdata';
+import { ProtoReader } from '@sluice/pdata';
+import { ProtoWriter, int64Size, uint32Size } from '@sluice/pdata';
 
 /*
  * ExportLogsServiceResponse: empty when everything was accepted; otherwise

@@ -4,10 +4,12 @@
  */
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
-import { SluiceError, createQueuedExporter, isClientAuthenticator } from '@sluice/core';
-import type { AuthConfig, ClientAuthenticator, CreateSettings, Exporter, ExporterFactory, Host, LogsData } from '@sluice/core';
-import { encodeLogsJson } from '../codec/json-encode';
-import { encodeLogsProto } from '../codec/proto-encode';
+import { createQueuedExporter, isClientAuthenticator } from '@sluice/core';
+import { SluiceError } from '@sluice/pdata';
+import type { AuthConfig, ClientAuthenticator, CreateSettings, Exporter, ExporterFactory, Host } from '@sluice/core';
+import type { LogsData } from '@sluice/pdata';
+import { encodeLogsJson } from '@sluice/pdata';
+import { encodeLogsProto } from '@sluice/pdata';
 import {
   logsUrl,
   otlpGrpcExporterSchema,

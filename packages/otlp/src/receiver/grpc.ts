@@ -1,15 +1,8 @@
 import * as grpc from '@grpc/grpc-js';
-import {
-  SluiceError,
-  asConsumeError,
-  countLogRecords,
-  type ClientContext,
-  type LogsConsumer,
-  type LogsData,
-  type ServerAuthenticator,
-} from '@sluice/core';
+import { type LogsConsumer, type ServerAuthenticator } from '@sluice/core';
+import { SluiceError, asConsumeError, countLogRecords, type ClientContext, type LogsData } from '@sluice/pdata';
 import { encodeExportResponseProto } from '../codec/export-response';
-import { decodeLogsProto } from '../codec/proto-decode';
+import { decodeLogsProto } from '@sluice/pdata';
 import type { OtlpGrpcConfig } from './config';
 import { partialSuccess } from './partial-success';
 import { encodeStatusProto } from './status';

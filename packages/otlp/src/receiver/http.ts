@@ -2,19 +2,11 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
-import {
-  ConsumeError,
-  SluiceError,
-  asConsumeError,
-  countLogRecords,
-  type ClientContext,
-  type LogsConsumer,
-  type LogsData,
-  type ServerAuthenticator,
-} from '@sluice/core';
+import { type LogsConsumer, type ServerAuthenticator } from '@sluice/core';
+import { ConsumeError, SluiceError, asConsumeError, countLogRecords, type ClientContext, type LogsData } from '@sluice/pdata';
 import { encodeExportResponseJson, encodeExportResponseProto, type PartialSuccess } from '../codec/export-response';
-import { decodeLogsJson } from '../codec/json-decode';
-import { decodeLogsProto } from '../codec/proto-decode';
+import { decodeLogsJson } from '@sluice/pdata';
+import { decodeLogsProto } from '@sluice/pdata';
 import type { OtlpHttpConfig } from './config';
 import { partialSuccess } from './partial-success';
 import { GrpcCode, encodeStatusJson, encodeStatusProto } from './status';

@@ -1,4 +1,4 @@
-import type { ConsumeError } from '@sluice/core';
+import type { ConsumeError } from '@sluice/pdata';
 import type { PartialSuccess } from '../codec/export-response';
 
 /**

@@ -1,17 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import * as https from 'node:https';
-import {
-  SluiceError,
-  isServerAuthenticator,
-  parseHostPort,
-  receiverMetrics,
-  type CreateSettings,
-  type Host,
-  type LogsConsumer,
-  type Receiver,
-  type ServerAuthenticator,
-  type TlsServerConfig,
-} from '@sluice/core';
+import { isServerAuthenticator, parseHostPort, receiverMetrics, type CreateSettings, type Host, type LogsConsumer, type Receiver, type ServerAuthenticator, type TlsServerConfig } from '@sluice/core';
+import { SluiceError } from '@sluice/pdata';
 import type { OtlpReceiverConfig } from './config';
 import { OtlpGrpcServer } from './grpc';
 import { ReloadingServerCredentials } from './grpc-credentials';

@@ -1,7 +1,8 @@
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createSecureContext, type SecureContextOptions } from 'node:tls';
-import { SluiceError, type TlsServerConfig } from '@sluice/core';
+import { type TlsServerConfig } from '@sluice/core';
+import { SluiceError } from '@sluice/pdata';
 
 export interface ServerTlsMaterial {
   key: Buffer;

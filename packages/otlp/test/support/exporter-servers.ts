@@ -6,10 +6,13 @@ import * as grpc from '@grpc/grpc-js';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
-import { Telemetry, createMemoryLogger, newLogRecord } from '@sluice/core';
-import type { CreateSettings, Extension, Host, LogsData } from '@sluice/core';
+import { Telemetry, createMemoryLogger } from '@sluice/core';
+import { newLogRecord } from '@sluice/pdata';
+import type { CreateSettings, Extension, Host } from '@sluice/core';
+import type { LogsData } from '@sluice/pdata';
 import { Writer } from 'protobufjs/minimal';
-import { decodeLogsJson, decodeLogsProto, encodeExportResponseJson, encodeExportResponseProto } from '../../src/index';
+import { decodeLogsJson, decodeLogsProto } from '@sluice/pdata';
+import { encodeExportResponseJson, encodeExportResponseProto } from '../../src/index';
 import type { PartialSuccess } from '../../src/index';
 
 export type GrpcReply =

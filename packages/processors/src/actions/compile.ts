@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { anyValueToString, deleteAttribute, getAttribute, setAttribute } from '@sluice/core';
-import type { AnyValue, ClientContext, KeyValue } from '@sluice/core';
+import { anyValueToString, deleteAttribute, getAttribute, setAttribute } from '@sluice/pdata';
+import type { AnyValue, ClientContext, KeyValue } from '@sluice/pdata';
 import { mustCompileRegex, namedGroups } from '../shared/regex';
 import { toAnyValue } from '../shared/values';
 import type { ActionConfig } from './config';

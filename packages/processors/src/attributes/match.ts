@@ -1,13 +1,13 @@
 import { z } from 'zod';
-import { anyValueToString, getAttribute, section } from '@sluice/core';
-import type { InstrumentationScope, KeyValue, LogRecord, Resource } from '@sluice/core';
+import { section } from '@sluice/core';
+import { SEVERITY_NUMBER_BY_NAME, anyValueToString, getAttribute } from '@sluice/pdata';
+import type { InstrumentationScope, KeyValue, LogRecord, Resource } from '@sluice/pdata';
 import { configValue, toAnyValue } from '../shared/values';
 import { mustCompileRegex, refineRegex } from '../shared/regex';
-import { SEVERITY_NUMBERS } from '../shared/severity';
 
 const severityNumber = z.union([z.number().int().min(0).max(24), z.string()]).transform((value, ctx) => {
   if (typeof value === 'number') return value;
-  const number = SEVERITY_NUMBERS.get(value.toUpperCase());
+  const number = SEVERITY_NUMBER_BY_NAME.get(value.toUpperCase());
   if (number === undefined) {
     ctx.addIssue({ code: z.ZodIssueCode.custom, message: `"${value}" is not a severity (e.g. INFO, WARN2, ERROR, or 0..24)` });
     return z.NEVER;

@@ -1,5 +1,6 @@
-import { countLogRecords, permanentError, retryableError } from '@sluice/core';
-import type { ClientContext, CreateSettings, Host, LogsConsumer, LogsData, Processor } from '@sluice/core';
+import { countLogRecords, permanentError, retryableError } from '@sluice/pdata';
+import type { CreateSettings, Host, LogsConsumer, Processor } from '@sluice/core';
+import type { ClientContext, LogsData } from '@sluice/pdata';
 import type { BatchConfig } from './config';
 import { batchMetrics, type BatchMetrics } from './metrics';
 import { RecordQueue, type Waiter } from './queue';

@@ -1,4 +1,4 @@
-import type { InstrumentationScope, Resource, ResourceLogs, ScopeLogs } from '@sluice/core';
+import type { InstrumentationScope, Resource, ResourceLogs, ScopeLogs } from '@sluice/pdata';
 
 /** Whoever handed records to the batch processor and waits for them to be accepted downstream. */
 export interface Waiter {

@@ -1,4 +1,5 @@
-import type { ClientContext, CreateSettings, Host, LogsConsumer, LogsData, Processor, ResourceLogs } from '@sluice/core';
+import type { CreateSettings, Host, LogsConsumer, Processor } from '@sluice/core';
+import type { ClientContext, LogsData, ResourceLogs } from '@sluice/pdata';
 import type { FilterConfig } from './config';
 import { compileCondition, type Condition } from './ottl/compile';
 

@@ -1,4 +1,4 @@
-import { SeverityNumber } from '@sluice/core';
+import { pinoSeverity, severityNumberOfName } from '@sluice/pdata';
 
 /** The keys logparse looks for by default, most common spelling first. */
 export const DEFAULT_KEYS = {
@@ -9,51 +9,14 @@ export const DEFAULT_KEYS = {
   span_id: ['span_id', 'spanId', 'spanid', 'span.id', 'otelSpanID'],
 };
 
-const LEVEL_NAMES: Record<string, number> = {
-  trace: SeverityNumber.TRACE,
-  t: SeverityNumber.TRACE,
-  debug: SeverityNumber.DEBUG,
-  dbg: SeverityNumber.DEBUG,
-  d: SeverityNumber.DEBUG,
-  info: SeverityNumber.INFO,
-  information: SeverityNumber.INFO,
-  informational: SeverityNumber.INFO,
-  i: SeverityNumber.INFO,
-  notice: SeverityNumber.INFO + 1,
-  warn: SeverityNumber.WARN,
-  warning: SeverityNumber.WARN,
-  w: SeverityNumber.WARN,
-  error: SeverityNumber.ERROR,
-  err: SeverityNumber.ERROR,
-  e: SeverityNumber.ERROR,
-  critical: SeverityNumber.FATAL,
-  crit: SeverityNumber.FATAL,
-  alert: SeverityNumber.FATAL + 1,
-  emerg: SeverityNumber.FATAL + 2,
-  emergency: SeverityNumber.FATAL + 2,
-  fatal: SeverityNumber.FATAL,
-  f: SeverityNumber.FATAL,
-  panic: SeverityNumber.FATAL,
-};
-
-/** pino's and bunyan's numeric levels. */
-const NUMERIC_LEVELS: Record<number, [number, string]> = {
-  10: [SeverityNumber.TRACE, 'trace'],
-  20: [SeverityNumber.DEBUG, 'debug'],
-  30: [SeverityNumber.INFO, 'info'],
-  40: [SeverityNumber.WARN, 'warn'],
-  50: [SeverityNumber.ERROR, 'error'],
-  60: [SeverityNumber.FATAL, 'fatal'],
-};
-
-/** A level as apps write it → OTLP severity number and text; undefined when not a known level. */
+/** A level as apps write it (a name, or pino's and bunyan's numbers) → OTLP severity number and text; undefined when not a known level. */
 export function parseSeverity(level: unknown): { number: number; text: string } | undefined {
   if (typeof level === 'number' || (typeof level === 'string' && /^\d+$/.test(level))) {
-    const known = NUMERIC_LEVELS[Number(level)];
-    return known && { number: known[0], text: known[1] };
+    const value = Number(level);
+    return value >= 10 && value < 70 ? pinoSeverity(value) : undefined;
   }
   if (typeof level !== 'string') return undefined;
-  const number = LEVEL_NAMES[level.toLowerCase()];
+  const number = severityNumberOfName(level);
   return number === undefined ? undefined : { number, text: level };
 }
 

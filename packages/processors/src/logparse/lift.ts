@@ -1,5 +1,5 @@
-import { setAttribute } from '@sluice/core';
-import type { AnyValue, KeyValue, LogRecord } from '@sluice/core';
+import { setAttribute } from '@sluice/pdata';
+import type { AnyValue, KeyValue, LogRecord } from '@sluice/pdata';
 import { DEFAULT_KEYS, parseId, parseSeverity, parseTimestamp } from './fields';
 
 export type FieldKeys = { [K in keyof typeof DEFAULT_KEYS]: readonly string[] };

@@ -1,4 +1,5 @@
-import type { ClientContext, CreateSettings, Host, LogRecord, LogsConsumer, LogsData, Processor } from '@sluice/core';
+import type { CreateSettings, Host, LogsConsumer, Processor } from '@sluice/core';
+import type { ClientContext, LogRecord, LogsData } from '@sluice/pdata';
 import type { LogparseConfig } from './config';
 import { DEFAULT_KEYS } from './fields';
 import { liftFields, roleMap } from './lift';

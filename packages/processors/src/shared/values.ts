@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AnyValue } from '@sluice/core';
+import type { AnyValue } from '@sluice/pdata';
 
 /**
  * A scalar value written in the YAML config. Integers become OTLP ints (bigint), other numbers

@@ -1,6 +1,6 @@
 import { format } from 'node:util';
 import type { AdapterSink } from './sink';
-import { namedSeverity } from '../severity';
+import { namedSeverity } from '@sluice/pdata';
 
 const METHODS = ['debug', 'trace', 'log', 'info', 'warn', 'error'] as const;
 type ConsoleMethod = (typeof METHODS)[number];

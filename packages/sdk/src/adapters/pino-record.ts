@@ -1,6 +1,6 @@
 import type { LogRecord } from '@opentelemetry/api-logs';
 import { mapFields, timeField } from '../fields';
-import { namedSeverity, pinoSeverity } from '../severity';
+import { namedSeverity, pinoSeverity } from '@sluice/pdata';
 
 /** pino's own bookkeeping fields: level, time and message are mapped; pid and hostname are in the resource. */
 const PINO_OWN_FIELDS = ['level', 'time', 'pid', 'hostname'];

@@ -2,7 +2,7 @@ import TransportStream from 'winston-transport';
 import type { AnyValueMap, LogRecord } from '@opentelemetry/api-logs';
 import type { AdapterSink } from './sink';
 import { mapFields, timeField, toAnyValue } from '../fields';
-import { namedSeverity } from '../severity';
+import { namedSeverity } from '@sluice/pdata';
 
 export type WinstonTransportOptions = TransportStream.TransportStreamOptions;
 

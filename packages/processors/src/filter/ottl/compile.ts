@@ -1,7 +1,7 @@
-import { anyValueToString, isKeyValueList, getAttribute } from '@sluice/core';
-import type { AnyValue, InstrumentationScope, KeyValue, LogRecord, Resource } from '@sluice/core';
+import { anyValueToString, isKeyValueList, getAttribute } from '@sluice/pdata';
+import type { AnyValue, InstrumentationScope, KeyValue, LogRecord, Resource } from '@sluice/pdata';
 import { compileRegex } from '../../shared/regex';
-import { SEVERITY_NUMBERS } from '../../shared/severity';
+import { SEVERITY_NUMBER_BY_NAME } from '@sluice/pdata';
 import { OttlError, tokenize, type Token } from './lexer';
 
 /** A compiled condition: true means the record matches (and the filter drops it). */
@@ -133,8 +133,7 @@ class Parser {
 
   private parseEnum(): Getter {
     const t = this.next();
-    const name = /^SEVERITY_NUMBER_(.+)$/.exec(t.text)?.[1];
-    const number = name === undefined ? undefined : SEVERITY_NUMBERS.get(name);
+    const number = t.text.startsWith('SEVERITY_NUMBER_') ? SEVERITY_NUMBER_BY_NAME.get(t.text) : undefined;
     if (number === undefined) throw new OttlError(`unknown enum "${t.text}" (supported: SEVERITY_NUMBER_TRACE .. SEVERITY_NUMBER_FATAL4)`, t.offset);
     const value = BigInt(number);
     return () => value;

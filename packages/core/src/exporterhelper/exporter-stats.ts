@@ -1,0 +1,118 @@
+/**
+ * What an exporter counts about itself: the otelcol metrics, Sluice's dropped counter and send
+ * duration histogram, and the same numbers for `/health/<id>`.
+ */
+import type { ExporterHealth } from '../component';
+import { exporterMetrics } from '../telemetry/metrics';
+import type { Telemetry } from '../telemetry/telemetry';
+import type { SendOutcome } from './send-outcome';
+
+/** Why records were dropped, as a low-cardinality label value (the server's own words go to the log). */
+export type DropReason = 'permanent_error' | 'partial_success';
+
+/** The queue counts as nearly full (health `degraded`) from this share of its capacity. */
+const DEGRADED_QUEUE_SHARE = 0.8;
+
+export class ExporterStats {
+  private readonly counters;
+  private readonly queueSize;
+  /**
+   * otelcol folds permanent refusals into send_failed; operators asked to tell "Loki refused the
+   * data" (fix the data or the limits) from "Loki was down" (wait), so drops also get their own family.
+   */
+  private readonly dropped;
+  private readonly sendDuration;
+  private entriesSent = 0;
+  private entriesFailed = 0;
+  private entriesDropped = 0;
+  private batchesSent = 0;
+  private lastAttemptFailed = false;
+  private lastError: string | null = null;
+  private lastErrorTime: string | null = null;
+
+  constructor(
+    telemetry: Telemetry,
+    private readonly exporter: string,
+    private readonly capacity: number,
+    private readonly now: () => number,
+  ) {
+    this.counters = exporterMetrics(telemetry);
+    this.dropped = telemetry.counter(
+      'sluice_exporter_dropped_log_records_total',
+      'Log records dropped because the destination refused them permanently (also counted in send_failed).',
+      ['exporter', 'reason'],
+    );
+    this.sendDuration = telemetry.histogram(
+      'sluice_exporter_send_duration_seconds',
+      'Duration of each send attempt, by outcome (success, retryable, permanent).',
+      ['exporter', 'outcome'],
+    );
+    this.queueSize = telemetry.gauge('otelcol_exporter_queue_size', 'Current size of the sending queue.', ['exporter', 'data_type']);
+    telemetry
+      .gauge('otelcol_exporter_queue_capacity', 'Fixed capacity of the sending queue.', ['exporter', 'data_type'])
+      .set({ exporter, data_type: 'logs' }, capacity);
+    this.queueSize.set({ exporter, data_type: 'logs' }, 0);
+    // Touch the counters so every family shows up at 0 before anything happens.
+    for (const counter of [this.counters.sent, this.counters.sendFailed, this.counters.enqueueFailed]) counter.inc({ exporter }, 0);
+  }
+
+  setQueueSize(size: number): void {
+    this.queueSize.set({ exporter: this.exporter, data_type: 'logs' }, size);
+  }
+
+  enqueueFailed(records: number): void {
+    this.counters.enqueueFailed.inc({ exporter: this.exporter }, records);
+  }
+
+  attempt(outcome: SendOutcome, seconds: number): void {
+    const label = outcome.ok ? 'success' : outcome.retryable ? 'retryable' : 'permanent';
+    this.sendDuration.observe({ exporter: this.exporter, outcome: label }, seconds);
+    // A permanent refusal is the data's fault (the destination answered): it does not make the
+    // exporter unhealthy, or one bad record would fail health probes until the next send.
+    this.lastAttemptFailed = !outcome.ok && outcome.retryable;
+    if (!outcome.ok) this.noteError(outcome.status ? `${outcome.status}: ${outcome.reason}` : outcome.reason);
+  }
+
+  sent(records: number): void {
+    this.counters.sent.inc({ exporter: this.exporter }, records);
+    this.entriesSent += records;
+    this.batchesSent++;
+  }
+
+  /** Given up on after retries, or lost from a memory queue at shutdown. */
+  failed(records: number): void {
+    this.counters.sendFailed.inc({ exporter: this.exporter }, records);
+    this.entriesFailed += records;
+  }
+
+  /** Refused by the destination for good: send_failed (as otelcol counts it) and dropped. */
+  droppedRecords(records: number, reason: DropReason): void {
+    this.counters.sendFailed.inc({ exporter: this.exporter }, records);
+    this.dropped.inc({ exporter: this.exporter, reason }, records);
+    this.entriesDropped += records;
+  }
+
+  /** The error `health()` shows. Failed attempts note their own; this is for the others (partial success, shutdown loss). */
+  noteError(message: string): void {
+    this.lastError = message;
+    this.lastErrorTime = new Date(this.now()).toISOString();
+  }
+
+  /** `entries_failed` and `entries_dropped` do not overlap: failed = gave up or lost, dropped = refused. */
+  health(queueSize: number, stopped: boolean): ExporterHealth {
+    let status: ExporterHealth['status'] = 'ok';
+    if (stopped) status = 'stopped';
+    else if (this.lastAttemptFailed) status = 'failing';
+    else if (queueSize >= this.capacity * DEGRADED_QUEUE_SHARE) status = 'degraded';
+    return {
+      status,
+      entries_sent: this.entriesSent,
+      entries_failed: this.entriesFailed,
+      entries_dropped: this.entriesDropped,
+      batches_sent: this.batchesSent,
+      queue_length: queueSize,
+      last_error: this.lastError,
+      last_error_time: this.lastErrorTime,
+    };
+  }
+}

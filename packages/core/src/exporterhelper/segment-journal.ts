@@ -1,0 +1,326 @@
+/**
+ * The on-disk half of a persistent sending queue.
+ *
+ * Format, chosen to be simple to recover after a crash:
+ * - `NNNNNNNNNN.seg` segment files, append-only: each record is
+ *   `[u32 LE payload length][u32 LE CRC32 of payload][payload]`. A crash can only tear the last
+ *   record of the segment being written (we never append to a segment after a restart or a failed
+ *   write), and length + CRC detect that, so recovery skips it with a warning instead of failing.
+ * - `NNNNNNNNNN.ack` beside each segment: the u32 offsets of records that are done (sent or given
+ *   up). Written without fsync: losing an ack in a power cut only re-sends a batch (at-least-once).
+ * - A segment is deleted once every record in it is done; the active segment rolls at
+ *   SEGMENT_MAX_BYTES, or once it is done and holds more than ROLL_DONE_BYTES. That is the whole
+ *   of compaction: there is never a need to rewrite a file.
+ *
+ * Appends are group-committed: every append that arrives while a write + fsync is running waits
+ * for the next one, so many concurrent `consume` calls share one fsync.
+ */
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import * as zlib from 'node:zlib';
+import { ConsumeError, SluiceError } from '@sluice/pdata';
+import type { Logger } from '../logger';
+
+const HEADER_BYTES = 8;
+const SEGMENT_MAX_BYTES = 8 * 1024 * 1024;
+const ROLL_DONE_BYTES = 64 * 1024;
+const SEGMENT_NAME = /^(\d{10})\.seg$/;
+const ACK_NAME = /^(\d{10})\.ack$/;
+
+/** Where a record lives, to say it is done. */
+export interface RecordRef {
+  readonly segment: number;
+  readonly offset: number;
+}
+
+export interface RecoveredRecord {
+  ref: RecordRef;
+  payload: Buffer;
+}
+
+interface Segment {
+  readonly id: number;
+  size: number;
+  /** Records written and not yet done. */
+  live: number;
+}
+
+interface PendingAppend {
+  framed: Buffer;
+  resolve(ref: RecordRef): void;
+  reject(err: Error): void;
+}
+
+export class SegmentJournal {
+  private readonly segments = new Map<number, Segment>();
+  private active: { segment: Segment; handle: fs.FileHandle } | undefined;
+  private nextId: number;
+  private pendingAppends: PendingAppend[] = [];
+  private pendingBytes = 0;
+  private pendingAcks: RecordRef[] = [];
+  private pumping: Promise<void> | undefined;
+  private closed = false;
+
+  private constructor(
+    private readonly directory: string,
+    private readonly maxBytes: number,
+    private readonly logger: Logger,
+    nextId: number,
+  ) {
+    this.nextId = nextId;
+  }
+
+  /**
+   * Opens the journal in `directory` (created if missing) and returns every record that was
+   * written and not yet done, oldest first.
+   */
+  static async open(
+    directory: string,
+    options: { maxBytes: number; logger: Logger },
+  ): Promise<{ journal: SegmentJournal; recovered: RecoveredRecord[] }> {
+    await fs.mkdir(directory, { recursive: true });
+    const names = await fs.readdir(directory);
+    const ids = names.flatMap((name) => (SEGMENT_NAME.test(name) ? [Number(SEGMENT_NAME.exec(name)![1])] : [])).sort((a, b) => a - b);
+    const journal = new SegmentJournal(directory, options.maxBytes, options.logger, (ids[ids.length - 1] ?? 0) + 1);
+
+    // An ack file whose segment is gone was left by a crash between the two unlinks.
+    for (const name of names) {
+      const match = ACK_NAME.exec(name);
+      if (match && !ids.includes(Number(match[1]))) await fs.rm(path.join(directory, name), { force: true });
+    }
+
+    const recovered: RecoveredRecord[] = [];
+    for (const id of ids) {
+      const segment: Segment = { id, size: 0, live: 0 };
+      const data = await fs.readFile(journal.segmentPath(id));
+      segment.size = data.length;
+      const done = await journal.readAcks(id);
+      for (const record of journal.readRecords(id, data)) {
+        if (done.has(record.ref.offset)) continue;
+        recovered.push(record);
+        segment.live++;
+      }
+      journal.segments.set(id, segment);
+      if (segment.live === 0) await journal.remove(segment);
+    }
+    return { journal, recovered };
+  }
+
+  /** Bytes on disk in segments, plus what is waiting to be written. */
+  usedBytes(): number {
+    let total = this.pendingBytes;
+    for (const segment of this.segments.values()) total += segment.size;
+    return total;
+  }
+
+  /**
+   * Writes a record; resolves once it is on disk (written and fsynced). Rejects with a retryable
+   * ConsumeError when the disk budget is spent or the write fails (e.g. the disk is full).
+   */
+  append(payload: Uint8Array): Promise<RecordRef> {
+    if (this.closed) return Promise.reject(new ConsumeError('SLUICE_SHUTTING_DOWN', 'the persistent queue is closed', { retryable: true }));
+    const framed = Buffer.allocUnsafe(HEADER_BYTES + payload.byteLength);
+    framed.writeUInt32LE(payload.byteLength, 0);
+    framed.writeUInt32LE(zlib.crc32(payload), 4);
+    framed.set(payload, HEADER_BYTES);
+    if (this.maxBytes > 0 && this.usedBytes() + framed.length > this.maxBytes) {
+      const budgetMib = (this.maxBytes / 1024 / 1024).toFixed(1);
+      return Promise.reject(
+        new ConsumeError('SLUICE_QUEUE_FULL', `the persistent queue has used its disk budget (max_size_mib ${budgetMib})`, { retryable: true }),
+      );
+    }
+    return new Promise((resolve, reject) => {
+      this.pendingAppends.push({ framed, resolve, reject });
+      this.pendingBytes += framed.length;
+      this.pump();
+    });
+  }
+
+  /** Marks a record done; it is forgotten on disk in the background. */
+  ack(ref: RecordRef): void {
+    if (this.closed) return;
+    this.pendingAcks.push(ref);
+    this.pump();
+  }
+
+  /** Finishes pending writes and acks, then closes the files. What is not done stays for the next open. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    while (this.pumping) await this.pumping;
+    const active = this.active;
+    this.active = undefined;
+    if (active) {
+      await active.handle.close();
+      if (active.segment.live === 0) await this.remove(active.segment);
+    }
+  }
+
+  /** Runs the file work one step at a time, so appends, acks and deletes never interleave. */
+  private pump(): void {
+    if (this.pumping) return;
+    this.pumping = (async () => {
+      while (this.pendingAcks.length > 0 || this.pendingAppends.length > 0) {
+        if (this.pendingAcks.length > 0) await this.writeAcks(this.pendingAcks.splice(0));
+        if (this.pendingAppends.length > 0) await this.writeAppends(this.pendingAppends.splice(0));
+      }
+    })()
+      .catch((err) => this.logger.error('persistent queue bookkeeping failed', { error: err }))
+      .finally(() => {
+        this.pumping = undefined;
+        // Work that arrived between the loop's last check and now would otherwise wait forever.
+        if (this.pendingAcks.length > 0 || this.pendingAppends.length > 0) this.pump();
+      });
+  }
+
+  private async writeAppends(batch: PendingAppend[]): Promise<void> {
+    const bytes = batch.reduce((sum, append) => sum + append.framed.length, 0);
+    this.pendingBytes -= bytes;
+    let written: { segment: Segment; start: number };
+    try {
+      written = await this.writeDurably(batch, bytes);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      const detail = `the persistent queue could not write to disk${code ? ` (${code})` : ''}: ${(err as Error).message}`;
+      const refusal = new ConsumeError('SLUICE_WRITE_FAILED', detail, { retryable: true, cause: err });
+      for (const append of batch) append.reject(refusal);
+      return;
+    }
+    const { segment } = written;
+    let offset = written.start;
+    for (const append of batch) {
+      append.resolve({ segment: segment.id, offset });
+      offset += append.framed.length;
+    }
+    segment.size = offset;
+    segment.live += batch.length;
+    if (segment.size >= SEGMENT_MAX_BYTES) await this.rollActive();
+  }
+
+  /** One write and one fsync for the whole batch of appends. */
+  private async writeDurably(batch: PendingAppend[], bytes: number): Promise<{ segment: Segment; start: number }> {
+    const active = await this.activeSegment();
+    const start = active.segment.size;
+    try {
+      const { bytesWritten } = await active.handle.write(Buffer.concat(batch.map((append) => append.framed), bytes), 0, bytes, start);
+      // A short write without an error is how a full disk shows itself.
+      if (bytesWritten !== bytes) throw Object.assign(new Error(`short write (${bytesWritten} of ${bytes} bytes)`), { code: 'ENOSPC' });
+      await active.handle.datasync();
+    } catch (err) {
+      await this.abandonActive(start);
+      throw err;
+    }
+    return { segment: active.segment, start };
+  }
+
+  private async writeAcks(refs: RecordRef[]): Promise<void> {
+    const bySegment = new Map<number, number[]>();
+    for (const ref of refs) {
+      const offsets = bySegment.get(ref.segment) ?? [];
+      offsets.push(ref.offset);
+      bySegment.set(ref.segment, offsets);
+    }
+    for (const [id, offsets] of bySegment) {
+      const segment = this.segments.get(id);
+      if (!segment) continue;
+      segment.live -= offsets.length;
+      const isActive = this.active?.segment === segment;
+      if (segment.live === 0 && (!isActive || segment.size >= ROLL_DONE_BYTES)) {
+        if (isActive) await this.rollActive();
+        else await this.remove(segment);
+        continue;
+      }
+      const record = Buffer.allocUnsafe(4 * offsets.length);
+      offsets.forEach((offset, i) => record.writeUInt32LE(offset, 4 * i));
+      await fs.appendFile(this.ackPath(id), record);
+    }
+  }
+
+  private async activeSegment(): Promise<{ segment: Segment; handle: fs.FileHandle }> {
+    if (this.active) return this.active;
+    const segment: Segment = { id: this.nextId++, size: 0, live: 0 };
+    const handle = await fs.open(this.segmentPath(segment.id), 'wx');
+    this.segments.set(segment.id, segment);
+    this.active = { segment, handle };
+    await this.syncDirectory();
+    return this.active;
+  }
+
+  /** Closes the active segment; deletes it if nothing in it is still pending. */
+  private async rollActive(): Promise<void> {
+    const active = this.active!;
+    this.active = undefined;
+    await active.handle.close();
+    if (active.segment.live === 0) await this.remove(active.segment);
+  }
+
+  /**
+   * After a failed write: cut off whatever part of it landed, and never append to this segment
+   * again, so a torn record can only ever be the last one of a segment.
+   */
+  private async abandonActive(validSize: number): Promise<void> {
+    const active = this.active;
+    if (!active) return;
+    this.active = undefined;
+    await active.handle.truncate(validSize).catch(() => undefined);
+    await active.handle.close().catch(() => undefined);
+    if (active.segment.live === 0) await this.remove(active.segment).catch(() => undefined);
+  }
+
+  private async remove(segment: Segment): Promise<void> {
+    this.segments.delete(segment.id);
+    // The ack file first: a crash in between leaves a segment whose records are all re-sent, never lost.
+    await fs.rm(this.ackPath(segment.id), { force: true });
+    await fs.rm(this.segmentPath(segment.id), { force: true });
+  }
+
+  private *readRecords(id: number, data: Buffer): Generator<RecoveredRecord> {
+    let offset = 0;
+    while (offset < data.length) {
+      const length = offset + HEADER_BYTES <= data.length ? data.readUInt32LE(offset) : -1;
+      const end = offset + HEADER_BYTES + length;
+      if (length < 0 || end > data.length || zlib.crc32(data.subarray(offset + HEADER_BYTES, end)) !== data.readUInt32LE(offset + 4)) {
+        this.logger.warn('persistent queue: skipped a torn or corrupt record at the end of a segment', {
+          segment: this.segmentPath(id),
+          offset,
+          skipped_bytes: data.length - offset,
+        });
+        return;
+      }
+      yield { ref: { segment: id, offset }, payload: data.subarray(offset + HEADER_BYTES, end) };
+      offset = end;
+    }
+  }
+
+  private async readAcks(id: number): Promise<Set<number>> {
+    let data: Buffer;
+    try {
+      data = await fs.readFile(this.ackPath(id));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return new Set();
+      throw new SluiceError('SLUICE_WRITE_FAILED', `cannot read ${this.ackPath(id)}`, { cause: err });
+    }
+    const done = new Set<number>();
+    // A torn final ack (fewer than 4 bytes) is ignored: that batch is simply sent again.
+    for (let i = 0; i + 4 <= data.length; i += 4) done.add(data.readUInt32LE(i));
+    return done;
+  }
+
+  // Makes the new segment's directory entry durable, not just its contents.
+  private async syncDirectory(): Promise<void> {
+    const dir = await fs.open(this.directory, 'r');
+    try {
+      await dir.sync();
+    } finally {
+      await dir.close();
+    }
+  }
+
+  private segmentPath(id: number): string {
+    return path.join(this.directory, `${String(id).padStart(10, '0')}.seg`);
+  }
+
+  private ackPath(id: number): string {
+    return path.join(this.directory, `${String(id).padStart(10, '0')}.ack`);
+  }
+}

@@ -1,0 +1,193 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ConsumeError } from '@sluice/pdata';
+import { createQueuedExporter } from '../src/exporterhelper/queued-exporter';
+import type { QueuedExporter } from '../src/exporterhelper/queued-exporter';
+import type { SendOutcome } from '../src/exporterhelper/send-outcome';
+import { fileStorageExtensionFactory } from '../src/extensions/file-storage';
+import type { LogsData } from '@sluice/pdata';
+import { batchOf, helperConfig, hostWith, makeLogs, sample, testSettings, waitFor } from './exporterhelper-helpers';
+
+const down = (_logs: LogsData, signal: AbortSignal) =>
+  new Promise<SendOutcome>((resolve) => signal.addEventListener('abort', () => resolve({ ok: false, retryable: true, reason: 'down' })));
+
+describe('exporter helper: persistent queue', () => {
+  let dir: string;
+  const running: QueuedExporter[] = [];
+
+  beforeEach(async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'sluice-queue-'));
+  });
+
+  afterEach(async () => {
+    for (const exporter of running.splice(0)) {
+      exporter.setDrainDeadline(Date.now());
+      await exporter.shutdown();
+    }
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  /** An exporter on a file_storage queue in `dir`; `send` defaults to a destination that is down. */
+  async function open(options: { send?: (logs: LogsData, signal: AbortSignal) => Promise<SendOutcome>; maxSizeMib?: number; queue?: Record<string, unknown> } = {}) {
+    const storage = fileStorageExtensionFactory.create(
+      testSettings('file_storage').settings,
+      fileStorageExtensionFactory.configSchema.parse({ directory: dir, max_size_mib: options.maxSizeMib ?? 0 }),
+    );
+    const host = hostWith({ 'file_storage/queue': storage });
+    await storage.start(host);
+    const { settings, logger, telemetry } = testSettings();
+    const exporter = createQueuedExporter({
+      settings,
+      config: helperConfig({ sending_queue: { storage: 'file_storage/queue', num_consumers: 2, ...options.queue }, retry_on_failure: { initial_interval: '1ms' } }),
+      send: options.send ?? down,
+    });
+    await exporter.start(host);
+    running.push(exporter);
+    return { exporter, logger, telemetry };
+  }
+
+  /** A destination that records what arrives, by batch number. */
+  function collector() {
+    const received = new Map<number, LogsData>();
+    return {
+      received,
+      send: async (logs: LogsData): Promise<SendOutcome> => {
+        received.set(batchOf(logs), logs);
+        return { ok: true };
+      },
+    };
+  }
+
+  async function segmentFiles(): Promise<string[]> {
+    const queueDir = path.join(dir, 'exporter_loki_logs');
+    return (await fs.readdir(queueDir)).filter((name) => name.endsWith('.seg')).map((name) => path.join(queueDir, name));
+  }
+
+  it('keeps accepted batches across a crash and sends them after restart, then forgets them', async () => {
+    const first = await open();
+    for (let i = 0; i < 5; i++) await first.exporter.consume(makeLogs(i, 2), {});
+    // "Crash": abandon the first exporter without shutdown and open the same directory again.
+    const sink = collector();
+    const second = await open({ send: sink.send });
+    await waitFor(() => sink.received.size === 5, 'recovered batches');
+    for (let i = 0; i < 5; i++) assert.deepEqual(sink.received.get(i), makeLogs(i, 2));
+    assert.ok(second.logger.lines.some((line) => line.message === 'resuming batches from the persistent queue'));
+
+    for (const exporter of running.splice(0)) {
+      exporter.setDrainDeadline(Date.now());
+      await exporter.shutdown();
+    }
+    // Sent batches are removed: a third start has nothing to send.
+    assert.deepEqual(await segmentFiles(), []);
+    const third = collector();
+    const restarted = await open({ send: third.send });
+    assert.equal(restarted.exporter.health().queue_length, 0);
+    assert.equal(third.received.size, 0);
+  });
+
+  it('shares one fsync among concurrent consumes (group commit)', async () => {
+    const { exporter } = await open();
+    const probe = await fs.open(path.join(dir, 'probe'), 'w');
+    const prototype = Object.getPrototypeOf(probe) as { datasync: () => Promise<void> };
+    await probe.close();
+    const original = prototype.datasync;
+    let syncs = 0;
+    prototype.datasync = function (this: unknown) {
+      syncs++;
+      return original.call(this);
+    };
+    try {
+      await Promise.all(Array.from({ length: 50 }, (_, i) => exporter.consume(makeLogs(i), {})));
+    } finally {
+      prototype.datasync = original;
+    }
+    assert.ok(syncs >= 1 && syncs < 50, `${syncs} fsyncs for 50 concurrent consumes`);
+  });
+
+  it('skips a torn record at the tail with a warning and sends the rest', async () => {
+    const first = await open();
+    for (let i = 0; i < 3; i++) await first.exporter.consume(makeLogs(i), {});
+    const [segment] = await segmentFiles();
+    // A crash in the middle of a fourth write: a header that promises more bytes than follow.
+    const torn = Buffer.alloc(8 + 10);
+    torn.writeUInt32LE(1000, 0);
+    await fs.appendFile(segment!, torn);
+
+    const sink = collector();
+    const second = await open({ send: sink.send });
+    await waitFor(() => sink.received.size === 3, 'the intact batches');
+    const warning = second.logger.lines.find((line) => line.level === 'warn' && /torn/.test(line.message));
+    assert.equal(warning?.fields.skipped_bytes, 18);
+  });
+
+  it('skips a record whose checksum does not match', async () => {
+    const first = await open();
+    for (let i = 0; i < 3; i++) await first.exporter.consume(makeLogs(i), {});
+    const [segment] = await segmentFiles();
+    // Flip a byte inside the last record's payload: the length still fits, only the CRC can tell.
+    const bytes = await fs.readFile(segment!);
+    bytes[bytes.length - 3] ^= 0xff;
+    await fs.writeFile(segment!, bytes);
+
+    const sink = collector();
+    const second = await open({ send: sink.send });
+    await waitFor(() => sink.received.size === 2, 'the intact batches');
+    assert.deepEqual([...sink.received.keys()].sort(), [0, 1]);
+    assert.ok(second.logger.lines.some((line) => line.level === 'warn' && /torn/.test(line.message)));
+  });
+
+  it('refuses with a retryable error when max_size_mib is used up, losing nothing accepted', async () => {
+    const { exporter, telemetry } = await open({ maxSizeMib: 0.01 }); // 10,485 bytes
+    let accepted = 0;
+    let refusal: unknown;
+    for (let i = 0; i < 20 && refusal === undefined; i++) {
+      try {
+        await exporter.consume(makeLogs(i, 1, 2000), {});
+        accepted++;
+      } catch (err) {
+        refusal = err;
+      }
+    }
+    assert.ok(refusal instanceof ConsumeError, 'the budget refuses data');
+    assert.equal(refusal.retryable, true);
+    assert.equal(refusal.code, 'SLUICE_QUEUE_FULL');
+    assert.match(refusal.message, /max_size_mib/);
+    assert.ok(accepted >= 3, `${accepted} batches fit before the refusal`);
+    assert.equal(sample(await telemetry.scrape(), 'otelcol_exporter_enqueue_failed_log_records_total', 'exporter="loki"'), 1);
+
+    for (const old of running.splice(0)) {
+      old.setDrainDeadline(Date.now());
+      await old.shutdown();
+    }
+    const sink = collector();
+    await open({ send: sink.send, maxSizeMib: 0.01 });
+    await waitFor(() => sink.received.size === accepted, 'every accepted batch');
+  });
+
+  it('survives SIGKILL of a real process: every acknowledged batch is sent after restart', async function () {
+    this.timeout(30_000);
+    const child = spawn(process.execPath, [path.join(__dirname, 'exporterhelper-crash-child.js'), dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const acked = new Set<number>();
+    let stderr = '';
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    let buffered = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString();
+      const lines = buffered.split('\n');
+      buffered = lines.pop()!;
+      for (const line of lines) acked.add(Number(line.slice('acked '.length)));
+      if (acked.size >= 200) child.kill('SIGKILL');
+    });
+    const exit = await new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+    assert.equal(exit, 'SIGKILL', `child did not get killed: ${stderr}`);
+    assert.ok(acked.size >= 200);
+
+    const sink = collector();
+    await open({ send: sink.send, queue: { queue_size: 5000 } });
+    await waitFor(() => [...acked].every((batch) => sink.received.has(batch)), 'every acknowledged batch');
+    for (const batch of acked) assert.deepEqual(sink.received.get(batch), makeLogs(batch, 3));
+  });
+});

@@ -1,0 +1,185 @@
+import assert from 'node:assert/strict';
+import { ConsumeError } from '@sluice/pdata';
+import { createQueuedExporter, setShutdownDeadline } from '../src/exporterhelper/queued-exporter';
+import type { SendOutcome } from '../src/exporterhelper/send-outcome';
+import type { LogsData } from '@sluice/pdata';
+import { batchOf, gate, helperConfig, hostWith, instantClock, makeLogs, sample, testSettings, waitFor } from './exporterhelper-helpers';
+
+/** A queued exporter whose sends wait at a gate the test opens; it records what was sent and how many ran at once. */
+async function gatedExporter(queue: Record<string, unknown>, extra: Record<string, unknown> = {}) {
+  const { settings, logger, telemetry } = testSettings();
+  let sendGate = gate();
+  const sent: number[] = [];
+  const state = { running: 0, maxRunning: 0, calls: 0 };
+  const exporter = createQueuedExporter({
+    settings,
+    config: helperConfig({ sending_queue: queue, retry_on_failure: { initial_interval: '1ms' }, ...extra }),
+    send: async (logs: LogsData, signal: AbortSignal): Promise<SendOutcome> => {
+      state.calls++;
+      state.running++;
+      state.maxRunning = Math.max(state.maxRunning, state.running);
+      const aborted = new Promise<'aborted'>((resolve) => signal.addEventListener('abort', () => resolve('aborted')));
+      const result = await Promise.race([sendGate.promise, aborted]);
+      state.running--;
+      if (result === 'aborted') return { ok: false, retryable: true, reason: 'aborted' };
+      sent.push(batchOf(logs));
+      return { ok: true };
+    },
+    clock: instantClock(),
+  });
+  await exporter.start(hostWith());
+  return {
+    exporter,
+    logger,
+    telemetry,
+    sent,
+    state,
+    open: () => sendGate.open(),
+    close: () => (sendGate = gate()),
+  };
+}
+
+const isQueueFull = (err: unknown) => err instanceof ConsumeError && err.code === 'SLUICE_QUEUE_FULL' && err.retryable;
+
+describe('exporter helper: sending queue', () => {
+  it('resolves consume on enqueue, before the send, and sends every batch', async () => {
+    const t = await gatedExporter({ num_consumers: 2, queue_size: 10 });
+    for (let i = 0; i < 5; i++) await t.exporter.consume(makeLogs(i), {});
+    assert.equal(t.sent.length, 0);
+    t.open();
+    await waitFor(() => t.sent.length === 5, 'all batches sent');
+    assert.deepEqual([...t.sent].sort(), [0, 1, 2, 3, 4]);
+    const health = t.exporter.health();
+    assert.equal(health.batches_sent, 5);
+    assert.equal(health.entries_sent, 5);
+    assert.equal(health.status, 'ok');
+    await t.exporter.shutdown();
+  });
+
+  it('refuses with a retryable SLUICE_QUEUE_FULL when full (sizer requests) and counts enqueue_failed', async () => {
+    const t = await gatedExporter({ num_consumers: 1, queue_size: 2 });
+    await t.exporter.consume(makeLogs(0, 3), {});
+    await waitFor(() => t.state.running === 1, 'the consumer to take the first batch');
+    await t.exporter.consume(makeLogs(1, 3), {});
+    await t.exporter.consume(makeLogs(2, 3), {});
+    await assert.rejects(t.exporter.consume(makeLogs(3, 3), {}), isQueueFull);
+    const scrape = await t.telemetry.scrape();
+    assert.equal(sample(scrape, 'otelcol_exporter_enqueue_failed_log_records_total', 'exporter="loki"'), 3);
+    assert.equal(sample(scrape, 'otelcol_exporter_queue_size', 'exporter="loki"'), 2);
+    assert.equal(sample(scrape, 'otelcol_exporter_queue_capacity', 'data_type="logs"'), 2);
+    assert.equal(t.exporter.health().status, 'degraded');
+    // Nothing already accepted is lost.
+    t.open();
+    await waitFor(() => t.sent.length === 3, 'accepted batches sent');
+    assert.deepEqual([...t.sent].sort(), [0, 1, 2]);
+    await t.exporter.shutdown();
+  });
+
+  it('measures queue_size in log records with sizer items', async () => {
+    const t = await gatedExporter({ num_consumers: 1, queue_size: 10, sizer: 'items' });
+    await t.exporter.consume(makeLogs(0, 4), {});
+    await waitFor(() => t.state.running === 1, 'the consumer to take the first batch');
+    await t.exporter.consume(makeLogs(1, 4), {});
+    await t.exporter.consume(makeLogs(2, 4), {}); // 8 of 10
+    await assert.rejects(t.exporter.consume(makeLogs(3, 4), {}), isQueueFull); // 12 > 10
+    await t.exporter.consume(makeLogs(4, 2), {}); // exactly 10
+    const scrape = await t.telemetry.scrape();
+    assert.equal(sample(scrape, 'otelcol_exporter_enqueue_failed_log_records_total', 'exporter="loki"'), 4);
+    assert.equal(sample(scrape, 'otelcol_exporter_queue_size', 'exporter="loki"'), 10);
+    t.open();
+    await waitFor(() => t.sent.length === 4, 'accepted batches sent');
+    await t.exporter.shutdown();
+  });
+
+  it('waits for room with block_on_overflow', async () => {
+    const t = await gatedExporter({ num_consumers: 1, queue_size: 1, block_on_overflow: true });
+    await t.exporter.consume(makeLogs(0), {});
+    await waitFor(() => t.state.running === 1, 'the consumer to take the first batch');
+    await t.exporter.consume(makeLogs(1), {});
+    let thirdAccepted = false;
+    const third = t.exporter.consume(makeLogs(2), {}).then(() => (thirdAccepted = true));
+    for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(thirdAccepted, false, 'the third consume waits while the queue is full');
+    t.open();
+    await third;
+    await waitFor(() => t.sent.length === 3, 'all sent');
+    await t.exporter.shutdown();
+  });
+
+  it('refuses a blocked consume when shutdown begins', async () => {
+    const t = await gatedExporter({ num_consumers: 1, queue_size: 1, block_on_overflow: true });
+    await t.exporter.consume(makeLogs(0), {});
+    await waitFor(() => t.state.running === 1, 'the consumer to take the first batch');
+    await t.exporter.consume(makeLogs(1), {});
+    const blocked = t.exporter.consume(makeLogs(2), {});
+    setShutdownDeadline(t.exporter, Date.now() + 5_000);
+    const shutdown = t.exporter.shutdown();
+    await assert.rejects(blocked, (err: ConsumeError) => err.code === 'SLUICE_SHUTTING_DOWN' && err.retryable);
+    t.open();
+    await shutdown;
+    assert.deepEqual([...t.sent].sort(), [0, 1]);
+  });
+
+  it('runs num_consumers sends in parallel, never more', async () => {
+    const t = await gatedExporter({ num_consumers: 3, queue_size: 100 });
+    for (let i = 0; i < 8; i++) await t.exporter.consume(makeLogs(i), {});
+    await waitFor(() => t.state.running === 3, 'three sends in flight');
+    for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(t.state.maxRunning, 3);
+    t.open();
+    await waitFor(() => t.sent.length === 8, 'all sent');
+    assert.equal(t.state.maxRunning, 3);
+    await t.exporter.shutdown();
+  });
+
+  it('drains the queue on shutdown before the deadline', async () => {
+    const t = await gatedExporter({ num_consumers: 2, queue_size: 100 });
+    for (let i = 0; i < 6; i++) await t.exporter.consume(makeLogs(i, 2), {});
+    t.exporter.setDrainDeadline(Date.now() + 10_000);
+    const shutdown = t.exporter.shutdown();
+    await assert.rejects(t.exporter.consume(makeLogs(99), {}), (err: ConsumeError) => err.code === 'SLUICE_SHUTTING_DOWN');
+    t.open();
+    await shutdown;
+    assert.equal(t.sent.length, 6);
+    assert.equal(t.exporter.health().status, 'stopped');
+    assert.equal(t.logger.lines.filter((line) => line.level === 'warn').length, 0);
+    assert.equal(t.exporter.shutdown(), t.exporter.shutdown(), 'shutdown is idempotent');
+  });
+
+  it('at the deadline, aborts sends and counts and logs what the memory queue lost', async () => {
+    const t = await gatedExporter({ num_consumers: 1, queue_size: 100 }, { retry_on_failure: { initial_interval: '1ms', max_elapsed_time: 0 } });
+    for (let i = 0; i < 4; i++) await t.exporter.consume(makeLogs(i, 5), {});
+    await waitFor(() => t.state.running === 1, 'a send in flight');
+    setShutdownDeadline(t.exporter, Date.now() + 30);
+    await t.exporter.shutdown();
+    assert.equal(t.sent.length, 0);
+    const warning = t.logger.lines.find((line) => line.level === 'warn');
+    assert.equal(warning?.fields.lost_records, 20);
+    const scrape = await t.telemetry.scrape();
+    assert.equal(sample(scrape, 'otelcol_exporter_send_failed_log_records_total', 'exporter="loki"'), 20);
+    assert.equal(t.exporter.health().entries_failed, 20);
+    assert.equal(t.state.running, 0);
+  });
+
+  it('exposes every exporter metric family in the scrape', async () => {
+    const t = await gatedExporter({});
+    await t.exporter.consume(makeLogs(0), {});
+    t.open();
+    await waitFor(() => t.sent.length === 1, 'sent');
+    const scrape = await t.telemetry.scrape();
+    for (const name of [
+      'otelcol_exporter_queue_size',
+      'otelcol_exporter_queue_capacity',
+      'otelcol_exporter_enqueue_failed_log_records_total',
+      'otelcol_exporter_sent_log_records_total',
+      'otelcol_exporter_send_failed_log_records_total',
+      'sluice_exporter_dropped_log_records_total',
+      'sluice_exporter_send_duration_seconds',
+    ]) {
+      assert.match(scrape, new RegExp(`^# TYPE ${name} `, 'm'), name);
+    }
+    assert.equal(sample(scrape, 'otelcol_exporter_queue_capacity', 'exporter="loki"'), 1000);
+    assert.equal(sample(scrape, 'otelcol_exporter_sent_log_records_total', 'exporter="loki"'), 1);
+    await t.exporter.shutdown();
+  });
+});

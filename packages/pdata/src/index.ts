@@ -1,0 +1,54 @@
+// The public surface of @sluice/pdata, listed explicitly.
+
+// the OTLP-shaped logs model
+export type {
+  AnyValue,
+  KeyValue,
+  KeyValueList,
+  Resource,
+  InstrumentationScope,
+  LogRecord,
+  ScopeLogs,
+  ResourceLogs,
+  LogsData,
+  ClientContext,
+} from './model';
+export {
+  countLogRecords,
+  emptyResource,
+  emptyScope,
+  emptyLogRecord,
+  newLogRecord,
+  isKeyValueList,
+  getAttribute,
+  setAttribute,
+  deleteAttribute,
+  anyValueToJson,
+  keyValuesToJson,
+  anyValueToString,
+  cloneLogsData,
+} from './model';
+
+// severity: the one table
+export {
+  SeverityNumber,
+  SEVERITY_NUMBER_BY_NAME,
+  severityNumberOfName,
+  severityShortName,
+  pinoSeverity,
+  namedSeverity,
+  detectedLevel,
+} from './severity';
+export type { SeverityName } from './severity';
+
+// codecs: OTLP protobuf and OTLP/JSON (codec/)
+export { decodeLogsProto } from './codec/proto-decode';
+export { encodeLogsProto } from './codec/proto-encode';
+export { decodeLogsJson } from './codec/json-decode';
+export { encodeLogsJson } from './codec/json-encode';
+export { ProtoReader, MAX_DEPTH } from './codec/proto-reader';
+export { ProtoWriter, int64Size, uint32Size } from './codec/proto-writer';
+
+// the error catalogue
+export { ErrorCodes, SluiceError, ConsumeError, retryableError, permanentError, asConsumeError } from './errors';
+export type { ErrorCode } from './errors';

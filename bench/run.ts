@@ -5,6 +5,8 @@
  *
  *   npm run bench                 all scenarios, 8 s each, then the SDK benchmark
  *   BENCH_SECONDS=15 npm run bench -- jsonl loki-raw      (name `sdk` for the SDK benchmark alone)
+ *   BENCH_COMPARE=../other-checkout npm run bench         each scenario also against another built
+ *                                                          checkout's collector, in the same run
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -21,6 +23,8 @@ import { formatSdkBench, runSdkBench } from './sdk';
 const ROOT = resolve(__dirname, '../..');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const WARMUP_SECONDS = 2;
+/** Another built checkout whose collector runs each scenario right after this one's: a before/after in one run. */
+const COMPARE = process.env.BENCH_COMPARE ? resolve(process.env.BENCH_COMPARE) : undefined;
 
 interface Row {
   name: string;
@@ -41,11 +45,15 @@ async function main(): Promise<void> {
 
   const rows: Row[] = [];
   for (const scenario of selected) {
-    const work = await mkdtemp(join(tmpdir(), 'sluice-bench-'));
-    try {
-      rows.push(await measure(scenario, work, body, records));
-    } finally {
-      await rm(work, { recursive: true, force: true });
+    const roots = scenario.config && COMPARE ? [ROOT, COMPARE] : [ROOT];
+    for (const root of roots) {
+      const work = await mkdtemp(join(tmpdir(), 'sluice-bench-'));
+      try {
+        const row = await measure(scenario, work, body, records, root);
+        rows.push(root === ROOT ? row : { ...row, name: `${row.name} @${root}` });
+      } finally {
+        await rm(work, { recursive: true, force: true });
+      }
     }
   }
   if (rows.length > 0) printTable(rows, selected);
@@ -55,14 +63,14 @@ async function main(): Promise<void> {
   }
 }
 
-async function measure(scenario: Scenario, work: string, body: Uint8Array, records: number): Promise<Row> {
+async function measure(scenario: Scenario, work: string, body: Uint8Array, records: number, root: string): Promise<Row> {
   const sidecars: ChildProcess[] = [];
   const env = await scenario.prepare?.(work, (child) => sidecars.push(child));
   let args: string[];
   if (scenario.config) {
     const configPath = join(work, 'config.yaml');
     await writeFile(configPath, scenario.config(work, env ?? {}));
-    args = [join(ROOT, 'packages/collector/bin/sluice.js'), '--config', configPath];
+    args = [join(root, 'packages/collector/bin/sluice.js'), '--config', configPath];
   } else {
     args = [join(ROOT, 'bench/dist/baseline-server.js')];
   }

@@ -58,10 +58,10 @@ export async function spawnCollector(configFiles: string[], env: NodeJS.ProcessE
       resolveBanner(found);
     };
     child.stdout!.on('data', check);
-    void exited.then((code) => {
+    exited.then((code) => {
       clearTimeout(timer);
       reject(new Error(`collector exited (${code}) before starting\nstdout: ${out}\nstderr: ${err}`));
-    });
+    }, reject);
   });
   return { child, endpoints, stdout: () => out, stderr: () => err, output: () => all, exited, stop, kill };
 }

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
-import { formatDiagnostic, loadConfigFiles, type CollectorConfig } from '@sluice/core';
+import { errorStack, formatDiagnostic, loadConfigFiles, type CollectorConfig } from '@sluice/core';
+import { SluiceError } from '@sluice/pdata';
 import { builtinComponents } from './components';
 import { DEFAULT_CONFIG } from './default-config';
 import { ConfigInvalidError, startCollector, type RunningCollector } from './start';
@@ -97,7 +98,8 @@ async function run(configFiles: string[]): Promise<number> {
     if (err instanceof ConfigInvalidError) {
       for (const diagnostic of err.diagnostics) process.stderr.write(formatDiagnostic(diagnostic) + '\n');
     } else {
-      process.stderr.write(`sluice: ${(err as Error).message}\n`);
+      // A coded error says what to fix; anything else is a bug, and its stack says where.
+      process.stderr.write(`sluice: ${err instanceof SluiceError ? err.message : errorStack(err)}\n`);
     }
     return 1;
   }
@@ -111,10 +113,16 @@ async function run(configFiles: string[]): Promise<number> {
       }
       signalled = true;
       process.stderr.write(`sluice: ${signal} received, draining (up to ${collector.config.service.shutdownTimeoutMs / 1000}s)\n`);
-      void collector.shutdown().then(() => {
-        process.stderr.write('sluice: stopped\n');
-        resolve(0);
-      });
+      collector.shutdown().then(
+        () => {
+          process.stderr.write('sluice: stopped\n');
+          resolve(0);
+        },
+        (err: unknown) => {
+          process.stderr.write(`sluice: the shutdown failed: ${errorStack(err)}\n`);
+          resolve(1);
+        },
+      );
     };
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);

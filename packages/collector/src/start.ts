@@ -1,5 +1,5 @@
 import { Service, Telemetry, createLogger, formatDiagnostic, loadConfigFiles, loadConfigText, type CollectorConfig, type ConfigDiagnostic, type Logger, type Registry } from '@sluice/core';
-import { SluiceError } from '@sluice/pdata';
+import { SluiceError, isBindError } from '@sluice/pdata';
 import { builtinComponents } from './components';
 import { startMetricsServer } from './metrics-server';
 
@@ -57,7 +57,8 @@ export async function startCollector(options: StartOptions): Promise<RunningColl
     await service.start();
   } catch (err) {
     await metricsServer?.close();
-    throw err instanceof SluiceError ? err : new SluiceError('SLUICE_BIND_FAILED', `the collector could not start: ${(err as Error).message}`, { cause: err });
+    // Listeners label their own bind failures; one that did not is labelled here. Anything else keeps its own code.
+    throw isBindError(err) ? new SluiceError('SLUICE_BIND_FAILED', `the collector could not start: ${(err as Error).message}`, { cause: err }) : err;
   }
   for (const [label, address] of service.listening()) endpoints[label] = address;
 

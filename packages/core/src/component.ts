@@ -88,7 +88,17 @@ interface FactoryBase<K extends ComponentKind, C> {
 export interface ReceiverFactory<C = any> extends FactoryBase<'receiver', C> {
   create(settings: CreateSettings, config: C, next: LogsConsumer): Receiver;
 }
+/**
+ * What a processor does to the data it is handed, as otelcol's consumer.Capabilities: a processor
+ * that changes records, their attributes or the structure holding them (filtering, splicing) in
+ * place declares `mutatesData`, so a receiver feeding several pipelines gives its pipeline a copy.
+ */
+export interface ProcessorCapabilities {
+  mutatesData: boolean;
+}
+
 export interface ProcessorFactory<C = any> extends FactoryBase<'processor', C> {
+  capabilities: ProcessorCapabilities;
   create(settings: CreateSettings, config: C, next: LogsConsumer): Processor;
 }
 export interface ExporterFactory<C = any> extends FactoryBase<'exporter', C> {

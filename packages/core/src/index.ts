@@ -15,14 +15,16 @@ export type {
   CreateSettings,
   ReceiverFactory,
   ProcessorFactory,
+  ProcessorCapabilities,
   ExporterFactory,
   ExtensionFactory,
   Factory,
 } from './component';
 export { parseComponentId } from './component';
 export { Registry } from './registry';
-export { createLogger, createMemoryLogger } from './logger';
+export { createLogger, createMemoryLogger, errorStack } from './logger';
 export type { Logger, LogLevel, LogFields, StreamLoggerOptions } from './logger';
+export { RateLimiter } from './rate-limiter';
 
 // extension contracts
 export type {
@@ -73,7 +75,7 @@ export type {
 export { Service } from './pipeline/service';
 export type { ServiceGraphConfig, ServiceComponentConfig, ServiceStatus } from './pipeline/service';
 export { ExporterFanout, PipelineFanout } from './pipeline/fanout';
-export type { FanoutTarget } from './pipeline/fanout';
+export type { FanoutTarget, FanoutPipeline } from './pipeline/fanout';
 
 // exporter helper: queue, retry, persistence (exporterhelper/)
 export { exporterHelperShape, exporterHelperUnsupportedKeys } from './exporterhelper/config';

@@ -61,6 +61,11 @@ export function createMemoryLogger(): Logger & { lines: Array<{ level: LogLevel;
   return Object.assign(make({}), { lines });
 }
 
+/** What to log for an unexpected error (a bug): its stack, which says where it was thrown. */
+export function errorStack(err: unknown): string {
+  return err instanceof Error ? (err.stack ?? err.message) : String(err);
+}
+
 function errorReplacer(_key: string, value: unknown): unknown {
   if (value instanceof Error) return value.message;
   if (typeof value === 'bigint') return value.toString();

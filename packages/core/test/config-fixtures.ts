@@ -32,6 +32,7 @@ const factories: Factory[] = [
       send_batch_size: z.number().int().min(1).default(8192),
       timeout: duration('200ms'),
     }),
+    capabilities: { mutatesData: false },
     create: () => consumer,
   },
   {

@@ -5,6 +5,7 @@ import { Telemetry, createMemoryLogger, type Host, type LogsConsumer } from '@sl
 import { newLogRecord, permanentError, retryableError, type ClientContext, type LogsData } from '@sluice/pdata';
 import { decodeExportResponseJson, otlpReceiverFactory, otlpReceiverSchema } from '../src';
 import { encodeLogsJson, encodeLogsProto } from '@sluice/pdata';
+import { OtlpHttpServer } from '../src/receiver/http';
 
 /** A pipeline stand-in: records what it accepts, or refuses as told. */
 class RecordingConsumer implements LogsConsumer {
@@ -118,10 +119,21 @@ describe('otlp receiver', function () {
       const metrics = await ctx.telemetry.scrape();
       assert.match(metrics, /otelcol_receiver_refused_log_records_total\{receiver="otlp",transport="http"\} 3/);
     });
+
+    it('maps a bug (an error that is not a refusal) to 500, an operating-system error to a retryable 503', async () => {
+      const post = () => fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: encodeLogsProto(sampleLogs()) });
+      ctx.next.refuseWith = new TypeError('cannot read properties of undefined');
+      const bug = await post();
+      assert.equal(bug.status, 500);
+      assert.match(await bug.text(), /SLUICE_INTERNAL: TypeError: cannot read/);
+      ctx.next.refuseWith = Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
+      assert.equal((await post()).status, 503);
+      assert.match(await ctx.telemetry.scrape(), /otelcol_receiver_refused_log_records_total\{receiver="otlp",transport="http"\} 2/);
+    });
   });
 
   describe('gRPC', function () {
-    it('maps decode errors to INVALID_ARGUMENT and refusals to RESOURCE_EXHAUSTED with retry info', async () => {
+    it('maps decode errors to INVALID_ARGUMENT, refusals to RESOURCE_EXHAUSTED with retry info, bugs to INTERNAL', async () => {
       const ctx = await startReceiver({ grpc: { endpoint: '127.0.0.1:0' } });
       const client = new grpc.Client(ctx.endpoints['otlp/grpc']!, grpc.credentials.createInsecure());
       const call = (body: Uint8Array) =>
@@ -144,11 +156,38 @@ describe('otlp receiver', function () {
         const full = await call(encodeLogsProto(sampleLogs()));
         assert.equal(full.err?.code, grpc.status.RESOURCE_EXHAUSTED);
         assert.ok(full.err!.metadata.get('grpc-status-details-bin').length > 0, 'RetryInfo travels in grpc-status-details-bin');
+        ctx.next.refuseWith = new TypeError('cannot read properties of undefined');
+        const bug = await call(encodeLogsProto(sampleLogs()));
+        assert.equal(bug.err?.code, grpc.status.INTERNAL);
+        assert.match(bug.err!.details, /SLUICE_INTERNAL: TypeError/);
       } finally {
         client.close();
         await ctx.receiver.shutdown();
       }
     });
+  });
+
+  it('a failure of the receiver itself is logged and answered 500, never left unhandled', async () => {
+    const logger = createMemoryLogger();
+    const failingMetrics = {
+      accepted: () => {
+        throw new TypeError('metrics broke');
+      },
+      refused: () => {},
+    };
+    const config = otlpReceiverSchema.parse({ protocols: { http: { endpoint: '127.0.0.1:0' } } }).protocols.http!;
+    const server = new OtlpHttpServer(config, new RecordingConsumer(), failingMetrics, logger, undefined);
+    const address = await server.start('127.0.0.1', 0);
+    try {
+      const res = await fetch(`http://${address}/v1/logs`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: encodeLogsProto(sampleLogs()) });
+      assert.equal(res.status, 500);
+      assert.match(await res.text(), /SLUICE_INTERNAL/);
+      const logged = logger.lines.filter((l) => l.level === 'error');
+      assert.equal(logged.length, 1);
+      assert.match(String(logged[0]!.fields.error), /TypeError: metrics broke/);
+    } finally {
+      await server.shutdown();
+    }
   });
 
   it('needs at least one protocol', () => {

@@ -25,6 +25,7 @@ export const ErrorCodes = {
   SLUICE_SHUTTING_DOWN: 'the component is shutting down',
   SLUICE_WRITE_FAILED: 'a file could not be written',
   SLUICE_BAD_DATA: 'the data cannot be decoded or is invalid',
+  SLUICE_INTERNAL: 'a bug: a component failed with an error it does not report as a refusal',
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;
@@ -43,7 +44,8 @@ export class SluiceError extends Error {
 /**
  * Why a consumer refused data. `retryable` decides what the receiver tells the client:
  * retryable → HTTP 429/503, gRPC RESOURCE_EXHAUSTED/UNAVAILABLE (the client backs off and retries);
- * permanent → HTTP 400, gRPC INVALID_ARGUMENT (retrying would fail the same way).
+ * permanent → HTTP 400, gRPC INVALID_ARGUMENT (retrying would fail the same way); SLUICE_INTERNAL
+ * → HTTP 500, gRPC INTERNAL (a bug: OTLP clients do not retry it).
  */
 export class ConsumeError extends SluiceError {
   readonly retryable: boolean;
@@ -73,9 +75,30 @@ export function permanentError(code: ErrorCode, detail: string, rejectedRecords?
   return new ConsumeError(code, detail, { retryable: false, rejectedRecords });
 }
 
-/** Anything thrown by a consumer that is not a ConsumeError is treated as retryable: it is not the data's fault. */
+/**
+ * What a consumer's failure means for the sender. An operating-system error (an errno code such as
+ * ENOSPC or ECONNRESET) is the environment's, so a retry can succeed; anything else that is not a
+ * ConsumeError is a bug (a TypeError in a processor), refused as permanent SLUICE_INTERNAL —
+ * retrying the same data would hit the same bug. Components whose failures are retryable say so
+ * with a ConsumeError.
+ */
 export function asConsumeError(err: unknown): ConsumeError {
   if (err instanceof ConsumeError) return err;
-  const message = err instanceof Error ? err.message : String(err);
-  return new ConsumeError('SLUICE_EXPORT_REFUSED', message, { retryable: true, cause: err });
+  if (systemErrorCode(err) !== undefined) {
+    return new ConsumeError('SLUICE_EXPORT_REFUSED', (err as Error).message, { retryable: true, cause: err });
+  }
+  const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  return new ConsumeError('SLUICE_INTERNAL', message, { retryable: false, cause: err });
+}
+
+/** The errno code of an operating-system error (`ENOSPC`, `EADDRINUSE`, ...), else undefined. */
+export function systemErrorCode(err: unknown): string | undefined {
+  const code = err instanceof Error ? (err as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && /^E[A-Z0-9]+$/.test(code) ? code : undefined;
+}
+
+/** True for an operating-system error from binding a listener: address in use, no permission, no such address. */
+export function isBindError(err: unknown): boolean {
+  const syscall = err instanceof Error ? (err as { syscall?: unknown }).syscall : undefined;
+  return systemErrorCode(err) !== undefined && (syscall === 'listen' || syscall === 'bind' || syscall === 'getaddrinfo');
 }

@@ -4,10 +4,15 @@
  */
 import { startLokiTestServer } from './server';
 
-void startLokiTestServer({ authEnabled: false, keepEntries: false }).then((server) => {
+function fail(err: unknown): void {
+  process.stderr.write(`loki sink: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+}
+
+startLokiTestServer({ authEnabled: false, keepEntries: false }).then((server) => {
   process.stdout.write(`push ${server.pushUrl}\n`);
   process.on('SIGTERM', () => {
     process.stderr.write(`loki sink: ${server.acceptedEntries} entries accepted\n`);
-    void server.close().then(() => process.exit(0));
+    server.close().then(() => process.exit(0), fail);
   });
-});
+}, fail);

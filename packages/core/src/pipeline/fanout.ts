@@ -1,6 +1,7 @@
 import type { LogsConsumer } from '../component';
 import { ConsumeError, asConsumeError } from '@sluice/pdata';
-import type { Logger } from '../logger';
+import { errorStack, type Logger } from '../logger';
+import { RateLimiter } from '../rate-limiter';
 import { cloneLogsData, countLogRecords, type ClientContext, type LogsData } from '@sluice/pdata';
 import type { Telemetry } from '../telemetry/telemetry';
 
@@ -12,9 +13,10 @@ export interface FanoutTarget {
 }
 
 /**
- * Hands the same data to every exporter of a pipeline and resolves once all have accepted it
- * (DESIGN.md's acknowledgement rule). Exporters are decoupled by their own queues, so waiting
- * for all of them costs only the slowest enqueue, not the slowest delivery.
+ * Hands the same data to every exporter of a pipeline (exporters never change what they are
+ * handed) and resolves once all have accepted it: the acknowledgement rule. Exporters are
+ * decoupled by their own queues, so waiting for all of them costs only the slowest enqueue, not
+ * the slowest delivery.
  */
 export class ExporterFanout implements LogsConsumer {
   private readonly dropped;
@@ -59,27 +61,63 @@ export class ExporterFanout implements LogsConsumer {
   }
 }
 
+export interface FanoutPipeline {
+  id: string;
+  consumer: LogsConsumer;
+  /** Some processor of the pipeline declares `mutatesData`. */
+  mutates: boolean;
+}
+
+/** A bug repeating on every request is logged at most this often per pipeline. */
+const BUG_LOG_INTERVAL_MS = 60_000;
+
 /**
- * Fans a receiver's data out to the pipelines that list it. Pipelines with processors may
- * modify records in place, so every pipeline after the first gets its own copy.
+ * Fans a receiver's data out to the pipelines that list it, by otelcol's fan-out rule: pipelines
+ * that only read the data share it; each pipeline that changes it gets its own deep copy, and all
+ * copies are made before any pipeline runs (a processor changes the data within its `consume`
+ * call, so a later copy would copy its changes). When every pipeline changes the data the last one
+ * takes the original, which nobody else reads. So the order of pipelines in a config changes
+ * nothing.
+ *
+ * A pipeline failing with anything but a ConsumeError has a bug: the data is refused as permanent
+ * SLUICE_INTERNAL and the failure is logged with its stack, rate-limited.
  */
 export class PipelineFanout implements LogsConsumer {
-  constructor(private readonly pipelines: ReadonlyArray<{ consumer: LogsConsumer; mutates: boolean }>) {}
+  private readonly allMutate: boolean;
+  private readonly bugLog = new RateLimiter(BUG_LOG_INTERVAL_MS);
+
+  constructor(
+    private readonly pipelines: readonly FanoutPipeline[],
+    private readonly logger: Logger,
+  ) {
+    this.allMutate = pipelines.every((p) => p.mutates);
+  }
 
   consume(logs: LogsData, context: ClientContext): Promise<void> {
     const pipelines = this.pipelines;
-    if (pipelines.length === 1) return pipelines[0]!.consumer.consume(logs, context);
-    const mustCopy = pipelines.some((p) => p.mutates);
-    return settleAll(
-      pipelines.map((p, i) => {
-        const data = mustCopy && i > 0 ? cloneLogsData(logs) : logs;
-        try {
-          return p.consumer.consume(data, context);
-        } catch (err) {
-          return Promise.reject(err);
-        }
-      }),
-    );
+    if (pipelines.length === 1) return this.consumeOne(pipelines[0]!, logs, context);
+    const last = pipelines.length - 1;
+    const inputs = pipelines.map((p, i) => (p.mutates && !(this.allMutate && i === last) ? cloneLogsData(logs) : logs));
+    return settleAll(pipelines.map((p, i) => this.consumeOne(p, inputs[i]!, context)));
+  }
+
+  private consumeOne(pipeline: FanoutPipeline, logs: LogsData, context: ClientContext): Promise<void> {
+    let accepted: Promise<void>;
+    try {
+      accepted = pipeline.consumer.consume(logs, context);
+    } catch (err) {
+      accepted = Promise.reject(err);
+    }
+    return accepted.catch((err: unknown) => {
+      const error = asConsumeError(err);
+      if (error !== err && error.code === 'SLUICE_INTERNAL' && this.bugLog.allow(pipeline.id)) {
+        this.logger.error('a component failed unexpectedly (a bug); the data was refused as permanent', {
+          pipeline: pipeline.id,
+          error: errorStack(err),
+        });
+      }
+      throw error;
+    });
   }
 }
 

@@ -14,7 +14,7 @@ import { isPipelineWatcher } from '../extensions/contracts';
 import { setShutdownDeadline } from '../exporterhelper/queued-exporter';
 import type { Logger } from '../logger';
 import type { Telemetry } from '../telemetry/telemetry';
-import { ExporterFanout, PipelineFanout } from './fanout';
+import { ExporterFanout, PipelineFanout, type FanoutPipeline } from './fanout';
 
 /** The parts of a validated collector config the service needs (the config loader's CollectorConfig fits). */
 export interface ServiceComponentConfig {
@@ -127,7 +127,7 @@ export class Service {
     }
     const exporterEntries: Started[] = [];
     const processorEntries: Started[] = [];
-    const pipelinesOfReceiver = new Map<string, Array<{ consumer: LogsConsumer; mutates: boolean }>>();
+    const pipelinesOfReceiver = new Map<string, FanoutPipeline[]>();
 
     for (const pipeline of service.pipelines) {
       const targets = pipeline.exporters.map((id) => {
@@ -150,15 +150,19 @@ export class Service {
       }
       // Processors start from the exporter side: each is started before anything feeds it.
       processorEntries.push(...[...chain].reverse());
+      const mutates = pipeline.processors.some((id) => {
+        const factory = this.config.processors.get(id)!.factory;
+        return factory.kind === 'processor' && factory.capabilities.mutatesData;
+      });
       for (const receiverId of pipeline.receivers) {
         const list = pipelinesOfReceiver.get(receiverId) ?? [];
-        list.push({ consumer: next, mutates: pipeline.processors.length > 0 });
+        list.push({ id: pipeline.id, consumer: next, mutates });
         pipelinesOfReceiver.set(receiverId, list);
       }
     }
     this.graph.push(...exporterEntries, ...processorEntries);
     for (const [id, pipelines] of pipelinesOfReceiver) {
-      const receiver = this.create('receiver', this.config.receivers.get(id)!, new PipelineFanout(pipelines)) as Receiver;
+      const receiver = this.create('receiver', this.config.receivers.get(id)!, new PipelineFanout(pipelines, this.logger.child({ receiver: id }))) as Receiver;
       this.graph.push({ kind: 'receiver', id, component: receiver });
     }
   }

@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { type LogsConsumer, type ServerAuthenticator } from '@sluice/core';
+import { errorStack, type Logger, type LogsConsumer, type ServerAuthenticator } from '@sluice/core';
 import { SluiceError, asConsumeError, countLogRecords, type ClientContext, type LogsData } from '@sluice/pdata';
 import { encodeExportResponseProto } from '../codec/export-response';
 import { decodeLogsProto } from '@sluice/pdata';
@@ -39,6 +39,7 @@ export class OtlpGrpcServer {
     private readonly config: OtlpGrpcConfig,
     private readonly next: LogsConsumer,
     private readonly metrics: Metrics,
+    private readonly logger: Logger,
     private readonly authenticator: ServerAuthenticator | undefined,
     private readonly credentials: grpc.ServerCredentials = grpc.ServerCredentials.createInsecure(),
   ) {}
@@ -49,7 +50,14 @@ export class OtlpGrpcServer {
     };
     if (this.config.max_concurrent_streams !== undefined) options['grpc.max_concurrent_streams'] = this.config.max_concurrent_streams;
     const server = new grpc.Server(options);
-    server.addService(logsServiceDefinition, { Export: (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => void this.export(call, callback) });
+    server.addService(logsServiceDefinition, {
+      Export: (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) =>
+        this.export(call, callback).catch((err: unknown) => {
+          // Every refusal of the data is answered inside export(); this is a bug of the receiver's own.
+          this.logger.error('the OTLP/gRPC receiver failed to answer a call', { error: errorStack(err) });
+          callback({ code: grpc.status.INTERNAL, details: 'SLUICE_INTERNAL: the receiver failed to answer the call' });
+        }),
+    });
     this.server = server;
     const target = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
     const boundPort = await new Promise<number>((resolve, reject) => {
@@ -100,6 +108,7 @@ export class OtlpGrpcServer {
         return callback(null, encodeExportResponseProto(partial));
       }
       this.metrics.refused(records);
+      if (error.code === 'SLUICE_INTERNAL') return callback({ code: grpc.status.INTERNAL, details: error.message });
       if (!error.retryable) return callback({ code: grpc.status.INVALID_ARGUMENT, details: error.message });
       // RESOURCE_EXHAUSTED is retried by OTLP clients only with RetryInfo, so always send one.
       const retryDelayMs = error.retryAfterMs ?? 1000;

@@ -2,7 +2,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
-import { type LogsConsumer, type ServerAuthenticator } from '@sluice/core';
+import { errorStack, type Logger, type LogsConsumer, type ServerAuthenticator } from '@sluice/core';
 import { ConsumeError, SluiceError, asConsumeError, countLogRecords, type ClientContext, type LogsData } from '@sluice/pdata';
 import { encodeExportResponseJson, encodeExportResponseProto, type PartialSuccess } from '../codec/export-response';
 import { decodeLogsJson } from '@sluice/pdata';
@@ -40,6 +40,7 @@ export class OtlpHttpServer {
     private readonly config: OtlpHttpConfig,
     private readonly next: LogsConsumer,
     private readonly metrics: Metrics,
+    private readonly logger: Logger,
     private readonly authenticator: ServerAuthenticator | undefined,
     private readonly createServer: CreateHttpServer = (options, listener) => http.createServer(options, listener),
   ) {}
@@ -152,7 +153,11 @@ export class OtlpHttpServer {
       const context: ClientContext = { address: req.socket.remoteAddress };
       if (this.config.include_metadata) attachMetadata(context, req.headers);
       if (auth) (context as { auth?: Record<string, string> }).auth = auth;
-      void this.process(body, contentEncoding, encoding, context, res);
+      this.process(body, contentEncoding, encoding, context, res).catch((err: unknown) => {
+        // Every refusal of the data is answered inside process(); this is a bug of the receiver's own.
+        this.logger.error('the OTLP/HTTP receiver failed to answer a request', { error: errorStack(err) });
+        this.respondError(res, encoding, 500, GrpcCode.INTERNAL, 'SLUICE_INTERNAL: the receiver failed to answer the request');
+      });
     });
   }
 
@@ -204,6 +209,7 @@ export class OtlpHttpServer {
   }
 
   private respondRefused(res: http.ServerResponse, encoding: Encoding, error: ConsumeError): void {
+    if (error.code === 'SLUICE_INTERNAL') return this.respondError(res, encoding, 500, GrpcCode.INTERNAL, error.message);
     if (!error.retryable) {
       return this.respondError(res, encoding, 400, GrpcCode.INVALID_ARGUMENT, error.message);
     }

@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import * as https from 'node:https';
 import { isServerAuthenticator, parseHostPort, receiverMetrics, type CreateSettings, type Host, type LogsConsumer, type Receiver, type ServerAuthenticator, type TlsServerConfig } from '@sluice/core';
-import { SluiceError } from '@sluice/pdata';
+import { SluiceError, isBindError } from '@sluice/pdata';
 import type { OtlpReceiverConfig } from './config';
 import { OtlpGrpcServer } from './grpc';
 import { ReloadingServerCredentials } from './grpc-credentials';
@@ -34,7 +34,7 @@ export class OtlpReceiver implements Receiver {
       const authenticator = this.authenticator(host, grpcConfig.auth?.authenticator, where);
       let credentials: grpc.ServerCredentials | undefined;
       if (grpcConfig.tls) credentials = new ReloadingServerCredentials(this.tlsReloader(grpcConfig.tls, where));
-      this.grpcServer = new OtlpGrpcServer(grpcConfig, this.next, counters('grpc'), authenticator, credentials);
+      this.grpcServer = new OtlpGrpcServer(grpcConfig, this.next, counters('grpc'), this.settings.logger, authenticator, credentials);
       const { host: bindHost, port } = parseHostPort(grpcConfig.endpoint)!;
       const address = await this.grpcServer.start(bindHost, port).catch((err: Error) => {
         throw new SluiceError('SLUICE_BIND_FAILED', `${where}.endpoint ${grpcConfig.endpoint}: ${err.message}`);
@@ -58,10 +58,10 @@ export class OtlpReceiver implements Receiver {
           return server;
         };
       }
-      this.httpServer = new OtlpHttpServer(httpConfig, this.next, counters('http'), authenticator, createServer);
+      this.httpServer = new OtlpHttpServer(httpConfig, this.next, counters('http'), this.settings.logger, authenticator, createServer);
       const { host: bindHost, port } = parseHostPort(httpConfig.endpoint)!;
       const address = await this.httpServer.start(bindHost, port).catch((err: Error) => {
-        throw new SluiceError('SLUICE_BIND_FAILED', `${where}.endpoint ${httpConfig.endpoint}: ${err.message}`);
+        throw isBindError(err) ? new SluiceError('SLUICE_BIND_FAILED', `${where}.endpoint ${httpConfig.endpoint}: ${err.message}`) : err;
       });
       this.settings.onListening?.(`${this.settings.id}/http`, address);
     }

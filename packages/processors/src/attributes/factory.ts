@@ -24,6 +24,7 @@ export const attributesProcessorFactory: ProcessorFactory<AttributesConfig> = {
   type: 'attributes',
   description: 'Inserts, updates, deletes, hashes, extracts or converts log record attributes.',
   configSchema: attributesConfigSchema,
+  capabilities: { mutatesData: true },
   unsupportedKeys: {
     'include.regexp': { effect: 'ignore', why: 'regex cache tuning; Sluice compiles each regex once' },
     'exclude.regexp': { effect: 'ignore', why: 'regex cache tuning; Sluice compiles each regex once' },

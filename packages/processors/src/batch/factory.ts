@@ -7,5 +7,6 @@ export const batchProcessorFactory: ProcessorFactory<BatchConfig> = {
   type: 'batch',
   description: 'Groups log records into batches by size and time; acknowledges once the batch is accepted downstream.',
   configSchema: batchConfigSchema,
+  capabilities: { mutatesData: false },
   create: (settings, config, next) => new BatchProcessor(settings, config, next),
 };

@@ -135,12 +135,15 @@ class Batcher {
     } catch (err) {
       outcome = Promise.reject(err);
     }
-    const settled = outcome.then(
-      () => settle(waiters, undefined),
-      (err: unknown) => settle(waiters, err ?? new Error('rejected')),
-    );
+    const settled: Promise<void> = outcome
+      .then(
+        () => settle(waiters, undefined),
+        (err: unknown) => settle(waiters, err ?? new Error('rejected')),
+      )
+      .then(() => {
+        this.sending.delete(settled);
+      });
     this.sending.add(settled);
-    void settled.finally(() => this.sending.delete(settled));
   }
 
   private restartTimer(): void {

@@ -46,7 +46,9 @@ export class RecordQueue {
         batch.push(entry.resourceLogs);
         taken++;
       } else {
-        batch.push(splitFront(entry.resourceLogs, n));
+        const [front, rest] = splitAt(entry.resourceLogs, n);
+        batch.push(front);
+        entry.resourceLogs = rest;
         entry.count -= n;
       }
       entry.waiter.queued -= n;
@@ -58,24 +60,33 @@ export class RecordQueue {
   }
 }
 
-/** Moves the first `n` records of `rl` into a new ResourceLogs; `rl` keeps the rest. */
-function splitFront(rl: ResourceLogs, n: number): ResourceLogs {
+/**
+ * Splits `rl` after its first `n` records without changing it: the batch processor does not
+ * declare `mutatesData`, so `rl` may be shared with other pipelines. Records are not copied.
+ */
+function splitAt(rl: ResourceLogs, n: number): [ResourceLogs, ResourceLogs] {
   const front: ScopeLogs[] = [];
-  let whole = 0;
-  while (n > 0) {
-    const scopeLogs = rl.scopeLogs[whole]!;
-    if (scopeLogs.logRecords.length <= n) {
+  const rest: ScopeLogs[] = [];
+  let left = n;
+  for (const scopeLogs of rl.scopeLogs) {
+    const size = scopeLogs.logRecords.length;
+    if (left === 0) {
+      rest.push(scopeLogs);
+    } else if (size <= left) {
       front.push(scopeLogs);
-      n -= scopeLogs.logRecords.length;
-      whole++;
+      left -= size;
     } else {
-      front.push({ scope: copyScope(scopeLogs.scope), logRecords: scopeLogs.logRecords.splice(0, n), schemaUrl: scopeLogs.schemaUrl });
-      n = 0;
+      const { scope, logRecords, schemaUrl } = scopeLogs;
+      front.push({ scope: copyScope(scope), logRecords: logRecords.slice(0, left), schemaUrl });
+      rest.push({ scope, logRecords: logRecords.slice(left), schemaUrl });
+      left = 0;
     }
   }
-  rl.scopeLogs.splice(0, whole);
-  // Both halves get their own resource: a later processor editing one batch must not edit the other.
-  return { resource: copyResource(rl.resource), scopeLogs: front, schemaUrl: rl.schemaUrl };
+  // The front gets its own resource: a later processor editing one batch must not edit the other.
+  return [
+    { resource: copyResource(rl.resource), scopeLogs: front, schemaUrl: rl.schemaUrl },
+    { resource: rl.resource, scopeLogs: rest, schemaUrl: rl.schemaUrl },
+  ];
 }
 
 function copyResource(resource: Resource): Resource {

@@ -10,6 +10,7 @@ export const filterProcessorFactory: ProcessorFactory<FilterConfig> = {
   type: 'filter',
   description: 'Drops log records that match any OTTL condition in logs.log_record.',
   configSchema: filterConfigSchema,
+  capabilities: { mutatesData: true },
   unsupportedKeys: {
     'logs.include': { effect: 'error', why: LEGACY },
     'logs.exclude': { effect: 'error', why: LEGACY },

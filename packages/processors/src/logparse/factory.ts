@@ -7,5 +7,6 @@ export const logparseProcessorFactory: ProcessorFactory<LogparseConfig> = {
   type: 'logparse',
   description: 'Parses JSON or logfmt log bodies into timestamp, severity, trace context, body and attributes.',
   configSchema: logparseConfigSchema,
+  capabilities: { mutatesData: true },
   create: (settings, config, next) => new LogparseProcessor(settings, config, next),
 };

@@ -14,6 +14,7 @@ export const resourceProcessorFactory: ProcessorFactory<ResourceConfig> = {
   type: 'resource',
   description: 'Inserts, updates, deletes, hashes, extracts or converts resource attributes.',
   configSchema: resourceConfigSchema,
+  capabilities: { mutatesData: true },
   create(_settings, config, next) {
     const apply = compileActions(config.attributes);
     return statelessProcessor((logs, context) => {

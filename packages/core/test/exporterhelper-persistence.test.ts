@@ -24,8 +24,7 @@ describe('exporter helper: persistent queue', () => {
 
   afterEach(async () => {
     for (const exporter of running.splice(0)) {
-      exporter.setDrainDeadline(Date.now());
-      await exporter.shutdown();
+      await exporter.shutdown(AbortSignal.abort());
     }
     await fs.rm(dir, { recursive: true, force: true });
   });
@@ -42,6 +41,7 @@ describe('exporter helper: persistent queue', () => {
     const exporter = createQueuedExporter({
       settings,
       config: helperConfig({ sending_queue: { storage: 'file_storage/queue', num_consumers: 2, ...options.queue }, retry_on_failure: { initial_interval: '1ms' } }),
+      encode: (logs: LogsData) => logs,
       send: options.send ?? down,
     });
     await exporter.start(host);
@@ -76,10 +76,7 @@ describe('exporter helper: persistent queue', () => {
     for (let i = 0; i < 5; i++) assert.deepEqual(sink.received.get(i), makeLogs(i, 2));
     assert.ok(second.logger.lines.some((line) => line.message === 'resuming batches from the persistent queue'));
 
-    for (const exporter of running.splice(0)) {
-      exporter.setDrainDeadline(Date.now());
-      await exporter.shutdown();
-    }
+    for (const exporter of running.splice(0)) await exporter.shutdown(AbortSignal.abort());
     // Sent batches are removed: a third start has nothing to send.
     assert.deepEqual(await segmentFiles(), []);
     const third = collector();
@@ -158,10 +155,7 @@ describe('exporter helper: persistent queue', () => {
     assert.ok(accepted >= 3, `${accepted} batches fit before the refusal`);
     assert.equal(sample(await telemetry.scrape(), 'otelcol_exporter_enqueue_failed_log_records_total', 'exporter="loki"'), 1);
 
-    for (const old of running.splice(0)) {
-      old.setDrainDeadline(Date.now());
-      await old.shutdown();
-    }
+    for (const old of running.splice(0)) await old.shutdown(AbortSignal.abort());
     const sink = collector();
     await open({ send: sink.send, maxSizeMib: 0.01 });
     await waitFor(() => sink.received.size === accepted, 'every accepted batch');

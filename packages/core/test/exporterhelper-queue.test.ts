@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { ConsumeError } from '@sluice/pdata';
-import { createQueuedExporter, setShutdownDeadline } from '../src/exporterhelper/queued-exporter';
+import { createQueuedExporter } from '../src/exporterhelper/queued-exporter';
 import type { SendOutcome } from '../src/exporterhelper/send-outcome';
 import type { LogsData } from '@sluice/pdata';
 import { batchOf, gate, helperConfig, hostWith, instantClock, makeLogs, sample, testSettings, waitFor } from './exporterhelper-helpers';
@@ -14,6 +14,7 @@ async function gatedExporter(queue: Record<string, unknown>, extra: Record<strin
   const exporter = createQueuedExporter({
     settings,
     config: helperConfig({ sending_queue: queue, retry_on_failure: { initial_interval: '1ms' }, ...extra }),
+    encode: (logs: LogsData) => logs,
     send: async (logs: LogsData, signal: AbortSignal): Promise<SendOutcome> => {
       state.calls++;
       state.running++;
@@ -112,8 +113,7 @@ describe('exporter helper: sending queue', () => {
     await waitFor(() => t.state.running === 1, 'the consumer to take the first batch');
     await t.exporter.consume(makeLogs(1), {});
     const blocked = t.exporter.consume(makeLogs(2), {});
-    setShutdownDeadline(t.exporter, Date.now() + 5_000);
-    const shutdown = t.exporter.shutdown();
+    const shutdown = t.exporter.shutdown(AbortSignal.timeout(5_000));
     await assert.rejects(blocked, (err: ConsumeError) => err.code === 'SLUICE_SHUTTING_DOWN' && err.retryable);
     t.open();
     await shutdown;
@@ -135,8 +135,7 @@ describe('exporter helper: sending queue', () => {
   it('drains the queue on shutdown before the deadline', async () => {
     const t = await gatedExporter({ num_consumers: 2, queue_size: 100 });
     for (let i = 0; i < 6; i++) await t.exporter.consume(makeLogs(i, 2), {});
-    t.exporter.setDrainDeadline(Date.now() + 10_000);
-    const shutdown = t.exporter.shutdown();
+    const shutdown = t.exporter.shutdown(AbortSignal.timeout(10_000));
     await assert.rejects(t.exporter.consume(makeLogs(99), {}), (err: ConsumeError) => err.code === 'SLUICE_SHUTTING_DOWN');
     t.open();
     await shutdown;
@@ -150,8 +149,7 @@ describe('exporter helper: sending queue', () => {
     const t = await gatedExporter({ num_consumers: 1, queue_size: 100 }, { retry_on_failure: { initial_interval: '1ms', max_elapsed_time: 0 } });
     for (let i = 0; i < 4; i++) await t.exporter.consume(makeLogs(i, 5), {});
     await waitFor(() => t.state.running === 1, 'a send in flight');
-    setShutdownDeadline(t.exporter, Date.now() + 30);
-    await t.exporter.shutdown();
+    await t.exporter.shutdown(AbortSignal.timeout(30));
     assert.equal(t.sent.length, 0);
     const warning = t.logger.lines.find((line) => line.level === 'warn');
     assert.equal(warning?.fields.lost_records, 20);

@@ -6,6 +6,7 @@ import { createQueuedExporter } from '../src/exporterhelper/queued-exporter';
 import { parseRetryAfter } from '../src/exporterhelper/retry-after';
 import { MAX_RETRY_AFTER_MS } from '../src/exporterhelper/send-with-retry';
 import type { SendOutcome } from '../src/exporterhelper/send-outcome';
+import type { LogsData } from '@sluice/pdata';
 import { helperConfig, hostWith, instantClock, makeLogs, sample, testSettings } from './exporterhelper-helpers';
 
 const fail = (reason = 'HTTP 503: unavailable', extra: Partial<SendOutcome> = {}): SendOutcome =>
@@ -19,6 +20,7 @@ async function directExporter(outcomes: SendOutcome[], retry: Record<string, unk
   const exporter = createQueuedExporter({
     settings,
     config: helperConfig({ sending_queue: { enabled: false }, retry_on_failure: retry, ...extra }),
+    encode: (logs: LogsData) => logs,
     send: async () => outcomes[Math.min(attempts++, outcomes.length - 1)]!,
     clock,
     random: () => 0.5,
@@ -164,6 +166,7 @@ describe('exporter helper: retry', () => {
     const exporter = createQueuedExporter({
       settings,
       config: helperConfig({ sending_queue: { enabled: false }, retry_on_failure: { initial_interval: '10ms' } }),
+      encode: (logs: LogsData) => logs,
       send: async () => {
         if (attempts++ === 0) throw new Error('ECONNREFUSED 127.0.0.1:1');
         return { ok: true };
@@ -183,6 +186,7 @@ describe('exporter helper: retry', () => {
     const exporter = createQueuedExporter({
       settings,
       config: helperConfig({ timeout: '20ms', sending_queue: { enabled: false }, retry_on_failure: { enabled: false } }),
+      encode: (logs: LogsData) => logs,
       // Honours the signal, as the contract asks.
       send: (_logs, signal) => {
         signals.push(signal);

@@ -3,7 +3,8 @@ import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ConsumeError } from '@sluice/pdata';
+import * as zlib from 'node:zlib';
+import { ConsumeError, SluiceError, decodeLogsProto } from '@sluice/pdata';
 import { createQueuedExporter } from '../src/exporterhelper/queued-exporter';
 import type { QueuedExporter } from '../src/exporterhelper/queued-exporter';
 import type { SendOutcome } from '../src/exporterhelper/send-outcome';
@@ -134,6 +135,62 @@ describe('exporter helper: persistent queue', () => {
     await waitFor(() => sink.received.size === 2, 'the intact batches');
     assert.deepEqual([...sink.received.keys()].sort(), [0, 1]);
     assert.ok(second.logger.lines.some((line) => line.level === 'warn' && /torn/.test(line.message)));
+  });
+
+  /** The `[u32 length][u32 crc32][payload]` frame the journal writes, for hand-made segments. */
+  function frame(payload: Buffer): Buffer {
+    const header = Buffer.alloc(8);
+    header.writeUInt32LE(payload.length, 0);
+    header.writeUInt32LE(zlib.crc32(payload), 4);
+    return Buffer.concat([header, payload]);
+  }
+
+  it('stores each batch as its record count and an OTLP ExportLogsServiceRequest, in a directory marked with its format', async () => {
+    const first = await open();
+    await first.exporter.consume(makeLogs(7, 3), {});
+    const queueDir = path.join(dir, 'exporter_loki_logs');
+    assert.equal(await fs.readFile(path.join(queueDir, 'FORMAT'), 'utf8'), 'otlp-logs-proto/1\n');
+    const [segment] = await segmentFiles();
+    const bytes = await fs.readFile(segment!);
+    const payload = bytes.subarray(8, 8 + bytes.readUInt32LE(0));
+    assert.equal(payload.readUInt32LE(0), 3, 'the record count before the request');
+    assert.deepEqual(decodeLogsProto(payload.subarray(4)), makeLogs(7, 3));
+  });
+
+  for (const [name, marker] of [
+    ['no FORMAT file (written before queues were OTLP protobuf)', undefined],
+    ['a FORMAT file naming another format', 'sluice-binary/0\n'],
+  ] as const) {
+    it(`refuses a directory whose segments have ${name}, with SLUICE_QUEUE_FORMAT naming it and what to do`, async () => {
+      const queueDir = path.join(dir, 'exporter_loki_logs');
+      await fs.mkdir(queueDir, { recursive: true });
+      // What the previous version wrote: its own binary encoding, behind a valid frame.
+      await fs.writeFile(path.join(queueDir, '0000000001.seg'), frame(Buffer.from([1, 0, 0, 0, 0x53, 0x4c, 0x43, 1, 2, 3])));
+      if (marker) await fs.writeFile(path.join(queueDir, 'FORMAT'), marker);
+      await assert.rejects(open(), (err: unknown) => {
+        assert.ok(err instanceof SluiceError);
+        assert.equal(err.code, 'SLUICE_QUEUE_FORMAT');
+        assert.ok(err.message.includes(queueDir), err.message);
+        assert.match(err.message, /drain it .* or move the directory aside/);
+        return true;
+      });
+      // Nothing was read or rewritten: the old data is still there for the version that can drain it.
+      assert.deepEqual((await fs.readdir(queueDir)).sort(), marker ? ['0000000001.seg', 'FORMAT'] : ['0000000001.seg']);
+    });
+  }
+
+  it('drops a batch whose bytes pass the checksum but do not decode, logging it, and sends the rest', async () => {
+    const first = await open();
+    for (let i = 0; i < 2; i++) await first.exporter.consume(makeLogs(i), {});
+    const [segment] = await segmentFiles();
+    // A record count, then a protobuf tag with wire type 7, which does not exist.
+    await fs.appendFile(segment!, frame(Buffer.from([1, 0, 0, 0, 0x0f, 0xff, 0xff])));
+
+    const sink = collector();
+    const second = await open({ send: sink.send });
+    await waitFor(() => sink.received.size === 2, 'the readable batches');
+    await waitFor(() => second.logger.lines.some((line) => line.level === 'error' && line.message === 'dropping an unreadable batch from the persistent queue'), 'the error');
+    assert.equal(second.exporter.health().queue_length, 0);
   });
 
   it('refuses with a retryable error when max_size_mib is used up, losing nothing accepted', async () => {

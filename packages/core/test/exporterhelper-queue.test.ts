@@ -10,11 +10,14 @@ async function gatedExporter(queue: Record<string, unknown>, extra: Record<strin
   const { settings, logger, telemetry } = testSettings();
   let sendGate = gate();
   const sent: number[] = [];
-  const state = { running: 0, maxRunning: 0, calls: 0 };
+  const state = { running: 0, maxRunning: 0, calls: 0, encodes: 0 };
   const exporter = createQueuedExporter({
     settings,
     config: helperConfig({ sending_queue: queue, retry_on_failure: { initial_interval: '1ms' }, ...extra }),
-    encode: (logs: LogsData) => logs,
+    encode: (logs: LogsData) => {
+      state.encodes++;
+      return logs;
+    },
     send: async (logs: LogsData, signal: AbortSignal): Promise<SendOutcome> => {
       state.calls++;
       state.running++;
@@ -54,6 +57,17 @@ describe('exporter helper: sending queue', () => {
     assert.equal(health.batches_sent, 5);
     assert.equal(health.entries_sent, 5);
     assert.equal(health.status, 'ok');
+    await t.exporter.shutdown();
+  });
+
+  it('queues the data as consumed and encodes a batch only when a consumer takes it to send', async () => {
+    const t = await gatedExporter({ num_consumers: 1, queue_size: 10 });
+    for (let i = 0; i < 3; i++) await t.exporter.consume(makeLogs(i), {});
+    await waitFor(() => t.state.running === 1, 'the first send');
+    assert.equal(t.state.encodes, 1, 'the two batches still queued are not encoded');
+    t.open();
+    await waitFor(() => t.sent.length === 3, 'all sent');
+    assert.equal(t.state.encodes, 3);
     await t.exporter.shutdown();
   });
 

@@ -201,6 +201,57 @@ describe('exporter helper: retry', () => {
   });
 });
 
+describe('exporter helper: encode', () => {
+  it('encodes a batch once, right before its first attempt, and sends that payload on every retry', async () => {
+    const clock = instantClock();
+    const { settings } = testSettings();
+    const encoded: LogsData[] = [];
+    const payloads: Array<{ n: number }> = [];
+    const exporter = createQueuedExporter({
+      settings,
+      config: helperConfig({ sending_queue: { enabled: false }, retry_on_failure: { initial_interval: '10ms' } }),
+      encode: (logs: LogsData) => {
+        encoded.push(logs);
+        return { n: encoded.length };
+      },
+      send: async (payload) => {
+        payloads.push(payload);
+        return payloads.length < 3 ? fail() : { ok: true };
+      },
+      clock,
+    });
+    await exporter.start(hostWith());
+    const logs = makeLogs(1);
+    await exporter.consume(logs, {});
+    assert.deepEqual(encoded, [logs]);
+    assert.equal(payloads.length, 3);
+    assert.ok(payloads.every((payload) => payload === payloads[0]), 'the same payload object on every attempt');
+    await exporter.shutdown();
+  });
+
+  it('drops a batch that cannot be encoded as refused permanently, without sending it', async () => {
+    const { settings, logger } = testSettings();
+    let sends = 0;
+    const exporter = createQueuedExporter({
+      settings,
+      config: helperConfig({ sending_queue: { enabled: false } }),
+      encode: (): Buffer => {
+        throw new Error('no encoding for this');
+      },
+      send: async () => {
+        sends++;
+        return { ok: true };
+      },
+    });
+    await exporter.start(hostWith());
+    await assert.rejects(exporter.consume(makeLogs(1, 2), {}), (err: ConsumeError) => !err.retryable && /cannot encode the batch: no encoding for this/.test(err.message));
+    assert.equal(sends, 0);
+    assert.equal(exporter.health().entries_dropped, 2);
+    assert.ok(logger.lines.some((line) => line.level === 'error' && /cannot encode/.test(String(line.fields.reason))));
+    await exporter.shutdown();
+  });
+});
+
 describe('exporter helper: parseRetryAfter', () => {
   it('reads delay-seconds and HTTP dates, and ignores garbage', () => {
     const now = Date.parse('2025-01-01T00:00:00Z');

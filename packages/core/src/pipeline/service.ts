@@ -198,7 +198,8 @@ async function untilAborted(promise: Promise<void>, signal: AbortSignal): Promis
   let onAbort = () => {};
   const aborted = new Promise<'timeout'>((resolve) => {
     onAbort = () => resolve('timeout');
-    if (signal.aborted) onAbort();
+    // Past the deadline already: a component that stops at once still gets the turn to say so.
+    if (signal.aborted) setImmediate(onAbort);
     else signal.addEventListener('abort', onAbort, { once: true });
   });
   try {

@@ -82,7 +82,6 @@ export type { ExporterHelperConfig, RetryConfig, SendingQueueConfig } from './ex
 export type { SendOutcome } from './exporterhelper/send-outcome';
 export type { Clock } from './exporterhelper/clock';
 export { systemClock } from './exporterhelper/clock';
-export { parseRetryAfter } from './exporterhelper/retry-after';
 export { HttpPushClient } from './exporterhelper/http-push-client';
 export type { HttpPost, HttpEndpointOptions, HttpPushClientOptions } from './exporterhelper/http-push-client';
 export { createQueuedExporter, DEFAULT_DRAIN_MS } from './exporterhelper/queued-exporter';

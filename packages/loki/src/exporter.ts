@@ -88,6 +88,7 @@ export function createLokiExporter(settings: CreateSettings, config: LokiConfig)
   }
 
   async function encode(logs: LogsData): Promise<EncodedBatch> {
+    // A record with neither time nor observed time gets the time it is first sent.
     const receiveTimeNs = BigInt(Date.now()) * 1_000_000n;
     const requests = mapToStreams(logs, mapping, receiveTimeNs, onLimited).flatMap((r) => splitRequest(r, config.max_request_bytes));
     const posts: HttpPost[] = [];

@@ -38,6 +38,7 @@ const stallingExporterFactory: ExporterFactory<ExporterHelperConfig> = {
     createQueuedExporter({
       settings,
       config,
+      encode: (logs: LogsData) => logs,
       send: async (logs) => {
         await destination.send(logs);
         return { ok: true };

@@ -5,7 +5,7 @@
  * Covered elsewhere, not repeated here: the exporter drops a 400 after one attempt
  * (`loki-exporter.test.ts`, "drops a batch Loki refuses with 400 after one attempt"), retries 429
  * and 500 ("retries 429 and 500 until Loki takes the batch"), the client reads Retry-After in
- * seconds and as an HTTP date ("LokiClient status handling"), and the retry loop waits what the
+ * seconds and as an HTTP date ("Loki client status handling"), and the retry loop waits what the
  * server asked on an injected clock (`packages/core/test/exporterhelper-retry.test.ts`).
  */
 import assert from 'node:assert/strict';

@@ -18,6 +18,7 @@ const slowExporterFactory: ExporterFactory = {
     createQueuedExporter({
       settings,
       config,
+      encode: (logs: LogsData) => logs,
       send: async (logs, signal) => {
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, config.delay_ms);

@@ -7,7 +7,8 @@ import { Telemetry, createMemoryLogger } from '@sluice/core';
 import { newLogRecord } from '@sluice/pdata';
 import type { Exporter, Extension, Host } from '@sluice/core';
 import type { AnyValue, LogRecord, LogsData } from '@sluice/pdata';
-import { LokiClient, lokiExporterFactory } from '@sluice/loki';
+import { createLokiClient, lokiExporterFactory, pushPost } from '@sluice/loki';
+import type { HttpPushClient } from '@sluice/core';
 import { makeTestCerts } from './support/certs';
 import { tempDir } from './support/collector';
 import { startLokiTestServer } from './support/loki/server';
@@ -182,17 +183,13 @@ describe('Loki exporter → Loki test server', () => {
   });
 });
 
-describe('LokiClient status handling', () => {
+describe('Loki client status handling', () => {
   let server: LokiTestServer;
-  let client: LokiClient;
-  const body = () => ({
-    body: Buffer.from(JSON.stringify({ streams: [{ stream: { a: 'b' }, values: [[String(nowNs()), 'x']] }] })),
-    contentType: 'application/json',
-    tenant: 't',
-  });
+  let client: HttpPushClient;
+  const body = (tenant = 't') => pushPost(Buffer.from(JSON.stringify({ streams: [{ stream: { a: 'b' }, values: [[String(nowNs()), 'x']] }] })), 'application/json', tenant);
   beforeEach(async () => {
     server = await startLokiTestServer();
-    client = new LokiClient({ endpoint: server.pushUrl, now: () => Date.parse('2030-01-01T00:00:00Z') });
+    client = createLokiClient({ endpoint: server.pushUrl, now: () => Date.parse('2030-01-01T00:00:00Z') });
   });
   afterEach(async () => {
     await client.close();
@@ -200,12 +197,12 @@ describe('LokiClient status handling', () => {
   });
 
   it('204 is ok', async () => {
-    assert.deepEqual(await client.push(body()), { ok: true });
+    assert.deepEqual(await client.post(body()), { ok: true });
   });
 
   it('400 is permanent, with Loki\'s reason', async () => {
     await server.fail('400', { message: 'entry for stream \'{a="b"}\' has timestamp too old' });
-    assert.deepEqual(await client.push(body()), {
+    assert.deepEqual(await client.post(body()), {
       ok: false,
       retryable: false,
       status: '400',
@@ -214,14 +211,14 @@ describe('LokiClient status handling', () => {
   });
 
   it('401 (no tenant) is permanent', async () => {
-    const outcome = await client.push({ ...body(), tenant: '' });
+    const outcome = await client.post(body(''));
     assert.equal(outcome.ok, false);
     assert.equal(!outcome.ok && outcome.retryable, false);
   });
 
   it('429 is retryable, with Retry-After in seconds', async () => {
     await server.fail('429', { retryAfter: 3 });
-    const outcome = await client.push(body());
+    const outcome = await client.post(body());
     assert.equal(outcome.ok, false);
     assert.equal(!outcome.ok && outcome.retryable, true);
     assert.equal(!outcome.ok && outcome.retryAfterMs, 3000);
@@ -229,14 +226,14 @@ describe('LokiClient status handling', () => {
 
   it('500 is retryable, with Retry-After as an HTTP date', async () => {
     await server.fail('500', { retryAfter: 'Tue, 01 Jan 2030 00:00:10 GMT' });
-    const outcome = await client.push(body());
+    const outcome = await client.post(body());
     assert.equal(!outcome.ok && outcome.retryable, true);
     assert.equal(!outcome.ok && outcome.retryAfterMs, 10_000);
   });
 
   it('an attempt cut by its timeout is retryable (Loki may still have stored it: the at-least-once duplicate)', async () => {
     await server.fail('slow', { delayMs: 300, times: 1 });
-    const outcome = await client.push(body(), AbortSignal.timeout(30));
+    const outcome = await client.post(body(), AbortSignal.timeout(30));
     assert.equal(outcome.ok, false);
     assert.equal(!outcome.ok && outcome.retryable, true);
     await until(() => server.entries().length === 1);
@@ -244,19 +241,19 @@ describe('LokiClient status handling', () => {
 
   it('a refused connection is retryable', async () => {
     await server.fail('down');
-    const outcome = await client.push(body());
+    const outcome = await client.post(body());
     assert.equal(outcome.ok, false);
     assert.equal(!outcome.ok && outcome.retryable, true);
     assert.match(!outcome.ok ? outcome.reason : '', /cannot reach Loki .*ECONNREFUSED/);
     await server.recover();
-    assert.deepEqual(await client.push(body()), { ok: true });
+    assert.deepEqual(await client.post(body()), { ok: true });
   });
 });
 
-describe('LokiClient over TLS', () => {
+describe('Loki client over TLS', () => {
   let server: LokiTestServer | undefined;
   let dir: Awaited<ReturnType<typeof tempDir>> | undefined;
-  const clients: LokiClient[] = [];
+  const clients: HttpPushClient[] = [];
   afterEach(async () => {
     for (const client of clients.splice(0)) await client.close();
     await server?.close();
@@ -269,13 +266,9 @@ describe('LokiClient over TLS', () => {
     server = await startLokiTestServer({ tls: { certFile: certs.serverCert, keyFile: certs.serverKey, clientCaFile: certs.caCert } });
     assert.match(server.pushUrl, /^https:/);
     const push = (tls: Record<string, string>) => {
-      const client = new LokiClient({ endpoint: server!.pushUrl, tls: lokiExporterFactory.configSchema.parse({ endpoint: server!.pushUrl, tls }).tls });
+      const client = createLokiClient({ endpoint: server!.pushUrl, tls: lokiExporterFactory.configSchema.parse({ endpoint: server!.pushUrl, tls }).tls });
       clients.push(client);
-      return client.push({
-        body: Buffer.from(JSON.stringify({ streams: [{ stream: { a: 'b' }, values: [[String(nowNs()), 'secret']] }] })),
-        contentType: 'application/json',
-        tenant: 't',
-      });
+      return client.post(pushPost(Buffer.from(JSON.stringify({ streams: [{ stream: { a: 'b' }, values: [[String(nowNs()), 'secret']] }] })), 'application/json', 't'));
     };
     assert.deepEqual(await push({ ca_file: certs.caCert, cert_file: certs.clientCert, key_file: certs.clientKey }), { ok: true });
     const untrusted = await push({ cert_file: certs.clientCert, key_file: certs.clientKey });

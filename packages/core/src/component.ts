@@ -15,8 +15,12 @@ export type ComponentId = string;
 export interface Component {
   /** Called once, in order exporters → processors → receivers; extensions first of all. */
   start(host: Host): Promise<void>;
-  /** Idempotent; called in the reverse order. Must resolve even if start was never called. */
-  shutdown(): Promise<void>;
+  /**
+   * Idempotent; called in the reverse order. Must resolve even if start was never called.
+   * `signal` aborts when `service.shutdown_timeout` runs out: work that can wait for it (an
+   * exporter draining its queue) stops then.
+   */
+  shutdown(signal?: AbortSignal): Promise<void>;
 }
 
 /**

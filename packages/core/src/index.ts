@@ -37,6 +37,7 @@ export type {
 } from './extensions/contracts';
 export { isServerAuthenticator, isClientAuthenticator, isStorageExtension, isPipelineWatcher } from './extensions/contracts';
 export { bearerTokenAuthExtensionFactory } from './extensions/bearer-token-auth';
+export { ClientAuthHeaders } from './extensions/client-auth-headers';
 
 // config building blocks
 export {
@@ -83,10 +84,9 @@ export type { ExporterHelperConfig, RetryConfig, SendingQueueConfig } from './ex
 export type { SendOutcome } from './exporterhelper/send-outcome';
 export type { Clock } from './exporterhelper/clock';
 export { systemClock } from './exporterhelper/clock';
-export { parseRetryAfter } from './exporterhelper/retry-after';
-export { createQueuedExporter, setShutdownDeadline, DEFAULT_DRAIN_MS } from './exporterhelper/queued-exporter';
+export { HttpPushClient } from './exporterhelper/http-push-client';
+export type { HttpPost, HttpEndpointOptions, HttpPushClientOptions } from './exporterhelper/http-push-client';
+export { createQueuedExporter, DEFAULT_DRAIN_MS } from './exporterhelper/queued-exporter';
 export type { QueuedExporter, QueuedExporterOptions } from './exporterhelper/queued-exporter';
-export { binaryLogsCodec } from './exporterhelper/logs-codec';
-export type { LogsCodec, PayloadCodec } from './exporterhelper/logs-codec';
 export { fileStorageExtensionFactory } from './extensions/file-storage';
 export type { FileStorageConfig } from './extensions/file-storage';

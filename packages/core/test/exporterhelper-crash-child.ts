@@ -16,6 +16,7 @@ async function main(directory: string): Promise<void> {
   const exporter = createQueuedExporter({
     settings: testSettings('loki').settings,
     config: helperConfig({ sending_queue: { storage: 'file_storage', queue_size: LIMIT } }),
+    encode: (logs) => logs,
     // The destination is down: every attempt waits until aborted.
     send: (_logs, signal) => new Promise((resolve) => signal.addEventListener('abort', () => resolve({ ok: false, retryable: true, reason: 'down' }))),
   });

@@ -3,7 +3,8 @@ import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ConsumeError } from '@sluice/pdata';
+import * as zlib from 'node:zlib';
+import { ConsumeError, SluiceError, decodeLogsProto } from '@sluice/pdata';
 import { createQueuedExporter } from '../src/exporterhelper/queued-exporter';
 import type { QueuedExporter } from '../src/exporterhelper/queued-exporter';
 import type { SendOutcome } from '../src/exporterhelper/send-outcome';
@@ -24,8 +25,7 @@ describe('exporter helper: persistent queue', () => {
 
   afterEach(async () => {
     for (const exporter of running.splice(0)) {
-      exporter.setDrainDeadline(Date.now());
-      await exporter.shutdown();
+      await exporter.shutdown(AbortSignal.abort());
     }
     await fs.rm(dir, { recursive: true, force: true });
   });
@@ -42,6 +42,7 @@ describe('exporter helper: persistent queue', () => {
     const exporter = createQueuedExporter({
       settings,
       config: helperConfig({ sending_queue: { storage: 'file_storage/queue', num_consumers: 2, ...options.queue }, retry_on_failure: { initial_interval: '1ms' } }),
+      encode: (logs: LogsData) => logs,
       send: options.send ?? down,
     });
     await exporter.start(host);
@@ -76,10 +77,7 @@ describe('exporter helper: persistent queue', () => {
     for (let i = 0; i < 5; i++) assert.deepEqual(sink.received.get(i), makeLogs(i, 2));
     assert.ok(second.logger.lines.some((line) => line.message === 'resuming batches from the persistent queue'));
 
-    for (const exporter of running.splice(0)) {
-      exporter.setDrainDeadline(Date.now());
-      await exporter.shutdown();
-    }
+    for (const exporter of running.splice(0)) await exporter.shutdown(AbortSignal.abort());
     // Sent batches are removed: a third start has nothing to send.
     assert.deepEqual(await segmentFiles(), []);
     const third = collector();
@@ -139,6 +137,62 @@ describe('exporter helper: persistent queue', () => {
     assert.ok(second.logger.lines.some((line) => line.level === 'warn' && /torn/.test(line.message)));
   });
 
+  /** The `[u32 length][u32 crc32][payload]` frame the journal writes, for hand-made segments. */
+  function frame(payload: Buffer): Buffer {
+    const header = Buffer.alloc(8);
+    header.writeUInt32LE(payload.length, 0);
+    header.writeUInt32LE(zlib.crc32(payload), 4);
+    return Buffer.concat([header, payload]);
+  }
+
+  it('stores each batch as its record count and an OTLP ExportLogsServiceRequest, in a directory marked with its format', async () => {
+    const first = await open();
+    await first.exporter.consume(makeLogs(7, 3), {});
+    const queueDir = path.join(dir, 'exporter_loki_logs');
+    assert.equal(await fs.readFile(path.join(queueDir, 'FORMAT'), 'utf8'), 'otlp-logs-proto/1\n');
+    const [segment] = await segmentFiles();
+    const bytes = await fs.readFile(segment!);
+    const payload = bytes.subarray(8, 8 + bytes.readUInt32LE(0));
+    assert.equal(payload.readUInt32LE(0), 3, 'the record count before the request');
+    assert.deepEqual(decodeLogsProto(payload.subarray(4)), makeLogs(7, 3));
+  });
+
+  for (const [name, marker] of [
+    ['no FORMAT file (written before queues were OTLP protobuf)', undefined],
+    ['a FORMAT file naming another format', 'sluice-binary/0\n'],
+  ] as const) {
+    it(`refuses a directory whose segments have ${name}, with SLUICE_QUEUE_FORMAT naming it and what to do`, async () => {
+      const queueDir = path.join(dir, 'exporter_loki_logs');
+      await fs.mkdir(queueDir, { recursive: true });
+      // What the previous version wrote: its own binary encoding, behind a valid frame.
+      await fs.writeFile(path.join(queueDir, '0000000001.seg'), frame(Buffer.from([1, 0, 0, 0, 0x53, 0x4c, 0x43, 1, 2, 3])));
+      if (marker) await fs.writeFile(path.join(queueDir, 'FORMAT'), marker);
+      await assert.rejects(open(), (err: unknown) => {
+        assert.ok(err instanceof SluiceError);
+        assert.equal(err.code, 'SLUICE_QUEUE_FORMAT');
+        assert.ok(err.message.includes(queueDir), err.message);
+        assert.match(err.message, /drain it .* or move the directory aside/);
+        return true;
+      });
+      // Nothing was read or rewritten: the old data is still there for the version that can drain it.
+      assert.deepEqual((await fs.readdir(queueDir)).sort(), marker ? ['0000000001.seg', 'FORMAT'] : ['0000000001.seg']);
+    });
+  }
+
+  it('drops a batch whose bytes pass the checksum but do not decode, logging it, and sends the rest', async () => {
+    const first = await open();
+    for (let i = 0; i < 2; i++) await first.exporter.consume(makeLogs(i), {});
+    const [segment] = await segmentFiles();
+    // A record count, then a protobuf tag with wire type 7, which does not exist.
+    await fs.appendFile(segment!, frame(Buffer.from([1, 0, 0, 0, 0x0f, 0xff, 0xff])));
+
+    const sink = collector();
+    const second = await open({ send: sink.send });
+    await waitFor(() => sink.received.size === 2, 'the readable batches');
+    await waitFor(() => second.logger.lines.some((line) => line.level === 'error' && line.message === 'dropping an unreadable batch from the persistent queue'), 'the error');
+    assert.equal(second.exporter.health().queue_length, 0);
+  });
+
   it('refuses with a retryable error when max_size_mib is used up, losing nothing accepted', async () => {
     const { exporter, telemetry } = await open({ maxSizeMib: 0.01 }); // 10,485 bytes
     let accepted = 0;
@@ -158,10 +212,7 @@ describe('exporter helper: persistent queue', () => {
     assert.ok(accepted >= 3, `${accepted} batches fit before the refusal`);
     assert.equal(sample(await telemetry.scrape(), 'otelcol_exporter_enqueue_failed_log_records_total', 'exporter="loki"'), 1);
 
-    for (const old of running.splice(0)) {
-      old.setDrainDeadline(Date.now());
-      await old.shutdown();
-    }
+    for (const old of running.splice(0)) await old.shutdown(AbortSignal.abort());
     const sink = collector();
     await open({ send: sink.send, maxSizeMib: 0.01 });
     await waitFor(() => sink.received.size === accepted, 'every accepted batch');

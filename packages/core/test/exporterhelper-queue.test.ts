@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { ConsumeError } from '@sluice/pdata';
-import { createQueuedExporter, setShutdownDeadline } from '../src/exporterhelper/queued-exporter';
+import { createQueuedExporter } from '../src/exporterhelper/queued-exporter';
 import type { SendOutcome } from '../src/exporterhelper/send-outcome';
 import type { LogsData } from '@sluice/pdata';
 import { batchOf, gate, helperConfig, hostWith, instantClock, makeLogs, sample, testSettings, waitFor } from './exporterhelper-helpers';
@@ -10,10 +10,14 @@ async function gatedExporter(queue: Record<string, unknown>, extra: Record<strin
   const { settings, logger, telemetry } = testSettings();
   let sendGate = gate();
   const sent: number[] = [];
-  const state = { running: 0, maxRunning: 0, calls: 0 };
+  const state = { running: 0, maxRunning: 0, calls: 0, encodes: 0 };
   const exporter = createQueuedExporter({
     settings,
     config: helperConfig({ sending_queue: queue, retry_on_failure: { initial_interval: '1ms' }, ...extra }),
+    encode: (logs: LogsData) => {
+      state.encodes++;
+      return logs;
+    },
     send: async (logs: LogsData, signal: AbortSignal): Promise<SendOutcome> => {
       state.calls++;
       state.running++;
@@ -53,6 +57,17 @@ describe('exporter helper: sending queue', () => {
     assert.equal(health.batches_sent, 5);
     assert.equal(health.entries_sent, 5);
     assert.equal(health.status, 'ok');
+    await t.exporter.shutdown();
+  });
+
+  it('queues the data as consumed and encodes a batch only when a consumer takes it to send', async () => {
+    const t = await gatedExporter({ num_consumers: 1, queue_size: 10 });
+    for (let i = 0; i < 3; i++) await t.exporter.consume(makeLogs(i), {});
+    await waitFor(() => t.state.running === 1, 'the first send');
+    assert.equal(t.state.encodes, 1, 'the two batches still queued are not encoded');
+    t.open();
+    await waitFor(() => t.sent.length === 3, 'all sent');
+    assert.equal(t.state.encodes, 3);
     await t.exporter.shutdown();
   });
 
@@ -112,8 +127,7 @@ describe('exporter helper: sending queue', () => {
     await waitFor(() => t.state.running === 1, 'the consumer to take the first batch');
     await t.exporter.consume(makeLogs(1), {});
     const blocked = t.exporter.consume(makeLogs(2), {});
-    setShutdownDeadline(t.exporter, Date.now() + 5_000);
-    const shutdown = t.exporter.shutdown();
+    const shutdown = t.exporter.shutdown(AbortSignal.timeout(5_000));
     await assert.rejects(blocked, (err: ConsumeError) => err.code === 'SLUICE_SHUTTING_DOWN' && err.retryable);
     t.open();
     await shutdown;
@@ -135,8 +149,7 @@ describe('exporter helper: sending queue', () => {
   it('drains the queue on shutdown before the deadline', async () => {
     const t = await gatedExporter({ num_consumers: 2, queue_size: 100 });
     for (let i = 0; i < 6; i++) await t.exporter.consume(makeLogs(i, 2), {});
-    t.exporter.setDrainDeadline(Date.now() + 10_000);
-    const shutdown = t.exporter.shutdown();
+    const shutdown = t.exporter.shutdown(AbortSignal.timeout(10_000));
     await assert.rejects(t.exporter.consume(makeLogs(99), {}), (err: ConsumeError) => err.code === 'SLUICE_SHUTTING_DOWN');
     t.open();
     await shutdown;
@@ -150,8 +163,7 @@ describe('exporter helper: sending queue', () => {
     const t = await gatedExporter({ num_consumers: 1, queue_size: 100 }, { retry_on_failure: { initial_interval: '1ms', max_elapsed_time: 0 } });
     for (let i = 0; i < 4; i++) await t.exporter.consume(makeLogs(i, 5), {});
     await waitFor(() => t.state.running === 1, 'a send in flight');
-    setShutdownDeadline(t.exporter, Date.now() + 30);
-    await t.exporter.shutdown();
+    await t.exporter.shutdown(AbortSignal.timeout(30));
     assert.equal(t.sent.length, 0);
     const warning = t.logger.lines.find((line) => line.level === 'warn');
     assert.equal(warning?.fields.lost_records, 20);

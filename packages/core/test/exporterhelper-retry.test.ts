@@ -6,6 +6,7 @@ import { createQueuedExporter } from '../src/exporterhelper/queued-exporter';
 import { parseRetryAfter } from '../src/exporterhelper/retry-after';
 import { MAX_RETRY_AFTER_MS } from '../src/exporterhelper/send-with-retry';
 import type { SendOutcome } from '../src/exporterhelper/send-outcome';
+import type { LogsData } from '@sluice/pdata';
 import { helperConfig, hostWith, instantClock, makeLogs, sample, testSettings } from './exporterhelper-helpers';
 
 const fail = (reason = 'HTTP 503: unavailable', extra: Partial<SendOutcome> = {}): SendOutcome =>
@@ -19,6 +20,7 @@ async function directExporter(outcomes: SendOutcome[], retry: Record<string, unk
   const exporter = createQueuedExporter({
     settings,
     config: helperConfig({ sending_queue: { enabled: false }, retry_on_failure: retry, ...extra }),
+    encode: (logs: LogsData) => logs,
     send: async () => outcomes[Math.min(attempts++, outcomes.length - 1)]!,
     clock,
     random: () => 0.5,
@@ -164,6 +166,7 @@ describe('exporter helper: retry', () => {
     const exporter = createQueuedExporter({
       settings,
       config: helperConfig({ sending_queue: { enabled: false }, retry_on_failure: { initial_interval: '10ms' } }),
+      encode: (logs: LogsData) => logs,
       send: async () => {
         if (attempts++ === 0) throw new Error('ECONNREFUSED 127.0.0.1:1');
         return { ok: true };
@@ -183,6 +186,7 @@ describe('exporter helper: retry', () => {
     const exporter = createQueuedExporter({
       settings,
       config: helperConfig({ timeout: '20ms', sending_queue: { enabled: false }, retry_on_failure: { enabled: false } }),
+      encode: (logs: LogsData) => logs,
       // Honours the signal, as the contract asks.
       send: (_logs, signal) => {
         signals.push(signal);
@@ -193,6 +197,57 @@ describe('exporter helper: retry', () => {
     await assert.rejects(exporter.consume(makeLogs(1), {}), /timed out after 20ms/);
     assert.equal(signals.length, 1);
     assert.equal(signals[0]!.aborted, true);
+    await exporter.shutdown();
+  });
+});
+
+describe('exporter helper: encode', () => {
+  it('encodes a batch once, right before its first attempt, and sends that payload on every retry', async () => {
+    const clock = instantClock();
+    const { settings } = testSettings();
+    const encoded: LogsData[] = [];
+    const payloads: Array<{ n: number }> = [];
+    const exporter = createQueuedExporter({
+      settings,
+      config: helperConfig({ sending_queue: { enabled: false }, retry_on_failure: { initial_interval: '10ms' } }),
+      encode: (logs: LogsData) => {
+        encoded.push(logs);
+        return { n: encoded.length };
+      },
+      send: async (payload) => {
+        payloads.push(payload);
+        return payloads.length < 3 ? fail() : { ok: true };
+      },
+      clock,
+    });
+    await exporter.start(hostWith());
+    const logs = makeLogs(1);
+    await exporter.consume(logs, {});
+    assert.deepEqual(encoded, [logs]);
+    assert.equal(payloads.length, 3);
+    assert.ok(payloads.every((payload) => payload === payloads[0]), 'the same payload object on every attempt');
+    await exporter.shutdown();
+  });
+
+  it('drops a batch that cannot be encoded as refused permanently, without sending it', async () => {
+    const { settings, logger } = testSettings();
+    let sends = 0;
+    const exporter = createQueuedExporter({
+      settings,
+      config: helperConfig({ sending_queue: { enabled: false } }),
+      encode: (): Buffer => {
+        throw new Error('no encoding for this');
+      },
+      send: async () => {
+        sends++;
+        return { ok: true };
+      },
+    });
+    await exporter.start(hostWith());
+    await assert.rejects(exporter.consume(makeLogs(1, 2), {}), (err: ConsumeError) => !err.retryable && /cannot encode the batch: no encoding for this/.test(err.message));
+    assert.equal(sends, 0);
+    assert.equal(exporter.health().entries_dropped, 2);
+    assert.ok(logger.lines.some((line) => line.level === 'error' && /cannot encode/.test(String(line.fields.reason))));
     await exporter.shutdown();
   });
 });

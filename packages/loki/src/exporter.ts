@@ -2,25 +2,23 @@
  * The `loki` exporter: records → streams → push requests (one per tenant, split above
  * max_request_bytes) → Loki, behind core's sending queue and retries.
  *
- * Batches are encoded when they are accepted, so the queue keeps compressed push bodies rather
- * than decoded records, and a batch that needs several requests remembers which of them Loki
- * already took: a retry sends only what is missing and never encodes twice.
+ * A batch is encoded once, right before its first attempt, and a batch that needs several
+ * requests remembers which of them Loki already took: a retry sends only what is missing and
+ * never encodes twice.
  */
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
-import { RateLimiter, createQueuedExporter, isClientAuthenticator } from '@sluice/core';
-import { SluiceError } from '@sluice/pdata';
-import type { ClientAuthenticator, CreateSettings, Exporter, ExporterFactory, Host, SendOutcome } from '@sluice/core';
+import { ClientAuthHeaders, RateLimiter, createQueuedExporter } from '@sluice/core';
+import type { CreateSettings, Exporter, ExporterFactory, Host, HttpPost, SendOutcome } from '@sluice/core';
 import type { LogsData } from '@sluice/pdata';
 import { lokiConfigSchema, lokiUnsupportedKeys } from './config';
 import type { LokiConfig } from './config';
+import type { EncodedBatch } from './encoded-batch';
 import { encodePushRequestJson } from './json-encoder';
 import { LabelValueGuard } from './label-guard';
-import { LokiClient } from './loki-client';
-import type { PushBody } from './loki-client';
+import { createLokiClient, pushPost } from './loki-client';
 import { resolveMappingOptions } from './mapping-options';
 import type { MappingOptions } from './mapping-options';
-import { preparedBatchCodec, type PreparedBatch } from './prepared-batch';
 import { encodePushRequestProto } from './proto-encoder';
 import type { PushRequest } from './push';
 import { snappyCompress, snappyImplementation } from './snappy';
@@ -70,43 +68,40 @@ export function createLokiExporter(settings: CreateSettings, config: LokiConfig)
     });
   };
 
-  let authenticator: ClientAuthenticator | undefined;
-  const client = new LokiClient({
+  const auth = new ClientAuthHeaders(settings.id, config.auth);
+  const client = createLokiClient({
     endpoint: config.endpoint,
     headers: config.headers,
     tls: config.tls,
     where: `exporters.${settings.id}`,
     maxConnections: config.max_conns_per_host,
-    authHeaders: () => authenticator?.headers() ?? {},
+    authHeaders: () => auth.headers(),
   });
   const gzipJson = config.encoding === 'json' && config.compression !== 'none' && config.compression !== '';
 
-  async function encode(request: PushRequest): Promise<PushBody> {
-    if (config.encoding === 'protobuf') {
-      return { body: snappyCompress(encodePushRequestProto(request.streams)), contentType: 'application/x-protobuf', tenant: request.tenant };
-    }
+  async function encodeRequest(request: PushRequest): Promise<HttpPost> {
+    if (config.encoding === 'protobuf') return pushPost(snappyCompress(encodePushRequestProto(request.streams)), 'application/x-protobuf', request.tenant);
     const json = encodePushRequestJson(request.streams);
-    return gzipJson
-      ? { body: await gzipAsync(json), contentType: 'application/json', contentEncoding: 'gzip', tenant: request.tenant }
-      : { body: json, contentType: 'application/json', tenant: request.tenant };
+    return gzipJson ? pushPost(await gzipAsync(json), 'application/json', request.tenant, 'gzip') : pushPost(json, 'application/json', request.tenant);
   }
 
-  async function prepare(logs: LogsData): Promise<PreparedBatch> {
+  async function encode(logs: LogsData): Promise<EncodedBatch> {
+    // A record with neither time nor observed time gets the time it is first sent.
     const receiveTimeNs = BigInt(Date.now()) * 1_000_000n;
     const requests = mapToStreams(logs, mapping, receiveTimeNs, onLimited).flatMap((r) => splitRequest(r, config.max_request_bytes));
-    const bodies: PushBody[] = [];
-    for (const request of requests) bodies.push(await encode(request));
+    const posts: HttpPost[] = [];
+    for (const request of requests) posts.push(await encodeRequest(request));
     const entries = requests.map((r) => r.streams.reduce((n, s) => n + s.entries.length, 0));
-    return { bodies, entries, sent: bodies.map(() => false) };
+    return { requests: posts, entries, sent: posts.map(() => false) };
   }
 
-  async function send(batch: PreparedBatch, signal: AbortSignal): Promise<SendOutcome> {
+  async function send(batch: EncodedBatch, signal: AbortSignal): Promise<SendOutcome> {
     let rejected = 0;
     let status: string | undefined;
     const reasons: string[] = [];
-    for (let i = 0; i < batch.bodies.length; i++) {
+    for (let i = 0; i < batch.requests.length; i++) {
       if (batch.sent[i]) continue;
-      const outcome = await client.push(batch.bodies[i]!, signal);
+      const outcome = await client.post(batch.requests[i]!, signal);
       if (!outcome.ok && outcome.retryable) return outcome; // the parts already sent are remembered
       batch.sent[i] = true;
       if (!outcome.ok) {
@@ -122,23 +117,13 @@ export function createLokiExporter(settings: CreateSettings, config: LokiConfig)
     return rejected === total ? { ok: false, retryable: false, reason, ...(status ? { status } : {}) } : { ok: true, rejectedRecords: rejected, message: reason };
   }
 
-  return createQueuedExporter<PreparedBatch>({
+  return createQueuedExporter<EncodedBatch>({
     settings,
     config,
-    prepare,
+    encode,
     send,
-    codec: preparedBatchCodec,
     async start(host: Host) {
-      if (config.auth) {
-        const extension = host.getExtension(config.auth.authenticator);
-        if (!isClientAuthenticator(extension)) {
-          throw new SluiceError(
-            'SLUICE_CONFIG_UNDEFINED_COMPONENT',
-            `exporter ${settings.id}: auth.authenticator "${config.auth.authenticator}" is not a configured client authenticator extension`,
-          );
-        }
-        authenticator = extension;
-      }
+      auth.resolve(host);
       await client.start();
       const url = new URL(config.endpoint);
       // origin + path only: a URL can carry user:password.

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { tlsClientSchema } from '@sluice/core';
-import { LokiClient } from '../src';
+import { createLokiClient } from '../src';
 
-describe('LokiClient TLS files', function () {
+describe('Loki client TLS files', function () {
   it('a missing ca_file is a coded error naming the exporter key and the file, not a bare ENOENT', async () => {
-    const client = new LokiClient({
+    const client = createLokiClient({
       endpoint: 'https://127.0.0.1:1/loki/api/v1/push',
       tls: tlsClientSchema.parse({ ca_file: '/nonexistent/ca.pem' }),
       where: 'exporters.loki/eu',

@@ -21,6 +21,7 @@ export const ErrorCodes = {
   SLUICE_BIND_FAILED: 'a listener could not bind its address',
   SLUICE_EXPORT_REFUSED: 'an exporter refused data',
   SLUICE_QUEUE_FULL: 'a sending queue is full',
+  SLUICE_QUEUE_FORMAT: 'a persistent queue directory holds data in a format this version does not read',
   SLUICE_MEMORY_LIMITED: 'memory use is above the memory_limiter soft limit',
   SLUICE_SHUTTING_DOWN: 'the component is shutting down',
   SLUICE_WRITE_FAILED: 'a file could not be written',

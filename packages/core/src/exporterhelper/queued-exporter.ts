@@ -1,27 +1,29 @@
 /**
- * createQueuedExporter: turns a one-attempt `send` into a full exporter with otelcol's
- * exporterhelper behaviour — a bounded sending queue (in memory, or on disk through a storage
- * extension), `num_consumers` senders, retries with backoff, a per-attempt timeout, counters and
- * health. `consume` resolves once the batch is accepted into the queue, not when it is sent.
+ * createQueuedExporter: turns an exporter's `encode` and one-attempt `send` into a full exporter
+ * with otelcol's exporterhelper behaviour — a bounded sending queue (in memory, or on disk through
+ * a storage extension), `num_consumers` senders, retries with backoff, a per-attempt timeout,
+ * counters and health. `consume` resolves once the batch is accepted into the queue, not when it
+ * is sent.
  *
- * Shutdown: stop accepting, keep sending until the drain deadline, then abort what is in flight.
- * The service sets the deadline with `setShutdownDeadline(exporter, Date.now() + shutdown_timeout)`
- * before calling `shutdown()`; without it the drain gets DEFAULT_DRAIN_MS, otelcol's default
- * shutdown timeout. A persistent queue keeps what it could not send; a memory queue counts it as
- * failed and says so in a warning.
+ * The queue holds the data model; a persistent queue also writes each batch to disk as OTLP
+ * protobuf (an ExportLogsServiceRequest, as otelcol's persistent queue does). A consumer takes a
+ * batch, encodes it once into the exporter's wire payload right before the first attempt, and
+ * keeps that payload for every retry.
+ *
+ * Shutdown: stop accepting, keep sending until the `shutdown(signal)` signal aborts (without one,
+ * for DEFAULT_DRAIN_MS, otelcol's default shutdown timeout), then abort what is in flight. A
+ * persistent queue keeps what it could not send; a memory queue counts it as failed and says so
+ * in a warning.
  */
 import type { CreateSettings, Exporter, ExporterHealth, Host } from '../component';
-import { SluiceError, asConsumeError, permanentError, retryableError } from '@sluice/pdata';
-import { isStorageExtension } from '../extensions/contracts';
-import { countLogRecords } from '@sluice/pdata';
+import { SluiceError, asConsumeError, countLogRecords, decodeLogsProto, encodeLogsProto, permanentError, retryableError } from '@sluice/pdata';
 import type { LogsData } from '@sluice/pdata';
+import { isStorageExtension } from '../extensions/contracts';
 import { BoundedQueue } from './bounded-queue';
 import { systemClock } from './clock';
 import type { Clock } from './clock';
 import type { ExporterHelperConfig } from './config';
 import { ExporterStats } from './exporter-stats';
-import { binaryLogsCodec } from './logs-codec';
-import type { PayloadCodec } from './logs-codec';
 import { SegmentJournal } from './segment-journal';
 import type { RecordRef } from './segment-journal';
 import { sendWithRetry } from './send-with-retry';
@@ -31,25 +33,27 @@ import type { SendOutcome } from './send-outcome';
 export const DEFAULT_DRAIN_MS = 30_000;
 
 /**
- * `P` is what the queue keeps and `send` takes: by default the data as it came; an exporter that
- * gives `prepare` keeps its own encoding instead (e.g. compressed request bodies).
+ * What a persistent queue's entries are: `[u32 LE record count][ExportLogsServiceRequest protobuf]`.
+ * The count lets recovery size the queue without decoding. Change it when the layout changes, so
+ * directories written before are refused rather than misread.
  */
-export interface QueuedExporterOptions<P = LogsData> {
+const PERSISTED_FORMAT = 'otlp-logs-proto/1';
+
+/** `P` is the exporter's wire payload, e.g. a compressed request body. */
+export interface QueuedExporterOptions<P> {
   settings: CreateSettings;
   config: ExporterHelperConfig;
   /**
-   * Turns accepted data into the payload the queue keeps. Runs inside `consume`, before the data
-   * is acknowledged, so a payload that is encoded and compressed here keeps the queue many times
-   * smaller than decoded records would, and a retry never encodes twice.
+   * Turns a batch into the payload `send` takes. Called once per batch, right before its first
+   * attempt; every retry gets the same payload, so an exporter may note in it what was already sent.
+   * A batch that cannot be encoded is dropped as refused permanently.
    */
-  prepare?(logs: LogsData): P | Promise<P>;
+  encode(logs: LogsData): P | Promise<P>;
   /** One attempt. Must honour `signal` (aborted at the per-attempt timeout or at the shutdown deadline). */
   send(payload: P, signal: AbortSignal): Promise<SendOutcome>;
   /** The exporter's own start and shutdown (connection pools...). Shutdown runs after the queue has drained. */
   start?(host: Host): Promise<void>;
   shutdown?(): Promise<void>;
-  /** How a persistent queue stores payloads; needed with `prepare`, else core's binary codec of LogsData. */
-  codec?: PayloadCodec<P>;
   clock?: Clock;
   /** For jitter; injectable for tests. */
   random?: () => number;
@@ -57,25 +61,15 @@ export interface QueuedExporterOptions<P = LogsData> {
 
 export interface QueuedExporter extends Exporter {
   health(): ExporterHealth;
-  /** When the shutdown drain must end, in epoch milliseconds (Date.now() scale). May be set before or during shutdown. */
-  setDrainDeadline(deadlineMs: number): void;
 }
 
-/** Tells any exporter when its shutdown drain must end; exporters without a queue ignore it. */
-export function setShutdownDeadline(exporter: Exporter, deadlineMs: number): void {
-  const queued = exporter as Partial<QueuedExporter>;
-  if (typeof queued.setDrainDeadline === 'function') queued.setDrainDeadline(deadlineMs);
-}
-
-export function createQueuedExporter<P = LogsData>(options: QueuedExporterOptions<P>): QueuedExporter {
-  if (options.prepare && !options.codec && options.config.sending_queue.storage !== undefined) {
-    throw new SluiceError('SLUICE_CONFIG_INVALID_VALUE', `exporter ${options.settings.id} cannot keep its sending queue on disk: it has no payload codec`);
-  }
+export function createQueuedExporter<P>(options: QueuedExporterOptions<P>): QueuedExporter {
   return new QueuedExporterImpl(options);
 }
 
-interface QueueEntry<P> {
-  payload: P;
+/** A batch in the queue: the model as consumed, or, recovered from disk, its bytes until a consumer takes it. */
+interface QueueEntry {
+  batch: { logs: LogsData } | { persisted: Uint8Array };
   records: number;
   /** In sizer units. */
   size: number;
@@ -87,9 +81,7 @@ class QueuedExporterImpl<P> implements QueuedExporter {
   private readonly config: ExporterHelperConfig;
   private readonly clock: Clock;
   private readonly stats: ExporterStats;
-  private readonly queue: BoundedQueue<QueueEntry<P>> | undefined;
-  private readonly prepare: (logs: LogsData) => P | Promise<P>;
-  private readonly codec: PayloadCodec<P>;
+  private readonly queue: BoundedQueue<QueueEntry> | undefined;
   private journal: SegmentJournal | undefined;
   /** Aborted at the drain deadline: ends attempts and backoff waits. */
   private readonly stop = new AbortController();
@@ -98,17 +90,12 @@ class QueuedExporterImpl<P> implements QueuedExporter {
   private readonly directSends = new Set<Promise<unknown>>();
   /** Memory-queue records that an interrupted send took with it. */
   private interruptedRecords = 0;
-  private drainDeadline: number | undefined;
-  private deadlineTimer: NodeJS.Timeout | undefined;
   private stopping = false;
   private stopped = false;
   private shutdownPromise: Promise<void> | undefined;
 
   constructor(private readonly options: QueuedExporterOptions<P>) {
     this.config = options.config;
-    // Without `prepare`, P is LogsData (the options type's default): the data is its own payload.
-    this.prepare = options.prepare ?? ((logs) => logs as unknown as P);
-    this.codec = options.codec ?? (binaryLogsCodec as unknown as PayloadCodec<P>);
     this.clock = options.clock ?? systemClock;
     const queueConfig = this.config.sending_queue;
     const capacity = queueConfig.enabled ? queueConfig.queue_size : 0;
@@ -128,7 +115,7 @@ class QueuedExporterImpl<P> implements QueuedExporter {
     if (this.stopping) throw retryableError('SLUICE_SHUTTING_DOWN', `exporter ${this.options.settings.id} is shutting down`);
     const records = countLogRecords(logs);
     if (records === 0) return;
-    if (!this.queue) return this.sendDirectly(await this.prepare(logs), records);
+    if (!this.queue) return this.sendDirectly(logs, records);
     if (this.config.sending_queue.storage !== undefined && !this.journal) {
       throw retryableError('SLUICE_EXPORT_REFUSED', `exporter ${this.options.settings.id} has not opened its persistent queue yet`);
     }
@@ -142,41 +129,38 @@ class QueuedExporterImpl<P> implements QueuedExporter {
       throw retryableError('SLUICE_QUEUE_FULL', `the sending queue of exporter ${this.options.settings.id} is full (queue_size ${queue_size} ${sizer})`);
     }
 
-    let payload: P;
     let ref: RecordRef | undefined;
     try {
-      payload = await this.prepare(logs);
-      if (this.journal) ref = await this.journal.append(withRecordCount(records, this.codec.encode(payload)));
+      if (this.journal) ref = await this.journal.append(withRecordCount(records, encodeLogsProto(logs)));
     } catch (err) {
       this.queue.release(size);
       this.stats.enqueueFailed(records);
       throw asConsumeError(err);
     }
-    this.queue.push({ payload, records, size, ref });
+    this.queue.push({ batch: { logs }, records, size, ref });
   }
 
   health(): ExporterHealth {
     return this.stats.health(this.queue?.size() ?? 0, this.stopped);
   }
 
-  setDrainDeadline(deadlineMs: number): void {
-    this.drainDeadline = deadlineMs;
-    if (this.deadlineTimer) this.armDeadline();
-  }
-
-  shutdown(): Promise<void> {
-    this.shutdownPromise ??= this.drainAndStop();
+  /** Drains until `signal` aborts (the service's shutdown_timeout), or DEFAULT_DRAIN_MS without one. */
+  shutdown(signal?: AbortSignal): Promise<void> {
+    this.shutdownPromise ??= this.drainAndStop(signal);
     return this.shutdownPromise;
   }
 
-  private async drainAndStop(): Promise<void> {
+  private async drainAndStop(signal: AbortSignal | undefined): Promise<void> {
     this.stopping = true;
-    this.armDeadline();
+    const onDeadline = () => this.stop.abort();
+    const timer = signal ? undefined : setTimeout(onDeadline, DEFAULT_DRAIN_MS);
+    if (signal?.aborted) onDeadline();
+    else signal?.addEventListener('abort', onDeadline, { once: true });
     // Closing lets consumers empty the queue and then exit; blocked consume calls are refused.
     this.queue?.close();
     await Promise.all([...this.consumers, ...this.directSends]);
-    clearTimeout(this.deadlineTimer);
-    this.deadlineTimer = undefined;
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', onDeadline);
 
     const left = this.queue?.drain() ?? [];
     const leftRecords = left.reduce((sum, entry) => sum + entry.records, 0);
@@ -198,13 +182,7 @@ class QueuedExporterImpl<P> implements QueuedExporter {
     this.stats.setQueueSize(0);
   }
 
-  private armDeadline(): void {
-    clearTimeout(this.deadlineTimer);
-    const deadline = this.drainDeadline ?? Date.now() + DEFAULT_DRAIN_MS;
-    this.deadlineTimer = setTimeout(() => this.stop.abort(), Math.max(0, deadline - Date.now()));
-  }
-
-  private async openPersistentQueue(host: Host, storageId: string, queue: BoundedQueue<QueueEntry<P>>): Promise<void> {
+  private async openPersistentQueue(host: Host, storageId: string, queue: BoundedQueue<QueueEntry>): Promise<void> {
     const extension = host.getExtension(storageId);
     if (!isStorageExtension(extension)) {
       throw new SluiceError(
@@ -216,31 +194,42 @@ class QueuedExporterImpl<P> implements QueuedExporter {
     const { journal, recovered } = await SegmentJournal.open(directory, {
       maxBytes: extension.maxSizeBytes,
       logger: this.options.settings.logger,
+      format: PERSISTED_FORMAT,
     });
     this.journal = journal;
     for (const record of recovered) {
-      let payload: P;
-      let records: number;
-      try {
-        ({ records, bytes: payload } = splitRecordCount(record.payload, (bytes) => this.codec.decode(bytes)));
-      } catch (err) {
-        // Bytes that passed the checksum but do not decode (e.g. another codec wrote them): unusable, so let them go.
-        this.options.settings.logger.error('dropping an unreadable batch from the persistent queue', { error: err });
-        journal.ack(record.ref);
+      if (record.payload.length < 4) {
+        this.dropUnreadable(record.ref, new SluiceError('SLUICE_BAD_DATA', 'a persisted batch is shorter than its header'));
         continue;
       }
-      queue.restore({ payload, records, size: this.config.sending_queue.sizer === 'items' ? records : 1, ref: record.ref });
+      const records = record.payload.readUInt32LE(0);
+      const size = this.config.sending_queue.sizer === 'items' ? records : 1;
+      // Decoded only when a consumer takes it, so a long backlog stays as compact as it is on disk.
+      queue.restore({ batch: { persisted: record.payload.subarray(4) }, records, size, ref: record.ref });
     }
     if (recovered.length > 0) {
       this.options.settings.logger.info('resuming batches from the persistent queue', { batches: recovered.length, directory });
     }
   }
 
-  private async runConsumer(queue: BoundedQueue<QueueEntry<P>>): Promise<void> {
+  /** Bytes that passed the checksum but do not decode cannot ever be sent: let them go. */
+  private dropUnreadable(ref: RecordRef, err: unknown): void {
+    this.options.settings.logger.error('dropping an unreadable batch from the persistent queue', { error: err });
+    this.journal?.ack(ref);
+  }
+
+  private async runConsumer(queue: BoundedQueue<QueueEntry>): Promise<void> {
     for (;;) {
       const entry = await queue.take();
       if (!entry) return;
-      const result = await this.deliver(entry.payload, entry.records);
+      let logs: LogsData;
+      try {
+        logs = 'logs' in entry.batch ? entry.batch.logs : decodeLogsProto(entry.batch.persisted);
+      } catch (err) {
+        this.dropUnreadable(entry.ref!, err);
+        continue;
+      }
+      const result = await this.deliver(logs, entry.records);
       if (result.kind === 'interrupted') {
         // A persistent entry stays on disk for the next start; a memory one is lost.
         if (!entry.ref) this.interruptedRecords += entry.records;
@@ -251,8 +240,8 @@ class QueuedExporterImpl<P> implements QueuedExporter {
   }
 
   /** With the queue disabled, `consume` waits for the send and carries its outcome back to the receiver. */
-  private async sendDirectly(payload: P, records: number): Promise<void> {
-    const delivery = this.deliver(payload, records);
+  private async sendDirectly(logs: LogsData, records: number): Promise<void> {
+    const delivery = this.deliver(logs, records);
     this.directSends.add(delivery);
     const result = await delivery.finally(() => this.directSends.delete(delivery));
     if (result.kind === 'sent') return;
@@ -260,18 +249,10 @@ class QueuedExporterImpl<P> implements QueuedExporter {
     throw result.permanent ? permanentError('SLUICE_EXPORT_REFUSED', result.reason) : retryableError('SLUICE_EXPORT_REFUSED', result.reason);
   }
 
-  /** Sends one batch with retries, and counts and logs how it ended. */
-  private async deliver(payload: P, records: number): Promise<DeliveryResult> {
+  /** Sends one batch, and counts and logs how it ended. */
+  private async deliver(logs: LogsData, records: number): Promise<DeliveryResult> {
     const logger = this.options.settings.logger;
-    const result = await sendWithRetry((signal) => this.options.send(payload, signal), {
-      retry: this.config.retry_on_failure,
-      timeout: this.config.timeout,
-      clock: this.clock,
-      random: this.options.random ?? Math.random,
-      logger,
-      stop: this.stop.signal,
-      onAttempt: (outcome, seconds) => this.stats.attempt(outcome, seconds),
-    });
+    const result = await this.encodeAndSend(logs);
     if (result.kind === 'sent') {
       this.stats.sent(records - result.rejectedRecords);
       if (result.rejectedRecords > 0) {
@@ -289,6 +270,26 @@ class QueuedExporterImpl<P> implements QueuedExporter {
     }
     return result;
   }
+
+  /** Encodes the batch once, then sends that payload with retries. */
+  private async encodeAndSend(logs: LogsData): Promise<DeliveryResult> {
+    let payload: P;
+    try {
+      payload = await this.options.encode(logs);
+    } catch (err) {
+      // The same data would fail the same way again: a permanent failure, not a retry.
+      return { kind: 'failed', attempts: 0, permanent: true, reason: `cannot encode the batch: ${err instanceof Error ? err.message : String(err)}` };
+    }
+    return sendWithRetry((signal) => this.options.send(payload, signal), {
+      retry: this.config.retry_on_failure,
+      timeout: this.config.timeout,
+      clock: this.clock,
+      random: this.options.random ?? Math.random,
+      logger: this.options.settings.logger,
+      stop: this.stop.signal,
+      onAttempt: (outcome, seconds) => this.stats.attempt(outcome, seconds),
+    });
+  }
 }
 
 /** A persisted entry is the payload prefixed with its record count, so recovery needs no decoding to size the queue. */
@@ -297,10 +298,4 @@ function withRecordCount(records: number, payload: Uint8Array): Uint8Array {
   out.writeUInt32LE(records, 0);
   out.set(payload, 4);
   return out;
-}
-
-function splitRecordCount<P>(entry: Uint8Array, decode: (bytes: Uint8Array) => P): { records: number; bytes: P } {
-  if (entry.length < 4) throw new SluiceError('SLUICE_BAD_DATA', 'a persisted batch is shorter than its header');
-  const records = Buffer.from(entry.buffer, entry.byteOffset, entry.byteLength).readUInt32LE(0);
-  return { records, bytes: decode(entry.subarray(4)) };
 }

@@ -12,6 +12,10 @@
  *   SEGMENT_MAX_BYTES, or once it is done and holds more than ROLL_DONE_BYTES. That is the whole
  *   of compaction: there is never a need to rewrite a file.
  *
+ * - `FORMAT`: names how payloads are encoded, written when the directory is first used. A
+ *   directory whose segments were written in another format (or before this file existed) is
+ *   refused at open, so old bytes are never read as garbage.
+ *
  * Appends are group-committed: every append that arrives while a write + fsync is running waits
  * for the next one, so many concurrent `consume` calls share one fsync.
  */
@@ -26,6 +30,7 @@ const SEGMENT_MAX_BYTES = 8 * 1024 * 1024;
 const ROLL_DONE_BYTES = 64 * 1024;
 const SEGMENT_NAME = /^(\d{10})\.seg$/;
 const ACK_NAME = /^(\d{10})\.ack$/;
+const FORMAT_FILE = 'FORMAT';
 
 /** Where a record lives, to say it is done. */
 export interface RecordRef {
@@ -36,6 +41,14 @@ export interface RecordRef {
 export interface RecoveredRecord {
   ref: RecordRef;
   payload: Buffer;
+}
+
+export interface JournalOptions {
+  /** Disk budget in bytes; 0 = none. */
+  maxBytes: number;
+  logger: Logger;
+  /** How payloads are encoded, e.g. `otlp-logs-proto/1`: a directory written in another format is refused. */
+  format: string;
 }
 
 interface Segment {
@@ -76,12 +89,13 @@ export class SegmentJournal {
    */
   static async open(
     directory: string,
-    options: { maxBytes: number; logger: Logger },
+    options: JournalOptions,
   ): Promise<{ journal: SegmentJournal; recovered: RecoveredRecord[] }> {
     await fs.mkdir(directory, { recursive: true });
     const names = await fs.readdir(directory);
     const ids = names.flatMap((name) => (SEGMENT_NAME.test(name) ? [Number(SEGMENT_NAME.exec(name)![1])] : [])).sort((a, b) => a - b);
     const journal = new SegmentJournal(directory, options.maxBytes, options.logger, (ids[ids.length - 1] ?? 0) + 1);
+    await journal.claimFormat(options.format, ids.length > 0);
 
     // An ack file whose segment is gone was left by a crash between the two unlinks.
     for (const name of names) {
@@ -104,6 +118,35 @@ export class SegmentJournal {
       if (segment.live === 0) await journal.remove(segment);
     }
     return { journal, recovered };
+  }
+
+  /** Checks the directory's FORMAT file, or writes it to a directory that holds no segments yet. */
+  private async claimFormat(format: string, hasSegments: boolean): Promise<void> {
+    const file = path.join(this.directory, FORMAT_FILE);
+    let found: string | undefined;
+    try {
+      found = (await fs.readFile(file, 'utf8')).trim();
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new SluiceError('SLUICE_WRITE_FAILED', `cannot read ${file}`, { cause: err });
+    }
+    if (found === format) return;
+    if (found === undefined && !hasSegments) {
+      const handle = await fs.open(file, 'w');
+      try {
+        await handle.writeFile(`${format}\n`);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await this.syncDirectory();
+      return;
+    }
+    const written = found === undefined ? `by an earlier Sluice version (it has no ${FORMAT_FILE} file)` : `in format "${found}"`;
+    throw new SluiceError(
+      'SLUICE_QUEUE_FORMAT',
+      `the persistent queue in ${this.directory} holds batches written ${written}, and this version reads "${format}": ` +
+        'drain it by running the version that wrote it until its queue is empty, or move the directory aside to start with an empty queue',
+    );
   }
 
   /** Bytes on disk in segments, plus what is waiting to be written. */

@@ -11,7 +11,6 @@ import type {
   Receiver,
 } from '../component';
 import { isPipelineWatcher } from '../extensions/contracts';
-import { setShutdownDeadline } from '../exporterhelper/queued-exporter';
 import type { Logger } from '../logger';
 import type { Telemetry } from '../telemetry/telemetry';
 import { ExporterFanout, PipelineFanout, type FanoutPipeline } from './fanout';
@@ -102,17 +101,20 @@ export class Service {
   private async stopAll(): Promise<void> {
     this.status = 'stopping';
     for (const ext of this.extensions.values()) if (isPipelineWatcher(ext)) ext.notReady();
-    const deadline = Date.now() + this.config.service.shutdownTimeoutMs;
-    // Exporters drain their queues until the same deadline the whole shutdown has.
-    for (const exporter of this.exporters.values()) setShutdownDeadline(exporter, deadline);
-    for (const entry of [...this.started].reverse()) {
-      const remaining = deadline - Date.now();
-      const outcome = await withTimeout(entry.component.shutdown(), Math.max(remaining, 0));
-      if (outcome === 'timeout') {
-        this.logger.warn('component did not stop within service.shutdown_timeout', { kind: entry.kind, id: entry.id });
-      } else if (outcome instanceof Error) {
-        this.logger.error('component failed to stop cleanly', { kind: entry.kind, id: entry.id, error: outcome.message });
+    // One deadline for the whole shutdown: every component gets it (exporters drain their queues until it).
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), this.config.service.shutdownTimeoutMs);
+    try {
+      for (const entry of [...this.started].reverse()) {
+        const outcome = await untilAborted(entry.component.shutdown(deadline.signal), deadline.signal);
+        if (outcome === 'timeout') {
+          this.logger.warn('component did not stop within service.shutdown_timeout', { kind: entry.kind, id: entry.id });
+        } else if (outcome instanceof Error) {
+          this.logger.error('component failed to stop cleanly', { kind: entry.kind, id: entry.id, error: outcome.message });
+        }
       }
+    } finally {
+      clearTimeout(timer);
     }
     this.status = 'stopped';
   }
@@ -195,16 +197,20 @@ export class Service {
   }
 }
 
-async function withTimeout(promise: Promise<void>, ms: number): Promise<'done' | 'timeout' | Error> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), ms);
+/** Waits for `promise`, or for `signal` to abort, whichever comes first. */
+async function untilAborted(promise: Promise<void>, signal: AbortSignal): Promise<'done' | 'timeout' | Error> {
+  let onAbort = () => {};
+  const aborted = new Promise<'timeout'>((resolve) => {
+    onAbort = () => resolve('timeout');
+    // Past the deadline already: a component that stops at once still gets the turn to say so.
+    if (signal.aborted) setImmediate(onAbort);
+    else signal.addEventListener('abort', onAbort, { once: true });
   });
   try {
-    return await Promise.race([promise.then(() => 'done' as const), timeout]);
+    return await Promise.race([promise.then(() => 'done' as const), aborted]);
   } catch (err) {
     return err instanceof Error ? err : new Error(String(err));
   } finally {
-    clearTimeout(timer);
+    signal.removeEventListener('abort', onAbort);
   }
 }

@@ -4,12 +4,10 @@
  */
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
-import { createQueuedExporter, isClientAuthenticator } from '@sluice/core';
-import { SluiceError } from '@sluice/pdata';
-import type { AuthConfig, ClientAuthenticator, CreateSettings, Exporter, ExporterFactory, Host } from '@sluice/core';
+import { ClientAuthHeaders, createQueuedExporter } from '@sluice/core';
+import type { CreateSettings, Exporter, ExporterFactory, Host, HttpPost } from '@sluice/core';
+import { encodeLogsJson, encodeLogsProto } from '@sluice/pdata';
 import type { LogsData } from '@sluice/pdata';
-import { encodeLogsJson } from '@sluice/pdata';
-import { encodeLogsProto } from '@sluice/pdata';
 import {
   logsUrl,
   otlpGrpcExporterSchema,
@@ -19,8 +17,7 @@ import {
 } from './config';
 import type { OtlpGrpcExporterConfig, OtlpHttpExporterConfig } from './config';
 import { OtlpGrpcSender } from './grpc-sender';
-import { OtlpHttpSender } from './http-sender';
-import type { HttpBody } from './http-sender';
+import { createOtlpHttpSender } from './http-sender';
 
 const gzipAsync = promisify(gzip);
 
@@ -45,17 +42,13 @@ export const otlpHttpExporterFactory: ExporterFactory<OtlpHttpExporterConfig> = 
 };
 
 export function createOtlpGrpcExporter(settings: CreateSettings, config: OtlpGrpcExporterConfig): Exporter {
-  const auth = new AuthHeaders(settings.id, config.auth);
+  const auth = new ClientAuthHeaders(settings.id, config.auth);
   const sender = new OtlpGrpcSender({ config, where: `exporters.${settings.id}`, authHeaders: () => auth.headers() });
-  const encoded = new WeakMap<LogsData, Buffer>();
-  return createQueuedExporter({
+  return createQueuedExporter<Buffer>({
     settings,
     config,
-    async send(logs, signal) {
-      let body = encoded.get(logs);
-      if (!body) encoded.set(logs, (body = encodeLogsProto(logs)));
-      return sender.export(body, signal, config.timeout);
-    },
+    encode: encodeLogsProto,
+    send: (body, signal) => sender.export(body, signal, config.timeout),
     async start(host: Host) {
       auth.resolve(host);
       await sender.start();
@@ -66,9 +59,9 @@ export function createOtlpGrpcExporter(settings: CreateSettings, config: OtlpGrp
 }
 
 export function createOtlpHttpExporter(settings: CreateSettings, config: OtlpHttpExporterConfig): Exporter {
-  const auth = new AuthHeaders(settings.id, config.auth);
+  const auth = new ClientAuthHeaders(settings.id, config.auth);
   const url = logsUrl(config);
-  const sender = new OtlpHttpSender({
+  const sender = createOtlpHttpSender({
     url,
     tls: config.tls,
     headers: config.headers,
@@ -76,26 +69,22 @@ export function createOtlpHttpExporter(settings: CreateSettings, config: OtlpHtt
     where: `exporters.${settings.id}`,
     authHeaders: () => auth.headers(),
   });
-  const encoded = new WeakMap<LogsData, HttpBody>();
 
-  async function encode(logs: LogsData): Promise<HttpBody> {
+  async function encode(logs: LogsData): Promise<HttpPost> {
     const raw = config.encoding === 'proto' ? encodeLogsProto(logs) : Buffer.from(encodeLogsJson(logs), 'utf8');
     const gzipped = config.compression === 'gzip';
     return {
-      bytes: gzipped ? await gzipAsync(raw) : raw,
+      body: gzipped ? await gzipAsync(raw) : raw,
       contentType: config.encoding === 'proto' ? 'application/x-protobuf' : 'application/json',
-      gzip: gzipped,
+      ...(gzipped ? { contentEncoding: 'gzip' } : {}),
     };
   }
 
-  return createQueuedExporter({
+  return createQueuedExporter<HttpPost>({
     settings,
     config,
-    async send(logs, signal) {
-      let body = encoded.get(logs);
-      if (!body) encoded.set(logs, (body = await encode(logs)));
-      return sender.export(body, signal);
-    },
+    encode,
+    send: (body, signal) => sender.post(body, signal),
     async start(host: Host) {
       auth.resolve(host);
       await sender.start();
@@ -104,30 +93,4 @@ export function createOtlpHttpExporter(settings: CreateSettings, config: OtlpHtt
     },
     shutdown: () => sender.close(),
   });
-}
-
-/** The headers of the `auth.authenticator` extension, found at start and asked on every request (tokens rotate). */
-class AuthHeaders {
-  private authenticator: ClientAuthenticator | undefined;
-
-  constructor(
-    private readonly id: string,
-    private readonly config: AuthConfig | undefined,
-  ) {}
-
-  resolve(host: Host): void {
-    if (!this.config) return;
-    const extension = host.getExtension(this.config.authenticator);
-    if (!isClientAuthenticator(extension)) {
-      throw new SluiceError(
-        'SLUICE_CONFIG_UNDEFINED_COMPONENT',
-        `exporter ${this.id}: auth.authenticator "${this.config.authenticator}" is not a configured client authenticator extension (e.g. bearertokenauth)`,
-      );
-    }
-    this.authenticator = extension;
-  }
-
-  headers(): Record<string, string> {
-    return this.authenticator?.headers() ?? {};
-  }
 }

@@ -8,7 +8,7 @@
  */
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
-import { createQueuedExporter, isClientAuthenticator } from '@sluice/core';
+import { RateLimitedWarner, createQueuedExporter, isClientAuthenticator } from '@sluice/core';
 import { SluiceError } from '@sluice/pdata';
 import type { ClientAuthenticator, CreateSettings, Exporter, ExporterFactory, Host, SendOutcome } from '@sluice/core';
 import type { LogsData } from '@sluice/pdata';
@@ -60,13 +60,10 @@ export function createLokiExporter(settings: CreateSettings, config: LokiConfig)
     metadataAttributes: config.structured_metadata.attributes,
     admitLabelValue: (label, value) => guard.admit(label, value),
   });
-  const lastWarning = new Map<string, number>();
+  const limitWarnings = new RateLimitedWarner(LIMIT_WARNING_INTERVAL_MS, (message, fields) => logger.warn(message, fields));
   const onLimited = (label: string) => {
     limitedCounter.inc({ exporter: settings.id, label });
-    const now = Date.now();
-    if ((lastWarning.get(label) ?? -Infinity) + LIMIT_WARNING_INTERVAL_MS > now) return;
-    lastWarning.set(label, now);
-    logger.warn('label has too many values; new values go to structured metadata instead', {
+    limitWarnings.warn(label, 'label has too many values; new values go to structured metadata instead', {
       label,
       max_values_per_label: config.labels.max_values_per_label,
     });

@@ -50,7 +50,7 @@ describe('backoff after a failed export', () => {
   it('sends at once when the clock says the backoff is over', async () => {
     const inner = new ScriptedExporter([ExportResultCode.FAILED]);
     let now = 0;
-    const exporter = new BackoffExporter(inner, { initialDelayMs: 1_000 }, () => now);
+    const exporter = new BackoffExporter(inner, { initialDelayMs: 1_000 }, () => now, () => 0.5); // a middle draw: the hold is the interval
     await exportOnce(exporter).result;
     now = 1_000;
     exportOnce(exporter);

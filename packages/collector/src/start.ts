@@ -25,9 +25,9 @@ export interface RunningCollector {
 }
 
 /** The error thrown when a config does not validate; `diagnostics` holds every problem found. */
-export class ConfigInvalidError extends Error {
+export class ConfigInvalidError extends SluiceError {
   constructor(readonly diagnostics: readonly ConfigDiagnostic[]) {
-    super(diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic).join('\n'));
+    super('SLUICE_CONFIG_INVALID', `the config does not validate:\n${diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic).join('\n')}`);
     this.name = 'ConfigInvalidError';
   }
 }

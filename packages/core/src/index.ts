@@ -24,7 +24,6 @@ export { parseComponentId } from './component';
 export { Registry } from './registry';
 export { createLogger, createMemoryLogger, errorStack } from './logger';
 export type { Logger, LogLevel, LogFields, StreamLoggerOptions } from './logger';
-export { RateLimiter } from './rate-limiter';
 
 // extension contracts
 export type {
@@ -52,7 +51,16 @@ export {
   tlsClientSchema,
 } from './config/schema';
 export type { AuthConfig, TlsServerConfig, TlsClientConfig } from './config/schema';
-export { loadClientTls } from './config/client-tls';
+
+// TLS files: one reader and checker, a client and a server form (tls/)
+export { loadTlsFiles } from './tls/tls-files';
+export type { TlsFileRef, TlsFileRefs, TlsMaterial } from './tls/tls-files';
+export { loadClientTls } from './tls/client-tls';
+export { loadServerTls, sameTlsFiles, secureContextOptions } from './tls/server-tls';
+export type { ServerTlsMaterial } from './tls/server-tls';
+
+// warnings that repeat: at most one per interval per kind
+export { RateLimitedWarner } from './rate-limited-warner';
 
 // self-telemetry
 export { Telemetry } from './telemetry/telemetry';
@@ -82,6 +90,7 @@ export type { FanoutTarget, FanoutPipeline } from './pipeline/fanout';
 export { exporterHelperShape, exporterHelperUnsupportedKeys } from './exporterhelper/config';
 export type { ExporterHelperConfig, RetryConfig, SendingQueueConfig } from './exporterhelper/config';
 export type { SendOutcome } from './exporterhelper/send-outcome';
+export { ExponentialBackoff } from './exporterhelper/backoff';
 export type { Clock } from './exporterhelper/clock';
 export { systemClock } from './exporterhelper/clock';
 export { HttpPushClient } from './exporterhelper/http-push-client';

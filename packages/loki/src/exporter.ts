@@ -8,7 +8,7 @@
  */
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
-import { ClientAuthHeaders, RateLimiter, createQueuedExporter } from '@sluice/core';
+import { ClientAuthHeaders, RateLimitedWarner, createQueuedExporter } from '@sluice/core';
 import type { CreateSettings, Exporter, ExporterFactory, Host, HttpPost, SendOutcome } from '@sluice/core';
 import type { LogsData } from '@sluice/pdata';
 import { lokiConfigSchema, lokiUnsupportedKeys } from './config';
@@ -58,11 +58,10 @@ export function createLokiExporter(settings: CreateSettings, config: LokiConfig)
     metadataAttributes: config.structured_metadata.attributes,
     admitLabelValue: (label, value) => guard.admit(label, value),
   });
-  const warnings = new RateLimiter(LIMIT_WARNING_INTERVAL_MS);
+  const limitWarnings = new RateLimitedWarner(LIMIT_WARNING_INTERVAL_MS, (message, fields) => logger.warn(message, fields));
   const onLimited = (label: string) => {
     limitedCounter.inc({ exporter: settings.id, label });
-    if (!warnings.allow(label)) return;
-    logger.warn('label has too many values; new values go to structured metadata instead', {
+    limitWarnings.warn(label, 'label has too many values; new values go to structured metadata instead', {
       label,
       max_values_per_label: config.labels.max_values_per_label,
     });

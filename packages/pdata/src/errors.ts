@@ -3,31 +3,60 @@
  * here, so messages can be searched for, documented and asserted in tests.
  */
 
+/** gRPC status codes (google.rpc.Code) that catalogue entries map to. */
+export const GrpcStatus = {
+  INVALID_ARGUMENT: 3,
+  RESOURCE_EXHAUSTED: 8,
+  INTERNAL: 13,
+  UNAVAILABLE: 14,
+  UNAUTHENTICATED: 16,
+} as const;
+
+/**
+ * A catalogue entry: what the code means and, for a code that refuses data sent to a receiver,
+ * the status the receiver answers with (a retryable refusal goes out as RESOURCE_EXHAUSTED because
+ * OTLP gRPC clients retry that with the RetryInfo the receiver attaches).
+ */
+export interface ErrorEntry {
+  message: string;
+  httpStatus?: number;
+  grpcStatus?: number;
+}
+
 export const ErrorCodes = {
   // configuration
-  SLUICE_CONFIG_READ: 'cannot read a config file',
-  SLUICE_CONFIG_YAML: 'a config file is not valid YAML',
-  SLUICE_CONFIG_UNKNOWN_KEY: 'a key that no component or section accepts',
-  SLUICE_CONFIG_INVALID_VALUE: 'a value of the wrong type or out of range',
-  SLUICE_CONFIG_REQUIRED: 'a required key is missing or empty',
-  SLUICE_CONFIG_UNKNOWN_TYPE: 'a component type that is not built in',
-  SLUICE_CONFIG_BAD_ID: 'a component id that is not type[/name]',
-  SLUICE_CONFIG_UNDEFINED_COMPONENT: 'a pipeline or reference names a component that is not configured',
-  SLUICE_CONFIG_PIPELINE: 'a pipeline that cannot run as written',
-  SLUICE_CONFIG_UNSUPPORTED_KEY: 'an otelcol key Sluice knows but does not implement',
-  SLUICE_CONFIG_ENV_UNSET: 'an environment variable used in the config is not set',
-  SLUICE_CONFIG_UNUSED: 'a configured component that no pipeline or service list uses',
+  SLUICE_CONFIG_READ: { message: 'cannot read a config file' },
+  SLUICE_CONFIG_YAML: { message: 'a config file is not valid YAML' },
+  SLUICE_CONFIG_UNKNOWN_KEY: { message: 'a key that no component or section accepts' },
+  SLUICE_CONFIG_INVALID_VALUE: { message: 'a value of the wrong type or out of range' },
+  SLUICE_CONFIG_REQUIRED: { message: 'a required key is missing or empty' },
+  SLUICE_CONFIG_UNKNOWN_TYPE: { message: 'a component type that is not built in' },
+  SLUICE_CONFIG_BAD_ID: { message: 'a component id that is not type[/name]' },
+  SLUICE_CONFIG_UNDEFINED_COMPONENT: { message: 'a pipeline or reference names a component that is not configured' },
+  SLUICE_CONFIG_PIPELINE: { message: 'a pipeline that cannot run as written' },
+  SLUICE_CONFIG_UNSUPPORTED_KEY: { message: 'an otelcol key Sluice knows but does not implement' },
+  SLUICE_CONFIG_ENV_UNSET: { message: 'an environment variable used in the config is not set' },
+  SLUICE_CONFIG_UNUSED: { message: 'a configured component that no pipeline or service list uses' },
+  SLUICE_CONFIG_INVALID: { message: 'a config that does not validate; each problem is listed with its own code' },
+  SLUICE_CONFIG_OTTL: { message: 'an OTTL condition that cannot be compiled' },
+  // the SDK's options (startLogBridge)
+  SLUICE_SDK_INSECURE_TOKEN: { message: 'a bearer token would travel over a plaintext connection' },
+  SLUICE_SDK_BAD_OPTION: { message: 'an option has a value the bridge cannot use' },
   // runtime
-  SLUICE_BIND_FAILED: 'a listener could not bind its address',
-  SLUICE_EXPORT_REFUSED: 'an exporter refused data',
-  SLUICE_QUEUE_FULL: 'a sending queue is full',
-  SLUICE_QUEUE_FORMAT: 'a persistent queue directory holds data in a format this version does not read',
-  SLUICE_MEMORY_LIMITED: 'memory use is above the memory_limiter soft limit',
-  SLUICE_SHUTTING_DOWN: 'the component is shutting down',
-  SLUICE_WRITE_FAILED: 'a file could not be written',
-  SLUICE_BAD_DATA: 'the data cannot be decoded or is invalid',
-  SLUICE_INTERNAL: 'a bug: a component failed with an error it does not report as a refusal',
-} as const;
+  SLUICE_BIND_FAILED: { message: 'a listener could not bind its address' },
+  SLUICE_EXPORT_REFUSED: { message: 'an exporter refused data' },
+  SLUICE_QUEUE_FULL: { message: 'a sending queue is full', httpStatus: 429, grpcStatus: GrpcStatus.RESOURCE_EXHAUSTED },
+  SLUICE_QUEUE_FORMAT: { message: 'a persistent queue directory holds data in a format this version does not read' },
+  SLUICE_MEMORY_LIMITED: { message: 'memory use is above the memory_limiter soft limit', httpStatus: 503, grpcStatus: GrpcStatus.RESOURCE_EXHAUSTED },
+  SLUICE_SHUTTING_DOWN: { message: 'the component is shutting down', httpStatus: 503, grpcStatus: GrpcStatus.RESOURCE_EXHAUSTED },
+  SLUICE_WRITE_FAILED: { message: 'a file could not be written' },
+  SLUICE_BAD_DATA: { message: 'the data cannot be decoded or is invalid', httpStatus: 400, grpcStatus: GrpcStatus.INVALID_ARGUMENT },
+  SLUICE_INTERNAL: {
+    message: 'a bug: a component failed with an error it does not report as a refusal',
+    httpStatus: 500,
+    grpcStatus: GrpcStatus.INTERNAL,
+  },
+} as const satisfies Record<string, ErrorEntry>;
 
 export type ErrorCode = keyof typeof ErrorCodes;
 

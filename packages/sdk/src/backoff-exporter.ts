@@ -1,25 +1,28 @@
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
+import { ExponentialBackoff } from '@sluice/core/light';
 
 export interface BackoffOptions {
   /** Hold after the first failure, default 1,000 ms; it doubles with each failure in a row. */
   initialDelayMs?: number;
-  /** Longest hold, default 30,000 ms. */
+  /** Longest hold before jitter, default 30,000 ms. */
   maxDelayMs?: number;
 }
 
 export const DEFAULT_MAX_BACKOFF_MS = 30_000;
+/** Each hold is drawn from ±this share of the interval, so app instances cut off together do not retry together. */
+const JITTER = 0.5;
+/** The longest a hold can be: the cap plus its jitter. */
+export const LONGEST_HOLD_MS = DEFAULT_MAX_BACKOFF_MS * (1 + JITTER);
 
 /**
- * After a failed export, holds the next one back (exponentially, capped) instead of serialising
+ * After a failed export, holds the next one back (core's jittered exponential backoff) instead of serialising
  * a batch that will fail again. While a batch is held the batch processor keeps the rest queued,
  * so an outage fills the queue once and the overflow is dropped cheaply, before any conversion.
  * A flush or shutdown releases the held batch at once: exiting should not wait out a backoff.
  */
 export class BackoffExporter implements LogRecordExporter {
-  private readonly initialDelayMs: number;
-  private readonly maxDelayMs: number;
-  private failuresInARow = 0;
+  private readonly backoff: ExponentialBackoff;
   private retryAt = 0;
   private held: { timer: NodeJS.Timeout; release: () => void } | undefined;
 
@@ -27,9 +30,17 @@ export class BackoffExporter implements LogRecordExporter {
     private readonly inner: LogRecordExporter,
     options: BackoffOptions = {},
     private readonly now: () => number = Date.now,
+    random: () => number = Math.random,
   ) {
-    this.initialDelayMs = options.initialDelayMs ?? 1_000;
-    this.maxDelayMs = options.maxDelayMs ?? DEFAULT_MAX_BACKOFF_MS;
+    this.backoff = new ExponentialBackoff(
+      {
+        initial_interval: options.initialDelayMs ?? 1_000,
+        max_interval: options.maxDelayMs ?? DEFAULT_MAX_BACKOFF_MS,
+        multiplier: 2,
+        randomization_factor: JITTER,
+      },
+      random,
+    );
   }
 
   export(records: ReadableLogRecord[], resultCallback: (result: ExportResult) => void): void {
@@ -46,19 +57,13 @@ export class BackoffExporter implements LogRecordExporter {
     this.held = { timer: setTimeout(release, wait).unref(), release };
   }
 
-  /** The hold that applies after `failures` failed exports in a row. */
-  delayAfter(failures: number): number {
-    return Math.min(this.maxDelayMs, this.initialDelayMs * 2 ** Math.min(failures - 1, 30));
-  }
-
   private send(records: ReadableLogRecord[], resultCallback: (result: ExportResult) => void): void {
     const settle = (result: ExportResult): void => {
       if (result.code === ExportResultCode.SUCCESS) {
-        this.failuresInARow = 0;
+        this.backoff.reset();
         this.retryAt = 0;
       } else {
-        this.failuresInARow++;
-        this.retryAt = this.now() + this.delayAfter(this.failuresInARow);
+        this.retryAt = this.now() + this.backoff.next();
       }
       resultCallback(result);
     };

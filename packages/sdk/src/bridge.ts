@@ -5,10 +5,11 @@ import { resolveBatch, resolveConnection } from './config';
 import { buildResource } from './resource';
 import { createOtlpExporter } from './exporter';
 import { BridgeCounters, type BridgeStats } from './stats';
-import { RateLimitedWarner } from './warnings';
+import type { RateLimitedWarner } from '@sluice/core/light';
+import { stderrWarner } from './warnings';
 import { FallbackFile } from './fallback-file';
 import { DeliveryExporter } from './delivery-exporter';
-import { BackoffExporter, DEFAULT_MAX_BACKOFF_MS } from './backoff-exporter';
+import { BackoffExporter, LONGEST_HOLD_MS } from './backoff-exporter';
 import { BoundedProcessor } from './bounded-processor';
 import { installExitHooks, settleWithin } from './exit-hooks';
 import { PinoOtelStream, type PinoStreamOptions } from './adapters/pino-stream';
@@ -38,7 +39,7 @@ export interface LogBridge {
 const SCOPE_VERSION = '0.1.0';
 const DEFAULT_SHUTDOWN_TIMEOUT_MS = 5_000;
 
-/** Starts shipping logs to the collector. Throws an SdkConfigError for options it cannot honour. */
+/** Starts shipping logs to the collector. Throws a SluiceError (SLUICE_SDK_* or SLUICE_CONFIG_*) for options it cannot honour. */
 export function startLogBridge(options: LogBridgeOptions = {}): LogBridge {
   const batch = resolveBatch(options);
   return createLogBridge(options, createOtlpExporter(resolveConnection(options), batch.exportTimeoutMillis));
@@ -48,7 +49,7 @@ export function startLogBridge(options: LogBridgeOptions = {}): LogBridge {
 export function createLogBridge(
   options: LogBridgeOptions,
   exporter: LogRecordExporter,
-  warner = new RateLimitedWarner(),
+  warner = stderrWarner(),
 ): LogBridge {
   const batch = resolveBatch(options);
   const counters = new BridgeCounters();
@@ -64,7 +65,7 @@ export function createLogBridge(
     scheduledDelayMillis: batch.scheduledDelayMillis,
     // Our exporter may hold a batch for a backoff, then gives up after its own timeout; a little
     // slack on top lets it report why.
-    exportTimeoutMillis: DEFAULT_MAX_BACKOFF_MS + batch.exportTimeoutMillis + 1_000,
+    exportTimeoutMillis: LONGEST_HOLD_MS + batch.exportTimeoutMillis + 1_000,
   });
   const bounded = new BoundedProcessor(batchProcessor, batch.maxQueueSize, counters, warner);
   const provider = new LoggerProvider({ resource: buildResource(options), processors: [bounded] });

@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { loadTlsFiles, type TlsFileRef } from '@sluice/core/light';
+import { SluiceError } from '@sluice/pdata';
 import type { LogBridgeOptions, TokenSource } from './options';
-import { SdkConfigError } from './errors';
 
 type Env = Record<string, string | undefined>;
 
@@ -27,27 +27,30 @@ export interface BatchConfig {
 const DEFAULT_GRPC_ENDPOINT = 'http://localhost:4317';
 const DEFAULT_HTTP_ENDPOINT = 'http://localhost:4318';
 
-/** The signal-specific variable wins over the generic one, as the OTLP exporter spec says. */
-function fromEnv(env: Env, suffix: string): string | undefined {
-  const specific = env[`OTEL_EXPORTER_OTLP_LOGS_${suffix}`]?.trim();
-  if (specific) return specific;
-  const generic = env[`OTEL_EXPORTER_OTLP_${suffix}`]?.trim();
-  return generic || undefined;
+/** The variable that sets `suffix`: the signal-specific one wins over the generic one, as the OTLP exporter spec says. */
+function envVariable(env: Env, suffix: string): { name: string; value: string } | undefined {
+  for (const name of [`OTEL_EXPORTER_OTLP_LOGS_${suffix}`, `OTEL_EXPORTER_OTLP_${suffix}`]) {
+    const value = env[name]?.trim();
+    if (value) return { name, value };
+  }
+  return undefined;
 }
 
-function readPem(file: string | undefined, what: string): Buffer | undefined {
-  if (file === undefined) return undefined;
-  try {
-    return readFileSync(file);
-  } catch (error) {
-    throw new SdkConfigError('SLUICE_SDK_TLS_FILE', `cannot read the ${what} file ${file}`, { cause: error });
-  }
+function fromEnv(env: Env, suffix: string): string | undefined {
+  return envVariable(env, suffix)?.value;
+}
+
+/** A TLS file named by an option or, failing that, by its OTEL_EXPORTER_OTLP_* variable. */
+function tlsFile(option: string, path: string | undefined, env: Env, suffix: string): TlsFileRef | undefined {
+  if (path !== undefined) return { setting: `tls.${option}`, path };
+  const variable = envVariable(env, suffix);
+  return variable && { setting: variable.name, path: variable.value };
 }
 
 function resolveProtocol(options: LogBridgeOptions, env: Env): 'grpc' | 'http/protobuf' {
   const protocol = options.protocol ?? fromEnv(env, 'PROTOCOL') ?? 'grpc';
   if (protocol !== 'grpc' && protocol !== 'http/protobuf') {
-    throw new SdkConfigError('SLUICE_SDK_BAD_OPTION', `protocol must be 'grpc' or 'http/protobuf', got '${protocol}'`);
+    throw new SluiceError('SLUICE_SDK_BAD_OPTION', `protocol must be 'grpc' or 'http/protobuf', got '${protocol}'`);
   }
   return protocol;
 }
@@ -83,23 +86,31 @@ export function resolveConnection(options: LogBridgeOptions, env: Env = process.
   const plaintext = protocol === 'grpc' ? isPlaintext(options, url, env) : url.startsWith('http://');
   const token = options.token === '' ? undefined : options.token;
   if (token !== undefined && plaintext && !options.allowInsecureToken) {
-    throw new SdkConfigError(
+    throw new SluiceError(
       'SLUICE_SDK_INSECURE_TOKEN',
       `refusing to send the token in clear text to ${url}; use TLS (an https:// endpoint) or set allowInsecureToken`,
     );
   }
   if (typeof token === 'function' && plaintext && protocol === 'grpc') {
     // grpc-js sends plaintext metadata fixed at connect time: a rotating token cannot rotate there.
-    throw new SdkConfigError('SLUICE_SDK_BAD_OPTION', 'a token function needs TLS over gRPC; pass a string token for plaintext');
+    throw new SluiceError('SLUICE_SDK_BAD_OPTION', 'a token function needs TLS over gRPC; pass a string token for plaintext');
   }
   const tls = options.tls ?? {};
+  const { ca, cert, key } = loadTlsFiles(
+    {
+      ca: tlsFile('caFile', tls.caFile, env, 'CERTIFICATE'),
+      cert: tlsFile('certFile', tls.certFile, env, 'CLIENT_CERTIFICATE'),
+      key: tlsFile('keyFile', tls.keyFile, env, 'CLIENT_KEY'),
+    },
+    { ca: tls.ca, cert: tls.cert, key: tls.key },
+  );
   return {
     protocol,
     url,
     plaintext,
-    ca: tls.ca ?? readPem(tls.caFile ?? fromEnv(env, 'CERTIFICATE'), 'CA certificate'),
-    cert: tls.cert ?? readPem(tls.certFile ?? fromEnv(env, 'CLIENT_CERTIFICATE'), 'client certificate'),
-    key: tls.key ?? readPem(tls.keyFile ?? fromEnv(env, 'CLIENT_KEY'), 'client key'),
+    ca,
+    cert,
+    key,
     token,
     // Headers from OTEL_EXPORTER_OTLP_HEADERS are merged in by the exporter itself (ours win).
     headers: { ...options.headers },
@@ -109,7 +120,7 @@ export function resolveConnection(options: LogBridgeOptions, env: Env = process.
 function positive(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   if (!Number.isInteger(value) || value <= 0) {
-    throw new SdkConfigError('SLUICE_SDK_BAD_OPTION', `${name} must be a positive integer, got ${value}`);
+    throw new SluiceError('SLUICE_SDK_BAD_OPTION', `${name} must be a positive integer, got ${value}`);
   }
   return value;
 }

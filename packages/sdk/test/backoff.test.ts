@@ -3,7 +3,7 @@ import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { BackoffExporter } from '../src/backoff-exporter';
 import { createLogBridge } from '../src/bridge';
-import { RateLimitedWarner } from '../src/warnings';
+import { RateLimitedWarner } from '@sluice/core/light';
 
 /** Settles each export with the next scripted result, synchronously, and counts the calls. */
 class ScriptedExporter implements LogRecordExporter {
@@ -50,16 +50,47 @@ describe('backoff after a failed export', () => {
   it('sends at once when the clock says the backoff is over', async () => {
     const inner = new ScriptedExporter([ExportResultCode.FAILED]);
     let now = 0;
-    const exporter = new BackoffExporter(inner, { initialDelayMs: 1_000 }, () => now);
+    const exporter = new BackoffExporter(inner, { initialDelayMs: 1_000 }, () => now, () => 0.5); // a middle draw: the hold is the interval
     await exportOnce(exporter).result;
     now = 1_000;
     exportOnce(exporter);
     assert.equal(inner.calls, 2);
   });
 
-  it('doubles the hold with each failure in a row, up to the cap', () => {
-    const exporter = new BackoffExporter(new ScriptedExporter([]), { initialDelayMs: 100, maxDelayMs: 1_000 });
-    assert.deepEqual([1, 2, 3, 4, 5, 100].map((n) => exporter.delayAfter(n)), [100, 200, 400, 800, 1_000, 1_000]);
+  it('jitters the hold: app instances cut off together do not all retry at the same moment', async () => {
+    // After one failure with a 1,000 ms interval the hold is drawn from [500, 1,500) ms.
+    const sentAt500 = async (draw: number): Promise<boolean> => {
+      const inner = new ScriptedExporter([ExportResultCode.FAILED]);
+      let now = 0;
+      const exporter = new BackoffExporter(inner, { initialDelayMs: 1_000 }, () => now, () => draw);
+      await exportOnce(exporter).result;
+      now = 500;
+      exportOnce(exporter);
+      const sent = inner.calls === 2;
+      await exporter.shutdown();
+      return sent;
+    };
+    assert.equal(await sentAt500(0), true, 'the lowest draw holds for half the interval');
+    assert.equal(await sentAt500(0.5), false, 'a middle draw holds for the whole interval');
+  });
+
+  it('grows the hold with each failure in a row and starts over after a success', async () => {
+    const inner = new ScriptedExporter([ExportResultCode.FAILED, ExportResultCode.FAILED, ExportResultCode.SUCCESS, ExportResultCode.FAILED]);
+    let now = 0;
+    const exporter = new BackoffExporter(inner, { initialDelayMs: 100, maxDelayMs: 1_000 }, () => now, () => 0.5);
+    await exportOnce(exporter).result; // fails: hold 100
+    now = 100;
+    await exportOnce(exporter).result; // fails: hold 200
+    now = 299;
+    const held = exportOnce(exporter);
+    assert.equal(inner.calls, 2, 'the second hold is twice the first');
+    now = 300;
+    await exporter.forceFlush();
+    await held.result; // succeeds: no hold
+    await exportOnce(exporter).result; // fails: hold 100 again
+    now = 400;
+    exportOnce(exporter);
+    assert.equal(inner.calls, 5, 'after a success the hold starts from the first interval again');
   });
 
   it('turns an exporter that throws from a held send into a failed result, not an uncaught error', async () => {

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { resolveBatch, resolveConnection } from '../src/config';
 import { buildResource } from '../src/resource';
-import { SdkConfigError } from '../src/errors';
+import { SluiceError } from '@sluice/pdata';
 
 function code(fn: () => unknown): string | undefined {
   try {
     fn();
   } catch (error) {
-    assert.ok(error instanceof SdkConfigError);
+    assert.ok(error instanceof SluiceError);
     return error.code;
   }
   return undefined;
@@ -52,8 +52,15 @@ describe('connection options', () => {
     assert.equal(code(() => resolveConnection({}, { OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' })), 'SLUICE_SDK_BAD_OPTION');
   });
 
-  it('names a TLS file it cannot read', () => {
-    assert.equal(code(() => resolveConnection({ endpoint: 'https://c:1', tls: { caFile: '/nonexistent/ca.pem' } }, {})), 'SLUICE_SDK_TLS_FILE');
+  it('names a TLS file it cannot read, and the option or variable that named it', () => {
+    assert.throws(
+      () => resolveConnection({ endpoint: 'https://c:1', tls: { caFile: '/nonexistent/ca.pem' } }, {}),
+      /^SluiceError: SLUICE_CONFIG_INVALID_VALUE: tls\.caFile: cannot read \/nonexistent\/ca\.pem: ENOENT$/,
+    );
+    assert.throws(
+      () => resolveConnection({ endpoint: 'https://c:1' }, { OTEL_EXPORTER_OTLP_CLIENT_KEY: '/nonexistent/key.pem' }),
+      /OTEL_EXPORTER_OTLP_CLIENT_KEY: cannot read \/nonexistent\/key\.pem/,
+    );
   });
 
   it('defaults the queue to 10,000 records and rejects nonsense sizes', () => {

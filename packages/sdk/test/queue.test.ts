@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { createLogBridge } from '../src/bridge';
-import { RateLimitedWarner } from '../src/warnings';
+import { RateLimitedWarner } from '@sluice/core/light';
 
 /** An exporter the test settles by hand: stands in for a collector that is slow or down. */
 class HeldExporter implements LogRecordExporter {
@@ -77,17 +77,5 @@ describe('bounded queue, failures and fallback file', () => {
     assert.deepEqual(lines[0].attributes, { a: 1 });
     assert.equal(lines[0].resource['service.name'], 'fb');
     assert.match(lines[0].time_unix_nano, /^\d{19}$/);
-  });
-
-  it('rate-limits each kind of warning separately, by an injectable clock', () => {
-    let now = 0;
-    const lines: string[] = [];
-    const warner = new RateLimitedWarner(1_000, (line) => lines.push(line), () => now);
-    warner.warn('a', 'one');
-    warner.warn('a', 'two');
-    warner.warn('b', 'other kind');
-    now = 1_000;
-    warner.warn('a', 'three');
-    assert.deepEqual(lines, ['[@sluice/sdk] one\n', '[@sluice/sdk] other kind\n', '[@sluice/sdk] three\n']);
   });
 });

@@ -95,6 +95,15 @@ describe('TLS, mutual TLS and bearer tokens', () => {
     }
   });
 
+  it('refuses at start a client key that does not belong to the client certificate, naming both files', () => {
+    assert.throws(
+      () => startLogBridge({ endpoint: 'https://127.0.0.1:1', handleSignals: false, tls: { caFile: certs.caFile, certFile: certs.clientCertFile, keyFile: certs.serverKeyFile } }),
+      (err: Error) =>
+        err.message.startsWith('SLUICE_CONFIG_INVALID_VALUE: tls.keyFile: ') &&
+        err.message.includes(`${certs.serverKeyFile} does not match the certificate in ${certs.clientCertFile}`),
+    );
+  });
+
   for (const protocol of ['grpc', 'http/protobuf'] as const) {
     it(`a wrong token is a counted failure and one stderr warning, never an exception in the app (collector, ${protocol})`, async () => {
       const collector = await startTestCollector({ tls: { certFile: certs.serverCertFile, keyFile: certs.serverKeyFile }, token: 'right' });

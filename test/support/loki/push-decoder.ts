@@ -1,8 +1,11 @@
 /**
  * Decodes Loki push bodies the way Loki does, written independently of the exporter's encoder
  * so that tests check one against the other. Protobuf follows logproto.PushRequest (field
- * numbers from Loki's push.proto); JSON follows the documented push API.
+ * numbers from Loki's push.proto), read with pdata's bounds-checked ProtoReader; JSON follows
+ * the documented push API.
  */
+import { ProtoReader, SluiceError } from '@sluice/pdata';
+
 export interface DecodedEntry {
   timestampNs: bigint;
   line: string;
@@ -19,56 +22,13 @@ export interface DecodedStream {
 
 export class DecodeError extends Error {}
 
-class Reader {
-  pos = 0;
-  constructor(private readonly buf: Uint8Array, private readonly end = buf.length) {}
-
-  done(): boolean {
-    return this.pos >= this.end;
-  }
-
-  varint(): bigint {
-    let result = 0n;
-    let shift = 0n;
-    for (;;) {
-      if (this.pos >= this.end) throw new DecodeError('truncated varint');
-      const byte = this.buf[this.pos++]!;
-      result |= BigInt(byte & 0x7f) << shift;
-      if ((byte & 0x80) === 0) return result;
-      shift += 7n;
-      if (shift > 63n) throw new DecodeError('varint too long');
-    }
-  }
-
-  bytes(): Uint8Array {
-    const length = Number(this.varint());
-    if (this.pos + length > this.end) throw new DecodeError('truncated length-delimited field');
-    const out = this.buf.subarray(this.pos, this.pos + length);
-    this.pos += length;
-    return out;
-  }
-
-  skip(wireType: number): void {
-    if (wireType === 0) this.varint();
-    else if (wireType === 1) this.pos += 8;
-    else if (wireType === 2) this.bytes();
-    else if (wireType === 5) this.pos += 4;
-    else throw new DecodeError(`unsupported wire type ${wireType}`);
-    if (this.pos > this.end) throw new DecodeError('truncated field');
-  }
-
-  /** Calls `field` for each (number, wireType) until the end of this message. */
-  fields(field: (number: number, wireType: number) => void): void {
-    while (!this.done()) {
-      const tag = Number(this.varint());
-      field(tag >>> 3, tag & 7);
-    }
-  }
-}
-
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-function text(bytes: Uint8Array): string {
+/** A string field, rejected when it is not valid UTF-8, as Loki does (ProtoReader's string() does not check). */
+function text(r: ProtoReader): string {
+  const end = r.lengthEnd();
+  const bytes = r.buf.subarray(r.pos, end);
+  r.pos = end;
   try {
     return utf8.decode(bytes);
   } catch {
@@ -76,65 +36,79 @@ function text(bytes: Uint8Array): string {
   }
 }
 
-function sub(bytes: Uint8Array): Reader {
-  return new Reader(bytes);
+/** Reads the fields of the message that ends at `end` (a nested one: from r.lengthEnd()). */
+function fields(r: ProtoReader, end: number, names: readonly (string | undefined)[], field: (tag: number) => boolean): void {
+  const outer = r.end;
+  r.end = end;
+  while (r.pos < end) {
+    const tag = r.tag();
+    if (!field(tag)) r.skip(tag, names);
+  }
+  r.end = outer;
 }
+
+// Field names by number, so that a known field with the wrong wire type is an error, not skipped.
+const STREAM_FIELDS = [undefined, 'labels', 'entries'];
+const ENTRY_FIELDS = [undefined, 'timestamp', 'line', 'structuredMetadata'];
+const TIMESTAMP_FIELDS = [undefined, 'seconds', 'nanos'];
+const PAIR_FIELDS = [undefined, 'name', 'value'];
 
 export function decodePushProto(body: Uint8Array): DecodedStream[] {
   const streams: DecodedStream[] = [];
-  const top = new Reader(body);
-  top.fields((number, wireType) => {
-    if (number === 1 && wireType === 2) streams.push(decodeStream(top.bytes()));
-    else top.skip(wireType);
-  });
+  const r = new ProtoReader(body);
+  try {
+    fields(r, r.end, [undefined, 'streams'], (tag) => tag === 0x0a && streams.push(decodeStream(r)) > 0);
+  } catch (err) {
+    throw err instanceof SluiceError ? new DecodeError(err.message) : err;
+  }
   return streams;
 }
 
-function decodeStream(bytes: Uint8Array): DecodedStream {
+function decodeStream(r: ProtoReader): DecodedStream {
   const stream: DecodedStream = { labels: '', entries: [] };
-  const r = sub(bytes);
-  r.fields((number, wireType) => {
-    if (number === 1 && wireType === 2) stream.labels = text(r.bytes());
-    else if (number === 2 && wireType === 2) stream.entries.push(decodeEntry(r.bytes()));
-    else r.skip(wireType);
+  fields(r, r.lengthEnd(), STREAM_FIELDS, (tag) => {
+    if (tag === 0x0a) stream.labels = text(r);
+    else if (tag === 0x12) stream.entries.push(decodeEntry(r));
+    else return false;
+    return true;
   });
   return stream;
 }
 
-function decodeEntry(bytes: Uint8Array): DecodedEntry {
+function decodeEntry(r: ProtoReader): DecodedEntry {
   const entry: DecodedEntry = { timestampNs: 0n, line: '', metadata: {} };
-  const r = sub(bytes);
-  r.fields((number, wireType) => {
-    if (number === 1 && wireType === 2) entry.timestampNs = decodeTimestamp(r.bytes());
-    else if (number === 2 && wireType === 2) entry.line = text(r.bytes());
-    else if (number === 3 && wireType === 2) {
-      const [name, value] = decodeLabelPair(r.bytes());
+  fields(r, r.lengthEnd(), ENTRY_FIELDS, (tag) => {
+    if (tag === 0x0a) entry.timestampNs = decodeTimestamp(r);
+    else if (tag === 0x12) entry.line = text(r);
+    else if (tag === 0x1a) {
+      const [name, value] = decodeLabelPair(r);
       entry.metadata[name] = value;
-    } else r.skip(wireType);
+    } else return false;
+    return true;
   });
   return entry;
 }
 
-function decodeTimestamp(bytes: Uint8Array): bigint {
+function decodeTimestamp(r: ProtoReader): bigint {
   let seconds = 0n;
-  let nanos = 0n;
-  const r = sub(bytes);
-  r.fields((number, wireType) => {
-    if (number === 1 && wireType === 0) seconds = BigInt.asIntN(64, r.varint());
-    else if (number === 2 && wireType === 0) nanos = BigInt.asIntN(32, r.varint());
-    else r.skip(wireType);
+  let nanos = 0;
+  fields(r, r.lengthEnd(), TIMESTAMP_FIELDS, (tag) => {
+    if (tag === 0x08) seconds = r.int64();
+    else if (tag === 0x10) nanos = r.int32();
+    else return false;
+    return true;
   });
-  return seconds * 1_000_000_000n + nanos;
+  return seconds * 1_000_000_000n + BigInt(nanos);
 }
 
-function decodeLabelPair(bytes: Uint8Array): [string, string] {
+function decodeLabelPair(r: ProtoReader): [string, string] {
   let name = '';
   let value = '';
-  const r = sub(bytes);
-  r.fields((number, wireType) => {
-    if (number === 1 && wireType === 2) name = text(r.bytes());
-    else if (number === 2 && wireType === 2) value = text(r.bytes());
-    else r.skip(wireType);
+  fields(r, r.lengthEnd(), PAIR_FIELDS, (tag) => {
+    if (tag === 0x0a) name = text(r);
+    else if (tag === 0x12) value = text(r);
+    else return false;
+    return true;
   });
   return [name, value];
 }

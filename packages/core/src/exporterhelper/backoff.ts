@@ -4,7 +4,8 @@ import type { RetryConfig } from './config';
  * Exponential backoff as otelcol's retry sender computes it: the interval starts at
  * `initial_interval`, grows by `multiplier` up to `max_interval`, and each wait is drawn uniformly
  * from interval × [1 - randomization_factor, 1 + randomization_factor] so that many exporters
- * failing together do not retry in lockstep.
+ * (or many app instances) failing together do not retry in lockstep. The exporter helper and the
+ * SDK both use it.
  */
 export class ExponentialBackoff {
   private interval: number;
@@ -14,6 +15,11 @@ export class ExponentialBackoff {
     private readonly random: () => number = Math.random,
   ) {
     this.interval = config.initial_interval;
+  }
+
+  /** Back to `initial_interval`, after a success. */
+  reset(): void {
+    this.interval = this.config.initial_interval;
   }
 
   /** The next wait in milliseconds; advances the interval. */

@@ -5,7 +5,7 @@
  * exporter's protocol says, a retryable one honouring Retry-After, and the reason is the server's.
  */
 import { Pool } from 'undici';
-import { loadClientTls } from '../config/client-tls';
+import { loadClientTls } from '../tls/client-tls';
 import type { TlsClientConfig } from '../config/schema';
 import { parseRetryAfter } from './retry-after';
 import type { SendOutcome } from './send-outcome';

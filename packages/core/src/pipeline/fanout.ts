@@ -1,7 +1,7 @@
 import type { LogsConsumer } from '../component';
 import { ConsumeError, asConsumeError } from '@sluice/pdata';
 import { errorStack, type Logger } from '../logger';
-import { RateLimiter } from '../rate-limiter';
+import { RateLimitedWarner } from '../rate-limited-warner';
 import { cloneLogsData, countLogRecords, type ClientContext, type LogsData } from '@sluice/pdata';
 import type { Telemetry } from '../telemetry/telemetry';
 
@@ -84,13 +84,14 @@ const BUG_LOG_INTERVAL_MS = 60_000;
  */
 export class PipelineFanout implements LogsConsumer {
   private readonly allMutate: boolean;
-  private readonly bugLog = new RateLimiter(BUG_LOG_INTERVAL_MS);
+  private readonly bugLog: RateLimitedWarner;
 
   constructor(
     private readonly pipelines: readonly FanoutPipeline[],
-    private readonly logger: Logger,
+    logger: Logger,
   ) {
     this.allMutate = pipelines.every((p) => p.mutates);
+    this.bugLog = new RateLimitedWarner(BUG_LOG_INTERVAL_MS, (message, fields) => logger.error(message, fields));
   }
 
   consume(logs: LogsData, context: ClientContext): Promise<void> {
@@ -110,8 +111,8 @@ export class PipelineFanout implements LogsConsumer {
     }
     return accepted.catch((err: unknown) => {
       const error = asConsumeError(err);
-      if (error !== err && error.code === 'SLUICE_INTERNAL' && this.bugLog.allow(pipeline.id)) {
-        this.logger.error('a component failed unexpectedly (a bug); the data was refused as permanent', {
+      if (error !== err && error.code === 'SLUICE_INTERNAL') {
+        this.bugLog.warn(pipeline.id, 'a component failed unexpectedly (a bug); the data was refused as permanent', {
           pipeline: pipeline.id,
           error: errorStack(err),
         });

@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { secureContextOptions } from './tls';
+import { secureContextOptions } from '@sluice/core';
 import type { TlsReloader } from './tls-reloader';
 
 /**

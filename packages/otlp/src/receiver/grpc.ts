@@ -5,7 +5,7 @@ import { encodeExportResponseProto } from '../codec/export-response';
 import { decodeLogsProto } from '@sluice/pdata';
 import type { OtlpGrpcConfig } from './config';
 import { partialSuccess } from './partial-success';
-import { encodeStatusProto } from './status';
+import { encodeStatusProto, refusalStatus } from './status';
 
 const EXPORT_PATH = '/opentelemetry.proto.collector.logs.v1.LogsService/Export';
 
@@ -108,15 +108,15 @@ export class OtlpGrpcServer {
         return callback(null, encodeExportResponseProto(partial));
       }
       this.metrics.refused(records);
-      if (error.code === 'SLUICE_INTERNAL') return callback({ code: grpc.status.INTERNAL, details: error.message });
-      if (!error.retryable) return callback({ code: grpc.status.INVALID_ARGUMENT, details: error.message });
+      const status = refusalStatus(error).grpc;
+      if (!error.retryable) return callback({ code: status, details: error.message });
       // RESOURCE_EXHAUSTED is retried by OTLP clients only with RetryInfo, so always send one.
       const retryDelayMs = error.retryAfterMs ?? 1000;
       const trailer = new grpc.Metadata();
-      trailer.set('grpc-status-details-bin', encodeStatusProto(grpc.status.RESOURCE_EXHAUSTED, error.message, retryDelayMs));
+      trailer.set('grpc-status-details-bin', encodeStatusProto(status, error.message, retryDelayMs));
       // grpc-js clients with a retry policy read the delay from this trailer instead.
       trailer.set('grpc-retry-pushback-ms', String(retryDelayMs));
-      return callback({ code: grpc.status.RESOURCE_EXHAUSTED, details: error.message, metadata: trailer });
+      return callback({ code: status, details: error.message, metadata: trailer });
     }
     this.metrics.accepted(records);
     callback(null, Buffer.from(encodeExportResponseProto()));

@@ -3,13 +3,13 @@ import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
 import { errorStack, type Logger, type LogsConsumer, type ServerAuthenticator } from '@sluice/core';
-import { ConsumeError, SluiceError, asConsumeError, countLogRecords, type ClientContext, type LogsData } from '@sluice/pdata';
+import { ConsumeError, GrpcStatus, SluiceError, asConsumeError, countLogRecords, type ClientContext, type LogsData } from '@sluice/pdata';
 import { encodeExportResponseJson, encodeExportResponseProto, type PartialSuccess } from '../codec/export-response';
 import { decodeLogsJson } from '@sluice/pdata';
 import { decodeLogsProto } from '@sluice/pdata';
 import type { OtlpHttpConfig } from './config';
 import { partialSuccess } from './partial-success';
-import { GrpcCode, encodeStatusJson, encodeStatusProto } from './status';
+import { encodeStatusJson, encodeStatusProto, refusalStatus } from './status';
 
 const gunzip = promisify(zlib.gunzip) as (buf: Buffer, options: zlib.ZlibOptions) => Promise<Buffer>;
 const inflate = promisify(zlib.inflate) as (buf: Buffer, options: zlib.ZlibOptions) => Promise<Buffer>;
@@ -112,7 +112,7 @@ export class OtlpHttpServer {
     const contentEncoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase();
     if (contentEncoding !== 'identity' && contentEncoding !== 'gzip' && contentEncoding !== 'deflate') {
       drain(req);
-      return this.respondError(res, encoding, 415, GrpcCode.INVALID_ARGUMENT, `Content-Encoding "${contentEncoding}" is not supported; use gzip or none`);
+      return this.respondError(res, encoding, 415, GrpcStatus.INVALID_ARGUMENT, `Content-Encoding "${contentEncoding}" is not supported; use gzip or none`);
     }
     let auth: Record<string, string> | undefined;
     if (this.authenticator) {
@@ -120,7 +120,7 @@ export class OtlpHttpServer {
       if (!result.ok) {
         drain(req);
         res.setHeader('WWW-Authenticate', result.challenge);
-        return this.respondError(res, encoding, 401, GrpcCode.UNAUTHENTICATED, result.reason);
+        return this.respondError(res, encoding, 401, GrpcStatus.UNAUTHENTICATED, result.reason);
       }
       auth = result.auth;
     }
@@ -156,7 +156,7 @@ export class OtlpHttpServer {
       this.process(body, contentEncoding, encoding, context, res).catch((err: unknown) => {
         // Every refusal of the data is answered inside process(); this is a bug of the receiver's own.
         this.logger.error('the OTLP/HTTP receiver failed to answer a request', { error: errorStack(err) });
-        this.respondError(res, encoding, 500, GrpcCode.INTERNAL, 'SLUICE_INTERNAL: the receiver failed to answer the request');
+        this.respondError(res, encoding, 500, GrpcStatus.INTERNAL, 'SLUICE_INTERNAL: the receiver failed to answer the request');
       });
     });
   }
@@ -169,7 +169,7 @@ export class OtlpHttpServer {
       logs = encoding === 'proto' ? decodeLogsProto(raw) : decodeLogsJson(raw);
     } catch (err) {
       const message = err instanceof SluiceError ? err.message : `cannot decode the request: ${(err as Error).message}`;
-      return this.respondError(res, encoding, 400, GrpcCode.INVALID_ARGUMENT, message);
+      return this.respondError(res, encoding, 400, GrpcStatus.INVALID_ARGUMENT, message);
     }
     const records = countLogRecords(logs);
     if (records === 0 && logs.resourceLogs.length === 0) return this.respondOk(res, encoding);
@@ -209,21 +209,17 @@ export class OtlpHttpServer {
   }
 
   private respondRefused(res: http.ServerResponse, encoding: Encoding, error: ConsumeError): void {
-    if (error.code === 'SLUICE_INTERNAL') return this.respondError(res, encoding, 500, GrpcCode.INTERNAL, error.message);
-    if (!error.retryable) {
-      return this.respondError(res, encoding, 400, GrpcCode.INVALID_ARGUMENT, error.message);
-    }
+    const status = refusalStatus(error);
     // 429 tells OTLP clients to slow down; it and 503 are both retried per the OTLP spec.
-    const status = error.code === 'SLUICE_QUEUE_FULL' ? 429 : 503;
-    res.setHeader('Retry-After', String(Math.max(1, Math.ceil((error.retryAfterMs ?? 1000) / 1000))));
-    this.respondError(res, encoding, status, GrpcCode.UNAVAILABLE, error.message);
+    if (error.retryable) res.setHeader('Retry-After', String(Math.max(1, Math.ceil((error.retryAfterMs ?? 1000) / 1000))));
+    this.respondError(res, encoding, status.http, status.grpc, error.message);
   }
 
   private respondTooLarge(res: http.ServerResponse, encoding: Encoding, size: number | undefined): void {
     const limit = this.config.max_request_body_size;
     const what = size === undefined ? 'the decompressed body' : `the body (${size} bytes so far)`;
     res.setHeader('Connection', 'close');
-    this.respondError(res, encoding, 413, GrpcCode.INVALID_ARGUMENT, `${what} exceeds max_request_body_size (${limit} bytes)`);
+    this.respondError(res, encoding, 413, GrpcStatus.INVALID_ARGUMENT, `${what} exceeds max_request_body_size (${limit} bytes)`);
   }
 
   private respondError(res: http.ServerResponse, encoding: Encoding, httpStatus: number, grpcCode: number, message: string): void {

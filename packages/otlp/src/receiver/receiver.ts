@@ -6,7 +6,7 @@ import type { OtlpReceiverConfig } from './config';
 import { OtlpGrpcServer } from './grpc';
 import { ReloadingServerCredentials } from './grpc-credentials';
 import { OtlpHttpServer, type CreateHttpServer } from './http';
-import { secureContextOptions } from './tls';
+import { secureContextOptions } from '@sluice/core';
 import { TlsReloader } from './tls-reloader';
 
 /** The `otlp` receiver: gRPC and/or HTTP listeners feeding the same pipelines. */

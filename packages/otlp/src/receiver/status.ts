@@ -1,13 +1,18 @@
 import { Writer } from 'protobufjs/minimal';
+import { ErrorCodes, GrpcStatus, type ConsumeError, type ErrorEntry } from '@sluice/pdata';
 
-/** gRPC status codes used by the OTLP receiver (google.rpc.Code). */
-export const GrpcCode = {
-  INVALID_ARGUMENT: 3,
-  RESOURCE_EXHAUSTED: 8,
-  UNAUTHENTICATED: 16,
-  UNAVAILABLE: 14,
-  INTERNAL: 13,
-} as const;
+/**
+ * What the receiver answers when a consumer refuses data. A bug (SLUICE_INTERNAL) is 500 /
+ * INTERNAL; any other permanent refusal is 400 / INVALID_ARGUMENT, whatever its code: neither
+ * invites a retry that would fail the same way. A retryable one takes its statuses from the
+ * catalogue, else 503 / RESOURCE_EXHAUSTED.
+ */
+export function refusalStatus(error: ConsumeError): { http: number; grpc: number } {
+  const entry: ErrorEntry = ErrorCodes[error.code];
+  if (error.code === 'SLUICE_INTERNAL') return { http: entry.httpStatus ?? 500, grpc: entry.grpcStatus ?? GrpcStatus.INTERNAL };
+  if (!error.retryable) return { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT };
+  return { http: entry.httpStatus ?? 503, grpc: entry.grpcStatus ?? GrpcStatus.RESOURCE_EXHAUSTED };
+}
 
 /**
  * google.rpc.Status, the body OTLP/HTTP error responses carry (and, with a RetryInfo detail,

@@ -1,5 +1,4 @@
-import type { Logger, TlsServerConfig } from '@sluice/core';
-import { loadServerTls, sameTlsFiles, type ServerTlsMaterial } from './tls';
+import { loadServerTls, sameTlsFiles, type Logger, type ServerTlsMaterial, type TlsServerConfig } from '@sluice/core';
 
 /**
  * Holds a server's certificate material and, with `reload_interval`, re-reads the files on that

@@ -18,7 +18,7 @@ export const filterConfigSchema = section({
       ctx.addIssue({
         code: z.ZodIssueCode.custom,
         path: ['logs', 'log_record', i],
-        message: `OTTL condition ${JSON.stringify(condition)}: ${err.message}`,
+        message: `OTTL condition ${JSON.stringify(condition)}: ${err.detail} (at offset ${err.offset})`,
       });
     }
   });

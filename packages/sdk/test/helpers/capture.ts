@@ -1,7 +1,7 @@
 import { trace, context, TraceFlags, type Context } from '@opentelemetry/api';
 import { InMemoryLogRecordExporter, type ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { createLogBridge, type LogBridge } from '../../src/bridge';
-import { RateLimitedWarner } from '../../src/warnings';
+import { RateLimitedWarner } from '@sluice/core/light';
 import type { LogBridgeOptions } from '../../src/options';
 
 export interface CapturingBridge {

@@ -1,3 +1,5 @@
+import { SluiceError } from '@sluice/pdata';
+
 /** Tokens of the OTTL condition subset; each keeps its offset for error messages. */
 export type TokenKind = 'ident' | 'string' | 'int' | 'float' | 'op' | 'punct' | 'end';
 
@@ -10,12 +12,12 @@ export interface Token {
 }
 
 /** A condition that cannot be compiled; `offset` is where in the condition text the problem starts. */
-export class OttlError extends Error {
+export class OttlError extends SluiceError {
   constructor(
     readonly detail: string,
     readonly offset: number,
   ) {
-    super(`${detail} (at offset ${offset})`);
+    super('SLUICE_CONFIG_OTTL', `${detail} (at offset ${offset})`);
     this.name = 'OttlError';
   }
 }

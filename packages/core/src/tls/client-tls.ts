@@ -1,25 +1,18 @@
-import { readFile } from 'node:fs/promises';
 import type { ConnectionOptions } from 'node:tls';
 import { SluiceError } from '@sluice/pdata';
-import type { TlsClientConfig } from './schema';
+import type { TlsClientConfig } from '../config/schema';
+import { loadTlsFiles, type TlsFileRef } from './tls-files';
 
 /**
- * A client `tls` block as Node TLS options: the files read once at start, a missing or
- * unreadable one a coded error naming the key.
+ * A client `tls` block as Node TLS options: the files read and checked once at start, a missing,
+ * unreadable or mismatched one a coded error naming the key.
  */
 export async function loadClientTls(tls: TlsClientConfig, where: string): Promise<ConnectionOptions> {
   if ((tls.cert_file === undefined) !== (tls.key_file === undefined)) {
     throw new SluiceError('SLUICE_CONFIG_REQUIRED', `${where}.tls: a client certificate needs both cert_file and key_file`);
   }
-  const read = async (key: string, path: string | undefined) => {
-    if (path === undefined) return undefined;
-    try {
-      return await readFile(path);
-    } catch (err) {
-      throw new SluiceError('SLUICE_CONFIG_INVALID_VALUE', `${where}.tls.${key}: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-    }
-  };
-  const [ca, cert, key] = await Promise.all([read('ca_file', tls.ca_file), read('cert_file', tls.cert_file), read('key_file', tls.key_file)]);
+  const ref = (key: string, path: string | undefined): TlsFileRef | undefined => (path === undefined ? undefined : { setting: `${where}.tls.${key}`, path });
+  const { ca, cert, key } = loadTlsFiles({ ca: ref('ca_file', tls.ca_file), cert: ref('cert_file', tls.cert_file), key: ref('key_file', tls.key_file) });
   return {
     ...(ca ? { ca } : {}),
     ...(cert ? { cert } : {}),

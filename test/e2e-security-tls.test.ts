@@ -202,21 +202,21 @@ describe('receiver security: TLS and mTLS', function () {
       const missing = join(tmp.dir, 'no-such-cert.pem');
       await assert.rejects(
         startTestCollector(config({ cert_file: missing, key_file: certs.serverKey })),
-        (err: Error) => /SLUICE_CONFIG_INVALID_VALUE: receivers\.otlp\.protocols\.http\.tls\.cert_file: cannot read .*no-such-cert\.pem: ENOENT/.test(err.message),
+        (err: Error) => /SLUICE_CONFIG_INVALID_VALUE: receivers\.otlp\.protocols\.http\.tls\.cert_file \(<config>:\d+:\d+\): cannot read .*no-such-cert\.pem: ENOENT/.test(err.message),
       );
     });
 
     it('says when the key does not match the certificate', async () => {
       await assert.rejects(
         startTestCollector(config({ cert_file: certs.serverCert, key_file: certs.clientKey })),
-        (err: Error) => /SLUICE_CONFIG_INVALID_VALUE: receivers\.otlp\.protocols\.http\.tls\.key_file: .*client-key\.pem does not match the certificate in .*server\.pem/.test(err.message),
+        (err: Error) => /SLUICE_CONFIG_INVALID_VALUE: receivers\.otlp\.protocols\.http\.tls\.key_file \(<config>:\d+:\d+\): .*client-key\.pem does not match the certificate in .*server\.pem/.test(err.message),
       );
     });
 
     it('says when a file is not PEM', async () => {
       await assert.rejects(
         startTestCollector(config({ cert_file: certs.serverKey, key_file: certs.serverKey })),
-        (err: Error) => /tls\.cert_file: .*server-key\.pem is not a PEM certificate/.test(err.message),
+        (err: Error) => /tls\.cert_file \(<config>:\d+:\d+\): .*server-key\.pem is not a PEM certificate/.test(err.message),
       );
     });
   });

@@ -32,7 +32,7 @@ export function checkTlsFiles(tls: TlsFiles, side: 'server' | 'client'): StartPr
     try {
       pem = readFileSync(file);
     } catch (err) {
-      problems.push({ path: [key], code: 'SLUICE_CONFIG_INVALID_VALUE', message: `cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` });
+      problems.push({ path: [key], code: 'SLUICE_CONFIG_INVALID_VALUE', message: `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
       return undefined;
     }
     try {
@@ -47,7 +47,7 @@ export function checkTlsFiles(tls: TlsFiles, side: 'server' | 'client'): StartPr
   const cert = parse('cert_file', 'a PEM certificate', (pem) => new X509Certificate(pem));
   const key: KeyObject | undefined = parse('key_file', 'a PEM private key', (pem) => createPrivateKey(pem));
   if (cert && key && !cert.checkPrivateKey(key)) {
-    problems.push({ path: ['key_file'], code: 'SLUICE_CONFIG_INVALID_VALUE', message: `${tls.key_file} is not the private key of the certificate in ${tls.cert_file}` });
+    problems.push({ path: ['key_file'], code: 'SLUICE_CONFIG_INVALID_VALUE', message: `${tls.key_file} does not match the certificate in ${tls.cert_file}` });
   }
   return problems;
 }

@@ -112,7 +112,7 @@ function readTokenFile(filename: string): { token: string } | Omit<StartProblem,
   try {
     token = readFileSync(filename, 'utf8').trim();
   } catch (err) {
-    return { code: 'SLUICE_CONFIG_INVALID_VALUE', message: `cannot read ${filename} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` };
+    return { code: 'SLUICE_CONFIG_INVALID_VALUE', message: `cannot read ${filename}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` };
   }
   return token === '' ? { code: 'SLUICE_CONFIG_REQUIRED', message: `${filename} is empty` } : { token };
 }

@@ -13,7 +13,7 @@ export interface FanoutTarget {
 
 /**
  * Hands the same data to every exporter of a pipeline and resolves once all have accepted it
- * (DESIGN.md's acknowledgement rule). Exporters are decoupled by their own queues, so waiting
+ * (so a sender's success means every exporter has it). Exporters are decoupled by their own queues, so waiting
  * for all of them costs only the slowest enqueue, not the slowest delivery.
  */
 export class ExporterFanout implements LogsConsumer {

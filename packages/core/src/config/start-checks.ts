@@ -4,7 +4,7 @@
  * role), the files `tls` blocks name, and each factory's own `checkStart`. Loading runs it, so
  * `sluice validate` and a start refuse the same configs with the same located errors.
  */
-import type { ComponentKind, ExtensionRole, Factory, StartProblem } from '../component';
+import type { ComponentKind, ExtensionRole, StartProblem } from '../component';
 import type { ComponentSection, ComponentsResult } from './components';
 import type { ConfigDiagnostic } from './diagnostics';
 import { diagnosticAt, locate, type MapNode, type PathSegment } from './located';
@@ -32,7 +32,7 @@ export function checkStart(root: MapNode, components: ComponentsResult, service:
       const { keyPos, value } = (root.entries.get(section)!.value as MapNode).entries.get(id)!;
       const problems = [
         ...sharedBlockProblems(component.kind, component.config, components, started.extensions),
-        ...((component.factory as Factory).checkStart?.(component.config) ?? []),
+        ...(component.factory.checkStart?.(component.config) ?? []),
       ];
       for (const { path, code, message } of problems) {
         diagnostics.push(diagnosticAt(code, 'error', [section, id, ...path], locate(value, keyPos, path).pos, message));

@@ -1,6 +1,6 @@
 /**
  * Micro-benchmark of the OTLP logs codec: CPU-seconds per million records for protobuf decode and
- * encode and OTLP/JSON decode and encode, on the request shape DESIGN.md's figures use.
+ * encode and OTLP/JSON decode and encode, on the request shape of payload.ts.
  *
  *   node bench/dist/codec.js [seconds-per-case]
  */

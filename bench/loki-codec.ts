@@ -1,7 +1,7 @@
 /**
  * Micro-benchmark of the Loki path after decode: CPU-seconds per million records to build
  * streams with their lines and metadata, encode the protobuf PushRequest, and snappy it — on
- * the 100-record request DESIGN.md's figures use, for `format: raw` and `format: json`.
+ * the 100-record request of payload.ts, for `format: raw` and `format: json`.
  *
  *   node bench/dist/loki-codec.js [seconds-per-case]
  */

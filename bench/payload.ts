@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { KeyValue, LogRecord, LogsData } from '@sluice/pdata';
 
 /**
- * The load DESIGN.md measures with: requests of 100 records, each ≈380 bytes on the wire — a
+ * The load every benchmark uses: requests of 100 records, each ≈380 bytes on the wire — a
  * ~140-byte body, 6 attributes of mixed types, 4 resource attributes, trace and span ids.
  */
 export function benchRequest(records = 100): LogsData {

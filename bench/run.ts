@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: the collector as a child process under a fixed OTLP/HTTP load, next to a
- * receive-and-discard baseline measured in the same run (DESIGN.md states the goals as
- * multiples of it). Prints records/s, CPU-seconds per million records and peak RSS.
+ * receive-and-discard baseline measured in the same run (results are read as multiples of it,
+ * so the machine's speed cancels out). Prints records/s, CPU-seconds per million records and peak RSS.
  *
  *   npm run bench                 all scenarios, 8 s each, then the SDK benchmark
  *   BENCH_SECONDS=15 npm run bench -- jsonl loki-raw      (name `sdk` for the SDK benchmark alone)

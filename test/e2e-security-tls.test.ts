@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import * as https from 'node:https';
 import * as tls from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
 import type { ExportResult } from '@opentelemetry/core';
@@ -9,6 +10,7 @@ import { OTLPLogExporter as GrpcExporter } from '@opentelemetry/exporter-logs-ot
 import { OTLPLogExporter as ProtoExporter } from '@opentelemetry/exporter-logs-otlp-proto';
 import { LoggerProvider, type LogRecordExporter } from '@opentelemetry/sdk-logs';
 import { testCerts, type TestCerts } from './support/certs';
+import { spawnCollector } from './support/child-collector';
 import { flatten, readJsonlLogs, startTestCollector, tempDir, waitFor } from './support/collector';
 import { otlpPipelineConfig } from './support/pipeline-config';
 
@@ -202,22 +204,58 @@ describe('receiver security: TLS and mTLS', function () {
       const missing = join(tmp.dir, 'no-such-cert.pem');
       await assert.rejects(
         startTestCollector(config({ cert_file: missing, key_file: certs.serverKey })),
-        (err: Error) => /SLUICE_CONFIG_INVALID_VALUE: receivers\.otlp\.protocols\.http\.tls\.cert_file: cannot read .*no-such-cert\.pem: ENOENT/.test(err.message),
+        (err: Error) => /SLUICE_CONFIG_INVALID_VALUE: receivers\.otlp\.protocols\.http\.tls\.cert_file \(<config>:\d+:\d+\): cannot read .*no-such-cert\.pem: ENOENT/.test(err.message),
       );
     });
 
     it('says when the key does not match the certificate', async () => {
       await assert.rejects(
         startTestCollector(config({ cert_file: certs.serverCert, key_file: certs.clientKey })),
-        (err: Error) => /SLUICE_CONFIG_INVALID_VALUE: receivers\.otlp\.protocols\.http\.tls\.key_file: .*client-key\.pem does not match the certificate in .*server\.pem/.test(err.message),
+        (err: Error) => /SLUICE_CONFIG_INVALID_VALUE: receivers\.otlp\.protocols\.http\.tls\.key_file \(<config>:\d+:\d+\): .*client-key\.pem does not match the certificate in .*server\.pem/.test(err.message),
       );
     });
 
     it('says when a file is not PEM', async () => {
       await assert.rejects(
         startTestCollector(config({ cert_file: certs.serverKey, key_file: certs.serverKey })),
-        (err: Error) => /tls\.cert_file: .*server-key\.pem is not a PEM certificate/.test(err.message),
+        (err: Error) => /tls\.cert_file \(<config>:\d+:\d+\): .*server-key\.pem is not a PEM certificate/.test(err.message),
       );
     });
+  });
+  it('the start banner prints https:// for a TLS listener, and that URL answers over TLS', async function () {
+    this.timeout(30_000);
+    const tlsBlock = { cert_file: certs.serverCert, key_file: certs.serverKey };
+    const path = join(tmp.dir, 'banner.yaml');
+    await writeFile(
+      path,
+      JSON.stringify({
+        receivers: {
+          'otlp/secure': { protocols: { http: { endpoint: '127.0.0.1:0', tls: tlsBlock }, grpc: { endpoint: '127.0.0.1:0', tls: tlsBlock } } },
+          'otlp/plain': { protocols: { http: { endpoint: '127.0.0.1:0' } } },
+        },
+        exporters: { debug: {} },
+        service: { telemetry: { metrics: { level: 'none' } }, pipelines: { logs: { receivers: ['otlp/secure', 'otlp/plain'], exporters: ['debug'] } } },
+      }),
+    );
+    const collector = await spawnCollector([path]);
+    try {
+      const banner = collector.stdout();
+      const secure = /^ {2}otlp\/secure\/http\s+(https:\/\/\S+)\s+\(OTLP\/HTTP over TLS\)$/m.exec(banner);
+      assert.ok(secure, banner);
+      assert.match(banner, /^ {2}otlp\/secure\/grpc\s+127\.0\.0\.1:\d+\s+\(OTLP\/gRPC over TLS\)$/m);
+      assert.match(banner, /^ {2}otlp\/plain\/http\s+http:\/\/127\.0\.0\.1:\d+\/v1\/logs\s+\(OTLP\/HTTP\)$/m);
+      // The copied URL works as printed: an OTLP/JSON export over TLS is accepted.
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = https.request(secure[1]!, { method: 'POST', ca: pem.ca, servername: 'localhost', headers: { 'content-type': 'application/json' } }, (res) => {
+          res.resume();
+          resolve(res.statusCode!);
+        });
+        req.once('error', reject);
+        req.end('{"resourceLogs":[]}');
+      });
+      assert.equal(status, 200);
+    } finally {
+      await collector.stop();
+    }
   });
 });

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { formatDiagnostic, loadConfigText } from '@sluice/core';
+import { builtinComponents } from '@sluice/collector';
 import { loadLogqlParser, logqlProblems } from './deploy-checks/grafana';
 
 const README = readFileSync(join(__dirname, '../../README.md'), 'utf8');
@@ -13,7 +15,33 @@ function readmeLogqlQueries(): string[] {
   return [...table.matchAll(/^\|[^|]*(?:\\\|[^|]*)*\| `(.+)` \|$/gm)].map((m) => m[1]!.replace(/\\\|/g, '|'));
 }
 
+const REPO = join(__dirname, '../..');
+
+/** Every README's YAML blocks that are whole configs (they define pipelines), not fragments of one. */
+function completeReadmeConfigs(): Array<{ file: string; text: string }> {
+  const files = ['README.md', ...readdirSync(join(REPO, 'packages')).map((name) => join('packages', name, 'README.md'))];
+  return files.flatMap((file) => {
+    let markdown: string;
+    try {
+      markdown = readFileSync(join(REPO, file), 'utf8');
+    } catch {
+      return [];
+    }
+    return [...markdown.matchAll(/^```yaml\n([\s\S]*?)^```/gm)].map((m) => m[1]!).filter((text) => /^ {2}pipelines:/m.test(text)).map((text) => ({ file, text }));
+  });
+}
+
 describe('README', function () {
+  it('every complete config shown validates against the built-in components', () => {
+    const configs = completeReadmeConfigs();
+    assert.ok(configs.length >= 1, `found ${configs.length} complete configs`);
+    for (const { file, text } of configs) {
+      const result = loadConfigText(text, builtinComponents(), { env: {}, file });
+      const errors = result.diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic);
+      assert.deepEqual(errors, [], `${file}:\n${text}`);
+    }
+  });
+
   it('every everyday LogQL query parses', async () => {
     const queries = readmeLogqlQueries();
     assert.ok(queries.length >= 6, `found ${queries.length} queries`);

@@ -54,7 +54,7 @@ export async function spawnCollector(configFiles: string[], env: NodeJS.ProcessE
       if (!/ running \(/.test(out) || !out.includes('logs →')) return;
       clearTimeout(timer);
       const found: Record<string, string> = {};
-      for (const match of out.matchAll(/^ {2}(\S+)\s+(?:http:\/\/)?([^\s/]+)/gm)) found[match[1]!] = match[2]!;
+      for (const match of out.matchAll(/^ {2}(\S+)\s+(?:https?:\/\/)?([^\s/]+)/gm)) found[match[1]!] = match[2]!;
       resolveBanner(found);
     };
     child.stdout!.on('data', check);

@@ -133,17 +133,27 @@ async function run(configFiles: string[]): Promise<number> {
 function banner(collector: RunningCollector, configFiles: string[]): string {
   const lines = [`sluice ${VERSION} running (${configFiles.length > 0 ? configFiles.join(', ') : 'default pipeline'})`];
   for (const [label, address] of Object.entries(collector.endpoints)) {
-    lines.push(`  ${label.padEnd(22)} ${describeEndpoint(label, address)}`);
+    lines.push(`  ${label.padEnd(22)} ${describeEndpoint(label, address, collector.config)}`);
   }
   for (const line of describeExporters(collector.config)) lines.push(line);
   return lines.join('\n') + '\n';
 }
 
-function describeEndpoint(label: string, address: string): string {
-  if (label.endsWith('/http')) return `http://${address}/v1/logs  (OTLP/HTTP)`;
-  if (label.endsWith('/grpc')) return `${address}  (OTLP/gRPC)`;
+/** A URL a user can copy: https:// where the listener serves TLS (a plain request there gets a reset). */
+function describeEndpoint(label: string, address: string, config: CollectorConfig): string {
+  if (label.endsWith('/http')) {
+    const tls = servesTls(config, label.slice(0, -'/http'.length), 'http');
+    return `${tls ? 'https' : 'http'}://${address}/v1/logs  (OTLP/HTTP${tls ? ' over TLS' : ''})`;
+  }
+  if (label.endsWith('/grpc')) return `${address}  (OTLP/gRPC${servesTls(config, label.slice(0, -'/grpc'.length), 'grpc') ? ' over TLS' : ''})`;
   if (label === 'metrics') return `http://${address}/metrics`;
   return `http://${address}/`;
+}
+
+/** Whether receiver `id`'s `protocols.<protocol>` has a `tls` block (otelcol's layout for network receivers). */
+function servesTls(config: CollectorConfig, id: string, protocol: 'http' | 'grpc'): boolean {
+  const settings = config.receivers.get(id)?.config as { protocols?: Record<string, { tls?: unknown } | undefined> } | undefined;
+  return settings?.protocols?.[protocol]?.tls !== undefined;
 }
 
 function describeExporters(config: CollectorConfig): string[] {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { Telemetry, createMemoryLogger, type CreateSettings, type Exporter, type Host, type PipelineWatcher } from '@sluice/core';
+import { Telemetry, createMemoryLogger, isClientAuthenticator, isServerAuthenticator, isStorageExtension, type CreateSettings, type Exporter, type Host, type PipelineWatcher } from '@sluice/core';
 import { newLogRecord, type LogsData } from '@sluice/pdata';
-import { debugExporterFactory, healthCheckExtensionFactory } from '../src';
+import { builtinComponents, debugExporterFactory, healthCheckExtensionFactory } from '../src';
 
 function settings(id: string, endpoints: Record<string, string> = {}): CreateSettings {
   return { id, kind: 'extension', logger: createMemoryLogger(), telemetry: new Telemetry(), onListening: (label, address) => (endpoints[label] = address) };
@@ -86,6 +86,20 @@ describe('health_check extension', function () {
       assert.equal((await fetch(url)).status, 503);
     } finally {
       await ext.shutdown();
+    }
+  });
+});
+
+describe('built-in extensions', function () {
+  it('declare exactly the roles their instances play, so config validation checks references as a start would', () => {
+    const guards = { server_authenticator: isServerAuthenticator, client_authenticator: isClientAuthenticator, storage: isStorageExtension };
+    const extensions = builtinComponents().all().filter((factory) => factory.kind === 'extension');
+    assert.ok(extensions.length >= 3);
+    for (const factory of extensions) {
+      const config = factory.type === 'file_storage' ? { directory: '/tmp' } : factory.type === 'bearertokenauth' ? { token: 't' } : {};
+      const instance = factory.create(settings(factory.type), factory.configSchema.parse(config));
+      const played = Object.entries(guards).filter(([, guard]) => guard(instance)).map(([role]) => role);
+      assert.deepEqual(played, [...(factory.provides ?? [])], factory.type);
     }
   });
 });

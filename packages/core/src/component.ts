@@ -3,7 +3,7 @@
  * start and shut down, and consumers whose `consume` resolves once the data is accepted.
  */
 import type { ZodType, ZodTypeDef } from 'zod';
-import type { ClientContext, LogsData } from '@sluice/pdata';
+import type { ClientContext, ErrorCode, LogsData } from '@sluice/pdata';
 import type { Logger } from './logger';
 import type { Telemetry } from './telemetry/telemetry';
 
@@ -87,7 +87,22 @@ interface FactoryBase<K extends ComponentKind, C> {
    * ignoring the key would change what happens to data.
    */
   unsupportedKeys?: Readonly<Record<string, { effect: 'ignore' | 'error'; why: string }>>;
+  /**
+   * What `start` would refuse that can be known without binding or connecting (a file it reads,
+   * for instance), so validation reports it, located, before anything starts.
+   */
+  checkStart?(config: C): StartProblem[];
 }
+
+/** A reason a component would not start; `path` is relative to the component's section. */
+export interface StartProblem {
+  path: ReadonlyArray<string | number>;
+  code: ErrorCode;
+  message: string;
+}
+
+/** What an extension offers other components, as the guards in extensions/contracts.ts test it. */
+export type ExtensionRole = 'server_authenticator' | 'client_authenticator' | 'storage';
 
 export interface ReceiverFactory<C = any> extends FactoryBase<'receiver', C> {
   create(settings: CreateSettings, config: C, next: LogsConsumer): Receiver;
@@ -109,6 +124,8 @@ export interface ExporterFactory<C = any> extends FactoryBase<'exporter', C> {
   create(settings: CreateSettings, config: C): Exporter;
 }
 export interface ExtensionFactory<C = any> extends FactoryBase<'extension', C> {
+  /** The roles its extensions play, so a reference to it (`auth.authenticator`, `sending_queue.storage`) is checked before start. */
+  provides?: readonly ExtensionRole[];
   create(settings: CreateSettings, config: C): Extension;
 }
 

@@ -19,6 +19,8 @@ export type {
   ExporterFactory,
   ExtensionFactory,
   Factory,
+  StartProblem,
+  ExtensionRole,
 } from './component';
 export { parseComponentId } from './component';
 export { Registry } from './registry';

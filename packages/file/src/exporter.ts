@@ -1,6 +1,6 @@
 /**
  * The `jsonl` exporter: encodes each consumed batch once and hands it to the file's writer;
- * `consume` resolves when the bytes reached the OS (DESIGN.md's acknowledgement rule for files).
+ * `consume` resolves when the bytes reached the OS: for a file, that is what "accepted" means.
  * With group_by, each resource goes to the file its attribute names.
  */
 import { exporterMetrics, type CreateSettings, type Exporter, type ExporterHealth, type Host } from '@sluice/core';

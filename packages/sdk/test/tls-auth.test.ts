@@ -1,12 +1,15 @@
 import assert from 'node:assert/strict';
 import { ServerCredentials } from '@grpc/grpc-js';
 import pino from 'pino';
-import { copyFileSync } from 'node:fs';
+import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startLogBridge } from '../src/index';
 import { makeCerts, startGrpcSink, type TestCerts } from './helpers/grpc-sink';
-import { runFixture } from './helpers/child';
+import { runScript } from './helpers/child';
 import { startTestCollector } from './helpers/collector';
+import { readmeSnippet } from './helpers/readme-snippet';
+
+const REPO = join(__dirname, '../../../..');
 
 /** Captures what the bridge writes to stderr while `fn` runs. */
 async function captureStderr(fn: () => Promise<void>): Promise<string> {
@@ -58,20 +61,26 @@ describe('TLS, mutual TLS and bearer tokens', () => {
     assert.deepEqual(bridge.stats(), { emitted: 2, exported: 2, dropped: 0, failed: 0, queued: 0 });
   });
 
-  it("runs the README's snippet as written against the collector: TLS with ./ca.pem and SLUICE_TOKEN, delivered on exit", async () => {
-    const collector = await startTestCollector({ tls: { certFile: certs.serverCertFile, keyFile: certs.serverKeyFile }, token: 'readme-token' });
-    try {
-      copyFileSync(certs.caFile, join(certs.dir, 'ca.pem'));
-      const result = await runFixture('readme-snippet', { ENDPOINT: `https://${collector.grpc}`, SLUICE_TOKEN: 'readme-token' }, undefined, certs.dir);
-      assert.equal(result.code, 0, result.stderr);
-      const records = await collector.waitForRecords(1);
-      assert.deepEqual(records.map((r) => [r.body, r.attributes, r.resource?.['service.name']]), [
-        ['readme snippet works', { order: 'o-1' }, 'checkout'],
-      ]);
-    } finally {
-      await collector.stop();
-    }
-  });
+  for (const readme of ['README.md', 'packages/sdk/README.md']) {
+    it(`runs ${readme}'s snippet as written against the collector: TLS with ./ca.pem and SLUICE_TOKEN, delivered on exit`, async () => {
+      const collector = await startTestCollector({ tls: { certFile: certs.serverCertFile, keyFile: certs.serverKeyFile }, token: 'readme-token' });
+      try {
+        copyFileSync(certs.caFile, join(certs.dir, 'ca.pem'));
+        // The one change: the README's placeholder endpoint becomes the test collector's.
+        const snippet = readmeSnippet(join(REPO, readme), 'sdk-quickstart');
+        assert.ok(snippet.includes("'https://collector.example:4317'"), snippet);
+        const script = join(certs.dir, 'readme-snippet.js');
+        writeFileSync(script, snippet.replace("'https://collector.example:4317'", `'https://${collector.grpc}'`));
+        // The snippet sits in a temp directory; its imports resolve from the repository.
+        const result = await runScript(script, { SLUICE_TOKEN: 'readme-token', NODE_PATH: join(REPO, 'node_modules') }, undefined, certs.dir);
+        assert.equal(result.code, 0, result.stderr);
+        const records = await collector.waitForRecords(1);
+        assert.deepEqual(records.map((r) => [r.body, r.attributes, r.resource?.['service.name']]), [['order placed', { order: 'o-1' }, 'checkout']]);
+      } finally {
+        await collector.stop();
+      }
+    });
+  }
 
   it('presents a client certificate for mutual TLS to the collector', async () => {
     const collector = await startTestCollector({

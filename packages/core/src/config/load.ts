@@ -1,6 +1,7 @@
 /**
  * Loading a config: read each file, merge them (later wins), expand env references, validate
- * every section, and return the config or every problem found, each located and coded.
+ * every section, check what a start would refuse (files, extension references), and return the
+ * config or every problem found, each located and coded.
  */
 import { readFileSync } from 'node:fs';
 import type { Registry } from '../registry';
@@ -10,6 +11,7 @@ import { expandEnv } from './env-expansion';
 import { diagnosticAt, formatPath, isNull, type ConfigNode, type MapNode } from './located';
 import { mergeNodes } from './merge';
 import { validateService } from './service-section';
+import { checkStart } from './start-checks';
 import { nearestName } from './suggest';
 import type { LoadResult } from './types';
 import { readYaml } from './yaml-source';
@@ -67,6 +69,9 @@ function validateRoots(roots: MapNode[], registry: Registry, options: LoadOption
     const names = node.env!.unset.join(', ');
     diagnostics.push(diagnosticAt('SLUICE_CONFIG_ENV_UNSET', 'warning', path, node.pos, `environment variable ${names} is not set; it expanded to ""`));
   }
+
+  // Files and extension references are checked only once the config is well-formed, as a start would.
+  if (service.service && !diagnostics.some((d) => d.severity === 'error')) diagnostics.push(...checkStart(root, components, service.service));
 
   const sorted = sortDiagnostics(diagnostics, files);
   if (sorted.some((d) => d.severity === 'error') || !service.service) return { diagnostics: sorted };

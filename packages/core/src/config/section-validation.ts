@@ -24,7 +24,10 @@ export function validateSection(section: SectionContext, unsupportedKeys: Unsupp
       return diagnostics.some((d) => d.severity === 'error') ? { diagnostics } : { value: result.data, diagnostics };
     }
     if (restoreEnvStrings(section, result.error.issues)) continue;
-    for (const issue of result.error.issues) diagnostics.push(...issueDiagnostics(issue, section));
+    const found = result.error.issues.flatMap((issue) => issueDiagnostics(issue, section));
+    // An empty required value also fails the refinements after it (not a URL, ...): report only that it is missing.
+    const missing = new Map(found.filter((d) => d.code === 'SLUICE_CONFIG_REQUIRED').reverse().map((d) => [d.path, d]));
+    diagnostics.push(...found.filter((d) => (missing.get(d.path) ?? d) === d));
     return { diagnostics };
   }
 }

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync, unwatchFile, watchFile, type Stats } from 'node:fs';
 import { z } from 'zod';
-import type { CreateSettings, ExtensionFactory } from '../component';
+import type { CreateSettings, ExtensionFactory, StartProblem } from '../component';
 import { section } from '../config/schema';
 import { SluiceError } from '@sluice/pdata';
 import type { AuthResult, ClientAuthenticator, IncomingHeaders, ServerAuthenticator } from './contracts';
@@ -52,7 +52,7 @@ class BearerTokenAuth implements ServerAuthenticator, ClientAuthenticator {
 
   async start(): Promise<void> {
     if (this.config.filename) {
-      this.setTokens([this.readTokenFile(true)!]);
+      this.setTokens([this.tokenFromFile(true)!]);
       watchFile(this.config.filename, { interval: FILE_POLL_MS, persistent: false }, this.onFileChange);
       this.watching = true;
     } else {
@@ -89,32 +89,32 @@ class BearerTokenAuth implements ServerAuthenticator, ClientAuthenticator {
 
   private readonly onFileChange = (now: Stats, before: Stats) => {
     if (now.mtimeMs === before.mtimeMs && now.size === before.size) return;
-    const token = this.readTokenFile(false);
+    const token = this.tokenFromFile(false);
     if (token === undefined) return;
     this.setTokens([token]);
     this.settings.logger.info('bearer token file changed; new token in use', { filename: this.config.filename });
   };
 
   /** Reads the token file; at start a problem is fatal, on rotation the old token stays in use. */
-  private readTokenFile(atStart: boolean): string | undefined {
-    const where = `extensions.${this.settings.id}.filename`;
-    let token: string;
-    try {
-      token = readFileSync(this.config.filename!, 'utf8').trim();
-    } catch (err) {
-      const message = `${where}: cannot read ${this.config.filename}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`;
-      if (atStart) throw new SluiceError('SLUICE_CONFIG_INVALID_VALUE', message);
-      this.settings.logger.error(`${message}; keeping the previous token`);
-      return undefined;
-    }
-    if (token === '') {
-      const message = `${where}: ${this.config.filename} is empty`;
-      if (atStart) throw new SluiceError('SLUICE_CONFIG_REQUIRED', message);
-      this.settings.logger.error(`${message}; keeping the previous token`);
-      return undefined;
-    }
-    return token;
+  private tokenFromFile(atStart: boolean): string | undefined {
+    const result = readTokenFile(this.config.filename!);
+    if ('token' in result) return result.token;
+    const message = `extensions.${this.settings.id}.filename: ${result.message}`;
+    if (atStart) throw new SluiceError(result.code, message);
+    this.settings.logger.error(`${message}; keeping the previous token`);
+    return undefined;
   }
+}
+
+/** The token in `filename`, or why there is none; the start and config validation both read it here. */
+function readTokenFile(filename: string): { token: string } | Omit<StartProblem, 'path'> {
+  let token: string;
+  try {
+    token = readFileSync(filename, 'utf8').trim();
+  } catch (err) {
+    return { code: 'SLUICE_CONFIG_INVALID_VALUE', message: `cannot read ${filename}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` };
+  }
+  return token === '' ? { code: 'SLUICE_CONFIG_REQUIRED', message: `${filename} is empty` } : { token };
 }
 
 function digest(token: string): Buffer {
@@ -126,5 +126,11 @@ export const bearerTokenAuthExtensionFactory: ExtensionFactory<BearerTokenConfig
   type: 'bearertokenauth',
   description: 'bearer-token authentication for receivers (server) and exporters (client)',
   configSchema: bearerTokenSchema,
+  provides: ['server_authenticator', 'client_authenticator'],
+  checkStart: (config) => {
+    if (config.filename === undefined) return [];
+    const result = readTokenFile(config.filename);
+    return 'token' in result ? [] : [{ path: ['filename'], ...result }];
+  },
   create: (settings, config) => new BearerTokenAuth(settings, config),
 };

@@ -33,6 +33,7 @@ export const fileStorageExtensionFactory: ExtensionFactory<FileStorageConfig> = 
   type: 'file_storage',
   description: 'Keeps component state (persistent sending queues) in a directory on disk.',
   configSchema: fileStorageConfigSchema,
+  provides: ['storage'],
   unsupportedKeys: {
     compaction: { effect: 'ignore', why: 'Sluice queues compact themselves by deleting finished segment files' },
     directory_permissions: { effect: 'ignore', why: 'directories are created with the process umask' },

@@ -66,17 +66,12 @@ export class OtlpGrpcServer {
     return host.includes(':') ? `[${host}]:${boundPort}` : `${host}:${boundPort}`;
   }
 
-  /** Lets calls in flight finish (their data is being accepted), then closes; forced after the deadline. */
+  /** Lets calls in flight finish (their data is being accepted), then closes; the service's shutdown_timeout bounds the wait. */
   async shutdown(): Promise<void> {
     const server = this.server;
     if (!server) return;
     this.server = undefined;
     await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
-  }
-
-  /** Forces the server closed; used when the graceful shutdown runs out of time. */
-  forceShutdown(): void {
-    this.server?.forceShutdown();
   }
 
   private async export(call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>): Promise<void> {

@@ -9,14 +9,16 @@ export interface ChildResult {
   stderr: string;
 }
 
+type OnStdout = (text: string, kill: (signal: NodeJS.Signals) => void) => void;
+
 /** Runs a compiled fixture (dist/test/fixtures/<name>.js) with extra env (and cwd); `onStdout` sees output as it comes. */
-export function runFixture(
-  name: string,
-  env: Record<string, string>,
-  onStdout?: (text: string, kill: (signal: NodeJS.Signals) => void) => void,
-  cwd?: string,
-): Promise<ChildResult> {
-  const child = spawn(process.execPath, [join(__dirname, '..', 'fixtures', `${name}.js`)], {
+export function runFixture(name: string, env: Record<string, string>, onStdout?: OnStdout, cwd?: string): Promise<ChildResult> {
+  return runScript(join(__dirname, '..', 'fixtures', `${name}.js`), env, onStdout, cwd);
+}
+
+/** Runs a JavaScript file in a child Node process. */
+export function runScript(file: string, env: Record<string, string>, onStdout?: OnStdout, cwd?: string): Promise<ChildResult> {
+  const child = spawn(process.execPath, [file], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     cwd,

@@ -5,7 +5,7 @@ import protobuf from 'protobufjs';
 import { logsData } from './arbitraries';
 import { decodeLogsProto, encodeLogsProto } from '../src/index';
 
-// The vendored .proto files are documentation, but they must also be right: protobufjs, an
+// The hand-typed .proto files are documentation, but they must also be right: protobufjs, an
 // independent implementation reading them by reflection, has to read and write every field the
 // codec writes with the same meaning (a field number it did not know would be dropped).
 
@@ -18,7 +18,7 @@ function loadRequestType(): protobuf.Type {
   return root.lookupType('opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest');
 }
 
-describe('codec: the vendored .proto files', () => {
+describe('codec: the .proto files', () => {
   const requestType = loadRequestType();
 
   it('describe the wire format: protobufjs reflection round-trips what the codec writes', () => {

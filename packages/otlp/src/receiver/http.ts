@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
 import { type LogsConsumer, type ServerAuthenticator } from '@sluice/core';
-import { ConsumeError, SluiceError, asConsumeError, countLogRecords, type ClientContext, type LogsData } from '@sluice/pdata';
+import { ConsumeError, SluiceError, asConsumeError, countLogRecords, setOwnProperty, type ClientContext, type LogsData } from '@sluice/pdata';
 import { encodeExportResponseJson, encodeExportResponseProto, type PartialSuccess } from '../codec/export-response';
 import { decodeLogsJson } from '@sluice/pdata';
 import { decodeLogsProto } from '@sluice/pdata';
@@ -259,7 +259,7 @@ function attachMetadata(context: ClientContext, headers: http.IncomingHttpHeader
   const metadata: Record<string, string[]> = {};
   for (const [key, value] of Object.entries(headers)) {
     if (value === undefined || key === 'authorization') continue;
-    metadata[key] = Array.isArray(value) ? value : [value];
+    setOwnProperty(metadata, key, Array.isArray(value) ? value : [value]);
   }
   (context as { metadata?: Record<string, string[]> }).metadata = metadata;
 }

@@ -1,7 +1,8 @@
 /**
  * Issue 3's outage test at its own scale: 20,000 records sent at a steady rate through
  * OTLP/HTTP → Loki exporter → Loki test server, with Loki really down (connection refused) for
- * 10 s in the middle. The queue (30,000 items) holds the backlog; every record arrives, and
+ * ~10 s in the middle. The outage is counted in requests, not seconds, so a busy machine that
+ * sends more slowly stretches it instead of shrinking what it covers. The queue (30,000 items) holds the backlog; every record arrives, and
  * exactly once, because a refused connection is a send that certainly did not happen — only an
  * attempt cut by its timeout may be stored and resent, and there are none here.
  */
@@ -16,8 +17,8 @@ const REQUESTS = 200;
 const RECORDS_PER_REQUEST = 100;
 const TOTAL = REQUESTS * RECORDS_PER_REQUEST;
 const INTERVAL_MS = 70; // 200 requests over ~14 s
-const DOWN_AT_MS = 2_000;
-const DOWN_FOR_MS = 10_000;
+const DOWN_AT_REQUEST = 30; // ~2 s in
+const DOWN_FOR_REQUESTS = 140; // ~10 s
 
 /** Request `index`'s records: `record <n>` for its share of 0 .. TOTAL-1. */
 function request(index: number): LogsData {
@@ -27,7 +28,7 @@ function request(index: number): LogsData {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
-describe('Loki outage: 10 s down while 20,000 records flow', function () {
+describe('Loki outage: ~10 s down while 20,000 records flow', function () {
   this.timeout(60_000);
 
   it('delivers every record exactly once after Loki comes back', async () => {
@@ -49,36 +50,26 @@ describe('Loki outage: 10 s down while 20,000 records flow', function () {
         { service: { shutdown_timeout: '2s' } },
       ),
     );
-    let sentBeforeDown = -1;
-    let sentWhileDown = 0;
+    let storedAtDown = -1;
     let storedWhileDown = -1;
-    let down = false;
     try {
       const started = Date.now();
-      const outage = (async () => {
-        await sleep(DOWN_AT_MS);
-        await server.fail('down');
-        down = true;
-        const storedAtDown = server.acceptedEntries;
-        await sleep(DOWN_FOR_MS);
-        storedWhileDown = server.acceptedEntries - storedAtDown;
-        down = false;
-        await server.recover();
-      })();
-
       for (let index = 0; index < REQUESTS; index++) {
+        if (index === DOWN_AT_REQUEST) {
+          await server.fail('down');
+          storedAtDown = server.acceptedEntries;
+        }
+        if (index === DOWN_AT_REQUEST + DOWN_FOR_REQUESTS) {
+          storedWhileDown = server.acceptedEntries - storedAtDown;
+          await server.recover();
+        }
         await sleep(started + index * INTERVAL_MS - Date.now());
         const res = await postOtlpHttp(collector.endpoints['otlp/http']!, request(index));
         // A refused request would be resent by a real client, a duplicate of the test's own making.
         assert.equal(res.status, 200, `request ${index} accepted`);
-        if (down) sentWhileDown++;
-        else if (sentWhileDown === 0) sentBeforeDown = index + 1;
       }
-      await outage;
 
-      assert.equal(storedWhileDown, 0, 'nothing reached Loki while it was down');
-      assert.ok(sentWhileDown >= 100, `${sentWhileDown} requests were accepted while Loki was down`);
-      assert.ok(sentBeforeDown > 0 && sentBeforeDown < REQUESTS - sentWhileDown, 'requests flowed before and after the outage too');
+      assert.equal(storedWhileDown, 0, `nothing reached Loki while it was down (${DOWN_FOR_REQUESTS} requests were accepted meanwhile)`);
 
       await waitFor(() => (server.acceptedEntries >= TOTAL ? true : undefined), 20_000, `${TOTAL} entries in Loki`);
       const counts = new Map<string, number>();

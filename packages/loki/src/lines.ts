@@ -3,7 +3,7 @@
  * that repeat for every record of a resource or scope are rendered once by the caller and
  * passed in, so a record costs one JSON.stringify of its own fields.
  */
-import { anyValueToJson, anyValueToString } from '@sluice/pdata';
+import { anyValueToJson, anyValueToString, setOwnProperty } from '@sluice/pdata';
 import type { InstrumentationScope, KeyValue, LogRecord } from '@sluice/pdata';
 
 /** Attribute keys to leave out of a line: labels promoted from them, and `loki.*` hints. */
@@ -14,7 +14,7 @@ function visibleJson(attributes: readonly KeyValue[], hidden: HiddenKeys): Recor
   for (let i = 0; i < attributes.length; i++) {
     const kv = attributes[i]!;
     if (hidden !== undefined && hidden.has(kv.key)) continue;
-    (out ??= {})[kv.key] = anyValueToJson(kv.value);
+    setOwnProperty((out ??= {}), kv.key, anyValueToJson(kv.value));
   }
   return out;
 }

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import * as net from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import { Telemetry, createMemoryLogger, type Host, type LogsConsumer } from '@sluice/core';
@@ -94,9 +95,103 @@ describe('otlp receiver limits', function () {
     });
   });
 
+  describe('HTTP max_request_body_size with Content-Length', function () {
+    const LIMIT = 32 * 1024;
+    let ctx: Awaited<ReturnType<typeof startReceiver>>;
+    let url: string;
+    beforeEach(async () => {
+      ctx = await startReceiver({ http: { endpoint: '127.0.0.1:0', max_request_body_size: LIMIT, read_timeout: '400ms' } });
+      url = `http://${ctx.endpoints['otlp/http']}/v1/logs`;
+    });
+    afterEach(() => ctx.receiver.shutdown());
+
+    /**
+     * Oversized POSTs from a child process that, like a client on a busy machine, is slow to read
+     * the answer: it blocks its event loop right after sending. A server that closed on the 413
+     * with the body unread would reset the connection, and the reset throws away the unread 413.
+     */
+    function slowReaderPosts(client: 'node:http' | 'fetch', count: number, size: number): Promise<(number | string)[]> {
+      const script = `
+        const http = require('node:http');
+        const [url, client, count, size] = [process.argv[1], process.argv[2], Number(process.argv[3]), Number(process.argv[4])];
+        const body = Buffer.alloc(size, 0x41);
+        const block = () => { const until = Date.now() + 100; while (Date.now() < until); };
+        function viaHttp() {
+          return new Promise((resolve) => {
+            const req = http.request(url, { method: 'POST', agent: false, headers: { 'content-type': 'application/x-protobuf', 'content-length': size } }, (res) => {
+              res.resume();
+              res.on('end', () => resolve(res.statusCode));
+            });
+            req.on('error', (err) => resolve(err.code || err.message));
+            req.end(body);
+            setImmediate(block);
+          });
+        }
+        function viaFetch() {
+          const answer = fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body }).then(
+            async (res) => (await res.arrayBuffer(), res.status),
+            (err) => (err.cause && err.cause.code) || String(err.cause || err),
+          );
+          setTimeout(block, 5);
+          return answer;
+        }
+        (async () => {
+          const results = [];
+          for (let i = 0; i < count; i++) results.push(await (client === 'fetch' ? viaFetch() : viaHttp()));
+          process.stdout.write(JSON.stringify(results));
+        })();`;
+      return new Promise((resolve, reject) => {
+        execFile(process.execPath, ['-e', script, url, client, String(count), String(size)], { timeout: 50_000 }, (err, stdout, stderr) =>
+          err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(JSON.parse(stdout) as (number | string)[]),
+        );
+      });
+    }
+
+    it('answers 413 to every oversized POST, even to a client slow to read it (node:http and fetch)', async function () {
+      this.timeout(60_000);
+      // Several times the limit: closing on the 413 would reset the connection with the body unread.
+      const results = [...(await slowReaderPosts('node:http', 10, 3 * LIMIT)), ...(await slowReaderPosts('fetch', 10, 3 * LIMIT))];
+      assert.deepEqual(results, Array(20).fill(413));
+      assert.equal(ctx.next.received.length, 0);
+      // The refused bodies were read to their end: the server still serves.
+      const ok = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: encodeLogsProto(logsOf(1)) });
+      assert.equal(ok.status, 200);
+    });
+
+    it('cuts a refused body that goes on past its bound in bytes', async () => {
+      const socket = await connect(ctx.endpoints['otlp/http']!);
+      const done = closed(socket);
+      let sent = 0;
+      socket.write(`POST /v1/logs HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-protobuf\r\nContent-Length: ${1000 * LIMIT}\r\n\r\n`);
+      const chunk = Buffer.alloc(LIMIT, 0x41);
+      const pump = () => {
+        while (socket.writable && sent < 1000 * LIMIT) {
+          sent += chunk.length;
+          if (!socket.write(chunk)) return void socket.once('drain', pump);
+        }
+      };
+      pump();
+      const answer = await done;
+      assert.match(answer, /^HTTP\/1\.1 413/);
+      assert.ok(sent < 1000 * LIMIT, `the server cut the connection before the whole body (${sent} bytes sent)`);
+    });
+
+    it('cuts a refused body that trickles', async () => {
+      const socket = await connect(ctx.endpoints['otlp/http']!);
+      const done = closed(socket);
+      socket.write(`POST /v1/logs HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-protobuf\r\nContent-Length: ${2 * LIMIT}\r\n\r\n`);
+      const trickle = setInterval(() => socket.writable && socket.write('A'), 50);
+      try {
+        assert.match(await done, /^HTTP\/1\.1 413/, 'answered, then closed within the time bound');
+      } finally {
+        clearInterval(trickle);
+      }
+    });
+  });
+
   describe('HTTP max_request_body_size while streaming', function () {
-    it('answers 413 once a chunked body passes the limit, without reading the rest', async () => {
-      const ctx = await startReceiver({ http: { endpoint: '127.0.0.1:0', max_request_body_size: 1024 } });
+    it('answers 413 once a chunked body passes the limit, and cuts the connection when the rest does not come', async () => {
+      const ctx = await startReceiver({ http: { endpoint: '127.0.0.1:0', max_request_body_size: 1024, read_timeout: '400ms' } });
       try {
         const socket = await connect(ctx.endpoints['otlp/http']!);
         const done = closed(socket);

@@ -25,6 +25,7 @@ export {
   deleteAttribute,
   anyValueToJson,
   keyValuesToJson,
+  setOwnProperty,
   anyValueToString,
   cloneLogsData,
 } from './model';

@@ -179,9 +179,19 @@ export function keyValuesToJson(attributes: readonly KeyValue[]): Record<string,
   const out: Record<string, unknown> = {};
   for (let i = 0; i < attributes.length; i++) {
     const kv = attributes[i]!;
-    out[kv.key] = anyValueToJson(kv.value);
+    setOwnProperty(out, kv.key, anyValueToJson(kv.value));
   }
   return out;
+}
+
+/**
+ * `target[key] = value` for a key that came from data. Assigning `__proto__` on a plain object
+ * would set its prototype and drop the key from JSON; a null-prototype object would avoid that
+ * but is a slow dictionary object, so only that one key is defined as an own property.
+ */
+export function setOwnProperty<T>(target: Record<string, T>, key: string, value: T): void {
+  if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
 }
 
 /** The text form of an AnyValue: strings as they are, everything else as JSON. */

@@ -12,14 +12,29 @@ async function closedPort(): Promise<number> {
 }
 
 describe('collector down: the app is not slowed and memory stays bounded', () => {
-  it('100,000 records in 1,000-record ticks keep event-loop delay p99 < 20 ms; the queue stays within its bound', async () => {
+  it('100,000 records in 1,000-record ticks: event-loop delay stays close to that of logging without the SDK; the queue stays within its bound', async function () {
+    this.timeout(60_000);
     const port = await closedPort();
-    const result = await runFixture('flood', { ENDPOINT: `http://127.0.0.1:${port}` });
-    assert.equal(result.code, 0, result.stderr);
-    const figures = JSON.parse(result.stdout.trim().split('\n').pop()!);
-    console.log(`      event-loop delay p99 ${figures.p99Ms.toFixed(2)} ms, max ${figures.maxMs.toFixed(2)} ms; ` +
+    const run = async (env: Record<string, string>) => {
+      const result = await runFixture('flood', { ENDPOINT: `http://127.0.0.1:${port}`, ...env });
+      assert.equal(result.code, 0, result.stderr);
+      return { result, figures: JSON.parse(result.stdout.trim().split('\n').pop()!) };
+    };
+    // The same load logged to a stream that drops it: what the app's own logging costs on this
+    // machine right now. Taken before and after, and the lower kept, so a burst of load from
+    // elsewhere during one run does not make the comparison pass or fail by itself.
+    const before = await run({ BASELINE: '1' });
+    const { result, figures } = await run({});
+    const after = await run({ BASELINE: '1' });
+    const baselineP99 = Math.min(before.figures.p99Ms, after.figures.p99Ms);
+    console.log(`      event-loop delay p99 ${figures.p99Ms.toFixed(2)} ms (without the SDK ${baselineP99.toFixed(2)} ms), max ${figures.maxMs.toFixed(2)} ms; ` +
       `max queued ${figures.maxQueued}/${figures.maxQueueSize}, dropped ${figures.dropped}, failed ${figures.failed}`);
-    assert.ok(figures.p99Ms < 20, `event-loop delay p99 was ${figures.p99Ms} ms`);
+    // The SDK's work per record is of the order of pino's own: a blocked loop (a synchronous
+    // export, serialising the whole queue at once) would be many times the baseline.
+    assert.ok(
+      figures.p99Ms <= 4 * baselineP99 + 5,
+      `event-loop delay p99 was ${figures.p99Ms} ms with the SDK, ${baselineP99} ms without it`,
+    );
     assert.equal(figures.emitted, 100_000);
     assert.ok(figures.maxQueued <= figures.maxQueueSize, `queue reached ${figures.maxQueued}`);
     assert.ok(figures.dropped > 0, 'with the collector down, the overflow is dropped and counted');

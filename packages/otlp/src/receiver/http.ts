@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
 import { errorStack, type Logger, type LogsConsumer, type ServerAuthenticator } from '@sluice/core';
-import { ConsumeError, GrpcStatus, SluiceError, asConsumeError, countLogRecords, type ClientContext, type LogsData } from '@sluice/pdata';
+import { ConsumeError, GrpcStatus, SluiceError, asConsumeError, countLogRecords, setOwnProperty, type ClientContext, type LogsData } from '@sluice/pdata';
 import { encodeExportResponseJson, encodeExportResponseProto, type PartialSuccess } from '../codec/export-response';
 import { decodeLogsJson } from '@sluice/pdata';
 import { decodeLogsProto } from '@sluice/pdata';
@@ -20,6 +20,11 @@ type Encoding = 'proto' | 'json';
 export type CreateHttpServer = (options: http.ServerOptions, listener: http.RequestListener) => http.Server;
 
 const CREDENTIAL_IN_QUERY = /[?&](?:access_token|token|bearer|auth|authorization|api_key|apikey)=/i;
+
+/** The longest a refused body is read and dropped before the connection is cut. */
+const DISCARD_MAX_MS = 5_000;
+/** The most of it that is read, in multiples of max_request_body_size. */
+const DISCARD_MAX_FACTOR = 4;
 
 interface Metrics {
   accepted(records: number): void;
@@ -127,23 +132,25 @@ export class OtlpHttpServer {
     const limit = this.config.max_request_body_size;
     const declared = Number(req.headers['content-length']);
     if (declared > limit) {
-      // Not drained: the response closes the connection instead of reading a body we refuse.
-      return this.respondTooLarge(res, encoding, declared);
+      this.respondTooLarge(res, encoding, declared);
+      return this.discardBody(req);
     }
     const chunks: Buffer[] = [];
     let received = 0;
     let refused = false;
-    req.on('data', (chunk: Buffer) => {
-      if (refused) return;
+    const onData = (chunk: Buffer): void => {
       received += chunk.length;
       if (received > limit) {
         refused = true;
         chunks.length = 0;
+        req.off('data', onData);
         this.respondTooLarge(res, encoding, received);
+        this.discardBody(req);
         return;
       }
       chunks.push(chunk);
-    });
+    };
+    req.on('data', onData);
     req.on('error', () => {
       refused = true;
     });
@@ -159,6 +166,29 @@ export class OtlpHttpServer {
         this.respondError(res, encoding, 500, GrpcStatus.INTERNAL, 'SLUICE_INTERNAL: the receiver failed to answer the request');
       });
     });
+  }
+
+  /**
+   * Reads and drops the rest of a body refused as too large, after its 413 went out. Closing at
+   * once would leave unread bytes in the socket, and the kernel answers those with a reset that
+   * usually reaches a client still sending as EPIPE before it reads the 413. Bounded in bytes
+   * and time (read_timeout, at most DISCARD_MAX_MS), so a huge or trickled body cannot hold the
+   * socket: past either bound it is cut.
+   */
+  private discardBody(req: http.IncomingMessage): void {
+    const maxBytes = DISCARD_MAX_FACTOR * this.config.max_request_body_size;
+    let discarded = 0;
+    const cut = (): void => {
+      req.socket.destroy();
+    };
+    const timer = setTimeout(cut, Math.min(this.config.read_timeout || DISCARD_MAX_MS, DISCARD_MAX_MS));
+    timer.unref();
+    req.on('data', (chunk: Buffer) => {
+      discarded += chunk.length;
+      if (discarded > maxBytes) cut();
+    });
+    req.once('close', () => clearTimeout(timer));
+    req.resume();
   }
 
   private async process(body: Buffer, contentEncoding: string, encoding: Encoding, context: ClientContext, res: http.ServerResponse): Promise<void> {
@@ -218,7 +248,6 @@ export class OtlpHttpServer {
   private respondTooLarge(res: http.ServerResponse, encoding: Encoding, size: number | undefined): void {
     const limit = this.config.max_request_body_size;
     const what = size === undefined ? 'the decompressed body' : `the body (${size} bytes so far)`;
-    res.setHeader('Connection', 'close');
     this.respondError(res, encoding, 413, GrpcStatus.INVALID_ARGUMENT, `${what} exceeds max_request_body_size (${limit} bytes)`);
   }
 
@@ -261,7 +290,7 @@ function attachMetadata(context: ClientContext, headers: http.IncomingHttpHeader
   const metadata: Record<string, string[]> = {};
   for (const [key, value] of Object.entries(headers)) {
     if (value === undefined || key === 'authorization') continue;
-    metadata[key] = Array.isArray(value) ? value : [value];
+    setOwnProperty(metadata, key, Array.isArray(value) ? value : [value]);
   }
   (context as { metadata?: Record<string, string[]> }).metadata = metadata;
 }

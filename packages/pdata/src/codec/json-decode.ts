@@ -1,5 +1,6 @@
 import { SluiceError } from '../errors';
 import type { AnyValue, InstrumentationScope, KeyValue, LogRecord, LogsData, Resource, ResourceLogs, ScopeLogs } from '../model';
+import { exactInteger, markedNumber, quoteLongNumbers } from './json-exact-numbers';
 import { MAX_DEPTH } from './proto-reader';
 import { SEVERITY_NUMBER_BY_NAME } from '../severity';
 
@@ -9,6 +10,7 @@ import { SEVERITY_NUMBER_BY_NAME } from '../severity';
  * protojson accepts both; unknown fields are ignored, as the OTLP spec asks of receivers.
  * A wrong value throws PathError, which each enclosing level extends with its step, so the
  * final message names the exact place: `resourceLogs[0].scopeLogs[1].logRecords[3].timeUnixNano`.
+ * Long number tokens reach the walk as marked strings holding their exact text (json-exact-numbers).
  */
 
 type Json = Record<string, unknown>;
@@ -29,19 +31,55 @@ class PathError {
  * SluiceError('SLUICE_BAD_DATA') naming the JSON path of the first wrong value.
  */
 export function decodeLogsJson(text: string | Uint8Array): LogsData {
+  const source = typeof text === 'string' ? text : utf8(text);
+  try {
+    return walk(parse(source));
+  } catch (err) {
+    if (err !== NEEDS_EXACT_TEXT) throw err;
+  }
+  // A 64-bit field held a number JSON.parse may have rounded: read the body again with every
+  // long number token as its exact text. Only such bodies pay for the scan.
+  marked = true;
+  try {
+    return walk(parse(quoteLongNumbers(source)));
+  } finally {
+    marked = false;
+  }
+}
+
+function parse(text: string): Json {
   let root: unknown;
   try {
-    root = JSON.parse(typeof text === 'string' ? text : utf8(text));
+    root = JSON.parse(text);
   } catch (err) {
     throw new SluiceError('SLUICE_BAD_DATA', `invalid JSON: ${(err as Error).message}`);
   }
   if (!isObject(root)) throw new SluiceError('SLUICE_BAD_DATA', `invalid OTLP/JSON: expected an object at the top level, got ${describe(root)}`);
+  return root;
+}
+
+function walk(root: Json): LogsData {
   try {
     return { resourceLogs: list(root.resourceLogs ?? root.resource_logs, 'resourceLogs', resourceLogsFromJson) };
   } catch (err) {
+    if (err === NEEDS_EXACT_TEXT) throw err;
     if (err instanceof PathError) throw new SluiceError('SLUICE_BAD_DATA', `invalid OTLP/JSON: ${joinPath(err.steps)}: ${err.detail}`);
     throw new SluiceError('SLUICE_BAD_DATA', `invalid OTLP/JSON: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
+}
+
+/** Thrown by the first walk when it meets an int64 number beyond 2^53, to restart with exact text. */
+const NEEDS_EXACT_TEXT = Symbol('needs exact number text');
+
+/**
+ * Whether the walk in progress reads a body with long numbers rewritten as marked strings.
+ * Decoding is synchronous, so a module flag is safe; it is false on the common path.
+ */
+let marked = false;
+
+/** The exact text of a long number token, when `value` is one. */
+function numberText(value: unknown): string | undefined {
+  return marked ? markedNumber(value) : undefined;
 }
 
 function utf8(bytes: Uint8Array): string {
@@ -208,7 +246,7 @@ function anyValueFromJson(o: Json, depth: number): AnyValue {
 }
 
 function string(value: unknown, name: string): string {
-  if (typeof value === 'string') return value;
+  if (typeof value === 'string' && numberText(value) === undefined) return value;
   if (value === undefined || value === null) return '';
   throw new PathError(name, `expected a string, got ${describe(value)}`);
 }
@@ -218,13 +256,24 @@ const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 const UINT64_MAX = 2n ** 64n - 1n;
 
-/** A 64-bit integer as protojson writes it (a decimal string) or as many senders do (a number). */
+/**
+ * A 64-bit integer as protojson writes it (a decimal string) or as many senders do (a number),
+ * always exact: a number beyond 2^53 restarts the decode with exact text; there a long token
+ * comes as its text, and a short one (e.g. 1e18) is exactly its shortest decimal form.
+ */
 function bigintFrom(value: unknown, name: string, min: bigint, max: bigint, what: string): bigint {
-  let result: bigint;
-  if (typeof value === 'string' && INTEGER.test(value)) result = BigInt(value);
-  else if (typeof value === 'number' && Number.isInteger(value)) result = BigInt(value);
-  else throw new PathError(name, `expected ${what}, got ${describe(value)}`);
-  if (result < min || result > max) throw new PathError(name, `${value} is out of range for ${what}`);
+  let result: bigint | undefined;
+  if (typeof value === 'number') {
+    if (Number.isSafeInteger(value)) result = BigInt(value);
+    else if (!marked && Number.isInteger(value)) throw NEEDS_EXACT_TEXT;
+    else if (Number.isInteger(value)) result = exactInteger(String(value));
+  } else if (typeof value === 'string') {
+    const text = numberText(value);
+    if (text !== undefined) result = exactInteger(text);
+    else if (INTEGER.test(value)) result = BigInt(value);
+  }
+  if (result === undefined) throw new PathError(name, `expected ${what}, got ${describe(value)}`);
+  if (result < min || result > max) throw new PathError(name, `${numberText(value) ?? String(value)} is out of range for ${what}`);
   return result;
 }
 
@@ -239,14 +288,15 @@ function fixed64(value: unknown, name: string): bigint {
 
 function uint32(value: unknown, name: string): number {
   if (value === undefined || value === null) return 0;
-  const n = typeof value === 'string' && INTEGER.test(value) ? Number(value) : value;
+  const n = typeof value === 'string' && INTEGER.test(value) ? Number(value) : plainNumber(value);
   if (typeof n === 'number' && Number.isInteger(n) && n >= 0 && n <= 0xffffffff) return n;
   throw new PathError(name, `expected an unsigned 32-bit integer, got ${describe(value)}`);
 }
 
 function severityNumber(value: unknown): number {
   if (value === undefined || value === null) return 0;
-  if (typeof value === 'number' && Number.isInteger(value) && value >= -0x80000000 && value <= 0x7fffffff) return value;
+  const n = plainNumber(value);
+  if (typeof n === 'number' && Number.isInteger(n) && n >= -0x80000000 && n <= 0x7fffffff) return n;
   if (typeof value === 'string') {
     const byName = SEVERITY_NUMBER_BY_NAME.get(value);
     if (byName !== undefined) return byName;
@@ -254,11 +304,24 @@ function severityNumber(value: unknown): number {
   throw new PathError('severityNumber', `expected a severity number or a SEVERITY_NUMBER_* name, got ${describe(value)}`);
 }
 
+/**
+ * A long number token in a 32-bit field: its value when it is an integer that fits (e.g.
+ * `5.000000000000000`), else a value every 32-bit range check refuses.
+ */
+function plainNumber(value: unknown): unknown {
+  const text = numberText(value);
+  if (text === undefined) return value;
+  const integer = exactInteger(text);
+  return integer !== undefined && integer >= -0x80000000n && integer <= 0xffffffffn ? Number(integer) : NaN;
+}
+
 const FLOAT = /^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
 
 /** A double: a JSON number, or one of the strings protojson uses for what JSON cannot write. */
 function double(value: unknown, name: string): number {
   if (typeof value === 'number') return value;
+  const text = numberText(value);
+  if (text !== undefined) return Number(text);
   if (typeof value === 'string') {
     if (value === 'NaN') return NaN;
     if (value === 'Infinity') return Infinity;
@@ -300,6 +363,8 @@ function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'object') return 'an object';
+  const text = numberText(value);
+  if (text !== undefined) return text.length > 40 ? `${text.slice(0, 40)}…` : text;
   if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
   return String(value);
 }

@@ -99,7 +99,7 @@ function startChild(args: string[]): Promise<{ child: ChildProcess; url: string 
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   return new Promise((resolveStart, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => {
+    child.stdout.on('data', (chunk: Buffer) => {
       out += chunk.toString();
       const match = /^ {2}(?:otlp\/http|baseline)\s+(http:\/\/\S+\/v1\/logs)/m.exec(out);
       if (match && /running \(/.test(out)) resolveStart({ child, url: match[1]! });

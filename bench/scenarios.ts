@@ -25,7 +25,7 @@ function startLokiSink(_work: string, track: (child: ChildProcess) => void): Pro
   track(child);
   return new Promise((resolveSink, reject) => {
     let out = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
+    child.stdout.on('data', (chunk: Buffer) => {
       out += chunk.toString();
       const match = /^push (\S+)$/m.exec(out);
       if (match) resolveSink({ pushUrl: match[1]! });

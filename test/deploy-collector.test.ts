@@ -11,7 +11,7 @@ import { readRepoFile } from './deploy-checks/repo';
 /** The image's HEALTHCHECK command, pointed at `url` instead of the container's fixed port. */
 function runImageHealthcheck(url: string): number | null {
   const stages = parseStages(readRepoFile('Dockerfile'));
-  const health = stages[stages.length - 1].instructions.find((i) => i.keyword === 'HEALTHCHECK');
+  const health = stages[stages.length - 1]!.instructions.find((i) => i.keyword === 'HEALTHCHECK');
   const command = execForm(health!.args)!;
   const [program, ...args] = command.map((arg) => arg.replace('http://127.0.0.1:13133/', url));
   assert.equal(program, 'node');

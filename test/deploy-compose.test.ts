@@ -59,7 +59,7 @@ describe('deploy: docker compose files', () => {
     for (const [name, ports] of Object.entries(published)) {
       for (const port of ports) assert.equal(port.hostIp, '127.0.0.1', `${name} publishes ${port.containerPort} beyond 127.0.0.1`);
     }
-    const containerPorts = (name: string) => published[name].map((p) => p.containerPort).sort();
+    const containerPorts = (name: string) => published[name]!.map((p) => p.containerPort).sort();
     assert.deepEqual(containerPorts('collector'), ['4317', '4318']);
     assert.deepEqual(containerPorts('grafana'), ['3000']);
     for (const name of ['loki', 'prometheus', 'demo']) assert.deepEqual(containerPorts(name), [], `${name} publishes ports`);
@@ -85,7 +85,7 @@ describe('deploy: docker compose files', () => {
     const prometheus = readYaml('deploy', 'prometheus', 'prometheus.yml') as Json;
     const config = readYaml('configs', 'docker.yaml') as Json;
     const reader = (((config.service as Json).telemetry as Json).metrics as Json).readers as Json[];
-    const port = (((reader[0].pull as Json).exporter as Json).prometheus as Json).port;
+    const port = (((reader[0]!.pull as Json).exporter as Json).prometheus as Json).port;
     const targets = (prometheus.scrape_configs as Json[]).flatMap((job) => (job.static_configs as Json[]).flatMap((s) => s.targets as string[]));
     assert.deepEqual(targets, [`collector:${port}`]);
   });

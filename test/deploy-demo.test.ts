@@ -34,7 +34,7 @@ describe('deploy: the demo app against a local collector', function () {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let demoOutput = '';
-    demo.stderr!.on('data', (chunk) => (demoOutput += chunk));
+    demo.stderr.on('data', (chunk) => (demoOutput += chunk));
     assert.equal(await exitOf(demo), 0, demoOutput);
     assert.equal(await collector.stop(), 0, collector.output());
     const files = (await readdir(dir)).filter((name) => name.endsWith('.jsonl'));

@@ -15,7 +15,7 @@ const rules: DockerfileRules = {
 describe('deploy: Dockerfile', () => {
   const dockerfile = readRepoFile('Dockerfile');
   const stages = parseStages(dockerfile);
-  const runtime = stages[stages.length - 1];
+  const runtime = stages[stages.length - 1]!;
 
   it('follows the image rules', () => {
     assert.deepEqual(checkDockerfile(dockerfile, rules), []);
@@ -78,7 +78,7 @@ describe('deploy: Dockerfile', () => {
     assert.deepEqual(execForm('--interval=5s CMD ["node", "-e", "x"]'), ['node', '-e', 'x']);
     assert.equal(execForm('node server.js'), undefined);
     const [stage] = parseStages('ARG BASE=node:22.20.0-bookworm-slim\nFROM ${BASE} AS build\nRUN a \\\n  # comment\n  && b\n');
-    assert.equal(stage.image, 'node:22.20.0-bookworm-slim');
-    assert.deepEqual(stage.instructions.map((i) => i.args), ['a  && b']);
+    assert.equal(stage?.image, 'node:22.20.0-bookworm-slim');
+    assert.deepEqual(stage?.instructions.map((i) => i.args), ['a  && b']);
   });
 });

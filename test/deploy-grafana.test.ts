@@ -83,9 +83,9 @@ describe('deploy: Grafana provisioning', () => {
 
   it('the dashboards provider reads the folder docker-compose.yml mounts the dashboards into', () => {
     const provider = readYaml('grafana', 'provisioning', 'dashboards', 'dashboards.yaml') as Json;
-    const path = (((provider.providers as Json[])[0]).options as Json).path;
+    const path = (((provider.providers as Json[])[0]!).options as Json).path;
     const grafana = ((readYaml('docker-compose.yml') as Json).services as Json).grafana as Json;
-    const mounts = (grafana.volumes as string[]).map((v) => v.split(':')).filter(([source]) => isBindMount(source));
+    const mounts = (grafana.volumes as string[]).map((v) => v.split(':')).filter(([source]) => isBindMount(source ?? ''));
     assert.ok(
       mounts.some(([source, target]) => source === './grafana/dashboards' && target === path),
       `no bind mount of ./grafana/dashboards at ${String(path)}`,
@@ -159,7 +159,7 @@ describe('deploy: Grafana provisioning', () => {
     const variables = ((logs.templating as Json).list as Json[]).map((v) => v.name);
     assert.deepEqual(variables, ['service', 'level', 'search', 'trace_id']);
     const panel = (logs.panels as Json[]).find((p) => p.type === 'logs')!;
-    const expr = String((panel.targets as Json[])[0].expr);
+    const expr = String((panel.targets as Json[])[0]!.expr);
     for (const part of ['{service_name=~"$service"}', '| detected_level=~"$level"', '$search', '| trace_id=~"$trace_id']) {
       assert.ok(expr.includes(part), `logs panel query lacks ${part}: ${expr}`);
     }

@@ -108,7 +108,7 @@ service:
           );
         });
         assert.equal(err?.code, grpc.status.INTERNAL);
-        assert.match(err!.details, /SLUICE_INTERNAL: TypeError/);
+        assert.match(err.details, /SLUICE_INTERNAL: TypeError/);
         assert.equal(await refused('grpc'), 3);
       } finally {
         client.close();

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { getAttribute, isKeyValueList } from '@sluice/pdata';
-import { flatten, readJsonlLogs, startTestCollector, tempDir, waitFor } from './support/collector';
+import { flatten, readJsonlLogs, startTestCollector, tempDir, waitFor, type FlatRecord } from './support/collector';
 import { startLokiTestServer, type LokiTestServer } from './support/loki';
 import { otlpPipelineConfig } from './support/pipeline-config';
 
@@ -73,15 +73,15 @@ describe('OTLP/JSON in: exact int64 numbers and __proto__ keys reach every outpu
     }
 
     // format: json — read back through the OTLP/JSON decoder, and checked as text too.
-    const [{ resource, record }] = flatten(await readJsonlLogs(jsonPath));
-    assert.equal(record!.timeUnixNano, BigInt(TIME));
-    assert.equal(getAttribute(record!.attributes, 'beyond'), BigInt(BEYOND_2_53));
-    assert.equal(getAttribute(record!.attributes, 'max'), BigInt(INT64_MAX));
-    assert.equal(getAttribute(record!.attributes, 'min'), BigInt(INT64_MIN));
-    assert.equal(getAttribute(record!.attributes, 'ratio'), 0.30000000000000004);
-    assert.equal(getAttribute(record!.attributes, '__proto__'), 'attribute-proto');
-    assert.equal(getAttribute(resource!.attributes, '__proto__'), 'resource-proto');
-    const body = record!.body;
+    const [{ resource, record }] = flatten(await readJsonlLogs(jsonPath)) as [FlatRecord];
+    assert.equal(record.timeUnixNano, BigInt(TIME));
+    assert.equal(getAttribute(record.attributes, 'beyond'), BigInt(BEYOND_2_53));
+    assert.equal(getAttribute(record.attributes, 'max'), BigInt(INT64_MAX));
+    assert.equal(getAttribute(record.attributes, 'min'), BigInt(INT64_MIN));
+    assert.equal(getAttribute(record.attributes, 'ratio'), 0.30000000000000004);
+    assert.equal(getAttribute(record.attributes, '__proto__'), 'attribute-proto');
+    assert.equal(getAttribute(resource.attributes, '__proto__'), 'resource-proto');
+    const body = record.body;
     assert.ok(isKeyValueList(body));
     assert.deepEqual(body.kvlist[0], { key: '__proto__', value: { kvlist: [{ key: 'polluted', value: true }] } });
     const jsonText = await readFile(jsonPath, 'utf8');

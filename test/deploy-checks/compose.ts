@@ -26,7 +26,7 @@ function listOrKeys(value: unknown): string[] {
 function volumeSource(entry: unknown): { source: string; target: string } | undefined {
   if (typeof entry === 'string') {
     const [source, target] = entry.split(':');
-    return target === undefined ? undefined : { source, target };
+    return source === undefined || target === undefined ? undefined : { source, target };
   }
   if (isObject(entry) && typeof entry.source === 'string' && typeof entry.target === 'string') {
     return { source: entry.source, target: entry.target };
@@ -45,7 +45,7 @@ export function isBindMount(source: string): boolean {
  */
 export function composeReferenceProblems(files: ComposeFile[]): string[] {
   const problems: string[] = [];
-  const baseDir = dirname(files[0].path);
+  const baseDir = dirname(files[0]!.path);
   const allServices = new Map<string, Json>();
   const volumes = new Set<string>();
   const networks = new Set<string>(['default']);
@@ -116,8 +116,9 @@ export function publishedPorts(service: Json): { hostIp: string | undefined; hos
   return ports.map((entry) => {
     const resolved = String(entry).replace(/\$\{\w+:-([^}]*)\}/g, '$1');
     const parts = resolved.split(':');
-    if (parts.length === 3) return { hostIp: parts[0], hostPort: parts[1], containerPort: parts[2] };
-    if (parts.length === 2) return { hostIp: undefined, hostPort: parts[0], containerPort: parts[1] };
-    return { hostIp: undefined, hostPort: '', containerPort: parts[0] };
+    const [first = '', second = '', third = ''] = parts;
+    if (parts.length === 3) return { hostIp: first, hostPort: second, containerPort: third };
+    if (parts.length === 2) return { hostIp: undefined, hostPort: first, containerPort: second };
+    return { hostIp: undefined, hostPort: '', containerPort: first };
   });
 }

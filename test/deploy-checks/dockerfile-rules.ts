@@ -51,15 +51,15 @@ export function parseStages(text: string): Stage[] {
   const stages: Stage[] = [];
   for (const instruction of parseInstructions(text)) {
     if (instruction.keyword === 'ARG' && stages.length === 0) {
-      const [name, value = ''] = instruction.args.split('=', 2);
+      const [name = '', value = ''] = instruction.args.split('=', 2);
       args.set(name, value);
     } else if (instruction.keyword === 'FROM') {
       const words = instruction.args.split(/\s+/).filter((w) => !w.startsWith('--'));
-      const image = words[0].replace(/\$\{?(\w+)\}?/g, (_, name: string) => args.get(name) ?? '');
+      const image = (words[0] ?? '').replace(/\$\{?(\w+)\}?/g, (_, name: string) => args.get(name) ?? '');
       const name = words[1]?.toUpperCase() === 'AS' ? words[2] : undefined;
       stages.push({ image, name, instructions: [] });
     } else if (stages.length > 0) {
-      stages[stages.length - 1].instructions.push(instruction);
+      stages[stages.length - 1]!.instructions.push(instruction);
     }
   }
   return stages;
@@ -117,7 +117,7 @@ export function checkDockerfile(text: string, rules: DockerfileRules): string[] 
   const health = last('HEALTHCHECK');
   const healthCmd = health ? execForm(health.args) : undefined;
   if (!healthCmd) problems.push('no exec-form HEALTHCHECK in the runtime stage');
-  else if (healthCmd[0] !== 'node' || healthCmd[1] !== '-e' || !/\bfetch\(/.test(healthCmd[2] ?? '') || !healthCmd[2].includes(rules.healthUrl)) {
+  else if (healthCmd[0] !== 'node' || healthCmd[1] !== '-e' || !/\bfetch\(/.test(healthCmd[2] ?? '') || !(healthCmd[2] ?? '').includes(rules.healthUrl)) {
     problems.push(`HEALTHCHECK must run \`node -e\` with fetch('${rules.healthUrl}')`);
   }
 

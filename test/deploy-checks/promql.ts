@@ -29,12 +29,12 @@ export function metricNamesFromExposition(text: string): Set<string> {
   for (const line of text.split('\n')) {
     const type = /^# TYPE (\S+) (\w+)/.exec(line);
     if (type) {
-      const [, name, kind] = type;
+      const [, name = '', kind] = type;
       names.add(name);
       if (kind === 'histogram') for (const suffix of ['_bucket', '_sum', '_count']) names.add(name + suffix);
       if (kind === 'summary') for (const suffix of ['_sum', '_count']) names.add(name + suffix);
     } else if (line !== '' && !line.startsWith('#')) {
-      names.add(line.split(/[{\s]/, 1)[0]);
+      names.add(line.split(/[{\s]/, 1)[0] ?? '');
     }
   }
   return names;

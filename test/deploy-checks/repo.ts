@@ -44,5 +44,5 @@ export function parseDuration(text: string): number {
   const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
   const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)];
   if (parts.length === 0 || parts.map((p) => p[0]).join('') !== text) throw new Error(`not a duration: "${text}"`);
-  return parts.reduce((total, [, value, unit]) => total + Number(value) * units[unit], 0);
+  return parts.reduce((total, [, value, unit]) => total + Number(value) * units[unit!]!, 0);
 }

@@ -32,8 +32,8 @@ export async function spawnCollector(configFiles: string[], env: NodeJS.ProcessE
   let out = '';
   let err = '';
   let all = '';
-  child.stdout!.on('data', (chunk: Buffer) => ((out += chunk.toString()), (all += chunk.toString())));
-  child.stderr!.on('data', (chunk: Buffer) => ((err += chunk.toString()), (all += chunk.toString())));
+  child.stdout.on('data', (chunk: Buffer) => ((out += chunk.toString()), (all += chunk.toString())));
+  child.stderr.on('data', (chunk: Buffer) => ((err += chunk.toString()), (all += chunk.toString())));
   const exited = exitOf(child);
   const isRunning = () => child.exitCode === null && child.signalCode === null;
   let stopping: Promise<number | string> | undefined;
@@ -57,7 +57,7 @@ export async function spawnCollector(configFiles: string[], env: NodeJS.ProcessE
       for (const match of out.matchAll(/^ {2}(\S+)\s+(?:https?:\/\/)?([^\s/]+)/gm)) found[match[1]!] = match[2]!;
       resolveBanner(found);
     };
-    child.stdout!.on('data', check);
+    child.stdout.on('data', check);
     exited.then((code) => {
       clearTimeout(timer);
       reject(new Error(`collector exited (${code}) before starting\nstdout: ${out}\nstderr: ${err}`));

@@ -26,7 +26,7 @@ async function captureStderr(fn: () => Promise<void>): Promise<string> {
   process.stderr.write = ((chunk: string | Uint8Array) => {
     captured += String(chunk);
     return true;
-  }) as typeof process.stderr.write;
+  });
   try {
     await fn();
   } finally {

@@ -33,12 +33,12 @@ describe('exporter helper: config', () => {
   it('refuses sizer bytes, typos and out-of-range values with a clear message', () => {
     const bytes = schema.safeParse({ sending_queue: { sizer: 'bytes' } });
     assert.equal(bytes.success, false);
-    assert.match(bytes.error!.issues[0]!.message, /"bytes" is not supported/);
-    assert.deepEqual(bytes.error!.issues[0]!.path, ['sending_queue', 'sizer']);
+    assert.match(bytes.error.issues[0]!.message, /"bytes" is not supported/);
+    assert.deepEqual(bytes.error.issues[0]!.path, ['sending_queue', 'sizer']);
 
     const typo = schema.safeParse({ retry_on_failure: { initial_intreval: '1s' } });
     assert.equal(typo.success, false);
-    assert.equal(typo.error!.issues[0]!.code, 'unrecognized_keys');
+    assert.equal(typo.error.issues[0]!.code, 'unrecognized_keys');
 
     assert.equal(schema.safeParse({ retry_on_failure: { randomization_factor: 1.5 } }).success, false);
     assert.equal(schema.safeParse({ sending_queue: { num_consumers: 0 } }).success, false);

@@ -127,7 +127,7 @@ describe('exporter helper: persistent queue', () => {
     const [segment] = await segmentFiles();
     // Flip a byte inside the last record's payload: the length still fits, only the CRC can tell.
     const bytes = await fs.readFile(segment!);
-    bytes[bytes.length - 3] ^= 0xff;
+    bytes[bytes.length - 3]! ^= 0xff;
     await fs.writeFile(segment!, bytes);
 
     const sink = collector();

@@ -10,7 +10,7 @@ import type { LogsData } from '@sluice/pdata';
 import { helperConfig, hostWith, instantClock, makeLogs, sample, testSettings } from './exporterhelper-helpers';
 
 const fail = (reason = 'HTTP 503: unavailable', extra: Partial<SendOutcome> = {}): SendOutcome =>
-  ({ ok: false, retryable: true, reason, ...extra }) as SendOutcome;
+  ({ ok: false, retryable: true, reason, ...extra });
 
 /** An exporter without a queue, so `consume` carries the final outcome; sends answer from `outcomes` in turn. */
 async function directExporter(outcomes: SendOutcome[], retry: Record<string, unknown>, extra: Record<string, unknown> = {}) {

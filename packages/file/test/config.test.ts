@@ -5,7 +5,7 @@ import { jsonlExporterFactory } from '../src/factory';
 function issues(raw: unknown): string[] {
   const result = jsonlConfigSchema.safeParse(raw);
   assert.equal(result.success, false, 'the config should be refused');
-  return result.error!.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+  return result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
 }
 
 describe('jsonl config', () => {

@@ -37,7 +37,7 @@ describe('loki exporter config', () => {
     it(`refuses ${name}`, () => {
       const result = parse(config);
       assert.equal(result.success, false);
-      assert.match(JSON.stringify(result.error!.issues), message);
+      assert.match(JSON.stringify(result.error.issues), message);
     });
   }
 

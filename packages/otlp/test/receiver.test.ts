@@ -151,15 +151,15 @@ describe('otlp receiver', function () {
         assert.equal(ctx.next.received.length, 1);
         const bad = await call(new Uint8Array([0x0a, 0x05, 0x01]));
         assert.equal(bad.err?.code, grpc.status.INVALID_ARGUMENT);
-        assert.match(bad.err!.details, /SLUICE_BAD_DATA/);
+        assert.match(bad.err.details, /SLUICE_BAD_DATA/);
         ctx.next.refuseWith = retryableError('SLUICE_QUEUE_FULL', 'queue full');
         const full = await call(encodeLogsProto(sampleLogs()));
         assert.equal(full.err?.code, grpc.status.RESOURCE_EXHAUSTED);
-        assert.ok(full.err!.metadata.get('grpc-status-details-bin').length > 0, 'RetryInfo travels in grpc-status-details-bin');
+        assert.ok(full.err.metadata.get('grpc-status-details-bin').length > 0, 'RetryInfo travels in grpc-status-details-bin');
         ctx.next.refuseWith = new TypeError('cannot read properties of undefined');
         const bug = await call(encodeLogsProto(sampleLogs()));
         assert.equal(bug.err?.code, grpc.status.INTERNAL);
-        assert.match(bug.err!.details, /SLUICE_INTERNAL: TypeError/);
+        assert.match(bug.err.details, /SLUICE_INTERNAL: TypeError/);
       } finally {
         client.close();
         await ctx.receiver.shutdown();

@@ -25,7 +25,7 @@ function exportOnce(exporter: LogRecordExporter): { result: Promise<ExportResult
 describe('backoff after a failed export', () => {
   it('holds the next export after a failure, and a flush releases it at once', async () => {
     const inner = new ScriptedExporter([ExportResultCode.FAILED, ExportResultCode.SUCCESS]);
-    let now = 0;
+    const now = 0;
     const exporter = new BackoffExporter(inner, { initialDelayMs: 60_000 }, () => now);
     assert.equal((await exportOnce(exporter).result).code, ExportResultCode.FAILED);
     const held = exportOnce(exporter);

@@ -9,7 +9,7 @@ const SPAN = '00f067aa0ba902b7';
 const none = new Set<string>();
 
 describe('field mapping', () => {
-  for (const [traceKey, spanKey] of [
+  for (const [traceKey, spanKey] of <Array<[string, string]>>[
     ['trace_id', 'span_id'],
     ['traceId', 'spanId'],
     ['trace-id', 'span-id'],

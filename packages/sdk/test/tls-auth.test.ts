@@ -15,7 +15,7 @@ const REPO = join(__dirname, '../../../..');
 async function captureStderr(fn: () => Promise<void>): Promise<string> {
   const original = process.stderr.write;
   let captured = '';
-  process.stderr.write = ((chunk: string | Uint8Array) => ((captured += String(chunk)), true)) as typeof process.stderr.write;
+  process.stderr.write = ((chunk: string | Uint8Array) => ((captured += String(chunk)), true));
   try {
     await fn();
   } finally {

@@ -83,7 +83,7 @@ function findKeys(node: ConfigNode, segments: string[], path: PathSegment[]): { 
   }
   if (node.kind === 'seq' && (segment === '*' || /^\d+$/.test(segment))) {
     const indexes = segment === '*' ? node.items.map((_, i) => i) : [Number(segment)];
-    return indexes.flatMap((i) => (node.items[i] ? findKeys(node.items[i]!, rest, [...path, i]) : []));
+    return indexes.flatMap((i) => (node.items[i] ? findKeys(node.items[i], rest, [...path, i]) : []));
   }
   return [];
 }

@@ -44,7 +44,7 @@ class TreeBuilder {
 
   /** `fallback` positions nodes that have no range of their own (an empty value after `key:`). */
   build(node: Node | null | undefined, fallback: Position): ConfigNode {
-    if (isAlias(node)) return this.build(node.resolve(this.doc) as Node | undefined, fallback);
+    if (isAlias(node)) return this.build(node.resolve(this.doc), fallback);
     const pos = node?.range ? this.positionOf(node.range[0]) : fallback;
     if (isMap(node)) {
       const out: MapNode = { kind: 'map', pos, entries: new Map() };

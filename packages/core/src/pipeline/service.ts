@@ -123,7 +123,7 @@ export class Service {
     const { service } = this.config;
     // Extensions first, then exporters, processors, receivers: the order they start in.
     for (const id of service.extensions) {
-      const ext = this.create('extension', this.config.extensions.get(id)!) as Extension;
+      const ext = this.create('extension', this.config.extensions.get(id)!);
       this.extensions.set(id, ext);
       this.graph.push({ kind: 'extension', id, component: ext });
     }
@@ -164,7 +164,7 @@ export class Service {
     }
     this.graph.push(...exporterEntries, ...processorEntries);
     for (const [id, pipelines] of pipelinesOfReceiver) {
-      const receiver = this.create('receiver', this.config.receivers.get(id)!, new PipelineFanout(pipelines, this.logger.child({ receiver: id }))) as Receiver;
+      const receiver = this.create('receiver', this.config.receivers.get(id)!, new PipelineFanout(pipelines, this.logger.child({ receiver: id })));
       this.graph.push({ kind: 'receiver', id, component: receiver });
     }
   }

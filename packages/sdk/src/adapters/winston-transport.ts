@@ -40,7 +40,7 @@ export class WinstonOtelTransport extends TransportStream {
     try {
       const level = info[LEVEL] ?? info.level;
       const severity = namedSeverity(typeof level === 'string' ? level : 'info');
-      const { attributes, context } = mapFields(info as Record<string, unknown>, WINSTON_OWN_FIELDS);
+      const { attributes, context } = mapFields(info, WINSTON_OWN_FIELDS);
       const record: LogRecord = {
         timestamp: timeField(info.timestamp),
         severityNumber: severity.number,

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { trace, context, TraceFlags, type Context } from '@opentelemetry/api';
 import { InMemoryLogRecordExporter, type ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { createLogBridge, type LogBridge } from '../../src/bridge';
@@ -10,6 +11,14 @@ export interface CapturingBridge {
   warnings: string[];
   /** Flushes and returns everything exported so far. */
   records(): Promise<ReadableLogRecord[]>;
+}
+
+type Tuple<T, N extends number, Acc extends T[] = []> = Acc['length'] extends N ? Acc : Tuple<T, N, [...Acc, T]>;
+
+/** Asserts there are exactly `count` records and returns them as a tuple, ready to destructure. */
+export function exactly<N extends number>(records: ReadableLogRecord[], count: N): Tuple<ReadableLogRecord, N> {
+  assert.equal(records.length, count, `expected ${count} records, got ${records.length}`);
+  return records as unknown as Tuple<ReadableLogRecord, N>;
 }
 
 /** A bridge whose exporter keeps records in memory: for adapter and mapping tests. */

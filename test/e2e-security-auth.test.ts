@@ -18,7 +18,7 @@ const responses: string[] = [];
 function exportOnce(exporter: LogRecordExporter, body: string): Promise<ExportResult> {
   return new Promise((resolve) => {
     const done = (result: ExportResult) => {
-      const error = result.error;
+      const error = result.error as (Error & { data?: string }) | undefined; // eslint-disable-line @typescript-eslint/no-unnecessary-type-assertion -- the OTLP exporters put the response body in `data`
       if (error) responses.push(error.message, String(error.data ?? ''));
       resolve(result);
     };

@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { spawnCollector } from './support/child-collector';
 import { tempDir } from './support/collector';
 
 const SLUICE = resolve(__dirname, '../../packages/collector/bin/sluice.js');
@@ -154,5 +155,30 @@ service:
     assert.equal(code, 1);
     assert.match(stderr, /SLUICE_CONFIG_UNKNOWN_KEY/);
     assert.match(stderr, /SLUICE_CONFIG_UNDEFINED_COMPONENT/);
+  });
+
+  it('never prints an endpoint\'s credentials or query in its startup banner or log', async () => {
+    const path = await configFile(
+      'secret-endpoint.yaml',
+      `receivers:
+  otlp:
+    protocols:
+      http: { endpoint: 127.0.0.1:0 }
+exporters:
+  loki:
+    endpoint: http://user:PWSECRET@127.0.0.1:9/loki/api/v1/push?api_key=QUERYSECRET
+service:
+  telemetry: { metrics: { level: none } }
+  pipelines:
+    logs: { receivers: [otlp], exporters: [loki] }
+`,
+    );
+    const collector = await spawnCollector([path]);
+    try {
+      assert.match(collector.stdout(), /logs → loki\s+http:\/\/127\.0\.0\.1:9\/loki\/api\/v1\/push\n/);
+      assert.doesNotMatch(collector.output(), /SECRET/);
+    } finally {
+      await collector.stop();
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { errorStack, formatDiagnostic, loadConfigFiles, type CollectorConfig } from '@sluice/core';
+import { errorStack, formatDiagnostic, loadConfigFiles, safeEndpoint, type CollectorConfig } from '@sluice/core';
 import { SluiceError } from '@sluice/pdata';
 import { builtinComponents } from './components';
 import { DEFAULT_CONFIG } from './default-config';
@@ -160,7 +160,7 @@ function describeExporters(config: CollectorConfig): string[] {
   const lines: string[] = [];
   for (const [id, entry] of config.exporters) {
     const settings = entry.config as { path?: string; endpoint?: string };
-    const target = settings.path ?? settings.endpoint ?? 'stderr';
+    const target = settings.path ?? (settings.endpoint === undefined ? 'stderr' : safeEndpoint(settings.endpoint));
     lines.push(`  logs → ${id.padEnd(15)} ${target}${entry.optional ? '  (optional)' : ''}`);
   }
   return lines;

@@ -62,6 +62,7 @@ export { loadServerTls, sameTlsFiles, secureContextOptions } from './tls/server-
 export type { ServerTlsMaterial } from './tls/server-tls';
 
 // warnings that repeat: at most one per interval per kind
+export { safeEndpoint } from './safe-endpoint';
 export { RateLimitedWarner } from './rate-limited-warner';
 
 // self-telemetry

@@ -8,7 +8,7 @@
  */
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
-import { ClientAuthHeaders, RateLimitedWarner, createQueuedExporter } from '@sluice/core';
+import { ClientAuthHeaders, RateLimitedWarner, createQueuedExporter, safeEndpoint } from '@sluice/core';
 import type { CreateSettings, Exporter, ExporterFactory, Host, HttpPost, SendOutcome } from '@sluice/core';
 import type { LogsData } from '@sluice/pdata';
 import { lokiConfigSchema, lokiUnsupportedKeys } from './config';
@@ -124,9 +124,7 @@ export function createLokiExporter(settings: CreateSettings, config: LokiConfig)
     async start(host: Host) {
       auth.resolve(host);
       await client.start();
-      const url = new URL(config.endpoint);
-      // origin + path only: a URL can carry user:password.
-      logger.info('loki exporter ready', { endpoint: url.origin + url.pathname, encoding: config.encoding, snappy: snappyImplementation });
+      logger.info('loki exporter ready', { endpoint: safeEndpoint(config.endpoint), encoding: config.encoding, snappy: snappyImplementation });
     },
     shutdown: () => client.close(),
   });

@@ -98,4 +98,12 @@ describe('logparse processor', () => {
     assert.ok(issuesOf(logparseProcessorFactory, { format: 'xml' }).some((i) => i.startsWith('format: ')));
     assert.ok(issuesOf(logparseProcessorFactory, { keys: { message: [] } }).some((i) => i.startsWith('keys.message: ')));
   });
+
+  it('keeps a time that is not a 64-bit nanosecond time out of the record (it stays an attribute)', async () => {
+    for (const time of [1e300, '9'.repeat(400) + '.5', '99999999999999999999999', '2999-01-01T00:00:00Z']) {
+      const { record } = await parse(JSON.stringify({ time, msg: 'm' }));
+      assert.equal(record.timeUnixNano, 0n, `time ${String(time).slice(0, 30)}`);
+      assert.equal(record.body, 'm');
+    }
+  });
 });

@@ -6,6 +6,7 @@
  */
 import { Pool } from 'undici';
 import { loadClientTls } from '../tls/client-tls';
+import { safeEndpoint } from '../safe-endpoint';
 import type { TlsClientConfig } from '../config/schema';
 import { parseRetryAfter } from './retry-after';
 import type { SendOutcome } from './send-outcome';
@@ -52,13 +53,13 @@ export interface HttpPushClientOptions extends HttpEndpointOptions {
 export class HttpPushClient {
   private pool: Pool | undefined;
   private readonly path: string;
-  /** Origin and path only: a URL can carry user:password. */
+  /** For messages: without the URL's credentials and query. */
   private readonly endpoint: string;
 
   constructor(private readonly options: HttpPushClientOptions) {
     const { url } = options;
     this.path = url.pathname + url.search;
-    this.endpoint = url.origin + url.pathname;
+    this.endpoint = safeEndpoint(url.href);
   }
 
   /** Reads the TLS files and opens the pool (connections open lazily); post() calls it when nobody did. */

@@ -166,7 +166,7 @@ class QueuedExporterImpl<P> implements QueuedExporter {
     const leftRecords = left.reduce((sum, entry) => sum + entry.records, 0);
     if (this.journal) {
       if (left.length > 0 || this.stop.signal.aborted) {
-        this.options.settings.logger.info('unsent batches stay in the persistent queue for the next start', { batches: left.length });
+        this.options.settings.logger.info('unsent batches stay in the persistent queue for the next start', { queued_batches: left.length, interrupted_sends: this.stop.signal.aborted ? 'kept too' : 'none' });
       }
       await this.journal.close();
     } else {
@@ -246,7 +246,10 @@ class QueuedExporterImpl<P> implements QueuedExporter {
     const result = await delivery.finally(() => this.directSends.delete(delivery));
     if (result.kind === 'sent') return;
     if (result.kind === 'interrupted') throw retryableError('SLUICE_SHUTTING_DOWN', `exporter ${this.options.settings.id} is shutting down`);
-    throw result.permanent ? permanentError('SLUICE_EXPORT_REFUSED', result.reason) : retryableError('SLUICE_EXPORT_REFUSED', result.reason);
+    // The destination's Retry-After reaches the client, which is the one that retries here.
+    throw result.permanent
+      ? permanentError('SLUICE_EXPORT_REFUSED', result.reason)
+      : retryableError('SLUICE_EXPORT_REFUSED', result.reason, result.retryAfterMs);
   }
 
   /** Sends one batch, and counts and logs how it ended. */

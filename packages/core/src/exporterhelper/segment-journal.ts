@@ -130,14 +130,17 @@ export class SegmentJournal {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new SluiceError('SLUICE_WRITE_FAILED', `cannot read ${file}`, { cause: err });
     }
     if (found === format) return;
-    if (found === undefined && !hasSegments) {
-      const handle = await fs.open(file, 'w');
+    // No segments: a new queue, or one whose FORMAT write a crash cut short (empty file).
+    if ((found === undefined || found === '') && !hasSegments) {
+      const partial = `${file}.tmp`;
+      const handle = await fs.open(partial, 'w');
       try {
         await handle.writeFile(`${format}\n`);
         await handle.sync();
       } finally {
         await handle.close();
       }
+      await fs.rename(partial, file); // all or nothing: a crash never leaves a half-written FORMAT
       await this.syncDirectory();
       return;
     }

@@ -15,7 +15,7 @@ export const MAX_RETRY_AFTER_MS = 5 * 60_000;
 export type DeliveryResult =
   | { kind: 'sent'; attempts: number; rejectedRecords: number; message?: string }
   /** `permanent`: the server refused the data itself; otherwise retries were exhausted or disabled. */
-  | { kind: 'failed'; attempts: number; permanent: boolean; reason: string }
+  | { kind: 'failed'; attempts: number; permanent: boolean; reason: string; retryAfterMs?: number }
   /** The exporter was stopped (shutdown deadline) before the batch got through. */
   | { kind: 'interrupted'; attempts: number };
 
@@ -44,12 +44,12 @@ export async function sendWithRetry(
     if (outcome.ok) return { kind: 'sent', attempts, rejectedRecords: outcome.rejectedRecords ?? 0, message: outcome.message };
     if (stop.aborted) return { kind: 'interrupted', attempts };
     if (!outcome.retryable) return { kind: 'failed', attempts, permanent: true, reason: outcome.reason };
-    if (!retry.enabled) return { kind: 'failed', attempts, permanent: false, reason: outcome.reason };
+    if (!retry.enabled) return { kind: 'failed', attempts, permanent: false, reason: outcome.reason, retryAfterMs: outcome.retryAfterMs };
 
     const computed = backoff.next();
     const wait = outcome.retryAfterMs === undefined ? computed : Math.min(outcome.retryAfterMs, MAX_RETRY_AFTER_MS);
     if (retry.max_elapsed_time > 0 && clock.now() - started + wait > retry.max_elapsed_time) {
-      return { kind: 'failed', attempts, permanent: false, reason: `${outcome.reason} (gave up after ${attempts} attempts)` };
+      return { kind: 'failed', attempts, permanent: false, reason: `${outcome.reason} (gave up after ${attempts} attempts)`, retryAfterMs: outcome.retryAfterMs };
     }
     options.logger.info('send failed; will retry', { reason: outcome.reason, status: outcome.status, retry_in_ms: Math.round(wait), attempts });
     await clock.sleep(wait, stop);

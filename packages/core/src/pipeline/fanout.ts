@@ -111,10 +111,12 @@ export class PipelineFanout implements LogsConsumer {
     }
     return accepted.catch((err: unknown) => {
       const error = asConsumeError(err);
-      if (error !== err && error.code === 'SLUICE_INTERNAL') {
+      // Logged here, once per request, whichever layer below (an exporter fan-out, a processor)
+      // turned the bug into SLUICE_INTERNAL: the cause keeps the original stack.
+      if (error.code === 'SLUICE_INTERNAL') {
         this.bugLog.warn(pipeline.id, 'a component failed unexpectedly (a bug); the data was refused as permanent', {
           pipeline: pipeline.id,
-          error: errorStack(err),
+          error: errorStack(error.cause ?? err),
         });
       }
       throw error;

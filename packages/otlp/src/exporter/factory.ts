@@ -4,7 +4,7 @@
  */
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
-import { ClientAuthHeaders, createQueuedExporter } from '@sluice/core';
+import { ClientAuthHeaders, createQueuedExporter, safeEndpoint } from '@sluice/core';
 import type { CreateSettings, Exporter, ExporterFactory, Host, HttpPost } from '@sluice/core';
 import { encodeLogsJson, encodeLogsProto } from '@sluice/pdata';
 import type { LogsData } from '@sluice/pdata';
@@ -88,8 +88,7 @@ export function createOtlpHttpExporter(settings: CreateSettings, config: OtlpHtt
     async start(host: Host) {
       auth.resolve(host);
       await sender.start();
-      // origin + path only: a URL can carry user:password.
-      settings.logger.info('otlphttp exporter ready', { url: url.origin + url.pathname, encoding: config.encoding, compression: config.compression });
+      settings.logger.info('otlphttp exporter ready', { url: safeEndpoint(url.href), encoding: config.encoding, compression: config.compression });
     },
     shutdown: () => sender.close(),
   });

@@ -27,10 +27,21 @@ const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,
  * epoch numbers are read as seconds, milliseconds, microseconds or nanoseconds by magnitude.
  */
 export function parseTimestamp(value: unknown): bigint | undefined {
+  const nanos = parseTimestampNanos(value);
+  // OTLP times are fixed64: a value outside it is not a time (and would wrap on the wire).
+  return nanos !== undefined && nanos > 0n && nanos <= MAX_UNIX_NANO ? nanos : undefined;
+}
+
+const MAX_UNIX_NANO = 2n ** 64n - 1n;
+
+function parseTimestampNanos(value: unknown): bigint | undefined {
   if (typeof value === 'number') return Number.isFinite(value) && value > 0 ? epochToNanos(value) : undefined;
   if (typeof value !== 'string') return undefined;
   if (/^\d+$/.test(value)) return exactEpochToNanos(BigInt(value));
-  if (/^\d+\.\d+$/.test(value)) return epochToNanos(Number(value));
+  if (/^\d+\.\d+$/.test(value)) {
+    const number = Number(value);
+    return Number.isFinite(number) ? epochToNanos(number) : undefined;
+  }
   const m = RFC3339.exec(value);
   if (!m) return undefined;
   const ms = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!);

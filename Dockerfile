@@ -16,8 +16,15 @@ COPY packages/loki/package.json packages/loki/
 COPY packages/processors/package.json packages/processors/
 COPY packages/sdk/package.json packages/sdk/
 COPY packages/collector/package.json packages/collector/
-# --ignore-scripts: the root `prepare` script builds, which needs the sources copied below.
-RUN npm ci --ignore-scripts --no-audit --no-fund
+# re2 (the processors' regex engine) is a native addon: when no prebuilt binary can be had, it
+# compiles with these, against the image's own Node headers (npm_config_nodedir: nothing to download).
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3 make g++ \
+ && rm -rf /var/lib/apt/lists/*
+# --ignore-scripts: the root `prepare` script builds, which needs the sources copied below; so
+# re2's install script, skipped with the rest, is run on its own.
+RUN npm ci --ignore-scripts --no-audit --no-fund \
+ && npm_config_nodedir=/usr/local npm rebuild re2 --no-audit --no-fund
 COPY packages/ packages/
 COPY examples/ examples/
 RUN npx tsc -b packages/collector packages/sdk
@@ -31,7 +38,9 @@ ENTRYPOINT ["node", "/app/examples/demo/app.js"]
 # --- prune: drop dev dependencies and TypeScript sources from what the runtime copies ------------
 FROM build AS prune
 # Only the .ts files go: assets beside them (e.g. vendored .proto files) may be read at run time.
+# re2 loads only build/Release/re2.node: its C++ sources and object files stay behind.
 RUN npm prune --omit=dev --ignore-scripts --no-audit --no-fund \
+ && rm -rf node_modules/re2/vendor node_modules/re2/build/Release/obj.target node_modules/re2/build/Release/.deps \
  && find packages -path '*/src/*' ! -path '*/node_modules/*' -name '*.ts' ! -name '*.d.ts' -delete \
  && rm -rf packages/*/test packages/*/dist/test \
  && find packages -name '*.tsbuildinfo' -delete

@@ -78,6 +78,14 @@ const cases: Case[] = [
       assert.equal(a.get('path'), '/api/v1/users/17');
     },
   },
+  {
+    name: 'extract with RE2 syntax: inline flags, POSIX classes, Unicode classes',
+    actions: [{ key: 'user.email', pattern: '(?i)^(?P<local>[[:alpha:]]+)@(?P<domain>\\pL+)\\.COM$', action: 'extract' }],
+    expect: (a) => {
+      assert.equal(a.get('local'), 'ann');
+      assert.equal(a.get('domain'), 'example');
+    },
+  },
   { name: 'extract without a match does nothing', actions: [{ key: 'count', pattern: '^(?<x>[a-z]+)$', action: 'extract' }], expect: (a) => assert.equal(a.has('x'), false) },
   { name: 'convert string → int', actions: [{ key: 'count', action: 'convert', converted_type: 'int' }], expect: (a) => assert.equal(a.get('count'), 42n) },
   { name: 'convert string → double', actions: [{ key: 'ratio', action: 'convert', converted_type: 'double' }], expect: (a) => assert.equal(a.get('ratio'), 0.5) },
@@ -126,10 +134,11 @@ describe('shared action list', () => {
   });
 
   const badConfigs: Array<{ name: string; actions: unknown[]; path: string; message: RegExp }> = [
-    { name: 'bad delete pattern', actions: [{ key: 'a', value: 1, action: 'insert' }, { pattern: '([', action: 'delete' }], path: 'actions.1.pattern', message: /not a valid regular expression/ },
-    { name: 'bad extract pattern', actions: [{ key: 'a', pattern: '(?P<x>[', action: 'extract' }], path: 'actions.0.pattern', message: /not a valid regular expression/ },
+    { name: 'bad delete pattern', actions: [{ key: 'a', value: 1, action: 'insert' }, { pattern: '([', action: 'delete' }], path: 'actions.1.pattern', message: /not a valid RE2 regular expression/ },
+    { name: 'bad extract pattern', actions: [{ key: 'a', pattern: '(?P<x>[', action: 'extract' }], path: 'actions.0.pattern', message: /not a valid RE2 regular expression/ },
     { name: 'extract without named groups', actions: [{ key: 'a', pattern: '(\\d+)', action: 'extract' }], path: 'actions.0.pattern', message: /no named groups/ },
-    { name: 'unsupported regex flag', actions: [{ pattern: '(?U)a', action: 'delete' }], path: 'actions.0.pattern', message: /flag "U"/ },
+    { name: 'a backreference (RE2 has none)', actions: [{ key: 'a', pattern: '(?P<w>\\w+) \\1', action: 'extract' }], path: 'actions.0.pattern', message: /backreferences, which RE2 .* does not support/ },
+    { name: 'a lookahead (RE2 has none)', actions: [{ pattern: '^secret(?!\\.keep)', action: 'delete' }], path: 'actions.0.pattern', message: /lookahead or lookbehind, which RE2 .* does not support/ },
     { name: 'insert without a value source', actions: [{ key: 'a', action: 'insert' }], path: 'actions.0.action', message: /exactly one of value/ },
     { name: 'upsert with two sources', actions: [{ key: 'a', value: 1, from_attribute: 'b', action: 'upsert' }], path: 'actions.0.action', message: /exactly one/ },
     { name: 'update without key', actions: [{ value: 1, action: 'update' }], path: 'actions.0.key', message: /needs a key/ },

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { emptyScope, newLogRecord } from '@sluice/pdata';
 import type { LogsData } from '@sluice/pdata';
 import { attributesProcessorFactory } from '../src/index';
-import { CapturingConsumer, configOf, issuesOf, settingsFor } from './helpers';
+import { CapturingConsumer, configOf, issuesOf, logsOf, settingsFor } from './helpers';
 
 /** Five records that differ in one property each; the matcher picks some of them. */
 function sample(): LogsData {
@@ -72,6 +72,7 @@ describe('attributes processor include/exclude', () => {
     { name: 'bad attribute regex', config: { include: { match_type: 'regexp', attributes: [{ key: 'a', value: '(' }] } }, path: 'include.attributes.0.value' },
     { name: 'non-string regexp value', config: { exclude: { match_type: 'regexp', resources: [{ key: 'a', value: 1 }] } }, path: 'exclude.resources.0.value' },
     { name: 'bad body regex', config: { include: { match_type: 'regexp', log_bodies: ['ok', '[z-a]'] } }, path: 'include.log_bodies.1' },
+    { name: 'a backreference (RE2 has none)', config: { include: { match_type: 'regexp', attributes: [{ key: 'a', value: '(x)\\1' }] } }, path: 'include.attributes.0.value' },
     { name: 'bad library regex', config: { include: { match_type: 'regexp', libraries: [{ name: '+' }] } }, path: 'include.libraries.0.name' },
     { name: 'unknown severity name', config: { include: { match_type: 'strict', log_severity_number: { min: 'LOUD' } } }, path: 'include.log_severity_number.min' },
     { name: 'missing match_type', config: { include: { log_bodies: ['x'] } }, path: 'include.match_type' },
@@ -83,6 +84,38 @@ describe('attributes processor include/exclude', () => {
       assert.ok(issues.some((i) => i.startsWith(`${c.path}: `)), JSON.stringify(issues));
     });
   }
+
+  it('says a refused regex is one RE2 does not support', () => {
+    const issues = issuesOf(attributesProcessorFactory, { actions: [MARK], exclude: { match_type: 'regexp', log_bodies: ['^(?!health)'] } });
+    assert.deepEqual(issues, ['exclude.log_bodies.0: "^(?!health)" uses lookahead or lookbehind, which RE2 (the regex engine of otelcol and Sluice) does not support (invalid perl operator: (?!)']);
+  });
+
+  it('matches RE2 syntax: inline flags and Unicode classes', async () => {
+    const next = new CapturingConsumer();
+    const config = configOf(attributesProcessorFactory, { actions: [MARK], include: { match_type: 'regexp', log_bodies: ['(?i)^PAYMENT \\pL+$'] } });
+    await attributesProcessorFactory.create(settingsFor('attributes'), config, next).consume(sample(), {});
+    assert.deepEqual(next.records().filter((r) => r.attributes.some((kv) => kv.key === 'marked')).map((r) => r.body), ['payment failed']);
+  });
+
+  // A backtracking engine takes time exponential in the run of x's to find that `(x+x+)+y` does
+  // not match; RE2 takes linear time, so this finishing within mocha's timeout is the evidence.
+  it('matches in linear time on values built to make a backtracking engine hang', async () => {
+    const next = new CapturingConsumer();
+    const config = configOf(attributesProcessorFactory, {
+      actions: [MARK],
+      include: { match_type: 'regexp', log_bodies: ['(a+)+$'], attributes: [{ key: 'name', value: '(x+x+)+y' }] },
+    });
+    const records = [
+      { body: 'a'.repeat(50_000) + 'b', attributes: [{ key: 'name', value: 'x'.repeat(50_000) + 'y' }] },
+      { body: 'a'.repeat(50_000), attributes: [{ key: 'name', value: 'x'.repeat(50_000) }] },
+      { body: 'a'.repeat(50_000), attributes: [{ key: 'name', value: 'x'.repeat(50_000) + 'y' }] },
+    ];
+    await attributesProcessorFactory.create(settingsFor('attributes'), config, next).consume(logsOf(records), {});
+    assert.deepEqual(
+      next.records().map((r) => r.attributes.some((kv) => kv.key === 'marked')),
+      [false, false, true],
+    );
+  });
 
   it('declares the span/metric-only otelcol keys as errors and the regexp cache key as ignored', () => {
     const unsupported = attributesProcessorFactory.unsupportedKeys!;

@@ -46,6 +46,10 @@ const conditions: Array<[string, boolean]> = [
   ['IsMatch(attributes["http.status"], "^2\\\\d\\\\d$")', true],
   ['IsMatch(attributes["missing"], ".*")', false],
   ['IsMatch(body, "health") == false', false],
+  // RE2 syntax as otelcol configs spell it: inline flags, POSIX and Unicode classes.
+  ['IsMatch(body, "(?i)^get /HEALTH")', true],
+  ['IsMatch(severity_text, "^[[:upper:]]+$")', true],
+  ['IsMatch(body, "^\\\\pL+ ")', true],
   ['not IsMatch(body, "health")', false],
   ['true', true],
   ['false or severity_text == "INFO"', true],
@@ -68,7 +72,9 @@ const unsupported: Array<[string, RegExp, number]> = [
   ['body == 0x00', /byte literals/, 8],
   ['body', /expected a comparison/, 4],
   ['body == "x" xor true', /unexpected "xor"/, 12],
-  ['IsMatch(body, "(")', /not a valid regular expression/, 14],
+  ['IsMatch(body, "(")', /not a valid RE2 regular expression/, 14],
+  ['IsMatch(body, "(\\\\d)\\\\1")', /backreferences, which RE2 .* does not support/, 14],
+  ['IsMatch(body, "(?<=GET )/health")', /lookahead or lookbehind, which RE2 .* does not support/, 14],
   ['IsMatch(body, attributes["p"])', /string literal pattern/, 14],
   ['body == "unterminated', /unterminated string/, 8],
   ['(body == "x"', /expected "\)"/, 12],
@@ -129,6 +135,22 @@ describe('filter processor', () => {
     const issues = issuesOf(filterProcessorFactory, { logs: { log_record: ['body == "x"', 'Concat(body) == "x"'] } });
     assert.equal(issues.length, 1);
     assert.match(issues[0]!, /^logs\.log_record\.1: .*function "Concat" is not supported.*offset 0/);
+  });
+
+  it('refuses a backreference at logs.log_record[i], saying RE2 does not support it', () => {
+    const issues = issuesOf(filterProcessorFactory, { logs: { log_record: ['IsMatch(body, "(a)\\\\1")'] } });
+    assert.equal(issues.length, 1);
+    assert.match(issues[0], /^logs\.log_record\.0: .*backreferences, which RE2 .* does not support.*offset 14/);
+  });
+
+  // A backtracking engine takes time exponential in the run of a's to find that `(a+)+$` does not
+  // match; RE2 takes linear time, so this finishing within mocha's timeout is the evidence.
+  it('IsMatch runs in linear time on a line built to make a backtracking engine hang', async () => {
+    const next = new CapturingConsumer();
+    const config = configOf(filterProcessorFactory, { logs: { log_record: ['IsMatch(body, "(a+)+$")'] } });
+    const hostile = 'a'.repeat(50_000) + 'b';
+    await filterProcessorFactory.create(settingsFor('filter'), config, next).consume(logsOf([{ body: hostile }, { body: 'a'.repeat(50_000) }]), {});
+    assert.deepEqual(next.records().map((r) => r.body), [hostile]);
   });
 
   it('refuses an unknown error_mode', () => {

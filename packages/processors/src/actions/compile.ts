@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { anyValueToString, deleteAttribute, getAttribute, setAttribute } from '@sluice/pdata';
 import type { AnyValue, ClientContext, KeyValue } from '@sluice/pdata';
-import { mustCompileRegex, namedGroups } from '../shared/regex';
+import { mustCompileRegex } from '../shared/regex';
 import { toAnyValue } from '../shared/values';
 import type { ActionConfig } from './config';
 
@@ -52,11 +52,11 @@ function compileAction(config: ActionConfig): AttributeAction {
     }
     case 'extract': {
       const regex = mustCompileRegex(config.pattern!);
-      const names = namedGroups(regex);
+      const names = regex.groupNames;
       return (attributes) => {
         const value = getAttribute(attributes, key);
         if (typeof value !== 'string') return;
-        const groups = regex.exec(value)?.groups;
+        const groups = regex.groups(value);
         if (!groups) return;
         for (const name of names) {
           const part = groups[name];

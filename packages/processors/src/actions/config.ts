@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { section } from '@sluice/core';
 import { configValue } from '../shared/values';
-import { namedGroups, refineRegex } from '../shared/regex';
+import { refineRegex } from '../shared/regex';
 
 /** One entry of otelcol's shared `actions` / `attributes` list (attraction.ActionKeyValue). */
 const actionShape = section({
@@ -42,7 +42,7 @@ export const actionSchema = actionShape.superRefine((action, ctx) => {
         break;
       }
       const regex = refineRegex(ctx, action.pattern, ['pattern']);
-      if (regex && namedGroups(regex).length === 0) issue('pattern', `"${action.pattern}" has no named groups to extract`);
+      if (regex && regex.groupNames.length === 0) issue('pattern', `"${action.pattern}" has no named groups to extract`);
       break;
     }
     case 'convert':

@@ -46,7 +46,7 @@ export function compileRegex(pattern: string): RegexResult {
       // three times the plain encoding on lines that are each matched once.
       test: (text) => re2.test(Buffer.from(text)),
       groups: (text) => re2.exec(text)?.groups,
-      groupNames: Array.from(pattern.matchAll(NAMED_GROUP), (match) => match[1]),
+      groupNames: Array.from(pattern.matchAll(NAMED_GROUP), (match) => match[1] ?? ''),
     },
   };
 }

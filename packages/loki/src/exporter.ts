@@ -121,9 +121,9 @@ export function createLokiExporter(settings: CreateSettings, config: LokiConfig)
     config,
     encode,
     send,
-    async start(host: Host) {
+    start(host: Host) {
       auth.resolve(host);
-      await client.start();
+      client.start();
       const url = new URL(config.endpoint);
       // origin + path only: a URL can carry user:password.
       logger.info('loki exporter ready', { endpoint: url.origin + url.pathname, encoding: config.encoding, snappy: snappyImplementation });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { builtinComponents } from '@sluice/collector';
-import { createQueuedExporter, exporterHelperShape, section, type ExporterFactory } from '@sluice/core';
+import { createQueuedExporter, exporterHelperShape, section, type ExporterFactory, type ExporterHelperConfig } from '@sluice/core';
 import { getAttribute, newLogRecord, retryableError, type LogsData } from '@sluice/pdata';
 import { encodeLogsProto } from '@sluice/pdata';
 import { flatten, readJsonlLogs, startTestCollector, tempDir } from './support/collector';
@@ -13,7 +13,7 @@ import { flatten, readJsonlLogs, startTestCollector, tempDir } from './support/c
 const slowDeliveries: LogsData[] = [];
 let openSlowGate: () => void = () => {};
 let slowGate = new Promise<void>((resolve) => (openSlowGate = resolve));
-const slowExporterFactory: ExporterFactory = {
+const slowExporterFactory: ExporterFactory<ExporterHelperConfig> = {
   kind: 'exporter',
   type: 'slowsink',
   description: 'test: delivers once the test lets it',

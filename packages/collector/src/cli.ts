@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { errorStack, formatDiagnostic, loadConfigFiles, safeEndpoint, type CollectorConfig } from '@sluice/core';
 import { SluiceError } from '@sluice/pdata';
@@ -5,7 +7,7 @@ import { builtinComponents } from './components';
 import { DEFAULT_CONFIG } from './default-config';
 import { ConfigInvalidError, startCollector, type RunningCollector } from './start';
 
-const VERSION: string = (require('../../package.json') as { version: string }).version;
+const VERSION: string = (JSON.parse(readFileSync(join(__dirname, '../../package.json'), 'utf8')) as { version: string }).version;
 
 const HELP = `sluice ${VERSION} — an OpenTelemetry-Collector-style logs pipeline
 

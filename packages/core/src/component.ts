@@ -104,7 +104,7 @@ export interface StartProblem {
 /** What an extension offers other components, as the guards in extensions/contracts.ts test it. */
 export type ExtensionRole = 'server_authenticator' | 'client_authenticator' | 'storage';
 
-export interface ReceiverFactory<C = any> extends FactoryBase<'receiver', C> {
+export interface ReceiverFactory<C = unknown> extends FactoryBase<'receiver', C> {
   create(settings: CreateSettings, config: C, next: LogsConsumer): Receiver;
 }
 /**
@@ -116,14 +116,14 @@ export interface ProcessorCapabilities {
   mutatesData: boolean;
 }
 
-export interface ProcessorFactory<C = any> extends FactoryBase<'processor', C> {
+export interface ProcessorFactory<C = unknown> extends FactoryBase<'processor', C> {
   capabilities: ProcessorCapabilities;
   create(settings: CreateSettings, config: C, next: LogsConsumer): Processor;
 }
-export interface ExporterFactory<C = any> extends FactoryBase<'exporter', C> {
+export interface ExporterFactory<C = unknown> extends FactoryBase<'exporter', C> {
   create(settings: CreateSettings, config: C): Exporter;
 }
-export interface ExtensionFactory<C = any> extends FactoryBase<'extension', C> {
+export interface ExtensionFactory<C = unknown> extends FactoryBase<'extension', C> {
   /** The roles its extensions play, so a reference to it (`auth.authenticator`, `sending_queue.storage`) is checked before start. */
   provides?: readonly ExtensionRole[];
   create(settings: CreateSettings, config: C): Extension;

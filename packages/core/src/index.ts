@@ -88,6 +88,7 @@ export { Service } from './pipeline/service';
 export type { ServiceGraphConfig, ServiceComponentConfig, ServiceStatus } from './pipeline/service';
 export { ExporterFanout, PipelineFanout } from './pipeline/fanout';
 export type { FanoutTarget, FanoutPipeline } from './pipeline/fanout';
+export { consumeOrReject } from './pipeline/consume-or-reject';
 
 // exporter helper: queue, retry, persistence (exporterhelper/)
 export { exporterHelperShape, exporterHelperUnsupportedKeys } from './exporterhelper/config';

@@ -7,6 +7,7 @@
 export function groupPath(template: string, value: string): string {
   const segments = value
     .split(/[/\\]+/)
+    // eslint-disable-next-line no-control-regex -- control characters are what this replaces
     .map((segment) => segment.replace(/[\u0000-\u001f\u007f]/g, '_'))
     .filter((segment) => segment !== '' && segment !== '.' && segment !== '..');
   return template.replace('*', segments.length > 0 ? segments.join('/') : '_');

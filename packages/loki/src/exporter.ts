@@ -121,9 +121,9 @@ export function createLokiExporter(settings: CreateSettings, config: LokiConfig)
     config,
     encode,
     send,
-    async start(host: Host) {
+    start(host: Host) {
       auth.resolve(host);
-      await client.start();
+      client.start();
       logger.info('loki exporter ready', { endpoint: safeEndpoint(config.endpoint), encoding: config.encoding, snappy: snappyImplementation });
     },
     shutdown: () => client.close(),

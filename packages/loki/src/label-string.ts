@@ -18,6 +18,7 @@ export function formatLabels(sortedPairs: readonly LabelPair[]): string {
   return out + '}';
 }
 
+// eslint-disable-next-line no-control-regex -- control characters are what must be escaped
 const NEEDS_ESCAPE = /[\\"\n\r\t\u0000-\u001f]/;
 
 function escapeLabelValue(value: string): string {

@@ -92,6 +92,7 @@ function logfmtFields(prefix: string, attributes: readonly KeyValue[], hidden: H
 }
 
 const LOGFMT_KEY_UNSAFE = /[\s="]/g;
+// eslint-disable-next-line no-control-regex -- control characters are what must be quoted
 const LOGFMT_NEEDS_QUOTES = /[\s="\\]|[\u0000-\u001f]/;
 
 function logfmtValue(value: string): string {

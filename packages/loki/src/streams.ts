@@ -142,7 +142,7 @@ function addRecord(
 
   const labelString = labels ? labelStringOf(labels) : plan.labelString;
   let streams = tenants.get(tenant);
-  if (!streams) tenants.set(tenant, (streams = new Map()));
+  if (!streams) tenants.set(tenant, (streams = new Map<string, PushStream>()));
   let stream = streams.get(labelString);
   if (!stream) streams.set(labelString, (stream = { labels: labelString, entries: [] }));
   stream.entries.push({ timestampNs: entryTime(record, receiveTimeNs), line, metadata });

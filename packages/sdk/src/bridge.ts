@@ -5,7 +5,6 @@ import { resolveBatch, resolveConnection } from './config';
 import { buildResource } from './resource';
 import { createOtlpExporter } from './exporter';
 import { BridgeCounters, type BridgeStats } from './stats';
-import type { RateLimitedWarner } from '@sluice/core/light';
 import { stderrWarner } from './warnings';
 import { FallbackFile } from './fallback-file';
 import { DeliveryExporter } from './delivery-exporter';

@@ -26,12 +26,13 @@ class DebugExporter implements Exporter {
   async start(): Promise<void> {}
   async shutdown(): Promise<void> {}
 
-  async consume(logs: LogsData): Promise<void> {
-    if (!this.sampled()) return;
+  consume(logs: LogsData): Promise<void> {
+    if (!this.sampled()) return Promise.resolve();
     const records = countLogRecords(logs);
     let out = `${new Date().toISOString()}\tinfo\tLogs\t{"exporter": "${this.id}", "resource logs": ${logs.resourceLogs.length}, "log records": ${records}}\n`;
     if (this.config.verbosity !== 'basic') out += this.describe(logs);
     this.write(out);
+    return Promise.resolve();
   }
 
   private sampled(): boolean {

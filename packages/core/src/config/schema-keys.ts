@@ -3,13 +3,65 @@
  * nearest valid one. Walks through the wrappers components use (preprocess, defaults,
  * optionals, unions) down to the object that rejected the key.
  */
-import type { ZodTypeAny } from 'zod';
+import type {
+  ZodArrayDef,
+  ZodBrandedDef,
+  ZodCatchDef,
+  ZodDefaultDef,
+  ZodDiscriminatedUnionDef,
+  ZodEffectsDef,
+  ZodIntersectionDef,
+  ZodLazyDef,
+  ZodMapDef,
+  ZodNeverDef,
+  ZodNullableDef,
+  ZodObjectDef,
+  ZodOptionalDef,
+  ZodPipelineDef,
+  ZodReadonlyDef,
+  ZodRecordDef,
+  ZodTupleDef,
+  ZodTypeAny,
+  ZodUnionDef,
+} from 'zod';
+import { ZodFirstPartyTypeKind as Kind } from 'zod';
 import type { PathSegment } from './located';
+
+/**
+ * The zod definitions this walk reads, told apart by `typeName`. Read by name rather than by
+ * `instanceof` so a schema built with another copy of zod is walked too.
+ */
+type WalkedDef =
+  | ZodEffectsDef
+  | ZodDefaultDef
+  | ZodOptionalDef
+  | ZodNullableDef
+  | ZodCatchDef
+  | ZodReadonlyDef
+  | ZodBrandedDef<ZodTypeAny>
+  | ZodLazyDef
+  | ZodPipelineDef<ZodTypeAny, ZodTypeAny>
+  | ZodUnionDef
+  | ZodDiscriminatedUnionDef<string>
+  | ZodIntersectionDef
+  | ZodObjectDef
+  | ZodArrayDef
+  | ZodTupleDef<ZodTupleDef['items'], ZodTypeAny | null>
+  | ZodRecordDef
+  | ZodMapDef
+  | ZodNeverDef
+  | { typeName?: undefined };
+
+/** Kinds not listed above (strings, numbers...) are only ever compared, never opened: each switch's default. */
+function defOf(schema: ZodTypeAny): WalkedDef {
+  return schema._def as WalkedDef;
+}
 
 export function keysAt(schema: ZodTypeAny, path: readonly PathSegment[]): string[] {
   const keys = new Set<string>();
   for (const object of schemasAt(schema, path)) {
-    if (typeName(object) === 'ZodObject') for (const key of Object.keys(object._def.shape())) keys.add(key);
+    const def = defOf(object);
+    if (def.typeName === Kind.ZodObject) for (const key of Object.keys(def.shape())) keys.add(key);
   }
   return [...keys];
 }
@@ -22,26 +74,26 @@ function schemasAt(schema: ZodTypeAny, path: readonly PathSegment[]): ZodTypeAny
 
 /** The schemas that can validate the value itself, wrappers and union branches opened. */
 function unwrap(schema: ZodTypeAny): ZodTypeAny[] {
-  const def = schema._def;
-  switch (typeName(schema)) {
-    case 'ZodEffects':
+  const def = defOf(schema);
+  switch (def.typeName) {
+    case Kind.ZodEffects:
       return unwrap(def.schema);
-    case 'ZodDefault':
-    case 'ZodOptional':
-    case 'ZodNullable':
-    case 'ZodCatch':
-    case 'ZodReadonly':
+    case Kind.ZodDefault:
+    case Kind.ZodOptional:
+    case Kind.ZodNullable:
+    case Kind.ZodCatch:
+    case Kind.ZodReadonly:
       return unwrap(def.innerType);
-    case 'ZodBranded':
+    case Kind.ZodBranded:
       return unwrap(def.type);
-    case 'ZodLazy':
+    case Kind.ZodLazy:
       return unwrap(def.getter());
-    case 'ZodPipeline':
+    case Kind.ZodPipeline:
       return unwrap(def.in);
-    case 'ZodUnion':
-    case 'ZodDiscriminatedUnion':
+    case Kind.ZodUnion:
+    case Kind.ZodDiscriminatedUnion:
       return [...def.options].flatMap(unwrap);
-    case 'ZodIntersection':
+    case Kind.ZodIntersection:
       return [...unwrap(def.left), ...unwrap(def.right)];
     default:
       return [schema];
@@ -49,24 +101,20 @@ function unwrap(schema: ZodTypeAny): ZodTypeAny[] {
 }
 
 function child(schema: ZodTypeAny, segment: PathSegment): ZodTypeAny[] {
-  const def = schema._def;
-  switch (typeName(schema)) {
-    case 'ZodObject': {
+  const def = defOf(schema);
+  switch (def.typeName) {
+    case Kind.ZodObject: {
       const field = def.shape()[segment];
-      return field ? [field] : def.catchall && typeName(def.catchall) !== 'ZodNever' ? [def.catchall] : [];
+      return field ? [field] : def.catchall && defOf(def.catchall).typeName !== Kind.ZodNever ? [def.catchall] : [];
     }
-    case 'ZodArray':
+    case Kind.ZodArray:
       return typeof segment === 'number' ? [def.type] : [];
-    case 'ZodTuple':
+    case Kind.ZodTuple:
       return typeof segment === 'number' && def.items[segment] ? [def.items[segment]] : [];
-    case 'ZodRecord':
-    case 'ZodMap':
+    case Kind.ZodRecord:
+    case Kind.ZodMap:
       return [def.valueType];
     default:
       return [];
   }
-}
-
-function typeName(schema: ZodTypeAny): string {
-  return (schema._def as { typeName?: string }).typeName ?? '';
 }

@@ -63,15 +63,15 @@ export class HttpPushClient {
   }
 
   /** Reads the TLS files and opens the pool (connections open lazily); post() calls it when nobody did. */
-  async start(): Promise<void> {
+  start(): void {
     if (this.pool) return;
-    const connect = this.options.tls ? await loadClientTls(this.options.tls, this.options.where) : undefined;
+    const connect = this.options.tls ? loadClientTls(this.options.tls, this.options.where) : undefined;
     this.pool ??= new Pool(this.options.url.origin, { connections: this.options.maxConnections || null, ...(connect ? { connect } : {}) });
   }
 
   /** One attempt; `signal` cancels it. Never throws: every failure is an outcome. */
   async post(request: HttpPost, signal?: AbortSignal): Promise<SendOutcome> {
-    await this.start();
+    this.start();
     const { options } = this;
     const headers: Record<string, string> = { ...options.headers, ...options.authHeaders?.(), ...request.headers, 'content-type': request.contentType };
     if (request.contentEncoding) headers['content-encoding'] = request.contentEncoding;

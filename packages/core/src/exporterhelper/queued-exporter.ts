@@ -52,7 +52,7 @@ export interface QueuedExporterOptions<P> {
   /** One attempt. Must honour `signal` (aborted at the per-attempt timeout or at the shutdown deadline). */
   send(payload: P, signal: AbortSignal): Promise<SendOutcome>;
   /** The exporter's own start and shutdown (connection pools...). Shutdown runs after the queue has drained. */
-  start?(host: Host): Promise<void>;
+  start?(host: Host): void | Promise<void>;
   shutdown?(): Promise<void>;
   clock?: Clock;
   /** For jitter; injectable for tests. */

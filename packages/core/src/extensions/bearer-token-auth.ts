@@ -50,25 +50,29 @@ class BearerTokenAuth implements ServerAuthenticator, ClientAuthenticator {
     this.prefix = `${config.scheme} `;
   }
 
-  async start(): Promise<void> {
+  start(): Promise<void> {
     if (this.config.filename) {
-      this.setTokens([this.tokenFromFile(true)!]);
+      const result = readTokenFile(this.config.filename);
+      if (!('token' in result)) return Promise.reject(new SluiceError(result.code, this.fileProblem(result.message)));
+      this.setTokens([result.token]);
       watchFile(this.config.filename, { interval: FILE_POLL_MS, persistent: false }, this.onFileChange);
       this.watching = true;
     } else {
       this.setTokens(this.config.tokens ?? [this.config.token!]);
     }
+    return Promise.resolve();
   }
 
-  async shutdown(): Promise<void> {
+  shutdown(): Promise<void> {
     if (this.watching) unwatchFile(this.config.filename!, this.onFileChange);
     this.watching = false;
+    return Promise.resolve();
   }
 
   authenticate(headers: IncomingHeaders): AuthResult {
     const challenge = `${this.config.scheme} realm="sluice"`;
     const raw = headers[this.headerName];
-    const value = Array.isArray(raw) ? raw[0] : raw;
+    const value = typeof raw === 'object' ? raw[0] : raw;
     if (!value) return { ok: false, reason: `missing ${this.config.header} header`, challenge };
     if (!value.startsWith(this.prefix)) return { ok: false, reason: `the ${this.config.header} header must use the ${this.config.scheme} scheme`, challenge };
     // Compare fixed-length digests so neither the token nor its length leaks through timing.
@@ -89,20 +93,18 @@ class BearerTokenAuth implements ServerAuthenticator, ClientAuthenticator {
 
   private readonly onFileChange = (now: Stats, before: Stats) => {
     if (now.mtimeMs === before.mtimeMs && now.size === before.size) return;
-    const token = this.tokenFromFile(false);
-    if (token === undefined) return;
-    this.setTokens([token]);
+    const result = readTokenFile(this.config.filename!);
+    // At start a token file problem is fatal; on rotation the old token stays in use.
+    if (!('token' in result)) {
+      this.settings.logger.error(`${this.fileProblem(result.message)}; keeping the previous token`);
+      return;
+    }
+    this.setTokens([result.token]);
     this.settings.logger.info('bearer token file changed; new token in use', { filename: this.config.filename });
   };
 
-  /** Reads the token file; at start a problem is fatal, on rotation the old token stays in use. */
-  private tokenFromFile(atStart: boolean): string | undefined {
-    const result = readTokenFile(this.config.filename!);
-    if ('token' in result) return result.token;
-    const message = `extensions.${this.settings.id}.filename: ${result.message}`;
-    if (atStart) throw new SluiceError(result.code, message);
-    this.settings.logger.error(`${message}; keeping the previous token`);
-    return undefined;
+  private fileProblem(message: string): string {
+    return `extensions.${this.settings.id}.filename: ${message}`;
   }
 }
 

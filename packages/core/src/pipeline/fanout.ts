@@ -4,6 +4,7 @@ import { errorStack, type Logger } from '../logger';
 import { RateLimitedWarner } from '../rate-limited-warner';
 import { cloneLogsData, countLogRecords, type ClientContext, type LogsData } from '@sluice/pdata';
 import type { Telemetry } from '../telemetry/telemetry';
+import { consumeOrReject } from './consume-or-reject';
 
 export interface FanoutTarget {
   id: string;
@@ -40,12 +41,7 @@ export class ExporterFanout implements LogsConsumer {
   }
 
   private consumeOne(target: FanoutTarget, logs: LogsData, context: ClientContext): Promise<void> {
-    let accepted: Promise<void>;
-    try {
-      accepted = target.consumer.consume(logs, context);
-    } catch (err) {
-      accepted = Promise.reject(err);
-    }
+    const accepted = consumeOrReject(target.consumer, logs, context);
     if (!target.optional) return accepted;
     return accepted.catch((err: unknown) => {
       const error = asConsumeError(err);
@@ -103,12 +99,7 @@ export class PipelineFanout implements LogsConsumer {
   }
 
   private consumeOne(pipeline: FanoutPipeline, logs: LogsData, context: ClientContext): Promise<void> {
-    let accepted: Promise<void>;
-    try {
-      accepted = pipeline.consumer.consume(logs, context);
-    } catch (err) {
-      accepted = Promise.reject(err);
-    }
+    const accepted = consumeOrReject(pipeline.consumer, logs, context);
     return accepted.catch((err: unknown) => {
       const error = asConsumeError(err);
       // Logged here, once per request, whichever layer below (an exporter fan-out, a processor)

@@ -8,7 +8,6 @@ import type {
   Host,
   LogsConsumer,
   Processor,
-  Receiver,
 } from '../component';
 import { isPipelineWatcher } from '../extensions/contracts';
 import type { Logger } from '../logger';

@@ -7,7 +7,7 @@ import { loadTlsFiles, type TlsFileRef } from './tls-files';
  * A client `tls` block as Node TLS options: the files read and checked once at start, a missing,
  * unreadable or mismatched one a coded error naming the key.
  */
-export async function loadClientTls(tls: TlsClientConfig, where: string): Promise<ConnectionOptions> {
+export function loadClientTls(tls: TlsClientConfig, where: string): ConnectionOptions {
   if ((tls.cert_file === undefined) !== (tls.key_file === undefined)) {
     throw new SluiceError('SLUICE_CONFIG_REQUIRED', `${where}.tls: a client certificate needs both cert_file and key_file`);
   }

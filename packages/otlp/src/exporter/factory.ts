@@ -49,9 +49,9 @@ export function createOtlpGrpcExporter(settings: CreateSettings, config: OtlpGrp
     config,
     encode: encodeLogsProto,
     send: (body, signal) => sender.export(body, signal, config.timeout),
-    async start(host: Host) {
+    start(host: Host) {
       auth.resolve(host);
-      await sender.start();
+      sender.start();
       settings.logger.info('otlp exporter ready', { endpoint: config.endpoint, compression: config.compression });
     },
     shutdown: () => sender.close(),
@@ -85,9 +85,9 @@ export function createOtlpHttpExporter(settings: CreateSettings, config: OtlpHtt
     config,
     encode,
     send: (body, signal) => sender.post(body, signal),
-    async start(host: Host) {
+    start(host: Host) {
       auth.resolve(host);
-      await sender.start();
+      sender.start();
       settings.logger.info('otlphttp exporter ready', { url: safeEndpoint(url.href), encoding: config.encoding, compression: config.compression });
     },
     shutdown: () => sender.close(),

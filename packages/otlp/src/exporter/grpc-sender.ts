@@ -46,7 +46,7 @@ export class OtlpGrpcSender {
   }
 
   /** Opens the channel (it connects lazily, so a gateway that is down does not fail the start). */
-  async start(): Promise<void> {
+  start(): void {
     if (this.client) return;
     const { config } = this.options;
     const channelOptions: grpc.ChannelOptions = {
@@ -61,7 +61,7 @@ export class OtlpGrpcSender {
     if (config.authority) channelOptions['grpc.default_authority'] = config.authority;
     let credentials = grpc.credentials.createInsecure();
     if (this.secure) {
-      const tls = await loadClientTls(config.tls, this.options.where);
+      const tls = loadClientTls(config.tls, this.options.where);
       credentials = grpc.credentials.createFromSecureContext(createSecureContext(tls), { rejectUnauthorized: tls.rejectUnauthorized });
       if (tls.servername) channelOptions['grpc.ssl_target_name_override'] = tls.servername;
     }
@@ -70,7 +70,7 @@ export class OtlpGrpcSender {
 
   /** One unary Export call; `signal` cancels it. Never throws: every failure is an outcome. */
   async export(body: Buffer, signal: AbortSignal, timeoutMs: number): Promise<SendOutcome> {
-    await this.start();
+    this.start();
     const metadata = new grpc.Metadata();
     for (const [key, value] of Object.entries({ ...this.options.config.headers, ...this.options.authHeaders() })) metadata.set(key, value);
     const callOptions: grpc.CallOptions = timeoutMs > 0 ? { deadline: Date.now() + timeoutMs } : {};
@@ -86,9 +86,10 @@ export class OtlpGrpcSender {
   }
 
   /** Idempotent. */
-  async close(): Promise<void> {
+  close(): Promise<void> {
     this.client?.close();
     this.client = undefined;
+    return Promise.resolve();
   }
 
   private failure(err: grpc.ServiceError): SendOutcome {

@@ -3,7 +3,7 @@
  * `grpc-status-details-bin` trailer and as the body of an OTLP/HTTP error response. A RetryInfo
  * detail says how long to wait before the next attempt.
  */
-import { Reader } from 'protobufjs/minimal';
+import { Reader, util } from 'protobufjs/minimal';
 
 export interface RpcStatus {
   code: number;
@@ -72,7 +72,7 @@ function retryDelayOf(anyBytes: Uint8Array): number | undefined {
     let nanos = 0;
     while (duration.pos < duration.len) {
       const inner = duration.uint32();
-      if (inner === 0x08) seconds = Number(duration.int64().toString());
+      if (inner === 0x08) seconds = util.LongBits.from(duration.int64()).toNumber();
       else if (inner === 0x10) nanos = duration.int32();
       else duration.skipType(inner & 7);
     }

@@ -51,12 +51,13 @@ export class OtlpGrpcServer {
     if (this.config.max_concurrent_streams !== undefined) options['grpc.max_concurrent_streams'] = this.config.max_concurrent_streams;
     const server = new grpc.Server(options);
     server.addService(logsServiceDefinition, {
-      Export: (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) =>
-        this.export(call, callback).catch((err: unknown) => {
+      Export: (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => {
+        void this.export(call, callback).catch((err: unknown) => {
           // Every refusal of the data is answered inside export(); this is a bug of the receiver's own.
           this.logger.error('the OTLP/gRPC receiver failed to answer a call', { error: errorStack(err) });
           callback({ code: grpc.status.INTERNAL, details: 'SLUICE_INTERNAL: the receiver failed to answer the call' });
-        }),
+        });
+      },
     });
     this.server = server;
     const target = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;

@@ -15,13 +15,17 @@ import { SEVERITY_NUMBER_BY_NAME } from '../severity';
 
 type Json = Record<string, unknown>;
 
-/** A wrong value somewhere in the tree; `steps` grows outwards as the error passes each level. */
-class PathError {
+/**
+ * A wrong value somewhere in the tree; `steps` grows outwards as the error passes each level.
+ * Made only for bad data, so the stack an Error captures costs the decode path nothing.
+ */
+class PathError extends Error {
   readonly steps: string[];
   constructor(
     step: string,
     readonly detail: string,
   ) {
+    super(detail);
     this.steps = [step];
   }
 }
@@ -68,8 +72,11 @@ function walk(root: Json): LogsData {
   }
 }
 
-/** Thrown by the first walk when it meets an int64 number beyond 2^53, to restart with exact text. */
-const NEEDS_EXACT_TEXT = Symbol('needs exact number text');
+/**
+ * Thrown by the first walk when it meets an int64 number beyond 2^53, to restart with exact text.
+ * One instance made at load: throwing it captures no stack.
+ */
+const NEEDS_EXACT_TEXT = new Error('an int64 number beyond 2^53: decode again with exact number text');
 
 /**
  * Whether the walk in progress reads a body with long numbers rewritten as marked strings.
@@ -366,5 +373,7 @@ function describe(value: unknown): string {
   const text = numberText(value);
   if (text !== undefined) return text.length > 40 ? `${text.slice(0, 40)}…` : text;
   if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-  return String(value);
+  // Objects and strings were answered above: what is left is a primitive (from JSON, a number or a boolean).
+  const primitive = value as number | boolean | bigint | symbol | undefined;
+  return String(primitive);
 }

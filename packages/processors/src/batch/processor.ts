@@ -1,5 +1,5 @@
 import { countLogRecords, permanentError, retryableError } from '@sluice/pdata';
-import type { CreateSettings, Host, LogsConsumer, Processor } from '@sluice/core';
+import { consumeOrReject, type CreateSettings, type Host, type LogsConsumer, type Processor } from '@sluice/core';
 import type { ClientContext, LogsData } from '@sluice/pdata';
 import type { BatchConfig } from './config';
 import { batchMetrics, type BatchMetrics } from './metrics';
@@ -129,13 +129,7 @@ class Batcher {
     const logs: LogsData = { resourceLogs: batch };
     this.metrics.sendSize.observe(countLogRecords(logs));
     for (const waiter of waiters) waiter.inFlight++;
-    let outcome: Promise<void>;
-    try {
-      outcome = this.next.consume(logs, this.context);
-    } catch (err) {
-      outcome = Promise.reject(err);
-    }
-    const settled: Promise<void> = outcome
+    const settled: Promise<void> = consumeOrReject(this.next, logs, this.context)
       .then(
         () => settle(waiters, undefined),
         (err: unknown) => settle(waiters, err ?? new Error('rejected')),

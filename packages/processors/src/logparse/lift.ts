@@ -71,5 +71,7 @@ export function jsonToAnyValue(value: unknown): AnyValue {
   if (typeof value === 'object') {
     return { kvlist: Object.entries(value as Record<string, unknown>).map(([key, v]) => ({ key, value: jsonToAnyValue(v) })) };
   }
-  return String(value);
+  // Objects, strings, numbers and booleans were answered above: what is left is a primitive JSON never produces.
+  const primitive = value as bigint | symbol;
+  return String(primitive);
 }

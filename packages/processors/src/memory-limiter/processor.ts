@@ -47,16 +47,18 @@ export class MemoryLimiterProcessor implements Processor {
       .labels({ processor: settings.id });
   }
 
-  async start(_host: Host): Promise<void> {
-    if (this.stopTimer) return;
+  start(_host: Host): Promise<void> {
+    if (this.stopTimer) return Promise.resolve();
     this.settings.logger.info('memory limiter started', { hard_limit_mib: toMib(this.limits.hard), soft_limit_mib: toMib(this.limits.soft) });
     this.check();
     this.stopTimer = this.every(this.config.check_interval, () => this.check());
+    return Promise.resolve();
   }
 
-  async shutdown(): Promise<void> {
+  shutdown(): Promise<void> {
     this.stopTimer?.();
     this.stopTimer = undefined;
+    return Promise.resolve();
   }
 
   consume(logs: LogsData, context: ClientContext): Promise<void> {

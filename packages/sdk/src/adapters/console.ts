@@ -17,6 +17,7 @@ export function patchConsole(sink: AdapterSink): () => void {
   let inside = false; // an emit that itself prints must not loop back into the bridge
 
   for (const method of METHODS) {
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- kept unbound on purpose: called with console as `this`, and put back as the very same function on restore
     const original = console[method] as (...args: unknown[]) => void;
     const severity = namedSeverity(method === 'log' ? 'info' : method);
     const wrapper = (...args: unknown[]): void => {

@@ -65,6 +65,7 @@ describe('push encoders', () => {
 
   it('snappy output is what Loki reads: a snappy block that uncompresses to the message', () => {
     const message = encodePushRequestProto(sample);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- snappyjs ships no type declarations to import by
     const js = require('snappyjs') as { uncompress(input: Buffer): Buffer };
     assert.deepEqual(Buffer.from(js.uncompress(snappyCompress(message))), message);
   });

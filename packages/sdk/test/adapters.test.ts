@@ -28,7 +28,7 @@ describe('adapters (in-memory exporter)', () => {
     assert.equal(failed.severityNumber, SeverityNumber.ERROR);
     assert.equal(failed.attributes['exception.message'], 'boom');
     assert.equal(failed.attributes['exception.type'], 'Error');
-    assert.match(String(failed.attributes['exception.stacktrace']), /boom/);
+    assert.match(failed.attributes['exception.stacktrace'] as string, /boom/);
     assert.equal(failed.resource.attributes['service.name'], 'unit');
     await bridge.shutdown();
   });
@@ -65,7 +65,7 @@ describe('adapters (in-memory exporter)', () => {
     assert.equal(failed.severityNumber, SeverityNumber.ERROR);
     assert.equal(failed.body, 'out of range');
     assert.equal(failed.attributes['exception.type'], 'RangeError');
-    assert.match(String(failed.attributes['exception.stacktrace']), /out of range/);
+    assert.match(failed.attributes['exception.stacktrace'] as string, /out of range/);
     await bridge.shutdown();
   });
 

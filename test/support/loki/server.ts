@@ -357,7 +357,8 @@ export async function startLokiTestServer(options: LokiTestServerOptions = {}): 
 class UnsupportedMediaType extends Error {}
 
 // snappyjs (pure JS, no type declarations) rather than the exporter's native snappy: an independent decoder.
-const snappyUncompress = (require('snappyjs') as { uncompress(input: Uint8Array): Uint8Array }).uncompress;
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- snappyjs ships no type declarations to import by
+const snappyUncompress = (require('snappyjs') as { uncompress: (input: Uint8Array) => Uint8Array }).uncompress;
 
 function decode(req: http.IncomingMessage, body: Buffer): DecodedStream[] {
   const contentType = (header(req, 'content-type') ?? '').split(';')[0]!.trim();

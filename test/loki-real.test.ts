@@ -20,7 +20,7 @@ async function queryRange(logql: string, startNs: bigint): Promise<Array<{ strea
   const res = await request(`${LOKI_URL}/loki/api/v1/query_range?${params.toString()}`, { headers: TENANT ? { 'x-scope-orgid': TENANT } : {} });
   const text = await res.body.text();
   assert.equal(res.statusCode, 200, text);
-  return JSON.parse(text).data.result;
+  return (JSON.parse(text) as { data: { result: Array<{ stream: Record<string, string>; values: string[][] }> } }).data.result;
 }
 
 /** Loki makes pushed lines queryable within a second or two; ask until they show up. */
@@ -85,7 +85,7 @@ describe('Loki exporter → real Loki (LOKI_URL)', function () {
       const byLabel = await eventually(() => queryRange(`{service_name="${service}"}`, startNs).then((r) => r.flatMap((s) => s.values)), 2);
       assert.equal(byLabel.length, 2);
       const byMetadata = await eventually(() => queryRange(`{service_name="${service}"} | trace_id="${traceId}"`, startNs), 1);
-      const lines = byMetadata.flatMap((s) => s.values.map((v) => JSON.parse(v[1]!).body));
+      const lines = byMetadata.flatMap((s) => s.values.map((v) => (JSON.parse(v[1]!) as { body: unknown }).body));
       assert.deepEqual(lines, ['traced line']);
     });
   }

@@ -71,7 +71,7 @@ describe('push encoders', () => {
   });
 
   it('json: the push API shape, metadata only when present', () => {
-    const body = JSON.parse(encodePushRequestJson(sample).toString());
+    const body = JSON.parse(encodePushRequestJson(sample).toString()) as unknown;
     assert.deepEqual(body, {
       streams: [
         {
@@ -87,7 +87,7 @@ describe('push encoders', () => {
   });
 
   it('json: label values with quotes, backslashes and newlines survive', () => {
-    const body = JSON.parse(encodePushRequestJson([{ labels: '{a="say \\"hi\\"\\\\\\n"}', entries: [] }]).toString());
-    assert.deepEqual(body.streams[0].stream, { a: 'say "hi"\\\n' });
+    const body = JSON.parse(encodePushRequestJson([{ labels: '{a="say \\"hi\\"\\\\\\n"}', entries: [] }]).toString()) as { streams: Array<{ stream: unknown }> };
+    assert.deepEqual(body.streams[0]!.stream, { a: 'say "hi"\\\n' });
   });
 });

@@ -40,7 +40,7 @@ describe('adapters (in-memory exporter)', () => {
     const log = pino({ mixin: bridge.pinoMixin() }, pino.multistream([{ stream: tee }, { stream: bridge.pinoStream() }]));
     context.with(spanContext(), () => log.info('traced'));
     const [record] = exactly(await records(), 1);
-    assert.equal(JSON.parse(lines[0]!).trace_id, TRACE_ID);
+    assert.equal((JSON.parse(lines[0]!) as { trace_id: unknown }).trace_id, TRACE_ID);
     assert.equal(record.spanContext?.traceId, TRACE_ID);
     assert.equal(record.spanContext?.spanId, SPAN_ID);
     assert.equal('trace_id' in record.attributes, false);

@@ -85,7 +85,7 @@ describe('deploy: docker compose files', () => {
     const prometheus = readYaml('deploy', 'prometheus', 'prometheus.yml') as Json;
     const config = readYaml('configs', 'docker.yaml') as Json;
     const reader = (((config.service as Json).telemetry as Json).metrics as Json).readers as Json[];
-    const port = (((reader[0]!.pull as Json).exporter as Json).prometheus as Json).port;
+    const port = (((reader[0]!.pull as Json).exporter as Json).prometheus as Json).port as number;
     const targets = (prometheus.scrape_configs as Json[]).flatMap((job) => (job.static_configs as Json[]).flatMap((s) => s.targets as string[]));
     assert.deepEqual(targets, [`collector:${port}`]);
   });

@@ -67,7 +67,7 @@ describe('deploy: Grafana provisioning', () => {
 
   it('links trace_id from structured metadata and from the json line to the traces datasource', () => {
     const loki = datasources().find((d) => d.uid === 'loki')!;
-    const fields = ((loki.jsonData as Json).derivedFields as Json[]).map((f) => ({ ...f }));
+    const fields = (loki.jsonData as Json).derivedFields as Array<{ name: string; datasourceUid: string; url: string; matcherType: string; matcherRegex: string }>;
     const uids = new Set(datasources().map((d) => d.uid));
     for (const field of fields) {
       assert.ok(uids.has(field.datasourceUid), `derived field ${field.name} links to unknown uid ${field.datasourceUid}`);
@@ -77,7 +77,7 @@ describe('deploy: Grafana provisioning', () => {
     assert.ok(fields.some((f) => f.matcherType === 'label' && f.matcherRegex === 'trace_id' && f.datasourceUid === 'traces'));
     const lineField = fields.find((f) => f.matcherType === 'regex');
     assert.ok(lineField, 'no regex derived field for the json line');
-    const match = new RegExp(String(lineField.matcherRegex)).exec('{"body":"GET /","traceid":"4bf92f3577b34da6a3ce929d0e0e4736","spanid":"00f067aa0ba902b7"}');
+    const match = new RegExp(lineField.matcherRegex).exec('{"body":"GET /","traceid":"4bf92f3577b34da6a3ce929d0e0e4736","spanid":"00f067aa0ba902b7"}');
     assert.equal(match?.[1], '4bf92f3577b34da6a3ce929d0e0e4736');
   });
 

@@ -18,7 +18,7 @@ class StallingDestination {
 
   async send(logs: LogsData): Promise<void> {
     await this.gate;
-    for (const rl of logs.resourceLogs) for (const sl of rl.scopeLogs) for (const r of sl.logRecords) this.bodies.push(String(r.body));
+    for (const rl of logs.resourceLogs) for (const sl of rl.scopeLogs) for (const r of sl.logRecords) this.bodies.push(r.body as string);
   }
 
   open(): void {

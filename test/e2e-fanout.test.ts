@@ -4,7 +4,7 @@ import { SeverityNumber } from '@opentelemetry/api-logs';
 import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchLogRecordProcessor, LoggerProvider } from '@opentelemetry/sdk-logs';
-import { getAttribute } from '@sluice/pdata';
+import { getAttribute, SeverityNumber as RecordSeverity } from '@sluice/pdata';
 import { stringify } from 'yaml';
 import { flatten, readJsonlLogs, startTestCollector, tempDir, waitFor, type FlatRecord } from './support/collector';
 
@@ -48,7 +48,7 @@ const SENT = [
 /** Each pipeline's file must hold what the pipeline alone would write: derived here from the unprocessed records. */
 function expected(name: PipelineName, unprocessed: FlatRecord[]): FlatRecord[] {
   if (name === 'all') return unprocessed;
-  if (name === 'errors') return unprocessed.filter((r) => r.record.severityNumber >= SeverityNumber.ERROR);
+  if (name === 'errors') return unprocessed.filter((r) => r.record.severityNumber >= RecordSeverity.ERROR);
   return unprocessed.map((r) => ({ ...r, record: { ...r.record, attributes: r.record.attributes.filter((kv) => kv.key !== 'secret') } }));
 }
 

@@ -88,7 +88,7 @@ describe('OTLP/JSON in: exact int64 numbers and __proto__ keys reach every outpu
     for (const exact of [`"${BEYOND_2_53}"`, `"${INT64_MAX}"`, `"${INT64_MIN}"`, `"${TIME}"`]) assert.ok(jsonText.includes(exact), `${exact} in ${jsonText}`);
 
     // format: flat — int64 beyond 2^53 as decimal strings, every __proto__ key an own member.
-    const flat = JSON.parse((await readFile(flatPath, 'utf8')).trim());
+    const flat = JSON.parse((await readFile(flatPath, 'utf8')).trim()) as { time_unix_nano: string; time: string; attributes: object; resource: object; body: object };
     assert.equal(flat.time_unix_nano, TIME);
     assert.equal(flat.time, `${new Date(NOW_MS).toISOString().slice(0, 23)}123457Z`);
     assert.deepEqual(Object.entries(flat.attributes), [
@@ -110,7 +110,7 @@ describe('OTLP/JSON in: exact int64 numbers and __proto__ keys reach every outpu
     // Loki json line: the same values, and the entry's timestamp is the exact time.
     const [entry] = loki.entries();
     assert.equal(entry!.timestampNs, BigInt(TIME));
-    const line = JSON.parse(entry!.line);
+    const line = JSON.parse(entry!.line) as { attributes: object; body: object; resources: object };
     assert.deepEqual(Object.entries(line.attributes), [
       ['beyond', BEYOND_2_53],
       ['max', INT64_MAX],

@@ -44,9 +44,7 @@ const refusingExporterFactory: ExporterFactory = {
   create: () => ({
     start: async () => {},
     shutdown: async () => {},
-    consume: async () => {
-      throw retryableError('SLUICE_QUEUE_FULL', 'refuser: sending queue is full');
-    },
+    consume: () => Promise.reject(retryableError('SLUICE_QUEUE_FULL', 'refuser: sending queue is full')),
   }),
 };
 

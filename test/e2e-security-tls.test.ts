@@ -32,7 +32,7 @@ function handshake(address: string, options: tls.ConnectionOptions): Promise<{ f
       socket.end();
       resolve({ fingerprint });
     });
-    socket.once('error', (error) => resolve({ error }));
+    socket.once('error', (error: Error) => resolve({ error }));
   });
 }
 

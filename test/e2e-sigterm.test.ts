@@ -44,7 +44,7 @@ describe('SIGTERM while logs are flowing', function () {
     await Promise.all(senders);
 
     assert.equal(code, 0, `clean exit; stderr: ${collector.stderr()}`);
-    const written = new Set(flatten(await readJsonlLogs(path)).map((r) => Number(String(r.record.body).slice('record-'.length))));
+    const written = new Set(flatten(await readJsonlLogs(path)).map((r) => Number((r.record.body as string).slice('record-'.length))));
     const missing = [...acknowledged].filter((id) => !written.has(id));
     assert.ok(acknowledged.size >= 2000);
     assert.deepEqual(missing, [], `${missing.length} acknowledged records missing from the file`);

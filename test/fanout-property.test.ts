@@ -66,9 +66,10 @@ const keepingExporter: ExporterFactory = {
     return {
       start: async () => {},
       shutdown: async () => {},
-      consume: async (logs) => {
+      consume: (logs) => {
         mine.atConsume.push(encodeLogsJson(logs));
         mine.kept.push(logs);
+        return Promise.resolve();
       },
     };
   },

@@ -73,7 +73,7 @@ describe('OTLP in → Loki exporter → Loki test server', function () {
         detected_level: 'warn',
         session_id: 's-42',
       });
-      const line = JSON.parse(declined.line);
+      const line = JSON.parse(declined.line) as { body: unknown; traceid: unknown; severity: unknown; attributes: unknown; resources: Record<string, unknown>; instrumentation_scope: unknown };
       assert.equal(line.body, 'payment declined');
       assert.equal(line.traceid, TRACE_ID);
       assert.equal(line.severity, 'WARN');
@@ -81,7 +81,7 @@ describe('OTLP in → Loki exporter → Loki test server', function () {
       assert.equal(line.resources['service.name'], 'checkout');
       assert.deepEqual(line.instrumentation_scope, { name: 'checkout.http', version: '1.4.0' });
       const [viewed] = server.query({ route: '/cart' });
-      assert.equal(JSON.parse(viewed!.line).body, 'cart viewed');
+      assert.equal((JSON.parse(viewed!.line) as { body: unknown }).body, 'cart viewed');
       assert.equal(viewed!.metadata.detected_level, 'info');
     });
   }

@@ -17,10 +17,10 @@ const TENANT = process.env.LOKI_TENANT ?? '';
 
 async function queryRange(logql: string, startNs: bigint): Promise<Array<{ stream: Record<string, string>; values: string[][] }>> {
   const params = new URLSearchParams({ query: logql, start: String(startNs), end: String(BigInt(Date.now() + 60_000) * 1_000_000n), limit: '100' });
-  const res = await request(`${LOKI_URL}/loki/api/v1/query_range?${params}`, { headers: TENANT ? { 'x-scope-orgid': TENANT } : {} });
+  const res = await request(`${LOKI_URL}/loki/api/v1/query_range?${params.toString()}`, { headers: TENANT ? { 'x-scope-orgid': TENANT } : {} });
   const text = await res.body.text();
   assert.equal(res.statusCode, 200, text);
-  return JSON.parse(text).data.result;
+  return (JSON.parse(text) as { data: { result: Array<{ stream: Record<string, string>; values: string[][] }> } }).data.result;
 }
 
 /** Loki makes pushed lines queryable within a second or two; ask until they show up. */
@@ -85,7 +85,7 @@ describe('Loki exporter → real Loki (LOKI_URL)', function () {
       const byLabel = await eventually(() => queryRange(`{service_name="${service}"}`, startNs).then((r) => r.flatMap((s) => s.values)), 2);
       assert.equal(byLabel.length, 2);
       const byMetadata = await eventually(() => queryRange(`{service_name="${service}"} | trace_id="${traceId}"`, startNs), 1);
-      const lines = byMetadata.flatMap((s) => s.values.map((v) => JSON.parse(v[1]!).body));
+      const lines = byMetadata.flatMap((s) => s.values.map((v) => (JSON.parse(v[1]!) as { body: unknown }).body));
       assert.deepEqual(lines, ['traced line']);
     });
   }

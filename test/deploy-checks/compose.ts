@@ -66,8 +66,8 @@ export function composeReferenceProblems(files: ComposeFile[]): string[] {
 
     const build = typeof service.build === 'string' ? { context: service.build } : service.build;
     if (isObject(build)) {
-      const context = join(baseDir, String(build.context ?? '.'));
-      const dockerfile = join(context, String(build.dockerfile ?? 'Dockerfile'));
+      const context = join(baseDir, typeof build.context === 'string' ? build.context : '.');
+      const dockerfile = join(context, typeof build.dockerfile === 'string' ? build.dockerfile : 'Dockerfile');
       if (!existsSync(dockerfile)) problems.push(`${where}: ${dockerfile} does not exist`);
       else if (typeof build.target === 'string') {
         const stages = parseStages(readFileSync(dockerfile, 'utf8')).map((s) => s.name);

@@ -29,7 +29,7 @@ export function readYaml(...parts: string[]): unknown {
   try {
     return parse(readRepoFile(...parts), { uniqueKeys: true, prettyErrors: true });
   } catch (error) {
-    throw new Error(`${file}: ${(error as Error).message}`);
+    throw new Error(`${file}: ${(error as Error).message}`, { cause: error });
   }
 }
 

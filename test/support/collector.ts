@@ -7,7 +7,7 @@ import { type LogRecord, type LogsData, type ResourceLogs, type ScopeLogs } from
 import { decodeLogsJson } from '@sluice/pdata';
 
 /** A temp directory removed by the returned cleanup. */
-export async function tempDir(prefix = 'sluice-test-'): Promise<{ dir: string; cleanup(): Promise<void> }> {
+export async function tempDir(prefix = 'sluice-test-'): Promise<{ dir: string; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
   return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }

@@ -23,8 +23,9 @@ const failingExtensionFactory: ExtensionFactory<{ mode: 'bug' | 'coded' | 'liste
           server!.listen(config.port, '127.0.0.1', resolve);
         });
       },
-      shutdown: async () => {
+      shutdown: () => {
         server?.close();
+        return Promise.resolve();
       },
     };
   },

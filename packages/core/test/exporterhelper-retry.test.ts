@@ -21,7 +21,7 @@ async function directExporter(outcomes: SendOutcome[], retry: Record<string, unk
     settings,
     config: helperConfig({ sending_queue: { enabled: false }, retry_on_failure: retry, ...extra }),
     encode: (logs: LogsData) => logs,
-    send: async () => outcomes[Math.min(attempts++, outcomes.length - 1)]!,
+    send: () => Promise.resolve(outcomes[Math.min(attempts++, outcomes.length - 1)]!),
     clock,
     random: () => 0.5,
   });
@@ -167,9 +167,9 @@ describe('exporter helper: retry', () => {
       settings,
       config: helperConfig({ sending_queue: { enabled: false }, retry_on_failure: { initial_interval: '10ms' } }),
       encode: (logs: LogsData) => logs,
-      send: async () => {
-        if (attempts++ === 0) throw new Error('ECONNREFUSED 127.0.0.1:1');
-        return { ok: true };
+      send: (): Promise<SendOutcome> => {
+        if (attempts++ === 0) return Promise.reject(new Error('ECONNREFUSED 127.0.0.1:1'));
+        return Promise.resolve({ ok: true });
       },
       clock,
     });
@@ -214,9 +214,9 @@ describe('exporter helper: encode', () => {
         encoded.push(logs);
         return { n: encoded.length };
       },
-      send: async (payload) => {
+      send: (payload): Promise<SendOutcome> => {
         payloads.push(payload);
-        return payloads.length < 3 ? fail() : { ok: true };
+        return Promise.resolve(payloads.length < 3 ? fail() : { ok: true });
       },
       clock,
     });
@@ -238,9 +238,9 @@ describe('exporter helper: encode', () => {
       encode: (): Buffer => {
         throw new Error('no encoding for this');
       },
-      send: async () => {
+      send: (): Promise<SendOutcome> => {
         sends++;
-        return { ok: true };
+        return Promise.resolve({ ok: true });
       },
     });
     await exporter.start(hostWith());

@@ -46,7 +46,7 @@ describe('jsonl write errors', () => {
       await rm(path, { recursive: true });
       await exporter.consume(sampleLogs(2, { batch: 2 }), {});
       await exporter.shutdown();
-      const bodies = lines(await readFile(path, 'utf8')).map((line) => JSON.parse(line).body);
+      const bodies = lines(await readFile(path, 'utf8')).map((line) => (JSON.parse(line) as { body: unknown }).body);
       assert.deepEqual(bodies, ['batch 2 record 0', 'batch 2 record 1']);
       assert.equal(exporter.health().entries_sent, 2);
     }));

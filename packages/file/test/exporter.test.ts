@@ -29,9 +29,9 @@ describe('jsonl exporter', () => {
       await exporter.start(noHost);
       await exporter.consume(sampleLogs(3), {});
       await exporter.shutdown();
-      const parsed = lines(await readFile(path, 'utf8')).map((line) => JSON.parse(line));
+      const parsed = lines(await readFile(path, 'utf8')).map((line) => JSON.parse(line) as { body: unknown; resource: Record<string, unknown> });
       assert.deepEqual(parsed.map((p) => p.body), ['batch 0 record 0', 'batch 0 record 1', 'batch 0 record 2']);
-      assert.equal(parsed[0].resource['service.name'], 'checkout');
+      assert.equal(parsed[0]!.resource['service.name'], 'checkout');
     }));
 
   it('truncates on start by default and appends with append: true', () =>
@@ -75,7 +75,7 @@ describe('jsonl exporter', () => {
       await Promise.all(consumes);
       await exporter.shutdown();
       const seen = new Set<string>();
-      for (const line of lines(await readFile(path, 'utf8'))) seen.add(JSON.parse(line).body.replace(/x+$/, ''));
+      for (const line of lines(await readFile(path, 'utf8'))) seen.add((JSON.parse(line) as { body: string }).body.replace(/x+$/, ''));
       assert.equal(seen.size, 200 * 20);
     }));
 

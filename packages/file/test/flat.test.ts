@@ -13,7 +13,7 @@ describe('flat format', () => {
 
   it('writes one line per record with the documented fields', () => {
     const logs = sampleLogs(2, { resource: [{ key: 'service.name', value: 'checkout' }, { key: 'pid', value: 42n }] });
-    const parsed = lines(encodeFlatLines(logs, 0n)).map((line) => JSON.parse(line));
+    const parsed = lines(encodeFlatLines(logs, 0n)).map((line) => JSON.parse(line) as Record<string, unknown>);
     assert.equal(parsed.length, 2);
     assert.deepEqual(parsed[1], {
       time: '2023-11-14T22:13:20.12345679Z',
@@ -28,7 +28,7 @@ describe('flat format', () => {
       trace_id: '0102030405060708090a0b0c0d0e0f10',
       span_id: '1112131415161718',
     });
-    assert.deepEqual(Object.keys(parsed[0]), Object.keys(parsed[1]), 'field order is stable');
+    assert.deepEqual(Object.keys(parsed[0]!), Object.keys(parsed[1]), 'field order is stable');
   });
 
   it('turns AnyValues into plain JSON and keeps every line on one line', () => {
@@ -43,7 +43,7 @@ describe('flat format', () => {
     });
     const text = encodeFlatLines(logs, 0n);
     assert.equal(lines(text).length, 1);
-    const line = JSON.parse(text);
+    const line = JSON.parse(text) as Record<string, unknown>;
     assert.deepEqual(line.body, { msg: 'two\nlines', big: '9223372036854775807' });
     assert.deepEqual(line.attributes, { bytes: 'AQID', list: [true, 1.5, null] });
   });
@@ -61,7 +61,7 @@ describe('flat format', () => {
         },
       ],
     };
-    const [first, second] = lines(encodeFlatLines(logs, 3_000_000_000n)).map((line) => JSON.parse(line));
+    const [first, second] = lines(encodeFlatLines(logs, 3_000_000_000n)).map((line) => JSON.parse(line) as Record<string, unknown>);
     assert.deepEqual(first, { time: '1970-01-01T00:00:01.000000001Z', observed_time_unix_nano: '1000000001' });
     assert.deepEqual(second, { time: '1970-01-01T00:00:03Z' });
   });

@@ -45,7 +45,7 @@ describe('jsonl group_by', () => {
       await exporter.shutdown();
       assert.deepEqual((await readdir(dir)).sort(), ['cart.jsonl', 'checkout.jsonl']);
       assert.equal(lines(await readFile(join(dir, 'cart.jsonl'), 'utf8')).length, 4);
-      const checkout = lines(await readFile(join(dir, 'checkout.jsonl'), 'utf8')).map((line) => JSON.parse(line));
+      const checkout = lines(await readFile(join(dir, 'checkout.jsonl'), 'utf8')).map((line) => JSON.parse(line) as { resource: Record<string, unknown> });
       assert.deepEqual(checkout.map((record) => record.resource[ATTRIBUTE]), ['checkout', 'checkout']);
       const health = exporter.health();
       assert.equal(health.entries_sent, 6);

@@ -50,7 +50,7 @@ describe('jsonl rotation', () => {
         const size = gunzipSync(await readFile(join(dir, name))).length;
         assert.ok(size <= 0.01 * 1024 * 1024, `${name} holds ${size} bytes`);
       }
-      const bodies = new Set((await allLines(dir)).map((line) => JSON.parse(line).body.replace(/x+$/, '')));
+      const bodies = new Set((await allLines(dir)).map((line) => (JSON.parse(line) as { body: string }).body.replace(/x+$/, '')));
       assert.equal(bodies.size, 60 * 4);
     }));
 
@@ -74,7 +74,7 @@ describe('jsonl rotation', () => {
       const names = await settled(dir, 'logs.jsonl', 3);
       await exporter.shutdown();
       assert.equal(names.length, 3);
-      const kept = (await allLines(dir)).map((line) => JSON.parse(line).body.replace(/x+$/, ''));
+      const kept = (await allLines(dir)).map((line) => (JSON.parse(line) as { body: string }).body.replace(/x+$/, ''));
       assert.ok(kept.includes('batch 19 record 0') && kept.includes('batch 18 record 0'), 'the newest data is kept');
       assert.ok(!kept.includes('batch 0 record 0'), 'the oldest backup was pruned');
     }));

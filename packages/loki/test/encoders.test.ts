@@ -65,12 +65,13 @@ describe('push encoders', () => {
 
   it('snappy output is what Loki reads: a snappy block that uncompresses to the message', () => {
     const message = encodePushRequestProto(sample);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- snappyjs ships no type declarations to import by
     const js = require('snappyjs') as { uncompress(input: Buffer): Buffer };
     assert.deepEqual(Buffer.from(js.uncompress(snappyCompress(message))), message);
   });
 
   it('json: the push API shape, metadata only when present', () => {
-    const body = JSON.parse(encodePushRequestJson(sample).toString());
+    const body = JSON.parse(encodePushRequestJson(sample).toString()) as unknown;
     assert.deepEqual(body, {
       streams: [
         {
@@ -86,7 +87,7 @@ describe('push encoders', () => {
   });
 
   it('json: label values with quotes, backslashes and newlines survive', () => {
-    const body = JSON.parse(encodePushRequestJson([{ labels: '{a="say \\"hi\\"\\\\\\n"}', entries: [] }]).toString());
-    assert.deepEqual(body.streams[0].stream, { a: 'say "hi"\\\n' });
+    const body = JSON.parse(encodePushRequestJson([{ labels: '{a="say \\"hi\\"\\\\\\n"}', entries: [] }]).toString()) as { streams: Array<{ stream: unknown }> };
+    assert.deepEqual(body.streams[0]!.stream, { a: 'say "hi"\\\n' });
   });
 });

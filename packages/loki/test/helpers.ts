@@ -27,7 +27,7 @@ export function logsOf(resource: Record<string, AnyValue>, records: Partial<LogR
 /** Parses `{a="b", c="d"}` as written by formatLabels (test-side, deliberately naive). */
 export function labelsOf(text: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const match of text.matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) out[match[1]!] = JSON.parse(`"${match[2]}"`);
+  for (const match of text.matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) out[match[1]!] = JSON.parse(`"${match[2]}"`) as string;
   return out;
 }
 

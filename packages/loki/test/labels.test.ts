@@ -81,7 +81,7 @@ describe('label mapping', () => {
       { method: 'GET', session: 's1', 'loki.attribute.labels': 'method', 'loki.format': 'json' },
       { metadataAttributes: ['session'] },
     );
-    const line = JSON.parse(entry.line);
+    const line = JSON.parse(entry.line) as { attributes: unknown; resources: unknown };
     assert.deepEqual(line.attributes, { session: 's1' });
     assert.deepEqual(line.resources, { 'service.name': 'a', 'host.name': 'h' });
     assert.equal(entry.metadata.find((pair) => pair.name === 'session')?.value, 's1');
@@ -89,7 +89,7 @@ describe('label mapping', () => {
 
   it('keeps a record attribute that shares its key with a promoted resource attribute', () => {
     const { entry } = labelsFor({ 'service.name': 'a', region: 'eu', 'loki.resource.labels': 'region' }, { region: 'us' });
-    const line = JSON.parse(entry.line);
+    const line = JSON.parse(entry.line) as { attributes: unknown; resources: unknown };
     assert.deepEqual(line.attributes, { region: 'us' });
     assert.deepEqual(line.resources, { 'service.name': 'a' });
   });
@@ -103,7 +103,7 @@ describe('label mapping', () => {
     const byTenant = Object.fromEntries(requests.map((r) => [r.tenant, r.streams[0]!.entries[0]!.line]));
     assert.deepEqual(Object.keys(byTenant).sort(), ['team-a', 'team-b']);
     assert.equal(byTenant['team-b'], 'two');
-    assert.equal(JSON.parse(byTenant['team-a']!).body, 'one');
+    assert.equal((JSON.parse(byTenant['team-a']!) as { body: unknown }).body, 'one');
   });
 
   describe('cardinality guard', () => {
@@ -118,7 +118,7 @@ describe('label mapping', () => {
       assert.deepEqual(users, ['-', 'u1', 'u2']);
       const overflow = request!.streams.find((s) => labelsOf(s.labels).user === undefined)!.entries[0]!;
       assert.deepEqual(overflow.metadata.find((p) => p.name === 'user'), { name: 'user', value: 'u3' });
-      assert.deepEqual(JSON.parse(overflow.line).attributes, { user: 'u3' });
+      assert.deepEqual((JSON.parse(overflow.line) as { attributes: unknown }).attributes, { user: 'u3' });
       assert.deepEqual(limited, ['user=u3']);
       // After the window, old values are forgotten and a new one fits again.
       clock = 61_000;

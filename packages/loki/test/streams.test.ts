@@ -12,7 +12,7 @@ describe('streams', () => {
       { body: 'b1-again', timeUnixNano: T0 + 1n, attributes: kv({ route: 'b' }) },
     ]);
     const [request] = mapToStreams(logs, resolveMappingOptions({ format: 'raw', attributeLabels: { route: null } }), T0);
-    const byRoute = Object.fromEntries(request!.streams.map((s) => [labelsOf(s.labels).route, s.entries.map((e) => e.line)]));
+    const byRoute = Object.fromEntries(request!.streams.map((s): [string, string[]] => [labelsOf(s.labels).route!, s.entries.map((e) => e.line)]));
     assert.deepEqual(byRoute, { a: ['a2'], b: ['b1', 'b1-again', 'b3'] });
   });
 

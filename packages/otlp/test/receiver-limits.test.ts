@@ -10,9 +10,10 @@ import { encodeLogsJson, encodeLogsProto } from '@sluice/pdata';
 class RecordingConsumer implements LogsConsumer {
   received: LogsData[] = [];
   refuseWith: Error | undefined;
-  async consume(logs: LogsData, _context: ClientContext): Promise<void> {
-    if (this.refuseWith) throw this.refuseWith;
+  consume(logs: LogsData, _context: ClientContext): Promise<void> {
+    if (this.refuseWith) return Promise.reject(this.refuseWith);
     this.received.push(logs);
+    return Promise.resolve();
   }
 }
 

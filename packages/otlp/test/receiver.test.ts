@@ -11,9 +11,10 @@ import { OtlpHttpServer } from '../src/receiver/http';
 class RecordingConsumer implements LogsConsumer {
   received: Array<{ logs: LogsData; context: ClientContext }> = [];
   refuseWith: Error | undefined;
-  async consume(logs: LogsData, context: ClientContext): Promise<void> {
-    if (this.refuseWith) throw this.refuseWith;
+  consume(logs: LogsData, context: ClientContext): Promise<void> {
+    if (this.refuseWith) return Promise.reject(this.refuseWith);
     this.received.push({ logs, context });
+    return Promise.resolve();
   }
 }
 

@@ -14,7 +14,7 @@ async function limiter(config: Record<string, unknown>, options: { totalMemory?:
   const logger = createMemoryLogger();
   const settings = { ...settingsFor('memory_limiter'), logger };
   const next = new CapturingConsumer();
-  const processor = new MemoryLimiterProcessor(settings, configOf(memoryLimiterProcessorFactory, config) as MemoryLimiterConfig, next, {
+  const processor = new MemoryLimiterProcessor(settings, configOf<MemoryLimiterConfig>(memoryLimiterProcessorFactory, config), next, {
     readMemory: () => memory.used,
     totalMemory: () => options.totalMemory ?? 1024 * MIB,
     forceGc: options.gc,

@@ -28,7 +28,7 @@ describe('adapters (in-memory exporter)', () => {
     assert.equal(failed.severityNumber, SeverityNumber.ERROR);
     assert.equal(failed.attributes['exception.message'], 'boom');
     assert.equal(failed.attributes['exception.type'], 'Error');
-    assert.match(String(failed.attributes['exception.stacktrace']), /boom/);
+    assert.match(failed.attributes['exception.stacktrace'] as string, /boom/);
     assert.equal(failed.resource.attributes['service.name'], 'unit');
     await bridge.shutdown();
   });
@@ -40,7 +40,7 @@ describe('adapters (in-memory exporter)', () => {
     const log = pino({ mixin: bridge.pinoMixin() }, pino.multistream([{ stream: tee }, { stream: bridge.pinoStream() }]));
     context.with(spanContext(), () => log.info('traced'));
     const [record] = exactly(await records(), 1);
-    assert.equal(JSON.parse(lines[0]!).trace_id, TRACE_ID);
+    assert.equal((JSON.parse(lines[0]!) as { trace_id: unknown }).trace_id, TRACE_ID);
     assert.equal(record.spanContext?.traceId, TRACE_ID);
     assert.equal(record.spanContext?.spanId, SPAN_ID);
     assert.equal('trace_id' in record.attributes, false);
@@ -65,7 +65,7 @@ describe('adapters (in-memory exporter)', () => {
     assert.equal(failed.severityNumber, SeverityNumber.ERROR);
     assert.equal(failed.body, 'out of range');
     assert.equal(failed.attributes['exception.type'], 'RangeError');
-    assert.match(String(failed.attributes['exception.stacktrace']), /out of range/);
+    assert.match(failed.attributes['exception.stacktrace'] as string, /out of range/);
     await bridge.shutdown();
   });
 

@@ -2,6 +2,17 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { runFixture } from './helpers/child';
 
+/** The last line fixtures/flood.ts prints: its event-loop figures and the bridge's stats. */
+interface FloodFigures {
+  p99Ms: number;
+  maxMs: number;
+  maxQueued: number;
+  maxQueueSize: number;
+  emitted: number;
+  dropped: number;
+  failed: number;
+}
+
 /** A loopback port nothing listens on: bind port 0, note it, close it. */
 async function closedPort(): Promise<number> {
   const server = createServer();
@@ -18,7 +29,7 @@ describe('collector down: the app is not slowed and memory stays bounded', () =>
     const run = async (env: Record<string, string>) => {
       const result = await runFixture('flood', { ENDPOINT: `http://127.0.0.1:${port}`, ...env });
       assert.equal(result.code, 0, result.stderr);
-      return { result, figures: JSON.parse(result.stdout.trim().split('\n').pop()!) };
+      return { result, figures: JSON.parse(result.stdout.trim().split('\n').pop()!) as FloodFigures };
     };
     // The same load logged to a stream that drops it: what the app's own logging costs on this
     // machine right now. Taken before and after, and the lower kept, so a burst of load from

@@ -13,6 +13,7 @@ const REPO = join(__dirname, '../../../..');
 
 /** Captures what the bridge writes to stderr while `fn` runs. */
 async function captureStderr(fn: () => Promise<void>): Promise<string> {
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- saved only to be put back as the very same function
   const original = process.stderr.write;
   let captured = '';
   process.stderr.write = ((chunk: string | Uint8Array) => ((captured += String(chunk)), true));
@@ -46,7 +47,7 @@ describe('TLS, mutual TLS and bearer tokens', () => {
       serviceName: 'tls-test',
       endpoint: `https://${sink.address}`,
       tls: { caFile: certs.caFile },
-      token: async () => tokens[Math.min(calls++, 1)]!,
+      token: () => Promise.resolve(tokens[Math.min(calls++, 1)]!),
       handleSignals: false,
     });
     const log = pino({}, bridge.pinoStream());

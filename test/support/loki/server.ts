@@ -211,7 +211,7 @@ export async function startLokiTestServer(options: LokiTestServerOptions = {}): 
       return answer(req, res, 400, `parse error: ${(err as Error).message}`);
     }
     const metadata: Record<string, string> = {};
-    for (const filter of match[2]!.matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)\s*=\s*("(?:[^"\\]|\\.)*")/g)) metadata[filter[1]!] = JSON.parse(filter[2]!);
+    for (const filter of match[2]!.matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)\s*=\s*("(?:[^"\\]|\\.)*")/g)) metadata[filter[1]!] = JSON.parse(filter[2]!) as string;
     const start = BigInt(params.get('start') ?? '0');
     const end = params.has('end') ? BigInt(params.get('end')!) : BigInt(now() + 1) * 1_000_000n;
     const byStream = new Map<string, { stream: Record<string, string>; values: string[][] }>();
@@ -357,7 +357,8 @@ export async function startLokiTestServer(options: LokiTestServerOptions = {}): 
 class UnsupportedMediaType extends Error {}
 
 // snappyjs (pure JS, no type declarations) rather than the exporter's native snappy: an independent decoder.
-const snappyUncompress = (require('snappyjs') as { uncompress(input: Uint8Array): Uint8Array }).uncompress;
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- snappyjs ships no type declarations to import by
+const snappyUncompress = (require('snappyjs') as { uncompress: (input: Uint8Array) => Uint8Array }).uncompress;
 
 function decode(req: http.IncomingMessage, body: Buffer): DecodedStream[] {
   const contentType = (header(req, 'content-type') ?? '').split(';')[0]!.trim();

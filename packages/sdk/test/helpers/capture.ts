@@ -10,7 +10,7 @@ export interface CapturingBridge {
   exporter: InMemoryLogRecordExporter;
   warnings: string[];
   /** Flushes and returns everything exported so far. */
-  records(): Promise<ReadableLogRecord[]>;
+  records: () => Promise<ReadableLogRecord[]>;
 }
 
 type Tuple<T, N extends number, Acc extends T[] = []> = Acc['length'] extends N ? Acc : Tuple<T, N, [...Acc, T]>;

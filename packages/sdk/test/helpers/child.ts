@@ -26,9 +26,9 @@ export function runScript(file: string, env: Record<string, string>, onStdout?: 
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk;
+    stdout += chunk.toString();
     onStdout?.(stdout, (signal) => child.kill(signal));
   });
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   return new Promise((resolve) => child.once('close', (code, signal) => resolve({ pid: child.pid!, code, signal, stdout, stderr })));
 }

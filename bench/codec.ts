@@ -13,7 +13,9 @@ function main(): void {
   const request = benchRequest(100);
   const proto = encodeLogsProto(request);
   const json = encodeLogsJson(request);
-  console.log(`request: 100 records, ${proto.length} protobuf bytes (${(proto.length / 100).toFixed(0)} a record), ${json.length} JSON bytes`);
+  console.log(
+    `request: 100 records, ${proto.length} protobuf bytes (${(proto.length / 100).toFixed(0)} a record), ${json.length} JSON bytes`,
+  );
   const cases: [string, () => unknown][] = [
     ['protobuf decode', () => decodeLogsProto(proto)],
     ['protobuf encode', () => encodeLogsProto(request)],

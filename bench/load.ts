@@ -17,7 +17,13 @@ const BACKOFF_MS = 50;
  * Posts the same pre-encoded OTLP/HTTP protobuf body over `connections` keep-alive connections
  * for `seconds`, one request in flight per connection, as an OTLP exporter would.
  */
-export async function generateLoad(url: string, body: Uint8Array, recordsPerRequest: number, seconds: number, connections = 8): Promise<LoadResult> {
+export async function generateLoad(
+  url: string,
+  body: Uint8Array,
+  recordsPerRequest: number,
+  seconds: number,
+  connections = 8,
+): Promise<LoadResult> {
   const target = new URL(url);
   const pool = new Pool(target.origin, { connections, pipelining: 1, keepAliveTimeout: 60_000 });
   const deadline = Date.now() + seconds * 1000;
@@ -27,7 +33,12 @@ export async function generateLoad(url: string, body: Uint8Array, recordsPerRequ
   const worker = async () => {
     while (Date.now() < deadline) {
       try {
-        const res = await pool.request({ path: target.pathname, method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body });
+        const res = await pool.request({
+          path: target.pathname,
+          method: 'POST',
+          headers: { 'content-type': 'application/x-protobuf' },
+          body,
+        });
         await res.body.dump();
         if (res.statusCode === 200) {
           requests++;

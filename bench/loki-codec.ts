@@ -33,7 +33,11 @@ export function runLokiCodecBench(seconds = 2): LokiCodecFigures[] {
     const streams = cpuPerMillionRecords(() => mapToStreams(logs, options, receiveTimeNs), RECORDS, seconds);
     const encode = cpuPerMillionRecords(() => encodePushRequestProto(requests[0]!.streams), RECORDS, seconds);
     const snappy = cpuPerMillionRecords(() => snappyCompress(message), RECORDS, seconds);
-    const total = cpuPerMillionRecords(() => snappyCompress(encodePushRequestProto(mapToStreams(logs, options, receiveTimeNs)[0]!.streams)), RECORDS, seconds);
+    const total = cpuPerMillionRecords(
+      () => snappyCompress(encodePushRequestProto(mapToStreams(logs, options, receiveTimeNs)[0]!.streams)),
+      RECORDS,
+      seconds,
+    );
     figures.push({
       format,
       streams,

@@ -44,7 +44,9 @@ export function benchRequest(records = 100): LogsData {
           droppedAttributesCount: 0,
         },
         schemaUrl: '',
-        scopeLogs: [{ scope: { name: 'checkout-logger', version: '1.0.0', attributes: [], droppedAttributesCount: 0 }, schemaUrl: '', logRecords }],
+        scopeLogs: [
+          { scope: { name: 'checkout-logger', version: '1.0.0', attributes: [], droppedAttributesCount: 0 }, schemaUrl: '', logRecords },
+        ],
       },
     ],
   };

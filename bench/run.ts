@@ -41,7 +41,9 @@ async function main(): Promise<void> {
   const request = benchRequest(100);
   const body = encodeLogsProto(request);
   const records = countLogRecords(request);
-  process.stdout.write(`load: 8 keep-alive connections, OTLP/HTTP protobuf, ${records} records a request, ${(body.length / records).toFixed(0)} bytes a record; ${SECONDS}s a scenario after ${WARMUP_SECONDS}s warm-up\n\n`);
+  process.stdout.write(
+    `load: 8 keep-alive connections, OTLP/HTTP protobuf, ${records} records a request, ${(body.length / records).toFixed(0)} bytes a record; ${SECONDS}s a scenario after ${WARMUP_SECONDS}s warm-up\n\n`,
+  );
 
   const rows: Row[] = [];
   for (const scenario of selected) {

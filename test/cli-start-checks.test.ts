@@ -109,7 +109,10 @@ describe('sluice validate runs the checks a start runs', function () {
     },
     {
       name: 'sending_queue.storage naming a storage extension not listed in service.extensions',
-      parts: (dir) => ({ loki: ['sending_queue:', '  storage: file_storage'], extensions: ['file_storage:', `  directory: ${join(dir, 'queue')}`] }),
+      parts: (dir) => ({
+        loki: ['sending_queue:', '  storage: file_storage'],
+        extensions: ['file_storage:', `  directory: ${join(dir, 'queue')}`],
+      }),
       code: 'SLUICE_CONFIG_UNDEFINED_COMPONENT',
       key: 'exporters.loki.sending_queue.storage',
       lineWith: 'storage: file_storage',

@@ -111,7 +111,10 @@ service:
     },
     {
       name: 'an unknown component type',
-      text: VALID_BASE.replace('  jsonl:\n    path: ./data/logs.jsonl', '  jsonl:\n    path: ./data/logs.jsonl\n  kafka:\n    brokers: [x]'),
+      text: VALID_BASE.replace(
+        '  jsonl:\n    path: ./data/logs.jsonl',
+        '  jsonl:\n    path: ./data/logs.jsonl\n  kafka:\n    brokers: [x]',
+      ),
       code: 'SLUICE_CONFIG_UNKNOWN_TYPE',
       key: 'exporters.kafka',
       line: 8,
@@ -149,7 +152,10 @@ service:
   }
 
   it('reports several errors in one run', async () => {
-    const text = VALID_BASE.replace('    path: ./data/logs.jsonl', '    pth: ./data/logs.jsonl').replace('exporters: [jsonl]', 'exporters: [jsonl, nope]');
+    const text = VALID_BASE.replace('    path: ./data/logs.jsonl', '    pth: ./data/logs.jsonl').replace(
+      'exporters: [jsonl]',
+      'exporters: [jsonl, nope]',
+    );
     const path = await configFile('several.yaml', text);
     const { code, stderr } = await sluice(['validate', '--config', path]);
     assert.equal(code, 1);
@@ -157,7 +163,7 @@ service:
     assert.match(stderr, /SLUICE_CONFIG_UNDEFINED_COMPONENT/);
   });
 
-  it('never prints an endpoint\'s credentials or query in its startup banner or log', async () => {
+  it("never prints an endpoint's credentials or query in its startup banner or log", async () => {
     const path = await configFile(
       'secret-endpoint.yaml',
       `receivers:

@@ -43,6 +43,12 @@ describe('configs/', function () {
 
   it('local.yaml is the default pipeline', () => {
     const local = readFileSync(join(CONFIGS, 'local.yaml'), 'utf8');
-    assert.equal(local.split('\n').filter((l) => !l.startsWith('#')).join('\n'), DEFAULT_CONFIG);
+    assert.equal(
+      local
+        .split('\n')
+        .filter((l) => !l.startsWith('#'))
+        .join('\n'),
+      DEFAULT_CONFIG,
+    );
   });
 });

@@ -41,21 +41,37 @@ describe('deploy: docker compose files', () => {
       doc: {
         name: 'sluice',
         services: {
-          a: { build: { context: '.', target: 'no-such-stage' }, volumes: ['./no-such-file.yaml:/x', 'undeclared:/data'], networks: ['elsewhere'] },
-          b: { image: 'busybox', depends_on: { a: { condition: 'service_healthy' }, ghost: { condition: 'service_started' } }, healthcheck: { test: ['CMD', 'true'], start_interval: '1s' } },
+          a: {
+            build: { context: '.', target: 'no-such-stage' },
+            volumes: ['./no-such-file.yaml:/x', 'undeclared:/data'],
+            networks: ['elsewhere'],
+          },
+          b: {
+            image: 'busybox',
+            depends_on: { a: { condition: 'service_healthy' }, ghost: { condition: 'service_started' } },
+            healthcheck: { test: ['CMD', 'true'], start_interval: '1s' },
+          },
         },
       },
     };
     const problems = composeReferenceProblems([broken]).join('\n');
-    for (const expected of ['top-level "name:"', 'no-such-stage', 'no-such-file.yaml', 'volume "undeclared"', 'network "elsewhere"', 'unknown service "ghost"', 'a has no healthcheck', 'image busybox has no tag', 'start_interval']) {
+    for (const expected of [
+      'top-level "name:"',
+      'no-such-stage',
+      'no-such-file.yaml',
+      'volume "undeclared"',
+      'network "elsewhere"',
+      'unknown service "ghost"',
+      'a has no healthcheck',
+      'image busybox has no tag',
+      'start_interval',
+    ]) {
       assert.ok(problems.includes(expected), `expected a problem mentioning ${expected}, got:\n${problems}`);
     }
   });
 
   it('publishes only Grafana and the OTLP ports, on 127.0.0.1 by default', () => {
-    const published = Object.fromEntries(
-      Object.keys(main.doc.services as Json).map((name) => [name, publishedPorts(service(main, name))]),
-    );
+    const published = Object.fromEntries(Object.keys(main.doc.services as Json).map((name) => [name, publishedPorts(service(main, name))]));
     for (const [name, ports] of Object.entries(published)) {
       for (const port of ports) assert.equal(port.hostIp, '127.0.0.1', `${name} publishes ${port.containerPort} beyond 127.0.0.1`);
     }
@@ -86,7 +102,9 @@ describe('deploy: docker compose files', () => {
     const config = readYaml('configs', 'docker.yaml') as Json;
     const reader = (((config.service as Json).telemetry as Json).metrics as Json).readers as Json[];
     const port = (((reader[0]!.pull as Json).exporter as Json).prometheus as Json).port as number;
-    const targets = (prometheus.scrape_configs as Json[]).flatMap((job) => (job.static_configs as Json[]).flatMap((s) => s.targets as string[]));
+    const targets = (prometheus.scrape_configs as Json[]).flatMap((job) =>
+      (job.static_configs as Json[]).flatMap((s) => s.targets as string[]),
+    );
     assert.deepEqual(targets, [`collector:${port}`]);
   });
 
@@ -103,7 +121,11 @@ describe('deploy: docker compose files', () => {
         this.skip();
       }
     });
-    for (const args of [['-f', 'docker-compose.yml'], ['-f', 'deploy/loki/docker-compose.yml'], ['-f', 'docker-compose.yml', '-f', 'deploy/loki/stack.override.yml']]) {
+    for (const args of [
+      ['-f', 'docker-compose.yml'],
+      ['-f', 'deploy/loki/docker-compose.yml'],
+      ['-f', 'docker-compose.yml', '-f', 'deploy/loki/stack.override.yml'],
+    ]) {
       it(`accepts ${args.filter((a) => a !== '-f').join(' + ')}`, () => {
         const result = spawnSync('docker-compose', [...args, 'config', '-q'], { cwd: repoPath(), encoding: 'utf8' });
         assert.equal(result.status, 0, result.stderr);

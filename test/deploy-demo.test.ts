@@ -21,10 +21,7 @@ describe('deploy: the demo app against a local collector', function () {
   it('records from `--count` reach the JSONL file with trace ids', async () => {
     dir = await mkdtemp(join(tmpdir(), 'sluice-demo-'));
     const config = join(dir, 'config.yaml');
-    await writeFile(
-      config,
-      otlpPipelineConfig({ jsonl: { path: join(dir, 'logs.jsonl') } }, { otlp: { grpc: 0 }, prometheus: true }),
-    );
+    await writeFile(config, otlpPipelineConfig({ jsonl: { path: join(dir, 'logs.jsonl') } }, { otlp: { grpc: 0 }, prometheus: true }));
     collector = await spawnCollector([config]);
     const grpc = collector.endpoints['otlp/grpc'];
     assert.ok(grpc, collector.output());

@@ -51,7 +51,14 @@ describe('deploy: Dockerfile', () => {
 
   it('keeps dependencies, build output and local data out of the build context', () => {
     const ignore = parseDockerignore(readRepoFile('.dockerignore'));
-    for (const path of ['node_modules', 'packages/core/node_modules', 'packages/core/dist/src/index.js', '.git', 'data', 'packages/core/test/model.test.ts']) {
+    for (const path of [
+      'node_modules',
+      'packages/core/node_modules',
+      'packages/core/dist/src/index.js',
+      '.git',
+      'data',
+      'packages/core/test/model.test.ts',
+    ]) {
       assert.ok(isIgnored(path, ignore), `${path} is sent to the build context`);
     }
     for (const path of ['packages/core/src/index.ts', 'package-lock.json', 'configs/docker.yaml', 'examples/demo/app.js']) {
@@ -69,7 +76,20 @@ describe('deploy: Dockerfile', () => {
       'ENTRYPOINT node /app/packages/collector/bin/sluice.js --config /etc/sluice/config.yaml',
     ].join('\n');
     const problems = checkDockerfile(bad, rules).join('\n');
-    for (const expected of ['not multi-stage', 'not pinned', 'npm ci', 'curl', 'ADD of a URL', 'no USER', 'HEALTHCHECK', 'ENTRYPOINT is missing or not in exec form', 'CMD is missing', 'port 4318', '/var/lib/sluice', 'STOPSIGNAL']) {
+    for (const expected of [
+      'not multi-stage',
+      'not pinned',
+      'npm ci',
+      'curl',
+      'ADD of a URL',
+      'no USER',
+      'HEALTHCHECK',
+      'ENTRYPOINT is missing or not in exec form',
+      'CMD is missing',
+      'port 4318',
+      '/var/lib/sluice',
+      'STOPSIGNAL',
+    ]) {
       assert.ok(problems.includes(expected), `expected a problem mentioning "${expected}", got:\n${problems}`);
     }
   });
@@ -79,6 +99,9 @@ describe('deploy: Dockerfile', () => {
     assert.equal(execForm('node server.js'), undefined);
     const [stage] = parseStages('ARG BASE=node:22.20.0-bookworm-slim\nFROM ${BASE} AS build\nRUN a \\\n  # comment\n  && b\n');
     assert.equal(stage?.image, 'node:22.20.0-bookworm-slim');
-    assert.deepEqual(stage?.instructions.map((i) => i.args), ['a  && b']);
+    assert.deepEqual(
+      stage?.instructions.map((i) => i.args),
+      ['a  && b'],
+    );
   });
 });

@@ -67,7 +67,13 @@ describe('deploy: Grafana provisioning', () => {
 
   it('links trace_id from structured metadata and from the json line to the traces datasource', () => {
     const loki = datasources().find((d) => d.uid === 'loki')!;
-    const fields = (loki.jsonData as Json).derivedFields as Array<{ name: string; datasourceUid: string; url: string; matcherType: string; matcherRegex: string }>;
+    const fields = (loki.jsonData as Json).derivedFields as Array<{
+      name: string;
+      datasourceUid: string;
+      url: string;
+      matcherType: string;
+      matcherRegex: string;
+    }>;
     const uids = new Set(datasources().map((d) => d.uid));
     for (const field of fields) {
       assert.ok(uids.has(field.datasourceUid), `derived field ${field.name} links to unknown uid ${field.datasourceUid}`);
@@ -77,13 +83,15 @@ describe('deploy: Grafana provisioning', () => {
     assert.ok(fields.some((f) => f.matcherType === 'label' && f.matcherRegex === 'trace_id' && f.datasourceUid === 'traces'));
     const lineField = fields.find((f) => f.matcherType === 'regex');
     assert.ok(lineField, 'no regex derived field for the json line');
-    const match = new RegExp(lineField.matcherRegex).exec('{"body":"GET /","traceid":"4bf92f3577b34da6a3ce929d0e0e4736","spanid":"00f067aa0ba902b7"}');
+    const match = new RegExp(lineField.matcherRegex).exec(
+      '{"body":"GET /","traceid":"4bf92f3577b34da6a3ce929d0e0e4736","spanid":"00f067aa0ba902b7"}',
+    );
     assert.equal(match?.[1], '4bf92f3577b34da6a3ce929d0e0e4736');
   });
 
   it('the dashboards provider reads the folder docker-compose.yml mounts the dashboards into', () => {
     const provider = readYaml('grafana', 'provisioning', 'dashboards', 'dashboards.yaml') as Json;
-    const path = (((provider.providers as Json[])[0]!).options as Json).path;
+    const path = ((provider.providers as Json[])[0]!.options as Json).path;
     const grafana = ((readYaml('docker-compose.yml') as Json).services as Json).grafana as Json;
     const mounts = (grafana.volumes as string[]).map((v) => v.split(':')).filter(([source]) => isBindMount(source ?? ''));
     assert.ok(
@@ -102,14 +110,18 @@ describe('deploy: Grafana provisioning', () => {
   it('every datasource uid a dashboard uses is provisioned', () => {
     const provisioned = new Set(datasources().map((d) => d.uid));
     for (const [file, dashboard] of dashboards()) {
-      for (const uid of dashboardDatasourceUids(dashboard)) assert.ok(provisioned.has(uid), `${file}: datasource uid ${uid} is not provisioned`);
+      for (const uid of dashboardDatasourceUids(dashboard))
+        assert.ok(provisioned.has(uid), `${file}: datasource uid ${uid} is not provisioned`);
     }
   });
 
   it('every Prometheus query reads only metrics a running collector serves on /metrics', () => {
-    const queries = dashboards().flatMap(([file, d]) => dashboardQueries(file, d)).filter((q) => q.datasourceUid === 'prometheus');
+    const queries = dashboards()
+      .flatMap(([file, d]) => dashboardQueries(file, d))
+      .filter((q) => q.datasourceUid === 'prometheus');
     assert.ok(queries.length >= 9, `only ${queries.length} Prometheus queries found`);
-    for (const query of queries) assert.deepEqual(promqlProblems(query.expr, exported), [], `${query.dashboard} / ${query.panel}: ${query.expr}`);
+    for (const query of queries)
+      assert.deepEqual(promqlProblems(query.expr, exported), [], `${query.dashboard} / ${query.panel}: ${query.expr}`);
   });
 
   it('the collector dashboard covers accepted, sent, failed, dropped, queue, latency, memory and CPU', () => {
@@ -131,7 +143,10 @@ describe('deploy: Grafana provisioning', () => {
   });
 
   it('the metric check rejects names the collector does not export, and queries reading none', () => {
-    assert.deepEqual(promqlProblems('sum by (exporter) (rate(otelcol_exporter_sent_log_records_total{exporter="loki"}[5m]))', exported), []);
+    assert.deepEqual(
+      promqlProblems('sum by (exporter) (rate(otelcol_exporter_sent_log_records_total{exporter="loki"}[5m]))', exported),
+      [],
+    );
     assert.deepEqual(promqlProblems('rate(otelcol_exporter_sent_spans_total[$__rate_interval])', exported), [
       'otelcol_exporter_sent_spans_total is not a metric the collector exports',
     ]);
@@ -143,9 +158,12 @@ describe('deploy: Grafana provisioning', () => {
   });
 
   it('every Loki query is valid LogQL', () => {
-    const queries = dashboards().flatMap(([file, d]) => dashboardQueries(file, d)).filter((q) => q.datasourceUid === 'loki');
+    const queries = dashboards()
+      .flatMap(([file, d]) => dashboardQueries(file, d))
+      .filter((q) => q.datasourceUid === 'loki');
     assert.ok(queries.length >= 4, `only ${queries.length} Loki queries found`);
-    for (const query of queries) assert.deepEqual(logqlProblems(parser, query.expr), [], `${query.dashboard} / ${query.panel}: ${query.expr}`);
+    for (const query of queries)
+      assert.deepEqual(logqlProblems(parser, query.expr), [], `${query.dashboard} / ${query.panel}: ${query.expr}`);
   });
 
   it('the LogQL check rejects broken queries', () => {

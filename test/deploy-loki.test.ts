@@ -34,13 +34,24 @@ describe('deploy: loki-config.yaml', () => {
   }
 
   it('sets ingestion limits', () => {
-    for (const key of ['ingestion_rate_mb', 'ingestion_burst_size_mb', 'per_stream_rate_limit', 'max_global_streams_per_user', 'max_line_size']) {
+    for (const key of [
+      'ingestion_rate_mb',
+      'ingestion_burst_size_mb',
+      'per_stream_rate_limit',
+      'max_global_streams_per_user',
+      'max_line_size',
+    ]) {
       assert.notEqual(at(config, `limits_config.${key}`), undefined, `limits_config.${key} is not set`);
     }
   });
 
   it('keeps every path under /loki, the volume docker-compose.yml mounts', () => {
-    for (const path of ['common.path_prefix', 'common.storage.filesystem.chunks_directory', 'common.storage.filesystem.rules_directory', 'compactor.working_directory']) {
+    for (const path of [
+      'common.path_prefix',
+      'common.storage.filesystem.chunks_directory',
+      'common.storage.filesystem.rules_directory',
+      'compactor.working_directory',
+    ]) {
       assert.match(String(at(config, path)), /^\/loki(\/|$)/, path);
     }
     const loki = ((readYaml('docker-compose.yml') as Json).services as Json).loki as Json;
@@ -48,6 +59,10 @@ describe('deploy: loki-config.yaml', () => {
   });
 
   it('says what to change for production', () => {
-    assert.ok(readRepoFile('loki-config.yaml').split('\n').filter((line) => line.includes('# PRODUCTION')).length >= 3);
+    assert.ok(
+      readRepoFile('loki-config.yaml')
+        .split('\n')
+        .filter((line) => line.includes('# PRODUCTION')).length >= 3,
+    );
   });
 });

@@ -61,7 +61,13 @@ function logsWithBody(body: string): LogsData {
       {
         resource: { attributes: [], droppedAttributesCount: 0 },
         schemaUrl: '',
-        scopeLogs: [{ scope: { name: '', version: '', attributes: [], droppedAttributesCount: 0 }, schemaUrl: '', logRecords: [newLogRecord({ body, timeUnixNano: 1n })] }],
+        scopeLogs: [
+          {
+            scope: { name: '', version: '', attributes: [], droppedAttributesCount: 0 },
+            schemaUrl: '',
+            logRecords: [newLogRecord({ body, timeUnixNano: 1n })],
+          },
+        ],
       },
     ],
   };
@@ -106,22 +112,35 @@ service:
     await ctx.collector.shutdown();
   });
 
-  const refused = async (transport: string) => metricValue(await ctx.collector.telemetry.scrape(), 'otelcol_receiver_refused_log_records_total', { transport }) ?? 0;
+  const refused = async (transport: string) =>
+    metricValue(await ctx.collector.telemetry.scrape(), 'otelcol_receiver_refused_log_records_total', { transport }) ?? 0;
 
   it('OTLP/HTTP: the official exporter gets 429, retries after Retry-After, and every record arrives', async () => {
     const exporter = new ProtoExporter({ url: `http://${ctx.collector.endpoints['otlp/http']}/v1/logs`, timeoutMillis: 15_000 });
     exporters.push(exporter);
-    const raw = await fetch(`http://${ctx.collector.endpoints['otlp/http']}/v1/logs`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: encodeLogsProto(logsWithBody('raw 0')) });
+    const raw = await fetch(`http://${ctx.collector.endpoints['otlp/http']}/v1/logs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-protobuf' },
+      body: encodeLogsProto(logsWithBody('raw 0')),
+    });
     assert.equal(raw.status, 200, 'the first batch is taken by the stalled consumer');
     const bodies = Array.from({ length: 5 }, (_, i) => `http ${i}`);
     const results = bodies.map((body) => exportOnce(exporter, body));
     await waitFor(async () => ((await refused('http')) > 0 ? true : undefined), 10_000, 'a refusal');
-    const full = await fetch(`http://${ctx.collector.endpoints['otlp/http']}/v1/logs`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: encodeLogsProto(logsWithBody('raw 1')) });
+    const full = await fetch(`http://${ctx.collector.endpoints['otlp/http']}/v1/logs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-protobuf' },
+      body: encodeLogsProto(logsWithBody('raw 1')),
+    });
     assert.equal(full.status, 429);
     assert.equal(full.headers.get('retry-after'), '1');
     destination.open();
     for (const result of await Promise.all(results)) assert.equal(result.error, undefined, 'every export succeeds in the end');
-    await waitFor(() => (bodies.every((b) => destination.bodies.includes(b)) ? true : undefined), 10_000, 'every record at the destination');
+    await waitFor(
+      () => (bodies.every((b) => destination.bodies.includes(b)) ? true : undefined),
+      10_000,
+      'every record at the destination',
+    );
     assert.deepEqual(destination.bodies.filter((b) => b.startsWith('http ')).sort(), bodies);
   });
 
@@ -130,12 +149,29 @@ service:
     const service = 'opentelemetry.proto.collector.logs.v1.LogsService';
     const client = new grpc.Client(address, grpc.credentials.createInsecure(), {
       'grpc.service_config': JSON.stringify({
-        methodConfig: [{ name: [{ service }], retryPolicy: { maxAttempts: 5, initialBackoff: '0.2s', maxBackoff: '2s', backoffMultiplier: 2, retryableStatusCodes: ['RESOURCE_EXHAUSTED'] } }],
+        methodConfig: [
+          {
+            name: [{ service }],
+            retryPolicy: {
+              maxAttempts: 5,
+              initialBackoff: '0.2s',
+              maxBackoff: '2s',
+              backoffMultiplier: 2,
+              retryableStatusCodes: ['RESOURCE_EXHAUSTED'],
+            },
+          },
+        ],
       }),
     });
     const send = (body: string) =>
       new Promise<grpc.ServiceError | null>((resolve) =>
-        client.makeUnaryRequest(`/${service}/Export`, (b: Buffer) => b, (b: Buffer) => b, Buffer.from(encodeLogsProto(logsWithBody(body))), (err) => resolve(err)),
+        client.makeUnaryRequest(
+          `/${service}/Export`,
+          (b: Buffer) => b,
+          (b: Buffer) => b,
+          Buffer.from(encodeLogsProto(logsWithBody(body))),
+          (err) => resolve(err),
+        ),
       );
     try {
       assert.equal(await send('grpc first'), null, 'the first batch is taken by the stalled consumer');
@@ -150,7 +186,11 @@ service:
       await waitFor(async () => ((await refused('grpc')) > 1 ? true : undefined), 10_000, 'the retrying client to be refused');
       destination.open();
       for (const err of await Promise.all(results)) assert.equal(err, null, 'every call succeeds after retrying');
-      await waitFor(() => (bodies.every((b) => destination.bodies.includes(b)) ? true : undefined), 10_000, 'every record at the destination');
+      await waitFor(
+        () => (bodies.every((b) => destination.bodies.includes(b)) ? true : undefined),
+        10_000,
+        'every record at the destination',
+      );
       assert.ok(!destination.bodies.includes('official refused'));
     } finally {
       client.close();

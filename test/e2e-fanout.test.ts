@@ -32,7 +32,10 @@ function config(order: readonly PipelineName[], dir: string): string {
     service: {
       telemetry: { metrics: { level: 'none' } },
       pipelines: Object.fromEntries(
-        order.map((name) => [`logs/${name}`, { receivers: ['otlp'], processors: PIPELINES[name].processors, exporters: [`jsonl/${name}`] }]),
+        order.map((name) => [
+          `logs/${name}`,
+          { receivers: ['otlp'], processors: PIPELINES[name].processors, exporters: [`jsonl/${name}`] },
+        ]),
       ),
     },
   });
@@ -61,7 +64,9 @@ describe('fan-out: one receiver, three pipelines, every order', function () {
       const { collector } = await startTestCollector(config(order, tmp.dir));
       const provider = new LoggerProvider({
         resource: resourceFromAttributes({ 'service.name': 'fanout' }),
-        processors: [new BatchLogRecordProcessor({ exporter: new OTLPLogExporter({ url: `http://${collector.endpoints['otlp/http']}/v1/logs` }) })],
+        processors: [
+          new BatchLogRecordProcessor({ exporter: new OTLPLogExporter({ url: `http://${collector.endpoints['otlp/http']}/v1/logs` }) }),
+        ],
       });
       try {
         const logger = provider.getLogger('fanout');
@@ -71,10 +76,14 @@ describe('fan-out: one receiver, three pipelines, every order', function () {
         const files = {} as Record<PipelineName, FlatRecord[]>;
         for (const name of order) {
           const want = name === 'errors' ? 2 : SENT.length;
-          files[name] = await waitFor(async () => {
-            const found = flatten(await readJsonlLogs(join(tmp.dir, `${name}.jsonl`)));
-            return found.length >= want ? found : undefined;
-          }, 10_000, `${name}.jsonl`);
+          files[name] = await waitFor(
+            async () => {
+              const found = flatten(await readJsonlLogs(join(tmp.dir, `${name}.jsonl`)));
+              return found.length >= want ? found : undefined;
+            },
+            10_000,
+            `${name}.jsonl`,
+          );
         }
         const unprocessed = files.all;
         assert.deepEqual(

@@ -20,7 +20,12 @@ function seedLogs(): LogsData[] {
     timeUnixNano: 1_700_000_000_123_456_789n,
     severityNumber: 9,
     severityText: 'INFO',
-    body: { kvlist: [{ key: 'msg', value: 'hello' }, { key: 'n', value: 42n }] },
+    body: {
+      kvlist: [
+        { key: 'msg', value: 'hello' },
+        { key: 'n', value: 42n },
+      ],
+    },
     attributes: [
       { key: 's', value: 'text' },
       { key: 'b', value: true },
@@ -34,7 +39,13 @@ function seedLogs(): LogsData[] {
   const resourceLogs = (service: string) => ({
     resource: { attributes: [{ key: 'service.name', value: service }], droppedAttributesCount: 0 },
     schemaUrl: 'https://opentelemetry.io/schemas/1.26.0',
-    scopeLogs: [{ scope: { name: 'scope', version: '1', attributes: [], droppedAttributesCount: 0 }, schemaUrl: '', logRecords: [record, newLogRecord({ body: 'plain' })] }],
+    scopeLogs: [
+      {
+        scope: { name: 'scope', version: '1', attributes: [], droppedAttributesCount: 0 },
+        schemaUrl: '',
+        logRecords: [record, newLogRecord({ body: 'plain' })],
+      },
+    ],
   });
   return [{ resourceLogs: [resourceLogs('a')] }, { resourceLogs: [resourceLogs('b'), resourceLogs('c')] }];
 }
@@ -48,19 +59,27 @@ function mutated(seeds: Buffer[]): fc.Arbitrary<Buffer> {
   const seed = fc.constantFrom(...seeds);
   const at = (buf: Buffer) => fc.nat({ max: Math.max(0, buf.length - 1) });
   return fc.oneof(
-    seed.chain((buf) => fc.array(fc.tuple(at(buf), fc.nat({ max: 7 })), { minLength: 1, maxLength: 8 }).map((flips) => {
-      const out = Buffer.from(buf);
-      for (const [i, bit] of flips) out[i]! ^= 1 << bit;
-      return out;
-    })),
+    seed.chain((buf) =>
+      fc.array(fc.tuple(at(buf), fc.nat({ max: 7 })), { minLength: 1, maxLength: 8 }).map((flips) => {
+        const out = Buffer.from(buf);
+        for (const [i, bit] of flips) out[i]! ^= 1 << bit;
+        return out;
+      }),
+    ),
     seed.chain((buf) => at(buf).map((end) => buf.subarray(0, end))),
     fc.tuple(seed, seed).chain(([a, b]) => fc.tuple(at(a), at(b)).map(([i, j]) => Buffer.concat([a.subarray(0, i), b.subarray(j)]))),
-    seed.chain((buf) => fc.tuple(at(buf), fc.integer({ min: 0, max: 255 })).map(([i, value]) => {
-      const out = Buffer.from(buf);
-      out[i] = value;
-      return out;
-    })),
-    seed.chain((buf) => fc.tuple(at(buf), fc.uint8Array({ maxLength: 64 })).map(([i, noise]) => Buffer.concat([buf.subarray(0, i), Buffer.from(noise), buf.subarray(i)]))),
+    seed.chain((buf) =>
+      fc.tuple(at(buf), fc.integer({ min: 0, max: 255 })).map(([i, value]) => {
+        const out = Buffer.from(buf);
+        out[i] = value;
+        return out;
+      }),
+    ),
+    seed.chain((buf) =>
+      fc
+        .tuple(at(buf), fc.uint8Array({ maxLength: 64 }))
+        .map(([i, noise]) => Buffer.concat([buf.subarray(0, i), Buffer.from(noise), buf.subarray(i)])),
+    ),
     fc.uint8Array({ maxLength: 512 }).map((bytes) => Buffer.from(bytes)),
   );
 }
@@ -100,12 +119,24 @@ describe('receiver hostile input: fuzzing both protocols of a child-process coll
   const postHttp = async (body: Buffer, contentType: string, gzip: boolean) => {
     const headers: Record<string, string> = { 'content-type': contentType };
     if (gzip) headers['content-encoding'] = 'gzip';
-    const res = await fetch(`http://${collector.endpoints['otlp/http']}/v1/logs`, { method: 'POST', headers, body: gzip ? gzipSync(body) : body });
+    const res = await fetch(`http://${collector.endpoints['otlp/http']}/v1/logs`, {
+      method: 'POST',
+      headers,
+      body: gzip ? gzipSync(body) : body,
+    });
     const text = await res.text();
     return { status: res.status, contentType: res.headers.get('content-type'), text };
   };
   const callGrpc = (body: Buffer) =>
-    new Promise<grpc.ServiceError | null>((resolve) => client.makeUnaryRequest(EXPORT_PATH, (b: Buffer) => b, (b: Buffer) => b, body, (err) => resolve(err)));
+    new Promise<grpc.ServiceError | null>((resolve) =>
+      client.makeUnaryRequest(
+        EXPORT_PATH,
+        (b: Buffer) => b,
+        (b: Buffer) => b,
+        body,
+        (err) => resolve(err),
+      ),
+    );
 
   it(`answers every mutated request well-formed for ${FUZZ_SECONDS}s and keeps running`, async () => {
     let runs = 0;
@@ -117,7 +148,10 @@ describe('receiver hostile input: fuzzing both protocols of a child-process coll
           const err = await callGrpc(body);
           const code = err?.code ?? grpc.status.OK;
           counts[`grpc ${grpc.status[code]}`] = (counts[`grpc ${grpc.status[code]}`] ?? 0) + 1;
-          assert.ok(code === grpc.status.OK || code === grpc.status.INVALID_ARGUMENT, `gRPC answered ${grpc.status[code]}: ${err?.details}`);
+          assert.ok(
+            code === grpc.status.OK || code === grpc.status.INVALID_ARGUMENT,
+            `gRPC answered ${grpc.status[code]}: ${err?.details}`,
+          );
           return;
         }
         const answer = await postHttp(body, protocol === 'http-proto' ? 'application/x-protobuf' : 'application/json', gzip);
@@ -132,7 +166,11 @@ describe('receiver hostile input: fuzzing both protocols of a child-process coll
       }),
       { numRuns: Number.MAX_SAFE_INTEGER, interruptAfterTimeLimit: FUZZ_SECONDS * 1000, markInterruptAsFailure: false },
     );
-    console.log(`      ${runs} requests: ${Object.entries(counts).map(([k, v]) => `${k} ×${v}`).join(', ')}`);
+    console.log(
+      `      ${runs} requests: ${Object.entries(counts)
+        .map(([k, v]) => `${k} ×${v}`)
+        .join(', ')}`,
+    );
     assert.ok(runs > 100, `the fuzzer ran (${runs} requests)`);
     assert.equal(collector.child.exitCode, null, `the collector is alive\n${collector.stderr()}`);
 

@@ -51,7 +51,11 @@ describe('receiver limits: a gzip bomb against a child-process collector', funct
     const pid = collector!.child.pid!;
     const baseline = await peakRss(pid);
 
-    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip' }, body: bomb });
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip' },
+      body: bomb,
+    });
     assert.equal(res.status, 413);
     await res.arrayBuffer();
     const peak = await peakRss(pid);
@@ -59,7 +63,11 @@ describe('receiver limits: a gzip bomb against a child-process collector', funct
     assert.ok(peak - baseline < 200 * 1000 * 1000, `peak RSS grew by ${((peak - baseline) / MIB).toFixed(1)} MiB`);
 
     const valid = encodeLogsProto(logsWithBodies([]));
-    const after = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip' }, body: gzipSync(valid) });
+    const after = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip' },
+      body: gzipSync(valid),
+    });
     assert.equal(after.status, 200, 'the collector still serves valid requests');
     assert.equal(collector!.child.exitCode, null, 'the collector is alive');
   });

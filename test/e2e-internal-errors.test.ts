@@ -25,7 +25,9 @@ const buggyProcessorFactory: ProcessorFactory<{ mode: 'sync' | 'async' }> = {
       calls++;
       const bug = () => (logs as unknown as { missing: { field: number } }).missing.field;
       if (config.mode === 'sync') return Promise.resolve(bug()).then(() => undefined);
-      return Promise.resolve().then(bug).then(() => undefined);
+      return Promise.resolve()
+        .then(bug)
+        .then(() => undefined);
     },
   }),
 };
@@ -74,7 +76,11 @@ service:
 
     it('OTLP/HTTP answers 500; the official exporter does not retry; counted as refused; logged once', async () => {
       const url = `http://${ctx.collector.endpoints['otlp/http']}/v1/logs`;
-      const raw = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: encodeLogsProto(logsWithBodies(['a', 'b'])) });
+      const raw = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-protobuf' },
+        body: encodeLogsProto(logsWithBodies(['a', 'b'])),
+      });
       assert.equal(raw.status, 500);
       assert.match(await raw.text(), /SLUICE_INTERNAL: TypeError/);
       assert.equal(await refused('http'), 2);

@@ -21,7 +21,11 @@ const TOTAL = REQUESTS * RECORDS_PER_REQUEST;
 /** Request `index`'s records: `acked <n>` for its share of 0 .. TOTAL-1. */
 function request(index: number): LogsData {
   const bodies = Array.from({ length: RECORDS_PER_REQUEST }, (_, i) => `acked ${index * RECORDS_PER_REQUEST + i}`);
-  return logsWithBodies(bodies, { resource: { 'service.name': 'crash' }, scopeName: 'crash', firstTimeUnixNano: BigInt(Date.now()) * 1_000_000n });
+  return logsWithBodies(bodies, {
+    resource: { 'service.name': 'crash' },
+    scopeName: 'crash',
+    firstTimeUnixNano: BigInt(Date.now()) * 1_000_000n,
+  });
 }
 
 async function filesUnder(dir: string): Promise<string[]> {

@@ -19,7 +19,11 @@ import { otlpPipelineConfig } from './support/pipeline-config';
 
 /** One `billing` record stamped `timeMs`. */
 function logs(body: string, timeMs: number): LogsData {
-  return logsWithBodies([body], { resource: { 'service.name': 'billing' }, scopeName: 'billing', firstTimeUnixNano: BigInt(timeMs) * 1_000_000n });
+  return logsWithBodies([body], {
+    resource: { 'service.name': 'billing' },
+    scopeName: 'billing',
+    firstTimeUnixNano: BigInt(timeMs) * 1_000_000n,
+  });
 }
 
 function config(pushUrl: string, retry: Record<string, unknown>): string {
@@ -52,7 +56,7 @@ describe('Loki exporter: /health/loki and /metrics', function () {
     return body;
   }
 
-  it('reports a refused entry with Loki\'s reason, then the sends that follow, and the queue gauges', async () => {
+  it("reports a refused entry with Loki's reason, then the sends that follow, and the queue gauges", async () => {
     // Loki's own rule, not a canned failure: an entry an hour behind its stream's newest is refused.
     server = await startLokiTestServer({ outOfOrderWindowMs: 3_600_000 });
     ({ collector } = await startTestCollector(config(server.pushUrl, { initial_interval: '10ms', max_interval: '50ms' })));
@@ -65,21 +69,36 @@ describe('Loki exporter: /health/loki and /metrics', function () {
     assert.equal(before.last_error_time, null);
 
     await post(logs('two hours late', now - 2 * 3_600_000));
-    const refused = await waitFor(async () => {
-      const h = await health();
-      return h.entries_dropped === 1 ? h : undefined;
-    }, 10_000, 'the late entry to be dropped');
+    const refused = await waitFor(
+      async () => {
+        const h = await health();
+        return h.entries_dropped === 1 ? h : undefined;
+      },
+      10_000,
+      'the late entry to be dropped',
+    );
     assert.match(refused.last_error ?? '', /400: .*entry too far behind/);
     const errorTime = Date.parse(refused.last_error_time ?? '');
-    assert.ok(errorTime >= now - 1000 && errorTime <= Date.now() + 1000, `last_error_time ${refused.last_error_time} is the time of the refusal`);
-    assert.deepEqual(server.requestLog.map((r) => r.status), [204, 400], 'the 400 was attempted once, never retried');
-    assert.equal(refused.status, 'ok', 'a record Loki refuses is the data\'s fault: the exporter stays healthy (HTTP 200)');
+    assert.ok(
+      errorTime >= now - 1000 && errorTime <= Date.now() + 1000,
+      `last_error_time ${refused.last_error_time} is the time of the refusal`,
+    );
+    assert.deepEqual(
+      server.requestLog.map((r) => r.status),
+      [204, 400],
+      'the 400 was attempted once, never retried',
+    );
+    assert.equal(refused.status, 'ok', "a record Loki refuses is the data's fault: the exporter stays healthy (HTTP 200)");
 
     await post(logs('second', Date.now()));
-    const after = await waitFor(async () => {
-      const h = await health();
-      return h.entries_sent === 2 ? h : undefined;
-    }, 10_000, 'the second entry to be sent');
+    const after = await waitFor(
+      async () => {
+        const h = await health();
+        return h.entries_sent === 2 ? h : undefined;
+      },
+      10_000,
+      'the second entry to be sent',
+    );
     assert.equal(after.exporter, 'loki');
     assert.equal(after.status, 'ok', 'healthy again once a send succeeds');
     assert.equal(after.batches_sent, 2);
@@ -87,7 +106,10 @@ describe('Loki exporter: /health/loki and /metrics', function () {
     assert.equal(after.entries_failed, 0);
     assert.equal(after.queue_length, 0);
     assert.match(after.last_error ?? '', /entry too far behind/, 'the last error stays visible after recovery');
-    assert.deepEqual(server.entries().map((e) => e.line), ['first', 'second']);
+    assert.deepEqual(
+      server.entries().map((e) => e.line),
+      ['first', 'second'],
+    );
 
     const metrics = await (await fetch(`http://${collector.endpoints.metrics}/metrics`)).text();
     const loki = { exporter: 'loki', data_type: 'logs' };
@@ -95,18 +117,28 @@ describe('Loki exporter: /health/loki and /metrics', function () {
     assert.equal(metricValue(metrics, 'otelcol_exporter_queue_capacity', loki), 1000, 'queue_size default, sizer requests');
     assert.equal(metricValue(metrics, 'sluice_exporter_dropped_log_records_total', { exporter: 'loki', reason: 'permanent_error' }), 1);
     assert.equal(metricValue(metrics, 'otelcol_exporter_sent_log_records_total', { exporter: 'loki' }), 2);
-    assert.equal(metricValue(metrics, 'otelcol_exporter_send_failed_log_records_total', { exporter: 'loki' }), 1, 'otelcol counts a drop as send_failed too');
+    assert.equal(
+      metricValue(metrics, 'otelcol_exporter_send_failed_log_records_total', { exporter: 'loki' }),
+      1,
+      'otelcol counts a drop as send_failed too',
+    );
   });
 
   it('shows a waiting batch in the queue gauge while Loki is down', async () => {
     server = await startLokiTestServer();
-    ({ collector } = await startTestCollector(config(server.pushUrl, { initial_interval: '10ms', max_interval: '50ms', max_elapsed_time: 0 })));
+    ({ collector } = await startTestCollector(
+      config(server.pushUrl, { initial_interval: '10ms', max_interval: '50ms', max_elapsed_time: 0 }),
+    ));
     await server.fail('down');
     await post(logs('waits', Date.now()));
-    const waiting = await waitFor(async () => {
-      const h = await health();
-      return h.status === 'failing' ? h : undefined;
-    }, 10_000, 'health to report failing sends');
+    const waiting = await waitFor(
+      async () => {
+        const h = await health();
+        return h.status === 'failing' ? h : undefined;
+      },
+      10_000,
+      'health to report failing sends',
+    );
     assert.equal(waiting.queue_length, 0, 'the batch a consumer is retrying has left the queue');
     assert.match(waiting.last_error ?? '', /ECONNREFUSED/);
     await post(logs('queued', Date.now()));
@@ -134,10 +166,13 @@ describe('Loki exporter: /health/loki and /metrics', function () {
     // Arrival times of the two attempts, polled finely; polling can only shorten the gap it sees.
     const firstSeen = await waitFor(() => (server.requests >= 1 ? Date.now() : undefined), 10_000, 'the 429 attempt');
     const secondSeen = await waitFor(() => (server.requests >= 2 ? Date.now() : undefined), 10_000, 'the retry');
-    assert.deepEqual(server.requestLog.map((r) => r.status), [429, 204]);
+    assert.deepEqual(
+      server.requestLog.map((r) => r.status),
+      [429, 204],
+    );
     assert.ok(secondSeen - firstSeen >= 800, `the retry came ${secondSeen - firstSeen} ms after the 429 (Retry-After: 1)`);
     const retryLine = logger.lines.find((l) => l.message === 'send failed; will retry');
-    assert.equal(retryLine?.fields.retry_in_ms, 1000, 'the wait was the server\'s, not the 10 ms backoff');
+    assert.equal(retryLine?.fields.retry_in_ms, 1000, "the wait was the server's, not the 10 ms backoff");
     assert.equal(server.entries()[0]?.line, 'after a pause');
   });
 });

@@ -23,7 +23,11 @@ const DOWN_FOR_REQUESTS = 140; // ~10 s
 /** Request `index`'s records: `record <n>` for its share of 0 .. TOTAL-1. */
 function request(index: number): LogsData {
   const bodies = Array.from({ length: RECORDS_PER_REQUEST }, (_, i) => `record ${index * RECORDS_PER_REQUEST + i}`);
-  return logsWithBodies(bodies, { resource: { 'service.name': 'outage' }, scopeName: 'steady', firstTimeUnixNano: BigInt(Date.now()) * 1_000_000n });
+  return logsWithBodies(bodies, {
+    resource: { 'service.name': 'outage' },
+    scopeName: 'steady',
+    firstTimeUnixNano: BigInt(Date.now()) * 1_000_000n,
+  });
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));

@@ -28,11 +28,22 @@ function richLogs(): LogsData {
   return {
     resourceLogs: [
       {
-        resource: { attributes: [{ key: 'service.name', value: 'checkout' }, { key: 'host.cpus', value: 8n }], droppedAttributesCount: 2 },
+        resource: {
+          attributes: [
+            { key: 'service.name', value: 'checkout' },
+            { key: 'host.cpus', value: 8n },
+          ],
+          droppedAttributesCount: 2,
+        },
         schemaUrl: 'https://opentelemetry.io/schemas/1.26.0',
         scopeLogs: [
           {
-            scope: { name: 'checkout.payments', version: '2.1.0', attributes: [{ key: 'scope.attr', value: true }], droppedAttributesCount: 1 },
+            scope: {
+              name: 'checkout.payments',
+              version: '2.1.0',
+              attributes: [{ key: 'scope.attr', value: true }],
+              droppedAttributesCount: 1,
+            },
             schemaUrl: 'https://opentelemetry.io/schemas/1.25.0',
             logRecords: [
               newLogRecord({
@@ -40,7 +51,13 @@ function richLogs(): LogsData {
                 observedTimeUnixNano: 1_700_000_000_987_654_321n,
                 severityNumber: 17,
                 severityText: 'ERROR',
-                body: { kvlist: [{ key: 'msg', value: 'payment declined' }, { key: 'dup', value: 1n }, { key: 'dup', value: 2n }] },
+                body: {
+                  kvlist: [
+                    { key: 'msg', value: 'payment declined' },
+                    { key: 'dup', value: 1n },
+                    { key: 'dup', value: 2n },
+                  ],
+                },
                 attributes: [
                   { key: 'str', value: 'ünïcødé 🙂' },
                   { key: 'bool', value: false },
@@ -115,10 +132,14 @@ describe('collector → collector over OTLP', function () {
 
       const sent = richLogs();
       await postProto(a.collector.endpoints['otlp/http']!, sent);
-      const received = await waitFor(async () => {
-        const batches = await readJsonlLogs(file);
-        return batches.length > 0 ? batches : undefined;
-      }, 10_000, "the forwarded batch in B's file");
+      const received = await waitFor(
+        async () => {
+          const batches = await readJsonlLogs(file);
+          return batches.length > 0 ? batches : undefined;
+        },
+        10_000,
+        "the forwarded batch in B's file",
+      );
       assert.equal(received.length, 1);
       assert.deepEqual(received[0], sent);
     });
@@ -134,23 +155,32 @@ describe('collector → collector over OTLP', function () {
       const gatewayFile = join(tmp.dir, 'gateway.jsonl');
       const gateway = await startTestCollector(gatewayConfig(certs, gatewayFile, loki.pushUrl));
       cleanups.push(() => gateway.collector.shutdown());
-      const agent = await startTestCollector(agentConfig(certs.caCert, gatewayEndpoint(kind, gateway.collector.endpoints), join(tmp.dir, 'queue'), kind), {
-        env: { SLUICE_TOKEN: 'chain-token' },
-      });
+      const agent = await startTestCollector(
+        agentConfig(certs.caCert, gatewayEndpoint(kind, gateway.collector.endpoints), join(tmp.dir, 'queue'), kind),
+        {
+          env: { SLUICE_TOKEN: 'chain-token' },
+        },
+      );
       cleanups.push(() => agent.collector.shutdown());
 
       const provider = new LoggerProvider({
         resource: resourceFromAttributes({ 'service.name': 'shop' }),
-        processors: [new BatchLogRecordProcessor({ exporter: new ProtoExporter({ url: `http://${agent.collector.endpoints['otlp/http']}/v1/logs` }) })],
+        processors: [
+          new BatchLogRecordProcessor({ exporter: new ProtoExporter({ url: `http://${agent.collector.endpoints['otlp/http']}/v1/logs` }) }),
+        ],
       });
       cleanups.push(() => provider.shutdown());
       provider.getLogger('app').emit({ severityNumber: SeverityNumber.INFO, body: 'order placed', attributes: { order: 42 } });
       await provider.forceFlush();
 
-      const records = await waitFor(async () => {
-        const found = flatten(await readJsonlLogs(gatewayFile));
-        return found.length > 0 ? found : undefined;
-      }, 10_000, "the record in the gateway's file");
+      const records = await waitFor(
+        async () => {
+          const found = flatten(await readJsonlLogs(gatewayFile));
+          return found.length > 0 ? found : undefined;
+        },
+        10_000,
+        "the record in the gateway's file",
+      );
       assert.equal(records[0]!.record.body, 'order placed');
       await waitFor(() => (loki.entries().length > 0 ? true : undefined), 10_000, 'the record in Loki');
       assert.equal(loki.query({ service_name: 'shop' }).length, 1);
@@ -171,7 +201,12 @@ describe('collector → collector over OTLP', function () {
 
     await postProto(agent.collector.endpoints['otlp/http']!, richLogs());
     const scrape = () => agent.collector.telemetry.scrape();
-    await waitFor(async () => (metricValue(await scrape(), 'otelcol_exporter_send_failed_log_records_total', { exporter: 'otlp' }) === 2 ? true : undefined), 10_000, 'the failure counted');
+    await waitFor(
+      async () =>
+        metricValue(await scrape(), 'otelcol_exporter_send_failed_log_records_total', { exporter: 'otlp' }) === 2 ? true : undefined,
+      10_000,
+      'the failure counted',
+    );
     const metrics = await scrape();
     assert.equal(metricValue(metrics, 'sluice_exporter_dropped_log_records_total', { exporter: 'otlp', reason: 'permanent_error' }), 2);
     assert.equal(metricValue(metrics, 'sluice_exporter_send_duration_seconds_count', { exporter: 'otlp', outcome: 'permanent' }), 1);
@@ -203,10 +238,14 @@ describe('collector → collector over OTLP', function () {
       const file = join(tmp.dir, 'b.jsonl');
       const b = await startTestCollector(kind === 'otlp' ? sinkConfig(file, port) : sinkConfig(file, 0, port));
       cleanups.push(() => b.collector.shutdown());
-      const received = await waitFor(async () => {
-        const batches = await readJsonlLogs(file);
-        return batches.length > 0 ? batches : undefined;
-      }, 10_000, 'the held batch in B once it is up');
+      const received = await waitFor(
+        async () => {
+          const batches = await readJsonlLogs(file);
+          return batches.length > 0 ? batches : undefined;
+        },
+        10_000,
+        'the held batch in B once it is up',
+      );
       assert.deepEqual(received, [sent]);
     });
   }

@@ -66,7 +66,11 @@ describe('OTLP/JSON in: exact int64 numbers and __proto__ keys reach every outpu
       const answer = await postJson(collector.endpoints['otlp/http']!, REQUEST);
       assert.equal(answer.status, 200, answer.text);
       await waitFor(() => (loki.entries().length > 0 ? true : undefined), 10_000, 'the Loki entry');
-      await waitFor(async () => ((await readFile(flatPath, 'utf8').catch(() => '')).includes('\n') ? true : undefined), 10_000, 'the flat line');
+      await waitFor(
+        async () => ((await readFile(flatPath, 'utf8').catch(() => '')).includes('\n') ? true : undefined),
+        10_000,
+        'the flat line',
+      );
       await waitFor(async () => ((await readJsonlLogs(jsonPath)).length > 0 ? true : undefined), 10_000, 'the json line');
     } finally {
       await collector.shutdown();
@@ -85,10 +89,17 @@ describe('OTLP/JSON in: exact int64 numbers and __proto__ keys reach every outpu
     assert.ok(isKeyValueList(body));
     assert.deepEqual(body.kvlist[0], { key: '__proto__', value: { kvlist: [{ key: 'polluted', value: true }] } });
     const jsonText = await readFile(jsonPath, 'utf8');
-    for (const exact of [`"${BEYOND_2_53}"`, `"${INT64_MAX}"`, `"${INT64_MIN}"`, `"${TIME}"`]) assert.ok(jsonText.includes(exact), `${exact} in ${jsonText}`);
+    for (const exact of [`"${BEYOND_2_53}"`, `"${INT64_MAX}"`, `"${INT64_MIN}"`, `"${TIME}"`])
+      assert.ok(jsonText.includes(exact), `${exact} in ${jsonText}`);
 
     // format: flat — int64 beyond 2^53 as decimal strings, every __proto__ key an own member.
-    const flat = JSON.parse((await readFile(flatPath, 'utf8')).trim()) as { time_unix_nano: string; time: string; attributes: object; resource: object; body: object };
+    const flat = JSON.parse((await readFile(flatPath, 'utf8')).trim()) as {
+      time_unix_nano: string;
+      time: string;
+      attributes: object;
+      resource: object;
+      body: object;
+    };
     assert.equal(flat.time_unix_nano, TIME);
     assert.equal(flat.time, `${new Date(NOW_MS).toISOString().slice(0, 23)}123457Z`);
     assert.deepEqual(Object.entries(flat.attributes), [
@@ -134,7 +145,10 @@ describe('OTLP/JSON in: exact int64 numbers and __proto__ keys reach every outpu
       const tooBig = `{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"attributes":[{"key":"n","value":{"intValue":9223372036854775808}}]}]}]}]}`;
       const answer = await postJson(collector.endpoints['otlp/http']!, tooBig);
       assert.equal(answer.status, 400);
-      assert.match(answer.text, /resourceLogs\[0\]\.scopeLogs\[0\]\.logRecords\[0\]\.attributes\[0\]\.value\.intValue: 9223372036854775808 is out of range/);
+      assert.match(
+        answer.text,
+        /resourceLogs\[0\]\.scopeLogs\[0\]\.logRecords\[0\]\.attributes\[0\]\.value\.intValue: 9223372036854775808 is out of range/,
+      );
     } finally {
       await collector.shutdown();
     }

@@ -46,23 +46,27 @@ describe('OTLP in, JSONL out, with the official OpenTelemetry JS exporters', fun
           severityText: 'WARN',
           body: 'payment declined',
           attributes: {
-            'str': 'text',
-            'bool': true,
-            'int': 42,
-            'double': 3.5,
-            'bytes': new Uint8Array([0, 1, 254, 255]),
-            'array': ['a', 7, false],
-            'map': { nested: { deep: 'value' }, n: 1 },
+            str: 'text',
+            bool: true,
+            int: 42,
+            double: 3.5,
+            bytes: new Uint8Array([0, 1, 254, 255]),
+            array: ['a', 7, false],
+            map: { nested: { deep: 'value' }, n: 1 },
           },
           context: trace.setSpanContext(ROOT_CONTEXT, spanContext),
         });
         logger.emit({ timestamp: [1_700_000_002, 1], severityNumber: SeverityNumber.INFO, body: { message: 'structured', code: 7 } });
         await provider.forceFlush();
 
-        const records = await waitFor(async () => {
-          const found = flatten(await readJsonlLogs(path));
-          return found.length >= 2 ? found : undefined;
-        }, 10_000, 'two records in the JSONL file');
+        const records = await waitFor(
+          async () => {
+            const found = flatten(await readJsonlLogs(path));
+            return found.length >= 2 ? found : undefined;
+          },
+          10_000,
+          'two records in the JSONL file',
+        );
         assert.equal(records.length, 2);
         const [first, second] = records as [(typeof records)[0], (typeof records)[0]];
 

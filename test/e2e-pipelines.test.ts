@@ -58,7 +58,13 @@ function request(body: string): Uint8Array {
       {
         resource: { attributes: [{ key: 'service.name', value: 'pipelines' }], droppedAttributesCount: 0 },
         schemaUrl: '',
-        scopeLogs: [{ scope: { name: '', version: '', attributes: [], droppedAttributesCount: 0 }, schemaUrl: '', logRecords: [newLogRecord({ body, timeUnixNano: 1n })] }],
+        scopeLogs: [
+          {
+            scope: { name: '', version: '', attributes: [], droppedAttributesCount: 0 },
+            schemaUrl: '',
+            logRecords: [newLogRecord({ body, timeUnixNano: 1n })],
+          },
+        ],
       },
     ],
   };
@@ -172,6 +178,9 @@ service:
       await optional.collector.shutdown();
     }
     // At-least-once: the required jsonl accepted the refused request too (the client will retry).
-    assert.deepEqual(flatten(await readJsonlLogs(path)).map((r) => r.record.body), ['refused', 'kept']);
+    assert.deepEqual(
+      flatten(await readJsonlLogs(path)).map((r) => r.record.body),
+      ['refused', 'kept'],
+    );
   });
 });

@@ -47,23 +47,43 @@ service:
 `);
     const provider = new LoggerProvider({
       resource: resourceFromAttributes({ 'service.name': 'shop', 'deployment.environment': 'dev' }),
-      processors: [new BatchLogRecordProcessor({ exporter: new OTLPLogExporter({ url: `http://${collector.endpoints['otlp/http']}/v1/logs` }) })],
+      processors: [
+        new BatchLogRecordProcessor({ exporter: new OTLPLogExporter({ url: `http://${collector.endpoints['otlp/http']}/v1/logs` }) }),
+      ],
     });
     try {
       const logger = provider.getLogger('shop');
-      logger.emit({ severityNumber: SeverityNumber.INFO, severityText: 'INFO', body: 'login', attributes: { 'user.email': 'ann@example.com', api_token: 's3cr3t', step: 1 } });
+      logger.emit({
+        severityNumber: SeverityNumber.INFO,
+        severityText: 'INFO',
+        body: 'login',
+        attributes: { 'user.email': 'ann@example.com', api_token: 's3cr3t', step: 1 },
+      });
       logger.emit({ severityNumber: SeverityNumber.DEBUG, severityText: 'DEBUG', body: 'cache miss', attributes: { step: 2 } });
-      logger.emit({ severityNumber: SeverityNumber.ERROR, severityText: 'ERROR', body: 'payment failed', attributes: { 'user.email': 'bob@example.com', step: 3 } });
+      logger.emit({
+        severityNumber: SeverityNumber.ERROR,
+        severityText: 'ERROR',
+        body: 'payment failed',
+        attributes: { 'user.email': 'bob@example.com', step: 3 },
+      });
       await provider.forceFlush();
 
-      const records = await waitFor(async () => {
-        const found = flatten(await readJsonlLogs(path));
-        return found.length >= 2 ? found : undefined;
-      }, 10_000, 'the processed records');
+      const records = await waitFor(
+        async () => {
+          const found = flatten(await readJsonlLogs(path));
+          return found.length >= 2 ? found : undefined;
+        },
+        10_000,
+        'the processed records',
+      );
       // Give a late (wrongly unfiltered) record the chance to show up before asserting "exactly".
       await new Promise((resolve) => setTimeout(resolve, 200));
       const all = flatten(await readJsonlLogs(path));
-      assert.deepEqual(all.map((r) => r.record.body), ['login', 'payment failed'], 'DEBUG dropped, order kept');
+      assert.deepEqual(
+        all.map((r) => r.record.body),
+        ['login', 'payment failed'],
+        'DEBUG dropped, order kept',
+      );
       const sha = (s: string) => createHash('sha256').update(s).digest('hex');
       assert.equal(getAttribute(all[0]!.record.attributes, 'user.email'), sha('ann@example.com'));
       assert.equal(getAttribute(all[1]!.record.attributes, 'user.email'), sha('bob@example.com'));

@@ -53,7 +53,10 @@ describe('receiver security: bearer token auth on gRPC and HTTP', function () {
     return exporter;
   };
   const protoExporter = (authorization?: string, query = '') => {
-    const exporter = new ProtoExporter({ url: `http://${ctx.collector.endpoints['otlp/http']}/v1/logs${query}`, headers: authorization ? { Authorization: authorization } : {} });
+    const exporter = new ProtoExporter({
+      url: `http://${ctx.collector.endpoints['otlp/http']}/v1/logs${query}`,
+      headers: authorization ? { Authorization: authorization } : {},
+    });
     exporters.push(exporter);
     return exporter;
   };
@@ -160,17 +163,34 @@ service:
     it('refuses the old token and accepts the new one on both protocols once the file changes', async function () {
       await writeFile(tokenFile, `${NEW_TOKEN}\n`);
       // The extension polls the file; wait until the old token stops working.
-      await waitFor(async () => ((await rawPost({ authorization: `Bearer ${OLD_TOKEN}` })).status === 401 ? true : undefined), 8000, 'the rotated token');
+      await waitFor(
+        async () => ((await rawPost({ authorization: `Bearer ${OLD_TOKEN}` })).status === 401 ? true : undefined),
+        8000,
+        'the rotated token',
+      );
       assert.equal(errorCode(await exportOnce(grpcExporter(`Bearer ${OLD_TOKEN}`), 'grpc old token')), grpc.status.UNAUTHENTICATED);
       assert.equal(errorCode(await exportOnce(protoExporter(`Bearer ${OLD_TOKEN}`), 'http old token')), 401);
       assert.equal((await exportOnce(grpcExporter(`Bearer ${NEW_TOKEN}`), 'grpc new token')).error, undefined);
       assert.equal((await exportOnce(protoExporter(`Bearer ${NEW_TOKEN}`), 'http new token')).error, undefined);
-      await waitFor(async () => {
-        const bodies = await delivered();
-        return bodies.includes('grpc new token') && bodies.includes('http new token') ? bodies : undefined;
-      }, 5000, 'the records sent with the new token');
+      await waitFor(
+        async () => {
+          const bodies = await delivered();
+          return bodies.includes('grpc new token') && bodies.includes('http new token') ? bodies : undefined;
+        },
+        5000,
+        'the records sent with the new token',
+      );
       const bodies = await delivered();
-      for (const refused of ['grpc no token', 'grpc wrong token', 'grpc wrong scheme', 'http no token', 'http wrong token', 'http token in query', 'grpc old token', 'http old token']) {
+      for (const refused of [
+        'grpc no token',
+        'grpc wrong token',
+        'grpc wrong scheme',
+        'http no token',
+        'http wrong token',
+        'http token in query',
+        'grpc old token',
+        'http old token',
+      ]) {
         assert.ok(!bodies.includes(refused), `"${refused}" must not have been accepted`);
       }
     });

@@ -71,7 +71,11 @@ describe('receiver security: TLS and mTLS', function () {
     };
     // A refused handshake looks like a network error, which the exporter retries until its timeout: keep that short.
     const protoExporter = (agent: { ca?: Buffer; cert?: Buffer; key?: Buffer }) => {
-      const exporter = new ProtoExporter({ url: `https://${ctx.collector.endpoints['otlp/http']}/v1/logs`, httpAgentOptions: agent, timeoutMillis: 1500 });
+      const exporter = new ProtoExporter({
+        url: `https://${ctx.collector.endpoints['otlp/http']}/v1/logs`,
+        httpAgentOptions: agent,
+        timeoutMillis: 1500,
+      });
       exporters.push(exporter);
       return exporter;
     };
@@ -97,7 +101,10 @@ describe('receiver security: TLS and mTLS', function () {
     });
 
     it('refuses clients with no client certificate or one from another CA', async () => {
-      for (const credentials of [grpc.credentials.createSsl(pem.ca), grpc.credentials.createSsl(pem.ca, pem.wrongClientKey, pem.wrongClientCert)]) {
+      for (const credentials of [
+        grpc.credentials.createSsl(pem.ca),
+        grpc.credentials.createSsl(pem.ca, pem.wrongClientKey, pem.wrongClientCert),
+      ]) {
         const result = await exportOnce(grpcExporter(credentials), 'grpc refused');
         assert.equal((result.error as { code?: number } | undefined)?.code, grpc.status.UNAVAILABLE);
       }
@@ -114,8 +121,17 @@ describe('receiver security: TLS and mTLS', function () {
     it('fails a plaintext client against the TLS ports cleanly, and keeps serving', async () => {
       const insecure = await exportOnce(grpcExporter(grpc.credentials.createInsecure()), 'grpc plaintext');
       assert.equal((insecure.error as { code?: number } | undefined)?.code, grpc.status.UNAVAILABLE);
-      await assert.rejects(fetch(`http://${ctx.collector.endpoints['otlp/http']}/v1/logs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }));
-      const after = await exportOnce(grpcExporter(grpc.credentials.createSsl(pem.ca, pem.clientKey, pem.clientCert)), 'grpc after plaintext');
+      await assert.rejects(
+        fetch(`http://${ctx.collector.endpoints['otlp/http']}/v1/logs`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{}',
+        }),
+      );
+      const after = await exportOnce(
+        grpcExporter(grpc.credentials.createSsl(pem.ca, pem.clientKey, pem.clientCert)),
+        'grpc after plaintext',
+      );
       assert.equal(after.error, undefined);
       const afterHttp = await exportOnce(protoExporter({ ca: pem.ca, cert: pem.clientCert, key: pem.clientKey }), 'http after plaintext');
       assert.equal(afterHttp.error, undefined);
@@ -153,11 +169,19 @@ describe('receiver security: TLS and mTLS', function () {
       const renewed = await fingerprintOf(certs.otherServerCert);
       for (const label of ['otlp/http', 'otlp/grpc']) {
         const address = ctx.collector.endpoints[label]!;
-        await waitFor(async () => ((await handshake(address, { ca: pem.wrongCa, ALPNProtocols: ['h2', 'http/1.1'] })).fingerprint === renewed ? true : undefined), 5000, `${label} to serve the renewed certificate`);
+        await waitFor(
+          async () =>
+            (await handshake(address, { ca: pem.wrongCa, ALPNProtocols: ['h2', 'http/1.1'] })).fingerprint === renewed ? true : undefined,
+          5000,
+          `${label} to serve the renewed certificate`,
+        );
       }
       const grpcResult = await exportOnce(
         (() => {
-          const exporter = new GrpcExporter({ url: `https://${ctx.collector.endpoints['otlp/grpc']}`, credentials: grpc.credentials.createSsl(pem.wrongCa) });
+          const exporter = new GrpcExporter({
+            url: `https://${ctx.collector.endpoints['otlp/grpc']}`,
+            credentials: grpc.credentials.createSsl(pem.wrongCa),
+          });
           exporters.push(exporter);
           return exporter;
         })(),
@@ -177,18 +201,28 @@ describe('receiver security: TLS and mTLS', function () {
         .replace(/^service:\n/m, 'service:\n  telemetry: { metrics: { address: 127.0.0.1:0 } }\n');
       const tokenFile = join(tmp.dir, 'gateway-token');
       await writeFile(tokenFile, 'gateway-secret\n');
-      const { collector } = await startTestCollector(configText, { env: { ...process.env, SLUICE_TLS_DIR: certs.dir, SLUICE_TOKEN_FILE: tokenFile, SLUICE_DATA_DIR: tmp.dir } });
+      const { collector } = await startTestCollector(configText, {
+        env: { ...process.env, SLUICE_TLS_DIR: certs.dir, SLUICE_TOKEN_FILE: tokenFile, SLUICE_DATA_DIR: tmp.dir },
+      });
       try {
         const send = (token?: string) => {
           const metadata = new grpc.Metadata();
           if (token) metadata.set('authorization', `Bearer ${token}`);
-          const exporter = new GrpcExporter({ url: `https://${collector.endpoints['otlp/grpc']}`, credentials: grpc.credentials.createSsl(pem.ca), metadata });
+          const exporter = new GrpcExporter({
+            url: `https://${collector.endpoints['otlp/grpc']}`,
+            credentials: grpc.credentials.createSsl(pem.ca),
+            metadata,
+          });
           exporters.push(exporter);
           return exportOnce(exporter, 'via gateway');
         };
         assert.equal((await send('gateway-secret')).error, undefined);
         assert.equal(((await send()).error as { code?: number } | undefined)?.code, grpc.status.UNAUTHENTICATED);
-        const proto = new ProtoExporter({ url: `https://${collector.endpoints['otlp/http']}/v1/logs`, httpAgentOptions: { ca: pem.ca }, headers: { Authorization: 'Bearer gateway-secret' } });
+        const proto = new ProtoExporter({
+          url: `https://${collector.endpoints['otlp/http']}/v1/logs`,
+          httpAgentOptions: { ca: pem.ca },
+          headers: { Authorization: 'Bearer gateway-secret' },
+        });
         exporters.push(proto);
         assert.equal((await exportOnce(proto, 'via gateway http')).error, undefined);
       } finally {
@@ -202,23 +236,24 @@ describe('receiver security: TLS and mTLS', function () {
 
     it('names the key and the file that is missing', async () => {
       const missing = join(tmp.dir, 'no-such-cert.pem');
-      await assert.rejects(
-        startTestCollector(config({ cert_file: missing, key_file: certs.serverKey })),
-        (err: Error) => /SLUICE_CONFIG_INVALID_VALUE: receivers\.otlp\.protocols\.http\.tls\.cert_file \(<config>:\d+:\d+\): cannot read .*no-such-cert\.pem: ENOENT/.test(err.message),
+      await assert.rejects(startTestCollector(config({ cert_file: missing, key_file: certs.serverKey })), (err: Error) =>
+        /SLUICE_CONFIG_INVALID_VALUE: receivers\.otlp\.protocols\.http\.tls\.cert_file \(<config>:\d+:\d+\): cannot read .*no-such-cert\.pem: ENOENT/.test(
+          err.message,
+        ),
       );
     });
 
     it('says when the key does not match the certificate', async () => {
-      await assert.rejects(
-        startTestCollector(config({ cert_file: certs.serverCert, key_file: certs.clientKey })),
-        (err: Error) => /SLUICE_CONFIG_INVALID_VALUE: receivers\.otlp\.protocols\.http\.tls\.key_file \(<config>:\d+:\d+\): .*client-key\.pem does not match the certificate in .*server\.pem/.test(err.message),
+      await assert.rejects(startTestCollector(config({ cert_file: certs.serverCert, key_file: certs.clientKey })), (err: Error) =>
+        /SLUICE_CONFIG_INVALID_VALUE: receivers\.otlp\.protocols\.http\.tls\.key_file \(<config>:\d+:\d+\): .*client-key\.pem does not match the certificate in .*server\.pem/.test(
+          err.message,
+        ),
       );
     });
 
     it('says when a file is not PEM', async () => {
-      await assert.rejects(
-        startTestCollector(config({ cert_file: certs.serverKey, key_file: certs.serverKey })),
-        (err: Error) => /tls\.cert_file \(<config>:\d+:\d+\): .*server-key\.pem is not a PEM certificate/.test(err.message),
+      await assert.rejects(startTestCollector(config({ cert_file: certs.serverKey, key_file: certs.serverKey })), (err: Error) =>
+        /tls\.cert_file \(<config>:\d+:\d+\): .*server-key\.pem is not a PEM certificate/.test(err.message),
       );
     });
   });
@@ -230,11 +265,16 @@ describe('receiver security: TLS and mTLS', function () {
       path,
       JSON.stringify({
         receivers: {
-          'otlp/secure': { protocols: { http: { endpoint: '127.0.0.1:0', tls: tlsBlock }, grpc: { endpoint: '127.0.0.1:0', tls: tlsBlock } } },
+          'otlp/secure': {
+            protocols: { http: { endpoint: '127.0.0.1:0', tls: tlsBlock }, grpc: { endpoint: '127.0.0.1:0', tls: tlsBlock } },
+          },
           'otlp/plain': { protocols: { http: { endpoint: '127.0.0.1:0' } } },
         },
         exporters: { debug: {} },
-        service: { telemetry: { metrics: { level: 'none' } }, pipelines: { logs: { receivers: ['otlp/secure', 'otlp/plain'], exporters: ['debug'] } } },
+        service: {
+          telemetry: { metrics: { level: 'none' } },
+          pipelines: { logs: { receivers: ['otlp/secure', 'otlp/plain'], exporters: ['debug'] } },
+        },
       }),
     );
     const collector = await spawnCollector([path]);
@@ -246,10 +286,14 @@ describe('receiver security: TLS and mTLS', function () {
       assert.match(banner, /^ {2}otlp\/plain\/http\s+http:\/\/127\.0\.0\.1:\d+\/v1\/logs\s+\(OTLP\/HTTP\)$/m);
       // The copied URL works as printed: an OTLP/JSON export over TLS is accepted.
       const status = await new Promise<number>((resolve, reject) => {
-        const req = https.request(secure[1]!, { method: 'POST', ca: pem.ca, servername: 'localhost', headers: { 'content-type': 'application/json' } }, (res) => {
-          res.resume();
-          resolve(res.statusCode!);
-        });
+        const req = https.request(
+          secure[1]!,
+          { method: 'POST', ca: pem.ca, servername: 'localhost', headers: { 'content-type': 'application/json' } },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode!);
+          },
+        );
         req.once('error', reject);
         req.end('{"resourceLogs":[]}');
       });

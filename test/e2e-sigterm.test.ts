@@ -9,7 +9,11 @@ import { otlpPipelineConfig } from './support/pipeline-config';
 
 function batch(ids: number[]): LogsData {
   const bodies = ids.map((id) => `record-${id}`);
-  return logsWithBodies(bodies, { resource: { 'service.name': 'sigterm-test' }, scopeName: 'test', firstTimeUnixNano: BigInt(Date.now()) * 1_000_000n });
+  return logsWithBodies(bodies, {
+    resource: { 'service.name': 'sigterm-test' },
+    scopeName: 'test',
+    firstTimeUnixNano: BigInt(Date.now()) * 1_000_000n,
+  });
 }
 
 /** SIGTERM while logs are flowing: every request answered with success is in the file after exit. */

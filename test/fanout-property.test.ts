@@ -90,7 +90,9 @@ function processorFactory(id: string): Factory {
 async function run(pipelines: readonly string[][], input: LogsData): Promise<Array<{ atConsume: string[]; atEnd: string[] }>> {
   received.clear();
   const used = new Set(pipelines.flat());
-  const processors = new Map([...used].map((id) => [id, entry(id, processorFactory(id), processorFactory(id).configSchema.parse(PROCESSORS[id]))]));
+  const processors = new Map(
+    [...used].map((id) => [id, entry(id, processorFactory(id), processorFactory(id).configSchema.parse(PROCESSORS[id]))]),
+  );
   const exporters = new Map(pipelines.map((_, i) => [`keep/${i}`, entry(`keep/${i}`, keepingExporter, {})]));
   const service = new Service(
     {
@@ -142,7 +144,11 @@ const logsArb: fc.Arbitrary<LogsData> = fc
     resourceLogs: resources.map(({ env, scopes }) => ({
       resource: { attributes: env === undefined ? [] : [{ key: 'env', value: env }], droppedAttributesCount: 0 },
       schemaUrl: '',
-      scopeLogs: scopes.map((logRecords) => ({ scope: { name: 's', version: '', attributes: [], droppedAttributesCount: 0 }, schemaUrl: '', logRecords })),
+      scopeLogs: scopes.map((logRecords) => ({
+        scope: { name: 's', version: '', attributes: [], droppedAttributesCount: 0 },
+        schemaUrl: '',
+        logRecords,
+      })),
     })),
   }));
 

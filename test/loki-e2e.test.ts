@@ -39,7 +39,11 @@ describe('OTLP in → Loki exporter → Loki test server', function () {
   for (const encoding of ['protobuf', 'json']) {
     it(`reads back every line with labels, structured metadata and content (encoding: ${encoding})`, async () => {
       const { collector } = await startTestCollector(
-        collectorConfig(server.pushUrl, { encoding, labels: { attributes: { 'http.route': 'route' } }, structured_metadata: { attributes: ['session.id'] } }),
+        collectorConfig(server.pushUrl, {
+          encoding,
+          labels: { attributes: { 'http.route': 'route' } },
+          structured_metadata: { attributes: ['session.id'] },
+        }),
       );
       const provider = providerFor(collector.endpoints['otlp/http']!);
       try {
@@ -53,7 +57,12 @@ describe('OTLP in → Loki exporter → Loki test server', function () {
           attributes: { 'http.route': '/pay', 'session.id': 's-42', attempt: 2 },
           context: trace.setSpanContext(ROOT_CONTEXT, { traceId: TRACE_ID, spanId: SPAN_ID, traceFlags: TraceFlags.SAMPLED }),
         });
-        logger.emit({ timestamp: now + 1, severityNumber: SeverityNumber.INFO, body: 'cart viewed', attributes: { 'http.route': '/cart' } });
+        logger.emit({
+          timestamp: now + 1,
+          severityNumber: SeverityNumber.INFO,
+          body: 'cart viewed',
+          attributes: { 'http.route': '/cart' },
+        });
         await provider.forceFlush();
         await waitFor(() => (server.entries().length >= 2 ? true : undefined), 10_000, 'two entries in Loki');
       } finally {
@@ -73,7 +82,14 @@ describe('OTLP in → Loki exporter → Loki test server', function () {
         detected_level: 'warn',
         session_id: 's-42',
       });
-      const line = JSON.parse(declined.line) as { body: unknown; traceid: unknown; severity: unknown; attributes: unknown; resources: Record<string, unknown>; instrumentation_scope: unknown };
+      const line = JSON.parse(declined.line) as {
+        body: unknown;
+        traceid: unknown;
+        severity: unknown;
+        attributes: unknown;
+        resources: Record<string, unknown>;
+        instrumentation_scope: unknown;
+      };
       assert.equal(line.body, 'payment declined');
       assert.equal(line.traceid, TRACE_ID);
       assert.equal(line.severity, 'WARN');

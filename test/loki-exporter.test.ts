@@ -23,7 +23,13 @@ function logs(resource: Record<string, AnyValue>, records: Array<Partial<LogReco
     resourceLogs: [
       {
         resource: { attributes: Object.entries(resource).map(([key, value]) => ({ key, value })), droppedAttributesCount: 0 },
-        scopeLogs: [{ scope: { name: 'checkout', version: '2.1.0', attributes: [], droppedAttributesCount: 0 }, logRecords: records.map((r) => newLogRecord(r)), schemaUrl: '' }],
+        scopeLogs: [
+          {
+            scope: { name: 'checkout', version: '2.1.0', attributes: [], droppedAttributesCount: 0 },
+            logRecords: records.map((r) => newLogRecord(r)),
+            schemaUrl: '',
+          },
+        ],
         schemaUrl: '',
       },
     ],
@@ -62,7 +68,12 @@ describe('Loki exporter → Loki test server', () => {
   });
 
   async function startExporter(config: Record<string, unknown>, host = hostWith()): Promise<Exporter> {
-    const parsed = lokiExporterFactory.configSchema.parse({ endpoint: server.pushUrl, tenant_id: 'team-a', retry_on_failure: fastRetries, ...config });
+    const parsed = lokiExporterFactory.configSchema.parse({
+      endpoint: server.pushUrl,
+      tenant_id: 'team-a',
+      retry_on_failure: fastRetries,
+      ...config,
+    });
     exporter = lokiExporterFactory.create({ id: 'loki', kind: 'exporter', logger, telemetry }, parsed);
     await exporter.start(host);
     return exporter;
@@ -74,7 +85,15 @@ describe('Loki exporter → Loki test server', () => {
       const t = nowNs();
       await exporter!.consume(
         logs({ 'service.name': 'checkout', 'deployment.environment.name': 'prod', 'host.name': 'h1' }, [
-          { timeUnixNano: t + 2n, body: 'paid ✓', severityText: 'INFO', severityNumber: 9, traceId: TRACE, spanId: SPAN, attributes: attrs({ 'http.route': '/pay', user: 'u1' }) },
+          {
+            timeUnixNano: t + 2n,
+            body: 'paid ✓',
+            severityText: 'INFO',
+            severityNumber: 9,
+            traceId: TRACE,
+            spanId: SPAN,
+            attributes: attrs({ 'http.route': '/pay', user: 'u1' }),
+          },
           { timeUnixNano: t + 1n, body: 'cart', severityNumber: 17, attributes: attrs({ 'http.route': '/cart' }) },
         ]),
         {},
@@ -87,7 +106,13 @@ describe('Loki exporter → Loki test server', () => {
       assert.ok(paid, 'found by label and structured metadata');
       assert.deepEqual(paid.labels, { service_name: 'checkout', deployment_environment_name: 'prod', route: '/pay' });
       assert.equal(paid.timestampNs, t + 2n);
-      assert.deepEqual(paid.metadata, { trace_id: TRACE, span_id: SPAN, severity_text: 'INFO', severity_number: '9', detected_level: 'info' });
+      assert.deepEqual(paid.metadata, {
+        trace_id: TRACE,
+        span_id: SPAN,
+        severity_text: 'INFO',
+        severity_number: '9',
+        detected_level: 'info',
+      });
       assert.deepEqual(JSON.parse(paid.line), {
         body: 'paid ✓',
         traceid: TRACE,
@@ -102,7 +127,7 @@ describe('Loki exporter → Loki test server', () => {
     });
   }
 
-  it('drops a batch Loki refuses with 400 after one attempt, counting it with Loki\'s reason', async () => {
+  it("drops a batch Loki refuses with 400 after one attempt, counting it with Loki's reason", async () => {
     await startExporter({});
     await exporter!.consume(logs({ 'service.name': 'a' }, [{ timeUnixNano: 1_000_000_000n, body: 'ancient' }]), {});
     await until(() => exporter!.health!().entries_dropped === 1);
@@ -116,11 +141,17 @@ describe('Loki exporter → Loki test server', () => {
     await server.fail('429', { times: 1 });
     await exporter!.consume(logs({ 'service.name': 'a' }, [{ timeUnixNano: nowNs(), body: 'eventually' }]), {});
     await until(() => server.entries().length === 1);
-    assert.deepEqual(server.requestLog.map((r) => r.status), [429, 204]);
+    assert.deepEqual(
+      server.requestLog.map((r) => r.status),
+      [429, 204],
+    );
     await server.fail('500', { times: 2 });
     await exporter!.consume(logs({ 'service.name': 'a' }, [{ timeUnixNano: nowNs(), body: 'again' }]), {});
     await until(() => server.entries().length === 2);
-    assert.deepEqual(server.requestLog.map((r) => r.status), [429, 204, 500, 500, 204]);
+    assert.deepEqual(
+      server.requestLog.map((r) => r.status),
+      [429, 204, 500, 500, 204],
+    );
     assert.equal(exporter!.health!().entries_sent, 2);
   });
 
@@ -133,7 +164,11 @@ describe('Loki exporter → Loki test server', () => {
     await until(() => server.entries().length >= 40);
     await until(() => exporter!.health!().entries_sent === 40);
     const lines = server.entries().map((e) => e.line);
-    assert.deepEqual(lines, records.map((r) => r.body), 'every line once, in order');
+    assert.deepEqual(
+      lines,
+      records.map((r) => r.body),
+      'every line once, in order',
+    );
     assert.ok(server.requests > 3, `${server.requests} requests`);
     assert.equal(server.requestLog.filter((r) => r.status === 500).length, 1);
   });
@@ -148,12 +183,18 @@ describe('Loki exporter → Loki test server', () => {
       {},
     );
     await until(() => server.entries().length === 2);
-    assert.deepEqual(server.entries('team-b').map((e) => e.line), ['for b']);
-    assert.deepEqual(server.entries('team-c').map((e) => e.line), ['for c']);
+    assert.deepEqual(
+      server.entries('team-b').map((e) => e.line),
+      ['for b'],
+    );
+    assert.deepEqual(
+      server.entries('team-c').map((e) => e.line),
+      ['for c'],
+    );
     assert.deepEqual(server.requestLog.map((r) => r.tenant).sort(), ['team-b', 'team-c']);
   });
 
-  it('adds headers and the client authenticator\'s headers to every request', async () => {
+  it("adds headers and the client authenticator's headers to every request", async () => {
     let token = 'one';
     const auth = { start: async () => {}, shutdown: async () => {}, headers: () => ({ authorization: `Bearer ${token}` }) };
     await startExporter({ headers: { 'x-extra': 'yes' }, auth: { authenticator: 'bearertokenauth' } }, hostWith({ bearertokenauth: auth }));
@@ -162,10 +203,13 @@ describe('Loki exporter → Loki test server', () => {
     token = 'two';
     await exporter!.consume(logs({ 'service.name': 'a' }, [{ timeUnixNano: nowNs(), body: '2' }]), {});
     await until(() => server.entries().length === 2);
-    assert.deepEqual(server.requestLog.map((r) => [r.headers.authorization, r.headers['x-extra']]), [
-      ['Bearer one', 'yes'],
-      ['Bearer two', 'yes'],
-    ]);
+    assert.deepEqual(
+      server.requestLog.map((r) => [r.headers.authorization, r.headers['x-extra']]),
+      [
+        ['Bearer one', 'yes'],
+        ['Bearer two', 'yes'],
+      ],
+    );
   });
 
   it('refuses to start when auth.authenticator is not a client authenticator', async () => {
@@ -175,9 +219,21 @@ describe('Loki exporter → Loki test server', () => {
   it('counts label values kept out by the cardinality guard and warns', async () => {
     await startExporter({ labels: { attributes: { user: null }, max_values_per_label: 2 } });
     const users = ['u1', 'u2', 'u3', 'u4'];
-    await exporter!.consume(logs({ 'service.name': 'a' }, users.map((user) => ({ timeUnixNano: nowNs(), body: user, attributes: attrs({ user }) }))), {});
+    await exporter!.consume(
+      logs(
+        { 'service.name': 'a' },
+        users.map((user) => ({ timeUnixNano: nowNs(), body: user, attributes: attrs({ user }) })),
+      ),
+      {},
+    );
     await until(() => server.entries().length === 4);
-    assert.deepEqual(server.query({ service_name: 'a' }).filter((e) => e.labels.user === undefined).map((e) => e.metadata.user), ['u3', 'u4']);
+    assert.deepEqual(
+      server
+        .query({ service_name: 'a' })
+        .filter((e) => e.labels.user === undefined)
+        .map((e) => e.metadata.user),
+      ['u3', 'u4'],
+    );
     assert.match(await telemetry.scrape(), /sluice_loki_label_values_limited_total\{exporter="loki",label="user"\} 2/);
     assert.equal(logger.lines.filter((l) => l.level === 'warn' && l.fields.label === 'user').length, 1);
   });
@@ -186,7 +242,12 @@ describe('Loki exporter → Loki test server', () => {
 describe('Loki client status handling', () => {
   let server: LokiTestServer;
   let client: HttpPushClient;
-  const body = (tenant = 't') => pushPost(Buffer.from(JSON.stringify({ streams: [{ stream: { a: 'b' }, values: [[String(nowNs()), 'x']] }] })), 'application/json', tenant);
+  const body = (tenant = 't') =>
+    pushPost(
+      Buffer.from(JSON.stringify({ streams: [{ stream: { a: 'b' }, values: [[String(nowNs()), 'x']] }] })),
+      'application/json',
+      tenant,
+    );
   beforeEach(async () => {
     server = await startLokiTestServer();
     client = createLokiClient({ endpoint: server.pushUrl, now: () => Date.parse('2030-01-01T00:00:00Z') });
@@ -200,7 +261,7 @@ describe('Loki client status handling', () => {
     assert.deepEqual(await client.post(body()), { ok: true });
   });
 
-  it('400 is permanent, with Loki\'s reason', async () => {
+  it("400 is permanent, with Loki's reason", async () => {
     await server.fail('400', { message: 'entry for stream \'{a="b"}\' has timestamp too old' });
     assert.deepEqual(await client.post(body()), {
       ok: false,
@@ -266,15 +327,27 @@ describe('Loki client over TLS', () => {
     server = await startLokiTestServer({ tls: { certFile: certs.serverCert, keyFile: certs.serverKey, clientCaFile: certs.caCert } });
     assert.match(server.pushUrl, /^https:/);
     const push = (tls: Record<string, string>) => {
-      const client = createLokiClient({ endpoint: server!.pushUrl, tls: lokiExporterFactory.configSchema.parse({ endpoint: server!.pushUrl, tls }).tls });
+      const client = createLokiClient({
+        endpoint: server!.pushUrl,
+        tls: lokiExporterFactory.configSchema.parse({ endpoint: server!.pushUrl, tls }).tls,
+      });
       clients.push(client);
-      return client.post(pushPost(Buffer.from(JSON.stringify({ streams: [{ stream: { a: 'b' }, values: [[String(nowNs()), 'secret']] }] })), 'application/json', 't'));
+      return client.post(
+        pushPost(
+          Buffer.from(JSON.stringify({ streams: [{ stream: { a: 'b' }, values: [[String(nowNs()), 'secret']] }] })),
+          'application/json',
+          't',
+        ),
+      );
     };
     assert.deepEqual(await push({ ca_file: certs.caCert, cert_file: certs.clientCert, key_file: certs.clientKey }), { ok: true });
     const untrusted = await push({ cert_file: certs.clientCert, key_file: certs.clientKey });
     assert.equal(untrusted.ok, false, 'the server certificate is not trusted without ca_file');
     const anonymous = await push({ ca_file: certs.caCert });
     assert.equal(anonymous.ok, false, 'the server requires a client certificate');
-    assert.deepEqual(server.entries().map((e) => e.line), ['secret']);
+    assert.deepEqual(
+      server.entries().map((e) => e.line),
+      ['secret'],
+    );
   });
 });

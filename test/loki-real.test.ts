@@ -16,8 +16,15 @@ const LOKI_URL = process.env.LOKI_URL;
 const TENANT = process.env.LOKI_TENANT ?? '';
 
 async function queryRange(logql: string, startNs: bigint): Promise<Array<{ stream: Record<string, string>; values: string[][] }>> {
-  const params = new URLSearchParams({ query: logql, start: String(startNs), end: String(BigInt(Date.now() + 60_000) * 1_000_000n), limit: '100' });
-  const res = await request(`${LOKI_URL}/loki/api/v1/query_range?${params.toString()}`, { headers: TENANT ? { 'x-scope-orgid': TENANT } : {} });
+  const params = new URLSearchParams({
+    query: logql,
+    start: String(startNs),
+    end: String(BigInt(Date.now() + 60_000) * 1_000_000n),
+    limit: '100',
+  });
+  const res = await request(`${LOKI_URL}/loki/api/v1/query_range?${params.toString()}`, {
+    headers: TENANT ? { 'x-scope-orgid': TENANT } : {},
+  });
   const text = await res.body.text();
   assert.equal(res.statusCode, 200, text);
   return (JSON.parse(text) as { data: { result: Array<{ stream: Record<string, string>; values: string[][] }> } }).data.result;

@@ -32,7 +32,15 @@ describe('Loki test server', () => {
   it('stores JSON pushes with structured metadata and answers 204', async () => {
     await start();
     const res = await pushJson(server, {
-      streams: [{ stream: { service_name: 'a' }, values: [[nowNs(), 'hello', { trace_id: 'abc' }], [nowNs(1), 'two']] }],
+      streams: [
+        {
+          stream: { service_name: 'a' },
+          values: [
+            [nowNs(), 'hello', { trace_id: 'abc' }],
+            [nowNs(1), 'two'],
+          ],
+        },
+      ],
     });
     assert.equal(res.status, 204);
     assert.deepEqual(
@@ -68,37 +76,43 @@ describe('Loki test server', () => {
     assert.equal(server.entries()[0]!.tenant, 'fake');
   });
 
-  const rules: Array<{ name: string; options?: LokiTestServerOptions; stream: Record<string, string>; value: unknown[]; message: RegExp }> = [
-    {
-      name: 'more than 15 label names',
-      stream: Object.fromEntries(Array.from({ length: 16 }, (_, i) => [`l${i}`, 'v'])),
-      value: [nowNs(), 'x'],
-      message: /^entry for stream '\{l0="v", .*' has 16 label names; limit 15$/,
-    },
-    { name: 'an invalid label name', stream: { 'bad-name': 'v' }, value: [nowNs(), 'x'], message: /^Error parsing labels .* invalid label name "bad-name"$/ },
-    { name: 'no labels', stream: {}, value: [nowNs(), 'x'], message: /^error at least one label pair is required per stream$/ },
-    {
-      name: 'a line over max_line_size',
-      options: { maxLineSize: 10 },
-      stream: { a: 'b' },
-      value: [nowNs(), 'x'.repeat(11)],
-      message: /^Max entry size '10' bytes exceeded for stream '\{a="b"\}' while adding an entry with length '11' bytes$/,
-    },
-    {
-      name: 'an entry older than reject_old_samples_max_age',
-      options: { rejectOldSamplesMaxAgeMs: 3_600_000 },
-      stream: { a: 'b' },
-      value: [nowNs(-3_600_001), 'x'],
-      message: /^entry for stream '\{a="b"\}' has timestamp too old: .*, oldest acceptable timestamp is: /,
-    },
-    {
-      name: 'structured metadata when disallowed (Loki 2 behaviour)',
-      options: { allowStructuredMetadata: false },
-      stream: { a: 'b' },
-      value: [nowNs(), 'x', { trace_id: '1' }],
-      message: /includes structured metadata, but this feature is disallowed/,
-    },
-  ];
+  const rules: Array<{ name: string; options?: LokiTestServerOptions; stream: Record<string, string>; value: unknown[]; message: RegExp }> =
+    [
+      {
+        name: 'more than 15 label names',
+        stream: Object.fromEntries(Array.from({ length: 16 }, (_, i) => [`l${i}`, 'v'])),
+        value: [nowNs(), 'x'],
+        message: /^entry for stream '\{l0="v", .*' has 16 label names; limit 15$/,
+      },
+      {
+        name: 'an invalid label name',
+        stream: { 'bad-name': 'v' },
+        value: [nowNs(), 'x'],
+        message: /^Error parsing labels .* invalid label name "bad-name"$/,
+      },
+      { name: 'no labels', stream: {}, value: [nowNs(), 'x'], message: /^error at least one label pair is required per stream$/ },
+      {
+        name: 'a line over max_line_size',
+        options: { maxLineSize: 10 },
+        stream: { a: 'b' },
+        value: [nowNs(), 'x'.repeat(11)],
+        message: /^Max entry size '10' bytes exceeded for stream '\{a="b"\}' while adding an entry with length '11' bytes$/,
+      },
+      {
+        name: 'an entry older than reject_old_samples_max_age',
+        options: { rejectOldSamplesMaxAgeMs: 3_600_000 },
+        stream: { a: 'b' },
+        value: [nowNs(-3_600_001), 'x'],
+        message: /^entry for stream '\{a="b"\}' has timestamp too old: .*, oldest acceptable timestamp is: /,
+      },
+      {
+        name: 'structured metadata when disallowed (Loki 2 behaviour)',
+        options: { allowStructuredMetadata: false },
+        stream: { a: 'b' },
+        value: [nowNs(), 'x', { trace_id: '1' }],
+        message: /includes structured metadata, but this feature is disallowed/,
+      },
+    ];
   for (const rule of rules) {
     it(`refuses ${rule.name} with 400 and Loki's message, keeping the valid entries`, async () => {
       await start(rule.options);
@@ -110,7 +124,10 @@ describe('Loki test server', () => {
       });
       assert.equal(res.status, 400);
       assert.match(res.text.trim(), rule.message);
-      assert.deepEqual(server.entries().map((e) => e.line), ['kept']);
+      assert.deepEqual(
+        server.entries().map((e) => e.line),
+        ['kept'],
+      );
     });
   }
 
@@ -121,15 +138,26 @@ describe('Loki test server', () => {
     const res = await pushJson(server, { streams: [{ stream: { a: 'b' }, values: [[nowNs(-1500), 'too old']] }] });
     assert.equal(res.status, 400);
     assert.match(res.text, /entry too far behind/);
-    assert.deepEqual(server.entries().map((e) => e.line), ['new', 'older']);
+    assert.deepEqual(
+      server.entries().map((e) => e.line),
+      ['new', 'older'],
+    );
   });
 
   it('refuses bodies it cannot decode with 400 and unknown content types with 415', async () => {
     await start();
-    const bad = await request(server.pushUrl, { method: 'POST', headers: { 'content-type': 'application/x-protobuf', 'x-scope-orgid': 't' }, body: 'not snappy' });
+    const bad = await request(server.pushUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-protobuf', 'x-scope-orgid': 't' },
+      body: 'not snappy',
+    });
     assert.equal(bad.statusCode, 400);
     assert.match(await bad.body.text(), /error parsing push request/);
-    const xml = await request(server.pushUrl, { method: 'POST', headers: { 'content-type': 'text/xml', 'x-scope-orgid': 't' }, body: '<a/>' });
+    const xml = await request(server.pushUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'text/xml', 'x-scope-orgid': 't' },
+      body: '<a/>',
+    });
     assert.equal(xml.statusCode, 415);
     await xml.body.dump();
   });

@@ -27,7 +27,10 @@ function completeReadmeConfigs(): Array<{ file: string; text: string }> {
     } catch {
       return [];
     }
-    return [...markdown.matchAll(/^```yaml\n([\s\S]*?)^```/gm)].map((m) => m[1]!).filter((text) => /^ {2}pipelines:/m.test(text)).map((text) => ({ file, text }));
+    return [...markdown.matchAll(/^```yaml\n([\s\S]*?)^```/gm)]
+      .map((m) => m[1]!)
+      .filter((text) => /^ {2}pipelines:/m.test(text))
+      .map((text) => ({ file, text }));
   });
 }
 
@@ -51,7 +54,9 @@ describe('README', function () {
 
   it('names every metric the collector defines', () => {
     const sources = ['packages/core/src', 'packages/loki/src', 'packages/processors/src', 'packages/otlp/src'];
-    const defined = execFileSync('grep', ['-rhoE', "'(otelcol|sluice)_[a-z_]+'", ...sources.map((s) => join(__dirname, '../..', s))], { encoding: 'utf8' })
+    const defined = execFileSync('grep', ['-rhoE', "'(otelcol|sluice)_[a-z_]+'", ...sources.map((s) => join(__dirname, '../..', s))], {
+      encoding: 'utf8',
+    })
       .split('\n')
       .filter(Boolean)
       .map((quoted) => quoted.slice(1, -1));

@@ -144,12 +144,15 @@ async function main() {
   };
 
   logger.info({ interval_ms: intervalMs }, 'demo service started');
-  const timer = setInterval(() => {
-    if (stopping) return;
-    handleRequest(logger, sessions);
-    sent += 1;
-    if (count !== undefined && sent >= count) void stop();
-  }, count !== undefined ? 1 : intervalMs);
+  const timer = setInterval(
+    () => {
+      if (stopping) return;
+      handleRequest(logger, sessions);
+      sent += 1;
+      if (count !== undefined && sent >= count) void stop();
+    },
+    count !== undefined ? 1 : intervalMs,
+  );
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
 }

@@ -12,8 +12,8 @@ export interface ComposeFile {
 }
 
 function services(compose: ComposeFile): [string, Json][] {
-  return Object.entries(isObject(compose.doc.services) ? compose.doc.services : {}).filter(
-    (entry): entry is [string, Json] => isObject(entry[1]),
+  return Object.entries(isObject(compose.doc.services) ? compose.doc.services : {}).filter((entry): entry is [string, Json] =>
+    isObject(entry[1]),
   );
 }
 
@@ -50,7 +50,8 @@ export function composeReferenceProblems(files: ComposeFile[]): string[] {
   const volumes = new Set<string>();
   const networks = new Set<string>(['default']);
   for (const file of files) {
-    for (const key of UNPORTABLE_TOP_LEVEL) if (key in file.doc) problems.push(`${file.path}: top-level "${key}:" is not accepted by docker-compose 1.29`);
+    for (const key of UNPORTABLE_TOP_LEVEL)
+      if (key in file.doc) problems.push(`${file.path}: top-level "${key}:" is not accepted by docker-compose 1.29`);
     for (const [name, service] of services(file)) allServices.set(name, { ...(allServices.get(name) ?? {}), ...service });
     listOrKeys(file.doc.volumes).forEach((v) => volumes.add(v));
     listOrKeys(file.doc.networks).forEach((n) => networks.add(n));

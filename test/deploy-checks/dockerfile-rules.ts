@@ -117,11 +117,19 @@ export function checkDockerfile(text: string, rules: DockerfileRules): string[] 
   const health = last('HEALTHCHECK');
   const healthCmd = health ? execForm(health.args) : undefined;
   if (!healthCmd) problems.push('no exec-form HEALTHCHECK in the runtime stage');
-  else if (healthCmd[0] !== 'node' || healthCmd[1] !== '-e' || !/\bfetch\(/.test(healthCmd[2] ?? '') || !(healthCmd[2] ?? '').includes(rules.healthUrl)) {
+  else if (
+    healthCmd[0] !== 'node' ||
+    healthCmd[1] !== '-e' ||
+    !/\bfetch\(/.test(healthCmd[2] ?? '') ||
+    !(healthCmd[2] ?? '').includes(rules.healthUrl)
+  ) {
     problems.push(`HEALTHCHECK must run \`node -e\` with fetch('${rules.healthUrl}')`);
   }
 
-  for (const [keyword, expected] of [['ENTRYPOINT', rules.entrypoint], ['CMD', rules.cmd]] as const) {
+  for (const [keyword, expected] of [
+    ['ENTRYPOINT', rules.entrypoint],
+    ['CMD', rules.cmd],
+  ] as const) {
     const instruction = last(keyword);
     const value = instruction ? execForm(instruction.args) : undefined;
     if (!value) problems.push(`${keyword} is missing or not in exec form (a shell would swallow SIGTERM)`);
@@ -132,7 +140,11 @@ export function checkDockerfile(text: string, rules: DockerfileRules): string[] 
   const entry = last('ENTRYPOINT');
   if (user && entry && user.line > entry.line) problems.push('USER comes after ENTRYPOINT');
 
-  const exposed = new Set(find('EXPOSE').flatMap((i) => i.args.split(/\s+/)).map((p) => Number(p.split('/')[0])));
+  const exposed = new Set(
+    find('EXPOSE')
+      .flatMap((i) => i.args.split(/\s+/))
+      .map((p) => Number(p.split('/')[0])),
+  );
   for (const port of rules.ports) if (!exposed.has(port)) problems.push(`port ${port} is not EXPOSEd`);
 
   const volumes = find('VOLUME').flatMap((i) => execForm(i.args) ?? i.args.split(/\s+/));

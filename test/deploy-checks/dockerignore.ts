@@ -14,7 +14,7 @@ function patternToRegExp(pattern: string): RegExp {
     .replace(/^\/+|\/+$/g, '')
     .split(/(\*\*\/?|\*|\?)/)
     .map((part) => {
-      if (part === '**/' ) return '(?:.*/)?';
+      if (part === '**/') return '(?:.*/)?';
       if (part === '**') return '.*';
       if (part === '*') return '[^/]*';
       if (part === '?') return '[^/]';

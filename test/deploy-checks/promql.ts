@@ -3,7 +3,22 @@
  * name (strings, label matchers, ranges, grouping clauses, numbers and durations, function calls,
  * keywords) and keeps the identifiers that remain.
  */
-const KEYWORDS = new Set(['and', 'or', 'unless', 'bool', 'offset', 'inf', 'nan', 'atan2', 'by', 'without', 'on', 'ignoring', 'group_left', 'group_right']);
+const KEYWORDS = new Set([
+  'and',
+  'or',
+  'unless',
+  'bool',
+  'offset',
+  'inf',
+  'nan',
+  'atan2',
+  'by',
+  'without',
+  'on',
+  'ignoring',
+  'group_left',
+  'group_right',
+]);
 
 export function promqlMetricNames(expr: string): string[] {
   const stripped = expr

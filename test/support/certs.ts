@@ -76,7 +76,20 @@ function newKey(cwd: string, keyFile: string): void {
 
 function makeCa(cwd: string, name: string, subject: string): void {
   newKey(cwd, `${name}-key.pem`);
-  openssl(cwd, ['req', '-x509', '-new', '-key', `${name}-key.pem`, '-sha256', '-days', '2', '-subj', `/CN=${subject}`, '-out', `${name}.pem`]);
+  openssl(cwd, [
+    'req',
+    '-x509',
+    '-new',
+    '-key',
+    `${name}-key.pem`,
+    '-sha256',
+    '-days',
+    '2',
+    '-subj',
+    `/CN=${subject}`,
+    '-out',
+    `${name}.pem`,
+  ]);
 }
 
 function makeLeaf(cwd: string, name: string, ca: string, commonName: string, extensions: string): void {
@@ -84,7 +97,21 @@ function makeLeaf(cwd: string, name: string, ca: string, commonName: string, ext
   openssl(cwd, ['req', '-new', '-key', `${name}-key.pem`, '-subj', `/CN=${commonName}`, '-out', `${name}.csr`]);
   writeFileSync(join(cwd, `${name}.ext`), `${extensions}\n`);
   openssl(cwd, [
-    'x509', '-req', '-in', `${name}.csr`, '-CA', `${ca}.pem`, '-CAkey', `${ca}-key.pem`, '-CAcreateserial',
-    '-days', '2', '-sha256', '-extfile', `${name}.ext`, '-out', `${name}.pem`,
+    'x509',
+    '-req',
+    '-in',
+    `${name}.csr`,
+    '-CA',
+    `${ca}.pem`,
+    '-CAkey',
+    `${ca}-key.pem`,
+    '-CAcreateserial',
+    '-days',
+    '2',
+    '-sha256',
+    '-extfile',
+    `${name}.ext`,
+    '-out',
+    `${name}.pem`,
   ]);
 }

@@ -16,7 +16,9 @@ export interface OtlpPipelineOptions {
 /** Collector YAML for one logs pipeline: the OTLP receiver in, `exporters` (by id) out. */
 export function otlpPipelineConfig(exporters: Record<string, unknown>, options: OtlpPipelineOptions = {}): string {
   const { otlp = { http: 0 }, tls, extensions, service = {}, prometheus = false } = options;
-  const protocols = Object.fromEntries(Object.entries(otlp).map(([protocol, port]) => [protocol, { endpoint: `127.0.0.1:${port}`, ...(tls ? { tls } : {}) }]));
+  const protocols = Object.fromEntries(
+    Object.entries(otlp).map(([protocol, port]) => [protocol, { endpoint: `127.0.0.1:${port}`, ...(tls ? { tls } : {}) }]),
+  );
   const telemetry = prometheus
     ? { metrics: { readers: [{ pull: { exporter: { prometheus: { host: '127.0.0.1', port: 0 } } } }] } }
     : { metrics: { level: 'none' } };

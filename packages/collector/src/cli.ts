@@ -147,7 +147,8 @@ function describeEndpoint(label: string, address: string, config: CollectorConfi
     const tls = servesTls(config, label.slice(0, -'/http'.length), 'http');
     return `${tls ? 'https' : 'http'}://${address}/v1/logs  (OTLP/HTTP${tls ? ' over TLS' : ''})`;
   }
-  if (label.endsWith('/grpc')) return `${address}  (OTLP/gRPC${servesTls(config, label.slice(0, -'/grpc'.length), 'grpc') ? ' over TLS' : ''})`;
+  if (label.endsWith('/grpc'))
+    return `${address}  (OTLP/gRPC${servesTls(config, label.slice(0, -'/grpc'.length), 'grpc') ? ' over TLS' : ''})`;
   if (label === 'metrics') return `http://${address}/metrics`;
   return `http://${address}/`;
 }

@@ -4,7 +4,11 @@ import { type Telemetry } from '@sluice/core';
 import { SluiceError } from '@sluice/pdata';
 
 /** Serves the Prometheus exposition at `/metrics` (otelcol's pull reader). */
-export async function startMetricsServer(telemetry: Telemetry, host: string, port: number): Promise<{ address: string; close(): Promise<void> }> {
+export async function startMetricsServer(
+  telemetry: Telemetry,
+  host: string,
+  port: number,
+): Promise<{ address: string; close(): Promise<void> }> {
   const server = http.createServer((req, res) => {
     req.resume();
     if ((req.url ?? '').split('?')[0] !== '/metrics') {
@@ -17,7 +21,9 @@ export async function startMetricsServer(telemetry: Telemetry, host: string, por
     );
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (err) => reject(new SluiceError('SLUICE_BIND_FAILED', `service.telemetry.metrics ${host}:${port}: ${err.message}`)));
+    server.once('error', (err) =>
+      reject(new SluiceError('SLUICE_BIND_FAILED', `service.telemetry.metrics ${host}:${port}: ${err.message}`)),
+    );
     server.listen(port, host, () => resolve());
   });
   const address = server.address() as AddressInfo;

@@ -1,4 +1,15 @@
-import { Service, Telemetry, createLogger, formatDiagnostic, loadConfigFiles, loadConfigText, type CollectorConfig, type ConfigDiagnostic, type Logger, type Registry } from '@sluice/core';
+import {
+  Service,
+  Telemetry,
+  createLogger,
+  formatDiagnostic,
+  loadConfigFiles,
+  loadConfigText,
+  type CollectorConfig,
+  type ConfigDiagnostic,
+  type Logger,
+  type Registry,
+} from '@sluice/core';
 import { SluiceError, isBindError } from '@sluice/pdata';
 import { builtinComponents } from './components';
 import { startMetricsServer } from './metrics-server';
@@ -27,7 +38,13 @@ export interface RunningCollector {
 /** The error thrown when a config does not validate; `diagnostics` holds every problem found. */
 export class ConfigInvalidError extends SluiceError {
   constructor(readonly diagnostics: readonly ConfigDiagnostic[]) {
-    super('SLUICE_CONFIG_INVALID', `the config does not validate:\n${diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic).join('\n')}`);
+    super(
+      'SLUICE_CONFIG_INVALID',
+      `the config does not validate:\n${diagnostics
+        .filter((d) => d.severity === 'error')
+        .map(formatDiagnostic)
+        .join('\n')}`,
+    );
     this.name = 'ConfigInvalidError';
   }
 }
@@ -43,7 +60,10 @@ export async function startCollector(options: StartOptions): Promise<RunningColl
   const config = result.config;
   const logger =
     options.logger ??
-    createLogger({ level: config.service.telemetry.logs.level, format: config.service.telemetry.logs.encoding === 'json' ? 'json' : 'text' });
+    createLogger({
+      level: config.service.telemetry.logs.level,
+      format: config.service.telemetry.logs.encoding === 'json' ? 'json' : 'text',
+    });
   for (const warning of result.diagnostics) logger.warn(formatDiagnostic(warning));
 
   const metricsConfig = config.service.telemetry.metrics;
@@ -58,7 +78,9 @@ export async function startCollector(options: StartOptions): Promise<RunningColl
   } catch (err) {
     await metricsServer?.close();
     // Listeners label their own bind failures; one that did not is labelled here. Anything else keeps its own code.
-    throw isBindError(err) ? new SluiceError('SLUICE_BIND_FAILED', `the collector could not start: ${(err as Error).message}`, { cause: err }) : err;
+    throw isBindError(err)
+      ? new SluiceError('SLUICE_BIND_FAILED', `the collector could not start: ${(err as Error).message}`, { cause: err })
+      : err;
   }
   for (const [label, address] of service.listening()) endpoints[label] = address;
 

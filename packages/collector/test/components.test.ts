@@ -1,10 +1,26 @@
 import assert from 'node:assert/strict';
-import { Telemetry, createMemoryLogger, isClientAuthenticator, isServerAuthenticator, isStorageExtension, type CreateSettings, type Exporter, type Host, type PipelineWatcher } from '@sluice/core';
+import {
+  Telemetry,
+  createMemoryLogger,
+  isClientAuthenticator,
+  isServerAuthenticator,
+  isStorageExtension,
+  type CreateSettings,
+  type Exporter,
+  type Host,
+  type PipelineWatcher,
+} from '@sluice/core';
 import { newLogRecord, type LogsData } from '@sluice/pdata';
 import { builtinComponents, debugExporterFactory, healthCheckExtensionFactory } from '../src';
 
 function settings(id: string, endpoints: Record<string, string> = {}): CreateSettings {
-  return { id, kind: 'extension', logger: createMemoryLogger(), telemetry: new Telemetry(), onListening: (label, address) => (endpoints[label] = address) };
+  return {
+    id,
+    kind: 'extension',
+    logger: createMemoryLogger(),
+    telemetry: new Telemetry(),
+    onListening: (label, address) => (endpoints[label] = address),
+  };
 }
 
 function logs(bodies: string[]): LogsData {
@@ -13,7 +29,13 @@ function logs(bodies: string[]): LogsData {
       {
         resource: { attributes: [{ key: 'service.name', value: 'svc' }], droppedAttributesCount: 0 },
         schemaUrl: '',
-        scopeLogs: [{ scope: { name: 'scope', version: '1', attributes: [], droppedAttributesCount: 0 }, schemaUrl: '', logRecords: bodies.map((body) => newLogRecord({ body, severityText: 'INFO', attributes: [{ key: 'k', value: 7n }] })) }],
+        scopeLogs: [
+          {
+            scope: { name: 'scope', version: '1', attributes: [], droppedAttributesCount: 0 },
+            schemaUrl: '',
+            logRecords: bodies.map((body) => newLogRecord({ body, severityText: 'INFO', attributes: [{ key: 'k', value: 7n }] })),
+          },
+        ],
       },
     ],
   };
@@ -23,10 +45,10 @@ function logs(bodies: string[]): LogsData {
 async function captureStderr(fn: () => Promise<void>): Promise<string> {
   const original = process.stderr.write.bind(process.stderr);
   let captured = '';
-  process.stderr.write = ((chunk: string | Uint8Array) => {
+  process.stderr.write = (chunk: string | Uint8Array) => {
     captured += String(chunk);
     return true;
-  });
+  };
   try {
     await fn();
   } finally {
@@ -36,7 +58,8 @@ async function captureStderr(fn: () => Promise<void>): Promise<string> {
 }
 
 describe('debug exporter', function () {
-  const make = (config: Record<string, unknown>) => debugExporterFactory.create(settings('debug'), debugExporterFactory.configSchema.parse(config));
+  const make = (config: Record<string, unknown>) =>
+    debugExporterFactory.create(settings('debug'), debugExporterFactory.configSchema.parse(config));
 
   it('basic: one summary line per batch; normal: a line per record; detailed: every field', async () => {
     const basic = await captureStderr(() => make({}).consume(logs(['a', 'b']), {}));
@@ -71,7 +94,10 @@ describe('debug exporter', function () {
 describe('health_check extension', function () {
   it('answers 503 until the pipelines are ready, 200 while ready, 503 once stopping', async () => {
     const endpoints: Record<string, string> = {};
-    const ext = healthCheckExtensionFactory.create(settings('health_check', endpoints), healthCheckExtensionFactory.configSchema.parse({ endpoint: '127.0.0.1:0' })) as PipelineWatcher;
+    const ext = healthCheckExtensionFactory.create(
+      settings('health_check', endpoints),
+      healthCheckExtensionFactory.configSchema.parse({ endpoint: '127.0.0.1:0' }),
+    ) as PipelineWatcher;
     const host: Host = { getExtension: () => undefined, getExporters: () => new Map() };
     await ext.start(host);
     const url = `http://${endpoints.health_check}/`;
@@ -92,13 +118,21 @@ describe('health_check extension', function () {
 
 describe('built-in extensions', function () {
   it('declare exactly the roles their instances play, so config validation checks references as a start would', () => {
-    const guards = { server_authenticator: isServerAuthenticator, client_authenticator: isClientAuthenticator, storage: isStorageExtension };
-    const extensions = builtinComponents().all().filter((factory) => factory.kind === 'extension');
+    const guards = {
+      server_authenticator: isServerAuthenticator,
+      client_authenticator: isClientAuthenticator,
+      storage: isStorageExtension,
+    };
+    const extensions = builtinComponents()
+      .all()
+      .filter((factory) => factory.kind === 'extension');
     assert.ok(extensions.length >= 3);
     for (const factory of extensions) {
       const config = factory.type === 'file_storage' ? { directory: '/tmp' } : factory.type === 'bearertokenauth' ? { token: 't' } : {};
       const instance = factory.create(settings(factory.type), factory.configSchema.parse(config));
-      const played = Object.entries(guards).filter(([, guard]) => guard(instance)).map(([role]) => role);
+      const played = Object.entries(guards)
+        .filter(([, guard]) => guard(instance))
+        .map(([role]) => role);
       assert.deepEqual(played, [...(factory.provides ?? [])], factory.type);
     }
   });

@@ -49,7 +49,10 @@ service:
   pipelines:
     logs: { receivers: [otlp], exporters: [file] }
 `,
-    expected: ['error SLUICE_CONFIG_INVALID_VALUE receivers.otlp.protocols @3:5', 'error SLUICE_CONFIG_UNKNOWN_KEY receivers.otlp.protocols.websocket @4:7'],
+    expected: [
+      'error SLUICE_CONFIG_INVALID_VALUE receivers.otlp.protocols @3:5',
+      'error SLUICE_CONFIG_UNKNOWN_KEY receivers.otlp.protocols.websocket @4:7',
+    ],
     messages: { 1: ['valid keys here: grpc, http'] },
   },
   {
@@ -307,7 +310,10 @@ service:
     logs/empty:
       processors: []
 `,
-    expected: ['error SLUICE_CONFIG_PIPELINE service.pipelines.logs/empty.receivers @8:5', 'error SLUICE_CONFIG_PIPELINE service.pipelines.logs/empty.exporters @8:5'],
+    expected: [
+      'error SLUICE_CONFIG_PIPELINE service.pipelines.logs/empty.receivers @8:5',
+      'error SLUICE_CONFIG_PIPELINE service.pipelines.logs/empty.exporters @8:5',
+    ],
     messages: { 0: ['at least one receiver'], 1: ['at least one exporter'] },
   },
   {

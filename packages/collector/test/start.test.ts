@@ -48,12 +48,19 @@ service:
 }
 
 function start(extension: string) {
-  return startCollector({ configText: config(extension), logger: createMemoryLogger(), registry: builtinComponents().register(failingExtensionFactory) });
+  return startCollector({
+    configText: config(extension),
+    logger: createMemoryLogger(),
+    registry: builtinComponents().register(failingExtensionFactory),
+  });
 }
 
 describe('startCollector: start failures keep their own code', function () {
   it('a bug is rethrown as it is, not labelled SLUICE_BIND_FAILED', async () => {
-    await assert.rejects(start('{ mode: bug }'), (err: unknown) => err instanceof TypeError && err.message === 'undefined is not a function');
+    await assert.rejects(
+      start('{ mode: bug }'),
+      (err: unknown) => err instanceof TypeError && err.message === 'undefined is not a function',
+    );
   });
 
   it('a coded error keeps its code', async () => {

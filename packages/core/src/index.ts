@@ -74,14 +74,7 @@ export { loadConfigFiles, loadConfigText } from './config/load';
 export type { LoadOptions } from './config/load';
 export { formatDiagnostic } from './config/diagnostics';
 export type { ConfigDiagnostic } from './config/diagnostics';
-export type {
-  ComponentConfig,
-  PipelineConfig,
-  MetricsTelemetryConfig,
-  ServiceConfig,
-  CollectorConfig,
-  LoadResult,
-} from './config/types';
+export type { ComponentConfig, PipelineConfig, MetricsTelemetryConfig, ServiceConfig, CollectorConfig, LoadResult } from './config/types';
 
 // pipelines and service lifecycle (pipeline/)
 export { Service } from './pipeline/service';

@@ -20,7 +20,10 @@ function load(text: string, env: NodeJS.ProcessEnv = {}): LoadResult {
 
 function loaded(text: string, env: NodeJS.ProcessEnv = {}): CollectorConfig {
   const result = load(text, env);
-  assert.deepEqual(result.diagnostics.filter((d) => d.severity === 'error'), []);
+  assert.deepEqual(
+    result.diagnostics.filter((d) => d.severity === 'error'),
+    [],
+  );
   assert.ok(result.config);
   return result.config;
 }
@@ -83,11 +86,17 @@ describe('config loading', () => {
       `),
     );
     const loki = config.exporters.get('loki/cloud')!;
-    assert.deepEqual([loki.id, loki.type, loki.name, loki.kind, loki.factory.type, loki.optional], ['loki/cloud', 'loki', 'cloud', 'exporter', 'loki', true]);
+    assert.deepEqual(
+      [loki.id, loki.type, loki.name, loki.kind, loki.factory.type, loki.optional],
+      ['loki/cloud', 'loki', 'cloud', 'exporter', 'loki', true],
+    );
     assert.equal((loki.config as Record<string, unknown>).optional, undefined, 'optional is not passed to the factory schema');
     const file = config.exporters.get('file')!;
     assert.deepEqual([file.type, file.factory.type, file.optional], ['file', 'jsonl', false]);
-    assert.deepEqual(config.service.pipelines.map((p) => p.id), ['logs', 'logs/cloud']);
+    assert.deepEqual(
+      config.service.pipelines.map((p) => p.id),
+      ['logs', 'logs/cloud'],
+    );
     assert.equal(config.service.shutdownTimeoutMs, 90_000);
   });
 
@@ -112,7 +121,10 @@ describe('config loading', () => {
         ].join('\n'),
         { METRICS_PORT: '9464' },
       );
-      assert.deepEqual(telemetry, { metrics: { level: 'detailed', host: '0.0.0.0', port: 9464 }, logs: { level: 'debug', encoding: 'json' } });
+      assert.deepEqual(telemetry, {
+        metrics: { level: 'detailed', host: '0.0.0.0', port: 9464 },
+        logs: { level: 'debug', encoding: 'json' },
+      });
     });
 
     it('reads the older address syntax', () => {
@@ -230,9 +242,10 @@ describe('config loading', () => {
         `),
       );
       const failing = loadConfigFiles([base, override], testRegistry(), { env: {} });
-      assert.deepEqual(failing.diagnostics.map((d) => `${d.code} ${d.path} ${d.file}:${d.line}:${d.column}`), [
-        `SLUICE_CONFIG_UNKNOWN_KEY exporters.loki.tenant ${override}:4:34`,
-      ]);
+      assert.deepEqual(
+        failing.diagnostics.map((d) => `${d.code} ${d.path} ${d.file}:${d.line}:${d.column}`),
+        [`SLUICE_CONFIG_UNKNOWN_KEY exporters.loki.tenant ${override}:4:34`],
+      );
 
       await writeFile(override, (await readFile(override, 'utf8')).replace('tenant:', 'tenant_id:'));
       const result = loadConfigFiles([base, override], testRegistry(), { env: {} });
@@ -247,10 +260,10 @@ describe('config loading', () => {
       const broken = join(dir, 'broken.yaml');
       await writeFile(broken, 'receivers:\n  otlp: [\n');
       const result = loadConfigFiles([join(dir, 'missing.yaml'), broken], testRegistry(), { env: {} });
-      assert.deepEqual(result.diagnostics.map((d) => `${d.code} ${d.file}`), [
-        `SLUICE_CONFIG_READ ${join(dir, 'missing.yaml')}`,
-        `SLUICE_CONFIG_YAML ${broken}`,
-      ]);
+      assert.deepEqual(
+        result.diagnostics.map((d) => `${d.code} ${d.file}`),
+        [`SLUICE_CONFIG_READ ${join(dir, 'missing.yaml')}`, `SLUICE_CONFIG_YAML ${broken}`],
+      );
       assert.match(result.diagnostics[0]!.message, /ENOENT/);
       assert.equal(result.diagnostics[1]!.line, 3);
     });

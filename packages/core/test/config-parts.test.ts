@@ -16,13 +16,24 @@ import { testRegistry } from './config-fixtures';
 
 describe('config parts', () => {
   it('formats a diagnostic with its code, path, place and detail', () => {
-    const base = { code: 'SLUICE_CONFIG_UNKNOWN_KEY', severity: 'error', path: 'exporters.loki.endpont', message: 'unknown key; did you mean endpoint?' } as const;
+    const base = {
+      code: 'SLUICE_CONFIG_UNKNOWN_KEY',
+      severity: 'error',
+      path: 'exporters.loki.endpont',
+      message: 'unknown key; did you mean endpoint?',
+    } as const;
     assert.equal(
       formatDiagnostic({ ...base, file: 'configs/x.yaml', line: 12, column: 5 }),
       'SLUICE_CONFIG_UNKNOWN_KEY: exporters.loki.endpont (configs/x.yaml:12:5): unknown key; did you mean endpoint?',
     );
-    assert.equal(formatDiagnostic({ ...base, line: 12, column: 5 }), 'SLUICE_CONFIG_UNKNOWN_KEY: exporters.loki.endpont (line 12:5): unknown key; did you mean endpoint?');
-    assert.equal(formatDiagnostic({ ...base, code: 'SLUICE_CONFIG_READ', path: '', file: 'a.yaml', message: 'cannot read' }), 'SLUICE_CONFIG_READ: (a.yaml): cannot read');
+    assert.equal(
+      formatDiagnostic({ ...base, line: 12, column: 5 }),
+      'SLUICE_CONFIG_UNKNOWN_KEY: exporters.loki.endpont (line 12:5): unknown key; did you mean endpoint?',
+    );
+    assert.equal(
+      formatDiagnostic({ ...base, code: 'SLUICE_CONFIG_READ', path: '', file: 'a.yaml', message: 'cannot read' }),
+      'SLUICE_CONFIG_READ: (a.yaml): cannot read',
+    );
   });
 
   it('suggests only names close enough to be a typo', () => {
@@ -71,7 +82,10 @@ describe('config parts', () => {
   it('refuses a file whose top level is not a map', () => {
     const source = readYaml('- receivers\n', 'list.yaml');
     assert.equal(source.root, undefined);
-    assert.deepEqual(source.diagnostics.map((d) => [d.code, d.file, d.line]), [['SLUICE_CONFIG_INVALID_VALUE', 'list.yaml', 1]]);
+    assert.deepEqual(
+      source.diagnostics.map((d) => [d.code, d.file, d.line]),
+      [['SLUICE_CONFIG_INVALID_VALUE', 'list.yaml', 1]],
+    );
   });
 
   it('never throws on arbitrary config shapes; every finding is coded and located', () => {
@@ -83,7 +97,10 @@ describe('config parts', () => {
         processors: sections,
         exporters: sections,
         extensions: sections,
-        service: fc.record({ pipelines: sections, extensions: fc.jsonValue({ maxDepth: 2 }), telemetry: fc.jsonValue({ maxDepth: 4 }) }, { requiredKeys: [] }),
+        service: fc.record(
+          { pipelines: sections, extensions: fc.jsonValue({ maxDepth: 2 }), telemetry: fc.jsonValue({ maxDepth: 4 }) },
+          { requiredKeys: [] },
+        ),
         extra: fc.jsonValue({ maxDepth: 2 }),
       },
       { requiredKeys: [] },

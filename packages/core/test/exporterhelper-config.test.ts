@@ -14,7 +14,14 @@ describe('exporter helper: config', () => {
     assert.deepEqual(config, {
       endpoint: 'http://127.0.0.1:3100',
       timeout: 5000,
-      retry_on_failure: { enabled: true, initial_interval: 5000, max_interval: 30_000, multiplier: 1.5, randomization_factor: 0.5, max_elapsed_time: 300_000 },
+      retry_on_failure: {
+        enabled: true,
+        initial_interval: 5000,
+        max_interval: 30_000,
+        multiplier: 1.5,
+        randomization_factor: 0.5,
+        max_elapsed_time: 300_000,
+      },
       sending_queue: { enabled: true, num_consumers: 10, queue_size: 1000, sizer: 'requests', block_on_overflow: false },
     });
   });

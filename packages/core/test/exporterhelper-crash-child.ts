@@ -10,7 +10,10 @@ const CONCURRENCY = 8;
 const LIMIT = 5_000;
 
 async function main(directory: string): Promise<void> {
-  const storage = fileStorageExtensionFactory.create(testSettings('file_storage').settings, fileStorageExtensionFactory.configSchema.parse({ directory }));
+  const storage = fileStorageExtensionFactory.create(
+    testSettings('file_storage').settings,
+    fileStorageExtensionFactory.configSchema.parse({ directory }),
+  );
   const host = hostWith({ file_storage: storage });
   await storage.start(host);
   const exporter = createQueuedExporter({
@@ -18,7 +21,8 @@ async function main(directory: string): Promise<void> {
     config: helperConfig({ sending_queue: { storage: 'file_storage', queue_size: LIMIT } }),
     encode: (logs) => logs,
     // The destination is down: every attempt waits until aborted.
-    send: (_logs, signal) => new Promise((resolve) => signal.addEventListener('abort', () => resolve({ ok: false, retryable: true, reason: 'down' }))),
+    send: (_logs, signal) =>
+      new Promise((resolve) => signal.addEventListener('abort', () => resolve({ ok: false, retryable: true, reason: 'down' }))),
   });
   await exporter.start(host);
   let next = 0;

@@ -31,7 +31,13 @@ describe('exporter helper: persistent queue', () => {
   });
 
   /** An exporter on a file_storage queue in `dir`; `send` defaults to a destination that is down. */
-  async function open(options: { send?: (logs: LogsData, signal: AbortSignal) => Promise<SendOutcome>; maxSizeMib?: number; queue?: Record<string, unknown> } = {}) {
+  async function open(
+    options: {
+      send?: (logs: LogsData, signal: AbortSignal) => Promise<SendOutcome>;
+      maxSizeMib?: number;
+      queue?: Record<string, unknown>;
+    } = {},
+  ) {
     const storage = fileStorageExtensionFactory.create(
       testSettings('file_storage').settings,
       fileStorageExtensionFactory.configSchema.parse({ directory: dir, max_size_mib: options.maxSizeMib ?? 0 }),
@@ -41,7 +47,10 @@ describe('exporter helper: persistent queue', () => {
     const { settings, logger, telemetry } = testSettings();
     const exporter = createQueuedExporter({
       settings,
-      config: helperConfig({ sending_queue: { storage: 'file_storage/queue', num_consumers: 2, ...options.queue }, retry_on_failure: { initial_interval: '1ms' } }),
+      config: helperConfig({
+        sending_queue: { storage: 'file_storage/queue', num_consumers: 2, ...options.queue },
+        retry_on_failure: { initial_interval: '1ms' },
+      }),
       encode: (logs: LogsData) => logs,
       send: options.send ?? down,
     });
@@ -189,7 +198,13 @@ describe('exporter helper: persistent queue', () => {
     const sink = collector();
     const second = await open({ send: sink.send });
     await waitFor(() => sink.received.size === 2, 'the readable batches');
-    await waitFor(() => second.logger.lines.some((line) => line.level === 'error' && line.message === 'dropping an unreadable batch from the persistent queue'), 'the error');
+    await waitFor(
+      () =>
+        second.logger.lines.some(
+          (line) => line.level === 'error' && line.message === 'dropping an unreadable batch from the persistent queue',
+        ),
+      'the error',
+    );
     assert.equal(second.exporter.health().queue_length, 0);
   });
 
@@ -220,7 +235,9 @@ describe('exporter helper: persistent queue', () => {
 
   it('survives SIGKILL of a real process: every acknowledged batch is sent after restart', async function () {
     this.timeout(30_000);
-    const child = spawn(process.execPath, [path.join(__dirname, 'exporterhelper-crash-child.js'), dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [path.join(__dirname, 'exporterhelper-crash-child.js'), dir], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const acked = new Set<number>();
     let stderr = '';
     child.stderr.on('data', (chunk) => (stderr += chunk));

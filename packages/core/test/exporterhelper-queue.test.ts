@@ -160,7 +160,10 @@ describe('exporter helper: sending queue', () => {
   });
 
   it('at the deadline, aborts sends and counts and logs what the memory queue lost', async () => {
-    const t = await gatedExporter({ num_consumers: 1, queue_size: 100 }, { retry_on_failure: { initial_interval: '1ms', max_elapsed_time: 0 } });
+    const t = await gatedExporter(
+      { num_consumers: 1, queue_size: 100 },
+      { retry_on_failure: { initial_interval: '1ms', max_elapsed_time: 0 } },
+    );
     for (let i = 0; i < 4; i++) await t.exporter.consume(makeLogs(i, 5), {});
     await waitFor(() => t.state.running === 1, 'a send in flight');
     await t.exporter.shutdown(AbortSignal.timeout(30));

@@ -9,8 +9,12 @@ import type { SendOutcome } from '../src/exporterhelper/send-outcome';
 import type { LogsData } from '@sluice/pdata';
 import { helperConfig, hostWith, instantClock, makeLogs, sample, testSettings } from './exporterhelper-helpers';
 
-const fail = (reason = 'HTTP 503: unavailable', extra: Partial<SendOutcome> = {}): SendOutcome =>
-  ({ ok: false, retryable: true, reason, ...extra });
+const fail = (reason = 'HTTP 503: unavailable', extra: Partial<SendOutcome> = {}): SendOutcome => ({
+  ok: false,
+  retryable: true,
+  reason,
+  ...extra,
+});
 
 /** An exporter without a queue, so `consume` carries the final outcome; sends answer from `outcomes` in turn. */
 async function directExporter(outcomes: SendOutcome[], retry: Record<string, unknown>, extra: Record<string, unknown> = {}) {
@@ -31,7 +35,10 @@ async function directExporter(outcomes: SendOutcome[], retry: Record<string, unk
 
 describe('exporter helper: backoff', () => {
   it('grows by the multiplier up to max_interval', () => {
-    const backoff = new ExponentialBackoff({ initial_interval: 100, max_interval: 1000, multiplier: 2, randomization_factor: 0.5 }, () => 0.5);
+    const backoff = new ExponentialBackoff(
+      { initial_interval: 100, max_interval: 1000, multiplier: 2, randomization_factor: 0.5 },
+      () => 0.5,
+    );
     assert.deepEqual(
       Array.from({ length: 7 }, () => backoff.next()),
       [100, 200, 400, 800, 1000, 1000, 1000],
@@ -40,22 +47,38 @@ describe('exporter helper: backoff', () => {
 
   it('keeps every wait within ±randomization_factor of the interval', () => {
     fc.assert(
-      fc.property(fc.array(fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), { minLength: 1, maxLength: 20 }), fc.double({ min: 0, max: 1, noNaN: true }), (draws, factor) => {
-        let i = 0;
-        const backoff = new ExponentialBackoff({ initial_interval: 100, max_interval: 3000, multiplier: 1.5, randomization_factor: factor }, () => draws[i++ % draws.length]!);
-        let interval = 100;
-        for (let n = 0; n < draws.length; n++) {
-          const wait = backoff.next();
-          assert.ok(wait >= interval * (1 - factor) - 1e-9 && wait <= interval * (1 + factor) + 1e-9, `wait ${wait} for interval ${interval}`);
-          interval = Math.min(interval * 1.5, 3000);
-        }
-      }),
+      fc.property(
+        fc.array(fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), { minLength: 1, maxLength: 20 }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        (draws, factor) => {
+          let i = 0;
+          const backoff = new ExponentialBackoff(
+            { initial_interval: 100, max_interval: 3000, multiplier: 1.5, randomization_factor: factor },
+            () => draws[i++ % draws.length]!,
+          );
+          let interval = 100;
+          for (let n = 0; n < draws.length; n++) {
+            const wait = backoff.next();
+            assert.ok(
+              wait >= interval * (1 - factor) - 1e-9 && wait <= interval * (1 + factor) + 1e-9,
+              `wait ${wait} for interval ${interval}`,
+            );
+            interval = Math.min(interval * 1.5, 3000);
+          }
+        },
+      ),
     );
   });
 
   it('spreads waits: the lowest and highest draws give the bounds', () => {
-    const low = new ExponentialBackoff({ initial_interval: 1000, max_interval: 30_000, multiplier: 1.5, randomization_factor: 0.25 }, () => 0);
-    const high = new ExponentialBackoff({ initial_interval: 1000, max_interval: 30_000, multiplier: 1.5, randomization_factor: 0.25 }, () => 0.999999);
+    const low = new ExponentialBackoff(
+      { initial_interval: 1000, max_interval: 30_000, multiplier: 1.5, randomization_factor: 0.25 },
+      () => 0,
+    );
+    const high = new ExponentialBackoff(
+      { initial_interval: 1000, max_interval: 30_000, multiplier: 1.5, randomization_factor: 0.25 },
+      () => 0.999999,
+    );
     assert.equal(low.next(), 750);
     assert.ok(Math.abs(high.next() - 1250) < 0.01);
   });
@@ -225,7 +248,10 @@ describe('exporter helper: encode', () => {
     await exporter.consume(logs, {});
     assert.deepEqual(encoded, [logs]);
     assert.equal(payloads.length, 3);
-    assert.ok(payloads.every((payload) => payload === payloads[0]), 'the same payload object on every attempt');
+    assert.ok(
+      payloads.every((payload) => payload === payloads[0]),
+      'the same payload object on every attempt',
+    );
     await exporter.shutdown();
   });
 
@@ -244,7 +270,10 @@ describe('exporter helper: encode', () => {
       },
     });
     await exporter.start(hostWith());
-    await assert.rejects(exporter.consume(makeLogs(1, 2), {}), (err: ConsumeError) => !err.retryable && /cannot encode the batch: no encoding for this/.test(err.message));
+    await assert.rejects(
+      exporter.consume(makeLogs(1, 2), {}),
+      (err: ConsumeError) => !err.retryable && /cannot encode the batch: no encoding for this/.test(err.message),
+    );
     assert.equal(sends, 0);
     assert.equal(exporter.health().entries_dropped, 2);
     assert.ok(logger.lines.some((line) => line.level === 'error' && /cannot encode/.test(String(line.fields.reason))));

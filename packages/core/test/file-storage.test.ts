@@ -47,7 +47,10 @@ describe('file_storage extension', () => {
 
   it('refuses a missing directory when create_directory is false', async () => {
     const storage = create({ directory: path.join(dir, 'absent'), create_directory: false });
-    await assert.rejects(storage.start(hostWith()), (err: SluiceError) => err.code === 'SLUICE_CONFIG_INVALID_VALUE' && /create_directory/.test(err.message));
+    await assert.rejects(
+      storage.start(hostWith()),
+      (err: SluiceError) => err.code === 'SLUICE_CONFIG_INVALID_VALUE' && /create_directory/.test(err.message),
+    );
   });
 
   it('refuses a directory path that is a file', async () => {

@@ -24,7 +24,13 @@ function component(id: string, probe: Probe): Component {
 }
 
 function serviceWith(probe: Probe, shutdownTimeoutMs: number) {
-  const receiver: ReceiverFactory = { kind: 'receiver', type: 'r', description: 'test', configSchema: section({}), create: (s) => component(s.id, probe) };
+  const receiver: ReceiverFactory = {
+    kind: 'receiver',
+    type: 'r',
+    description: 'test',
+    configSchema: section({}),
+    create: (s) => component(s.id, probe),
+  };
   const exporter: ExporterFactory = {
     kind: 'exporter',
     type: 'e',
@@ -32,7 +38,13 @@ function serviceWith(probe: Probe, shutdownTimeoutMs: number) {
     configSchema: section({}),
     create: (s) => ({ ...component(s.id, probe), consume: async () => {} }),
   };
-  const extension: ExtensionFactory = { kind: 'extension', type: 'x', description: 'test', configSchema: section({}), create: (s) => component(s.id, probe) };
+  const extension: ExtensionFactory = {
+    kind: 'extension',
+    type: 'x',
+    description: 'test',
+    configSchema: section({}),
+    create: (s) => component(s.id, probe),
+  };
   const config: ServiceGraphConfig = {
     receivers: new Map([['r', { id: 'r', factory: receiver, config: {} }]]),
     processors: new Map(),
@@ -56,7 +68,9 @@ describe('service shutdown deadline', () => {
       assert.equal(signal, first, 'one deadline for the whole shutdown');
       assert.equal(signal?.aborted, true);
     }
-    const late = logger.lines.filter((line) => line.message === 'component did not stop within service.shutdown_timeout').map((line) => line.fields.id);
+    const late = logger.lines
+      .filter((line) => line.message === 'component did not stop within service.shutdown_timeout')
+      .map((line) => line.fields.id);
     // The receiver used up the time; the exporter and extension stop at once when handed an aborted signal.
     assert.deepEqual(late, ['r']);
     assert.equal(service.state, 'stopped');

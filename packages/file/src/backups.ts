@@ -31,15 +31,39 @@ function nameParts(filePath: string): { prefix: string; ext: string } {
 function formatBackupTime(date: Date, localtime: boolean): string {
   const pad = (value: number, width = 2) => String(value).padStart(width, '0');
   const [year, month, day, hour, minute, second, ms] = localtime
-    ? [date.getFullYear(), date.getMonth() + 1, date.getDate(), date.getHours(), date.getMinutes(), date.getSeconds(), date.getMilliseconds()]
-    : [date.getUTCFullYear(), date.getUTCMonth() + 1, date.getUTCDate(), date.getUTCHours(), date.getUTCMinutes(), date.getUTCSeconds(), date.getUTCMilliseconds()];
+    ? [
+        date.getFullYear(),
+        date.getMonth() + 1,
+        date.getDate(),
+        date.getHours(),
+        date.getMinutes(),
+        date.getSeconds(),
+        date.getMilliseconds(),
+      ]
+    : [
+        date.getUTCFullYear(),
+        date.getUTCMonth() + 1,
+        date.getUTCDate(),
+        date.getUTCHours(),
+        date.getUTCMinutes(),
+        date.getUTCSeconds(),
+        date.getUTCMilliseconds(),
+      ];
   return `${pad(year, 4)}-${pad(month)}-${pad(day)}T${pad(hour)}-${pad(minute)}-${pad(second)}.${pad(ms, 3)}`;
 }
 
 function parseBackupTime(text: string, localtime: boolean): number | undefined {
   const match = TIME_PATTERN.exec(text);
   if (!match) return undefined;
-  const [year, month, day, hour, minute, second, ms] = match.slice(1).map(Number) as [number, number, number, number, number, number, number];
+  const [year, month, day, hour, minute, second, ms] = match.slice(1).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   return localtime
     ? new Date(year, month - 1, day, hour, minute, second, ms).getTime()
     : Date.UTC(year, month - 1, day, hour, minute, second, ms);
@@ -140,12 +164,9 @@ export class BackupMill {
   private async compress(plain: string): Promise<void> {
     const tmp = `${plain}.gz.tmp`;
     try {
-      await pipeline(
-        createReadStream(plain),
-        createGzip(),
-        createWriteStream(tmp, { mode: 0o640, flush: true }),
-        { signal: this.abort.signal },
-      );
+      await pipeline(createReadStream(plain), createGzip(), createWriteStream(tmp, { mode: 0o640, flush: true }), {
+        signal: this.abort.signal,
+      });
     } catch (err) {
       await unlinkIfPresent(tmp);
       if (this.abort.signal.aborted) return;

@@ -4,7 +4,15 @@
  * With group_by, each resource goes to the file its attribute names.
  */
 import { exporterMetrics, type CreateSettings, type Exporter, type ExporterHealth, type Host } from '@sluice/core';
-import { ConsumeError, anyValueToString, countLogRecords, getAttribute, type ClientContext, type LogsData, type ResourceLogs } from '@sluice/pdata';
+import {
+  ConsumeError,
+  anyValueToString,
+  countLogRecords,
+  getAttribute,
+  type ClientContext,
+  type LogsData,
+  type ResourceLogs,
+} from '@sluice/pdata';
 import { encodeLogsJson } from '@sluice/pdata';
 import type { JsonlConfig } from './config';
 import { encodeFlatLines } from './flat';

@@ -76,7 +76,15 @@ export class FileWriter {
     }
     if (options.rotation) {
       const { maxBackups, maxDays, localtime, compress } = options.rotation;
-      this.mill = new BackupMill({ filePath: options.path, maxBackups, maxDays, localtime, compress, logger: options.logger, now: options.now });
+      this.mill = new BackupMill({
+        filePath: options.path,
+        maxBackups,
+        maxDays,
+        localtime,
+        compress,
+        logger: options.logger,
+        now: options.now,
+      });
     }
   }
 

@@ -25,8 +25,7 @@ export function encodeFlatLines(logs: LogsData, nowUnixNano: bigint): string {
   for (const resourceLogs of logs.resourceLogs) {
     // The resource part repeats on every line of a ResourceLogs: stringify it once.
     const resourceAttributes = resourceLogs.resource.attributes;
-    const resourcePart =
-      resourceAttributes.length > 0 ? `,"resource":${JSON.stringify(keyValuesToJson(resourceAttributes))}` : '';
+    const resourcePart = resourceAttributes.length > 0 ? `,"resource":${JSON.stringify(keyValuesToJson(resourceAttributes))}` : '';
     for (const scopeLogs of resourceLogs.scopeLogs) {
       const { name, version } = scopeLogs.scope;
       const scope: Record<string, string> = {};

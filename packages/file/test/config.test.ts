@@ -9,7 +9,7 @@ function issues(raw: unknown): string[] {
 }
 
 describe('jsonl config', () => {
-  it('is registered as jsonl and under otelcol\'s name file', () => {
+  it("is registered as jsonl and under otelcol's name file", () => {
     assert.equal(jsonlExporterFactory.type, 'jsonl');
     assert.deepEqual(jsonlExporterFactory.aliases, ['file']);
     assert.equal(jsonlExporterFactory.kind, 'exporter');

@@ -29,8 +29,13 @@ describe('jsonl exporter', () => {
       await exporter.start(noHost);
       await exporter.consume(sampleLogs(3), {});
       await exporter.shutdown();
-      const parsed = lines(await readFile(path, 'utf8')).map((line) => JSON.parse(line) as { body: unknown; resource: Record<string, unknown> });
-      assert.deepEqual(parsed.map((p) => p.body), ['batch 0 record 0', 'batch 0 record 1', 'batch 0 record 2']);
+      const parsed = lines(await readFile(path, 'utf8')).map(
+        (line) => JSON.parse(line) as { body: unknown; resource: Record<string, unknown> },
+      );
+      assert.deepEqual(
+        parsed.map((p) => p.body),
+        ['batch 0 record 0', 'batch 0 record 1', 'batch 0 record 2'],
+      );
       assert.equal(parsed[0]!.resource['service.name'], 'checkout');
     }));
 

@@ -12,7 +12,12 @@ describe('flat format', () => {
   });
 
   it('writes one line per record with the documented fields', () => {
-    const logs = sampleLogs(2, { resource: [{ key: 'service.name', value: 'checkout' }, { key: 'pid', value: 42n }] });
+    const logs = sampleLogs(2, {
+      resource: [
+        { key: 'service.name', value: 'checkout' },
+        { key: 'pid', value: 42n },
+      ],
+    });
     const parsed = lines(encodeFlatLines(logs, 0n)).map((line) => JSON.parse(line) as Record<string, unknown>);
     assert.equal(parsed.length, 2);
     assert.deepEqual(parsed[1], {
@@ -34,7 +39,12 @@ describe('flat format', () => {
   it('turns AnyValues into plain JSON and keeps every line on one line', () => {
     const logs = sampleLogs(1, {
       record: {
-        body: { kvlist: [{ key: 'msg', value: 'two\nlines' }, { key: 'big', value: 2n ** 63n - 1n }] },
+        body: {
+          kvlist: [
+            { key: 'msg', value: 'two\nlines' },
+            { key: 'big', value: 2n ** 63n - 1n },
+          ],
+        },
         attributes: [
           { key: 'bytes', value: new Uint8Array([1, 2, 3]) },
           { key: 'list', value: [true, 1.5, null] },
@@ -55,7 +65,11 @@ describe('flat format', () => {
         {
           resource: { attributes: [], droppedAttributesCount: 0 },
           scopeLogs: [
-            { scope: { name: '', version: '', attributes: [], droppedAttributesCount: 0 }, logRecords: [record, newLogRecord()], schemaUrl: '' },
+            {
+              scope: { name: '', version: '', attributes: [], droppedAttributesCount: 0 },
+              logRecords: [record, newLogRecord()],
+              schemaUrl: '',
+            },
           ],
           schemaUrl: '',
         },

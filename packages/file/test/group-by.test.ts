@@ -9,9 +9,7 @@ const ATTRIBUTE = 'fileexporter.path_segment';
 
 function logsFor(segments: string[], batch = 0): LogsData {
   return {
-    resourceLogs: segments.flatMap(
-      (segment) => sampleLogs(2, { batch, resource: [{ key: ATTRIBUTE, value: segment }] }).resourceLogs,
-    ),
+    resourceLogs: segments.flatMap((segment) => sampleLogs(2, { batch, resource: [{ key: ATTRIBUTE, value: segment }] }).resourceLogs),
   };
 }
 
@@ -45,8 +43,13 @@ describe('jsonl group_by', () => {
       await exporter.shutdown();
       assert.deepEqual((await readdir(dir)).sort(), ['cart.jsonl', 'checkout.jsonl']);
       assert.equal(lines(await readFile(join(dir, 'cart.jsonl'), 'utf8')).length, 4);
-      const checkout = lines(await readFile(join(dir, 'checkout.jsonl'), 'utf8')).map((line) => JSON.parse(line) as { resource: Record<string, unknown> });
-      assert.deepEqual(checkout.map((record) => record.resource[ATTRIBUTE]), ['checkout', 'checkout']);
+      const checkout = lines(await readFile(join(dir, 'checkout.jsonl'), 'utf8')).map(
+        (line) => JSON.parse(line) as { resource: Record<string, unknown> },
+      );
+      assert.deepEqual(
+        checkout.map((record) => record.resource[ATTRIBUTE]),
+        ['checkout', 'checkout'],
+      );
       const health = exporter.health();
       assert.equal(health.entries_sent, 6);
       assert.equal(health.entries_dropped, 1);

@@ -94,7 +94,10 @@ describe('jsonl rotation', () => {
       await exporter.start(noHost);
       await exporter.shutdown();
       const { backups } = await listBackups(path, false);
-      assert.deepEqual(backups.map((b) => b.plain), [recent]);
+      assert.deepEqual(
+        backups.map((b) => b.plain),
+        [recent],
+      );
     }));
 
   it('finishes a compression that a stopped process left behind, keeping the plain file until then', () =>

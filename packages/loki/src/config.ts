@@ -50,7 +50,10 @@ const httpEndpoint = requiredString().superRefine((value, ctx) => {
     // reported below
   }
   if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-    ctx.addIssue({ code: z.ZodIssueCode.custom, message: `"${value}" is not an http(s) URL (e.g. http://127.0.0.1:3100/loki/api/v1/push)` });
+    ctx.addIssue({
+      code: z.ZodIssueCode.custom,
+      message: `"${value}" is not an http(s) URL (e.g. http://127.0.0.1:3100/loki/api/v1/push)`,
+    });
   }
 });
 
@@ -67,7 +70,11 @@ export const lokiConfigSchema = section({
   format: z.enum(['json', 'logfmt', 'raw']).default('json'),
   labels: labelsSchema,
   structured_metadata: structuredMetadataSchema,
-  max_request_bytes: z.number().int().min(1024).default(4 * 1024 * 1024),
+  max_request_bytes: z
+    .number()
+    .int()
+    .min(1024)
+    .default(4 * 1024 * 1024),
   /** otelcol's confighttp name: at most this many connections to Loki (0 = no limit). */
   max_conns_per_host: z.number().int().min(0).default(0),
   ...exporterHelperShape,

@@ -79,9 +79,12 @@ export function createLokiExporter(settings: CreateSettings, config: LokiConfig)
   const gzipJson = config.encoding === 'json' && config.compression !== 'none' && config.compression !== '';
 
   async function encodeRequest(request: PushRequest): Promise<HttpPost> {
-    if (config.encoding === 'protobuf') return pushPost(snappyCompress(encodePushRequestProto(request.streams)), 'application/x-protobuf', request.tenant);
+    if (config.encoding === 'protobuf')
+      return pushPost(snappyCompress(encodePushRequestProto(request.streams)), 'application/x-protobuf', request.tenant);
     const json = encodePushRequestJson(request.streams);
-    return gzipJson ? pushPost(await gzipAsync(json), 'application/json', request.tenant, 'gzip') : pushPost(json, 'application/json', request.tenant);
+    return gzipJson
+      ? pushPost(await gzipAsync(json), 'application/json', request.tenant, 'gzip')
+      : pushPost(json, 'application/json', request.tenant);
   }
 
   async function encode(logs: LogsData): Promise<EncodedBatch> {
@@ -113,7 +116,9 @@ export function createLokiExporter(settings: CreateSettings, config: LokiConfig)
     const total = batch.entries.reduce((a, b) => a + b, 0);
     const reason = reasons.join('; ');
     // Every request refused: a permanent failure. Only some: the rest went through (partial success).
-    return rejected === total ? { ok: false, retryable: false, reason, ...(status ? { status } : {}) } : { ok: true, rejectedRecords: rejected, message: reason };
+    return rejected === total
+      ? { ok: false, retryable: false, reason, ...(status ? { status } : {}) }
+      : { ok: true, rejectedRecords: rejected, message: reason };
   }
 
   return createQueuedExporter<EncodedBatch>({
@@ -124,7 +129,11 @@ export function createLokiExporter(settings: CreateSettings, config: LokiConfig)
     start(host: Host) {
       auth.resolve(host);
       client.start();
-      logger.info('loki exporter ready', { endpoint: safeEndpoint(config.endpoint), encoding: config.encoding, snappy: snappyImplementation });
+      logger.info('loki exporter ready', {
+        endpoint: safeEndpoint(config.endpoint),
+        encoding: config.encoding,
+        snappy: snappyImplementation,
+      });
     },
     shutdown: () => client.close(),
   });

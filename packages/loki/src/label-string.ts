@@ -26,11 +26,21 @@ function escapeLabelValue(value: string): string {
   let out = '';
   for (const ch of value) {
     switch (ch) {
-      case '\\': out += '\\\\'; break;
-      case '"': out += '\\"'; break;
-      case '\n': out += '\\n'; break;
-      case '\r': out += '\\r'; break;
-      case '\t': out += '\\t'; break;
+      case '\\':
+        out += '\\\\';
+        break;
+      case '"':
+        out += '\\"';
+        break;
+      case '\n':
+        out += '\\n';
+        break;
+      case '\r':
+        out += '\\r';
+        break;
+      case '\t':
+        out += '\\t';
+        break;
       default: {
         const code = ch.charCodeAt(0);
         out += code < 0x20 ? '\\x' + code.toString(16).padStart(2, '0') : ch;

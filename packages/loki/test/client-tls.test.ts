@@ -9,6 +9,9 @@ describe('Loki client TLS files', function () {
       tls: tlsClientSchema.parse({ ca_file: '/nonexistent/ca.pem' }),
       where: 'exporters.loki/eu',
     });
-    assert.throws(() => client.start(), /^SluiceError: SLUICE_CONFIG_INVALID_VALUE: exporters\.loki\/eu\.tls\.ca_file: cannot read \/nonexistent\/ca\.pem: ENOENT$/);
+    assert.throws(
+      () => client.start(),
+      /^SluiceError: SLUICE_CONFIG_INVALID_VALUE: exporters\.loki\/eu\.tls\.ca_file: cannot read \/nonexistent\/ca\.pem: ENOENT$/,
+    );
   });
 });

@@ -19,7 +19,10 @@ describe('loki exporter config', () => {
   });
 
   it('takes structured_metadata: false (Loki 2) and an attribute list', () => {
-    assert.deepEqual(parse({ endpoint: 'http://l/push', structured_metadata: false }).data?.structured_metadata, { enabled: false, attributes: [] });
+    assert.deepEqual(parse({ endpoint: 'http://l/push', structured_metadata: false }).data?.structured_metadata, {
+      enabled: false,
+      attributes: [],
+    });
     assert.deepEqual(parse({ endpoint: 'http://l/push', structured_metadata: { attributes: ['session.id'] } }).data?.structured_metadata, {
       enabled: true,
       attributes: ['session.id'],
@@ -30,7 +33,11 @@ describe('loki exporter config', () => {
     ['a missing endpoint', {}, /required/],
     ['an endpoint that is not a URL', { endpoint: '127.0.0.1:3100' }, /not an http\(s\) URL/],
     ['gzip with protobuf', { endpoint: 'http://l/push', compression: 'gzip' }, /snappy-compressed/],
-    ['trace_id as a label', { endpoint: 'http://l/push', labels: { attributes: { trace_id: null } } }, /structured metadata, never to labels/],
+    [
+      'trace_id as a label',
+      { endpoint: 'http://l/push', labels: { attributes: { trace_id: null } } },
+      /structured metadata, never to labels/,
+    ],
     ['an unknown key', { endpoint: 'http://l/push', lables: {} }, /lables/],
   ];
   for (const [name, config, message] of refused) {

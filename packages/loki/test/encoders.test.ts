@@ -17,7 +17,11 @@ const root = protobuf.Root.fromJSON({
       },
     },
     StreamAdapter: {
-      fields: { labels: { type: 'string', id: 1 }, entries: { rule: 'repeated', type: 'EntryAdapter', id: 2 }, hash: { type: 'uint64', id: 3 } },
+      fields: {
+        labels: { type: 'string', id: 1 },
+        entries: { rule: 'repeated', type: 'EntryAdapter', id: 2 },
+        hash: { type: 'uint64', id: 3 },
+      },
     },
     PushRequest: { fields: { streams: { rule: 'repeated', type: 'StreamAdapter', id: 1 } } },
   },
@@ -26,7 +30,14 @@ const PushRequestType = root.lookupType('PushRequest');
 
 function decodeProto(buf: Buffer): PushStream[] {
   const message = PushRequestType.toObject(PushRequestType.decode(buf), { longs: String, defaults: true, arrays: true }) as {
-    streams: Array<{ labels: string; entries: Array<{ timestamp?: { seconds: string; nanos: number }; line: string; structuredMetadata: Array<{ name: string; value: string }> }> }>;
+    streams: Array<{
+      labels: string;
+      entries: Array<{
+        timestamp?: { seconds: string; nanos: number };
+        line: string;
+        structuredMetadata: Array<{ name: string; value: string }>;
+      }>;
+    }>;
   };
   return message.streams.map((s) => ({
     labels: s.labels,
@@ -56,11 +67,20 @@ describe('push encoders', () => {
 
   it('protobuf: round-trips arbitrary streams (property)', () => {
     const pair = fc.record({ name: fc.string({ minLength: 1 }), value: fc.string() }, { noNullPrototype: true });
-    const entry = fc.record({ timestampNs: fc.bigInt({ min: 0n, max: 4_000_000_000_000_000_000n }), line: fc.string({ unit: 'grapheme' }), metadata: fc.array(pair, { maxLength: 4 }) }, { noNullPrototype: true });
+    const entry = fc.record(
+      {
+        timestampNs: fc.bigInt({ min: 0n, max: 4_000_000_000_000_000_000n }),
+        line: fc.string({ unit: 'grapheme' }),
+        metadata: fc.array(pair, { maxLength: 4 }),
+      },
+      { noNullPrototype: true },
+    );
     const stream = fc.record({ labels: fc.string(), entries: fc.array(entry, { maxLength: 5 }) }, { noNullPrototype: true });
-    fc.assert(fc.property(fc.array(stream, { maxLength: 4 }), (streams) => {
-      assert.deepEqual(decodeProto(encodePushRequestProto(streams)), streams);
-    }));
+    fc.assert(
+      fc.property(fc.array(stream, { maxLength: 4 }), (streams) => {
+        assert.deepEqual(decodeProto(encodePushRequestProto(streams)), streams);
+      }),
+    );
   });
 
   it('snappy output is what Loki reads: a snappy block that uncompresses to the message', () => {
@@ -87,7 +107,9 @@ describe('push encoders', () => {
   });
 
   it('json: label values with quotes, backslashes and newlines survive', () => {
-    const body = JSON.parse(encodePushRequestJson([{ labels: '{a="say \\"hi\\"\\\\\\n"}', entries: [] }]).toString()) as { streams: Array<{ stream: unknown }> };
+    const body = JSON.parse(encodePushRequestJson([{ labels: '{a="say \\"hi\\"\\\\\\n"}', entries: [] }]).toString()) as {
+      streams: Array<{ stream: unknown }>;
+    };
     assert.deepEqual(body.streams[0]!.stream, { a: 'say "hi"\\\n' });
   });
 });

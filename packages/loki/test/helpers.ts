@@ -6,7 +6,11 @@ export function kv(attributes: Record<string, AnyValue>): KeyValue[] {
 }
 
 /** One resource with one scope holding `records`. */
-export function logsOf(resource: Record<string, AnyValue>, records: Partial<LogRecord>[], scope = { name: 'app', version: '1.0' }): LogsData {
+export function logsOf(
+  resource: Record<string, AnyValue>,
+  records: Partial<LogRecord>[],
+  scope = { name: 'app', version: '1.0' },
+): LogsData {
   return {
     resourceLogs: [
       {
@@ -27,7 +31,8 @@ export function logsOf(resource: Record<string, AnyValue>, records: Partial<LogR
 /** Parses `{a="b", c="d"}` as written by formatLabels (test-side, deliberately naive). */
 export function labelsOf(text: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const match of text.matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) out[match[1]!] = JSON.parse(`"${match[2]}"`) as string;
+  for (const match of text.matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g))
+    out[match[1]!] = JSON.parse(`"${match[2]}"`) as string;
   return out;
 }
 

@@ -4,7 +4,11 @@ import type { MappingSettings } from '../src';
 import { T0, kv, labelsOf, logsOf } from './helpers';
 
 function labelsFor(resource: Record<string, string>, attributes: Record<string, string>, settings: MappingSettings = {}) {
-  const requests = mapToStreams(logsOf(resource, [{ body: 'x', timeUnixNano: T0, attributes: kv(attributes) }]), resolveMappingOptions(settings), T0);
+  const requests = mapToStreams(
+    logsOf(resource, [{ body: 'x', timeUnixNano: T0, attributes: kv(attributes) }]),
+    resolveMappingOptions(settings),
+    T0,
+  );
   assert.equal(requests.length, 1);
   assert.equal(requests[0]!.streams.length, 1);
   const stream = requests[0]!.streams[0]!;
@@ -12,7 +16,13 @@ function labelsFor(resource: Record<string, string>, attributes: Record<string, 
 }
 
 describe('label mapping', () => {
-  const table: Array<{ name: string; resource: Record<string, string>; attributes?: Record<string, string>; settings?: MappingSettings; want: Record<string, string> }> = [
+  const table: Array<{
+    name: string;
+    resource: Record<string, string>;
+    attributes?: Record<string, string>;
+    settings?: MappingSettings;
+    want: Record<string, string>;
+  }> = [
     {
       name: 'default resource labels, normalised',
       resource: {
@@ -113,11 +123,16 @@ describe('label mapping', () => {
       const options = resolveMappingOptions({ attributeLabels: { user: null }, admitLabelValue: (l, v) => guard.admit(l, v) });
       const limited: string[] = [];
       const records = ['u1', 'u2', 'u3', 'u1'].map((user) => ({ body: user, timeUnixNano: T0, attributes: kv({ user }) }));
-      const [request] = mapToStreams(logsOf({ 'service.name': 'a' }, records), options, T0, (label, value) => limited.push(`${label}=${value}`));
+      const [request] = mapToStreams(logsOf({ 'service.name': 'a' }, records), options, T0, (label, value) =>
+        limited.push(`${label}=${value}`),
+      );
       const users = request!.streams.map((s) => labelsOf(s.labels).user ?? '-').sort();
       assert.deepEqual(users, ['-', 'u1', 'u2']);
       const overflow = request!.streams.find((s) => labelsOf(s.labels).user === undefined)!.entries[0]!;
-      assert.deepEqual(overflow.metadata.find((p) => p.name === 'user'), { name: 'user', value: 'u3' });
+      assert.deepEqual(
+        overflow.metadata.find((p) => p.name === 'user'),
+        { name: 'user', value: 'u3' },
+      );
       assert.deepEqual((JSON.parse(overflow.line) as { attributes: unknown }).attributes, { user: 'u3' });
       assert.deepEqual(limited, ['user=u3']);
       // After the window, old values are forgotten and a new one fits again.

@@ -6,7 +6,11 @@ import { T0, kv, logsOf } from './helpers';
 const TRACE = '0af7651916cd43dd8448eb211c80319c';
 const SPAN = 'b7ad6b7169203331';
 
-function lineOf(format: LineFormat, record: Parameters<typeof logsOf>[1][number], resource: Record<string, string> = { 'service.name': 'api', 'host.name': 'h1' }) {
+function lineOf(
+  format: LineFormat,
+  record: Parameters<typeof logsOf>[1][number],
+  resource: Record<string, string> = { 'service.name': 'api', 'host.name': 'h1' },
+) {
   const [request] = mapToStreams(logsOf(resource, [{ timeUnixNano: T0, ...record }]), resolveMappingOptions({ format }), T0);
   return request!.streams[0]!.entries[0]!;
 }
@@ -40,7 +44,12 @@ describe('lines', () => {
   });
 
   it('logfmt: quoted where needed', () => {
-    const entry = lineOf('logfmt', { body: 'hello world', traceId: TRACE, severityText: 'WARN', attributes: kv({ user: 'bob', note: 'a="b"' }) });
+    const entry = lineOf('logfmt', {
+      body: 'hello world',
+      traceId: TRACE,
+      severityText: 'WARN',
+      attributes: kv({ user: 'bob', note: 'a="b"' }),
+    });
     assert.equal(
       entry.line,
       `body="hello world" traceID=${TRACE} severity=WARN attribute_user=bob attribute_note="a=\\"b\\"" resource_service.name=api resource_host.name=h1 instrumentation_scope_name=app instrumentation_scope_version=1.0`,
@@ -48,7 +57,14 @@ describe('lines', () => {
   });
 
   it('raw: the body alone, everything else in structured metadata', () => {
-    const entry = lineOf('raw', { body: 'plain text', traceId: TRACE, spanId: SPAN, severityNumber: 17, severityText: 'ERROR', attributes: kv({ 'user.id': 'u1' }) });
+    const entry = lineOf('raw', {
+      body: 'plain text',
+      traceId: TRACE,
+      spanId: SPAN,
+      severityNumber: 17,
+      severityText: 'ERROR',
+      attributes: kv({ 'user.id': 'u1' }),
+    });
     assert.equal(entry.line, 'plain text');
     assert.deepEqual(Object.fromEntries(entry.metadata.map((p) => [p.name, p.value])), {
       trace_id: TRACE,

@@ -12,7 +12,9 @@ describe('streams', () => {
       { body: 'b1-again', timeUnixNano: T0 + 1n, attributes: kv({ route: 'b' }) },
     ]);
     const [request] = mapToStreams(logs, resolveMappingOptions({ format: 'raw', attributeLabels: { route: null } }), T0);
-    const byRoute = Object.fromEntries(request!.streams.map((s): [string, string[]] => [labelsOf(s.labels).route!, s.entries.map((e) => e.line)]));
+    const byRoute = Object.fromEntries(
+      request!.streams.map((s): [string, string[]] => [labelsOf(s.labels).route!, s.entries.map((e) => e.line)]),
+    );
     assert.deepEqual(byRoute, { a: ['a2'], b: ['b1', 'b1-again', 'b3'] });
   });
 
@@ -25,7 +27,11 @@ describe('streams', () => {
     const [request] = mapToStreams(logs, resolveMappingOptions({ format: 'raw' }), T0 + 30n);
     assert.deepEqual(
       request!.streams[0]!.entries.map((e) => [e.line, e.timestampNs]),
-      [['timed', T0 + 10n], ['observed', T0 + 20n], ['untimed', T0 + 30n]],
+      [
+        ['timed', T0 + 10n],
+        ['observed', T0 + 20n],
+        ['untimed', T0 + 30n],
+      ],
     );
   });
 
@@ -60,13 +66,19 @@ describe('streams', () => {
       const size = part.streams.reduce((n, s) => n + s.entries.reduce((m, e) => m + e.line.length + 24, 8 + s.labels.length), 0);
       assert.ok(size <= 1000, `part of ${size} estimated bytes`);
     }
-    assert.deepEqual(splitRequest(request, 1 << 22), [request].map((r) => ({ tenant: r.tenant, streams: r.streams })));
+    assert.deepEqual(
+      splitRequest(request, 1 << 22),
+      [request].map((r) => ({ tenant: r.tenant, streams: r.streams })),
+    );
   });
 
   it('sends an entry larger than the limit alone rather than dropping it', () => {
     const big = { timestampNs: 1n, line: 'y'.repeat(5000), metadata: [] };
     const small = { timestampNs: 2n, line: 'z', metadata: [] };
     const parts = splitRequest({ tenant: '', streams: [{ labels: '{a="1"}', entries: [small, big, small] }] }, 1000);
-    assert.deepEqual(parts.map((p) => p.streams[0]!.entries.length), [1, 1, 1]);
+    assert.deepEqual(
+      parts.map((p) => p.streams[0]!.entries.length),
+      [1, 1, 1],
+    );
   });
 });

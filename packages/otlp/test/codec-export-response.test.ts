@@ -1,12 +1,7 @@
 import assert from 'node:assert/strict';
 import { JsonLogsSerializer, ProtobufLogsSerializer } from '@opentelemetry/otlp-transformer';
 import { SluiceError } from '@sluice/pdata';
-import {
-  decodeExportResponseJson,
-  decodeExportResponseProto,
-  encodeExportResponseJson,
-  encodeExportResponseProto,
-} from '../src/index';
+import { decodeExportResponseJson, decodeExportResponseProto, encodeExportResponseJson, encodeExportResponseProto } from '../src/index';
 
 describe('codec: ExportLogsServiceResponse', () => {
   const partial = { rejectedLogRecords: 3, errorMessage: 'entry too far behind ✗' };
@@ -30,19 +25,30 @@ describe('codec: ExportLogsServiceResponse', () => {
     assert.equal(json, '{"partialSuccess":{"rejectedLogRecords":"3","errorMessage":"entry too far behind ✗"}}');
     assert.deepEqual(decodeExportResponseJson(json), partial);
     assert.deepEqual(decodeExportResponseJson(Buffer.from(json)), partial);
-    assert.deepEqual(JsonLogsSerializer.deserializeResponse(Buffer.from(json)), { partialSuccess: { rejectedLogRecords: '3', errorMessage: partial.errorMessage } });
+    assert.deepEqual(JsonLogsSerializer.deserializeResponse(Buffer.from(json)), {
+      partialSuccess: { rejectedLogRecords: '3', errorMessage: partial.errorMessage },
+    });
   });
 
   it('keeps a partial_success that only warns (nothing rejected)', () => {
     const warning = { rejectedLogRecords: 0, errorMessage: 'slow down' };
     assert.deepEqual(decodeExportResponseProto(encodeExportResponseProto(warning)), warning);
     assert.deepEqual(decodeExportResponseJson(encodeExportResponseJson(warning)), warning);
-    assert.deepEqual(decodeExportResponseJson('{"partial_success":{"rejected_log_records":7}}'), { rejectedLogRecords: 7, errorMessage: '' });
+    assert.deepEqual(decodeExportResponseJson('{"partial_success":{"rejected_log_records":7}}'), {
+      rejectedLogRecords: 7,
+      errorMessage: '',
+    });
   });
 
   it('rejects malformed responses with bad data', () => {
-    assert.throws(() => decodeExportResponseProto(Uint8Array.from([0x0a, 0x05, 0x08])), (err: unknown) => err instanceof SluiceError && err.code === 'SLUICE_BAD_DATA' && /runs past the end/.test(err.message));
-    assert.throws(() => decodeExportResponseJson('{"partialSuccess":'), (err: unknown) => err instanceof SluiceError && err.code === 'SLUICE_BAD_DATA');
+    assert.throws(
+      () => decodeExportResponseProto(Uint8Array.from([0x0a, 0x05, 0x08])),
+      (err: unknown) => err instanceof SluiceError && err.code === 'SLUICE_BAD_DATA' && /runs past the end/.test(err.message),
+    );
+    assert.throws(
+      () => decodeExportResponseJson('{"partialSuccess":'),
+      (err: unknown) => err instanceof SluiceError && err.code === 'SLUICE_BAD_DATA',
+    );
     assert.throws(
       () => decodeExportResponseJson('{"partialSuccess":{"rejectedLogRecords":true}}'),
       (err: unknown) => err instanceof SluiceError && err.message.includes('partialSuccess.rejectedLogRecords: expected an integer'),

@@ -47,11 +47,14 @@ describe('otlp / otlphttp exporter config', () => {
   it('refuses what it cannot do with a clear message', () => {
     assert.match(issues(otlpHttpExporterFactory.configSchema.safeParse({})).join(), /endpoint: is required \(or set logs_endpoint\)/);
     assert.match(issues(otlpHttpExporterFactory.configSchema.safeParse({ endpoint: 'gateway:4318' })).join(), /is not an http\(s\) URL/);
-    assert.match(issues(otlpExporterFactory.configSchema.safeParse({ endpoint: 'g:1', compression: 'zstd' })).join(), /compression "zstd" is not supported by Sluice; use gzip or none/);
+    assert.match(
+      issues(otlpExporterFactory.configSchema.safeParse({ endpoint: 'g:1', compression: 'zstd' })).join(),
+      /compression "zstd" is not supported by Sluice; use gzip or none/,
+    );
     assert.match(issues(otlpHttpExporterFactory.configSchema.safeParse({ endpoint: 'http://g:1', encoding: 'xml' })).join(), /encoding/);
   });
 
-  it('answers to otelcol\'s newer names, warns about ignored otelcol keys and refuses proxy_url', () => {
+  it("answers to otelcol's newer names, warns about ignored otelcol keys and refuses proxy_url", () => {
     const registry = new Registry();
     registry.register(otlpReceiverFactory);
     registry.register(otlpExporterFactory);
@@ -71,11 +74,23 @@ service:
       registry,
     );
     assert.ok(ok.config, JSON.stringify(ok.diagnostics));
-    const warnings = ok.diagnostics.filter((d) => d.severity === 'warning' && d.code === 'SLUICE_CONFIG_UNSUPPORTED_KEY').map((d) => d.path);
-    assert.deepEqual(warnings.sort(), ['exporters.otlp_grpc.balancer_name', 'exporters.otlp_grpc.sending_queue.batch', 'exporters.otlp_http.max_idle_conns']);
+    const warnings = ok.diagnostics
+      .filter((d) => d.severity === 'warning' && d.code === 'SLUICE_CONFIG_UNSUPPORTED_KEY')
+      .map((d) => d.path);
+    assert.deepEqual(warnings.sort(), [
+      'exporters.otlp_grpc.balancer_name',
+      'exporters.otlp_grpc.sending_queue.batch',
+      'exporters.otlp_http.max_idle_conns',
+    ]);
 
-    const refused = loadConfigText(config(`  otlp_grpc: { endpoint: gw:4317 }\n  otlp_http: { endpoint: http://gw:4318, proxy_url: http://proxy:3128 }`), registry);
+    const refused = loadConfigText(
+      config(`  otlp_grpc: { endpoint: gw:4317 }\n  otlp_http: { endpoint: http://gw:4318, proxy_url: http://proxy:3128 }`),
+      registry,
+    );
     assert.equal(refused.config, undefined);
-    assert.ok(refused.diagnostics.some((d) => d.severity === 'error' && d.path === 'exporters.otlp_http.proxy_url'), JSON.stringify(refused.diagnostics));
+    assert.ok(
+      refused.diagnostics.some((d) => d.severity === 'error' && d.path === 'exporters.otlp_http.proxy_url'),
+      JSON.stringify(refused.diagnostics),
+    );
   });
 });

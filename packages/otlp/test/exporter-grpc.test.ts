@@ -40,11 +40,16 @@ describe('otlp exporter (gRPC)', () => {
     return { server, exporter, logger, telemetry };
   }
 
-  const retryLogs = (logger: ReturnType<typeof testSettings>['logger']) => logger.lines.filter((l) => l.message === 'send failed; will retry');
+  const retryLogs = (logger: ReturnType<typeof testSettings>['logger']) =>
+    logger.lines.filter((l) => l.message === 'send failed; will retry');
 
   it('sends the batch with configured headers and the authenticator headers as call metadata', async () => {
     const authenticator = { start: async () => {}, shutdown: async () => {}, headers: () => ({ Authorization: 'Bearer s3cret' }) };
-    const { server, exporter, telemetry } = await start([{ ok: true }], { headers: { 'x-tenant': 'blue' }, auth: { authenticator: 'bearertokenauth' } }, { bearertokenauth: authenticator });
+    const { server, exporter, telemetry } = await start(
+      [{ ok: true }],
+      { headers: { 'x-tenant': 'blue' }, auth: { authenticator: 'bearertokenauth' } },
+      { bearertokenauth: authenticator },
+    );
     const logs = makeLogs(1);
     await exporter.consume(logs, {});
     await until(() => server.requests.length === 1, 'one request');
@@ -56,12 +61,19 @@ describe('otlp exporter (gRPC)', () => {
   });
 
   // grpc-js hides the message framing from handlers, so a bare HTTP/2 server looks at the wire.
-  for (const [compression, expected] of [[undefined, 'gzip'], ['none', undefined]] as const) {
+  for (const [compression, expected] of [
+    [undefined, 'gzip'],
+    ['none', undefined],
+  ] as const) {
     it(`frames the message ${expected ?? 'uncompressed'} with compression: ${compression ?? '(default)'}`, async () => {
       const wire = await startBareGrpcServer();
       try {
         const { settings } = testSettings('otlp/test');
-        const config = otlpExporterFactory.configSchema.parse({ endpoint: wire.address, tls: { insecure: true }, ...(compression ? { compression } : {}) });
+        const config = otlpExporterFactory.configSchema.parse({
+          endpoint: wire.address,
+          tls: { insecure: true },
+          ...(compression ? { compression } : {}),
+        });
         exporter = otlpExporterFactory.create(settings, config);
         await exporter.start(hostWith());
         const logs = makeLogs(1);
@@ -82,9 +94,16 @@ describe('otlp exporter (gRPC)', () => {
   it('refuses to start when auth.authenticator is not a client authenticator', async () => {
     server = await startGrpcServer([{ ok: true }]);
     const { settings } = testSettings('otlp/test');
-    const config = otlpExporterFactory.configSchema.parse({ endpoint: server.address, tls: { insecure: true }, auth: { authenticator: 'nope' } });
+    const config = otlpExporterFactory.configSchema.parse({
+      endpoint: server.address,
+      tls: { insecure: true },
+      auth: { authenticator: 'nope' },
+    });
     exporter = otlpExporterFactory.create(settings, config);
-    await assert.rejects(exporter.start(hostWith()), (err: Error) => err.message.startsWith('SLUICE_CONFIG_UNDEFINED_COMPONENT') && err.message.includes('"nope"'));
+    await assert.rejects(
+      exporter.start(hostWith()),
+      (err: Error) => err.message.startsWith('SLUICE_CONFIG_UNDEFINED_COMPONENT') && err.message.includes('"nope"'),
+    );
   });
 
   const retryable: Array<[string, grpc.status]> = [
@@ -110,7 +129,10 @@ describe('otlp exporter (gRPC)', () => {
   }
 
   it('retries RESOURCE_EXHAUSTED with RetryInfo after the delay the server asked for', async () => {
-    const { server, exporter, logger } = await start([{ code: grpc.status.RESOURCE_EXHAUSTED, message: 'slow down', retryDelayMs: 40 }, { ok: true }]);
+    const { server, exporter, logger } = await start([
+      { code: grpc.status.RESOURCE_EXHAUSTED, message: 'slow down', retryDelayMs: 40 },
+      { ok: true },
+    ]);
     await exporter.consume(makeLogs(2), {});
     await until(() => exporter.health!().entries_sent === 2, 'delivery after RetryInfo delay');
     assert.equal(server.requests.length, 2);
@@ -134,7 +156,10 @@ describe('otlp exporter (gRPC)', () => {
       await until(() => exporter.health!().entries_dropped === 2, 'drop counted');
       assert.equal(server.requests.length, 1);
       assert.equal(await metric(telemetry, 'otelcol_exporter_send_failed_log_records_total', { exporter: 'otlp/test' }), 2);
-      assert.equal(await metric(telemetry, 'sluice_exporter_dropped_log_records_total', { exporter: 'otlp/test', reason: 'permanent_error' }), 2);
+      assert.equal(
+        await metric(telemetry, 'sluice_exporter_dropped_log_records_total', { exporter: 'otlp/test', reason: 'permanent_error' }),
+        2,
+      );
       const error = logger.lines.find((l) => l.message === 'dropping log records the destination refused permanently');
       assert.ok(error, 'the drop is logged');
       assert.match(String(error.fields.reason), new RegExp(`refused: ${name}`));
@@ -142,13 +167,18 @@ describe('otlp exporter (gRPC)', () => {
   }
 
   it('counts the records a partial_success rejected, and does not retry them', async () => {
-    const { server, exporter, telemetry } = await start([{ ok: true, partial: { rejectedLogRecords: 1, errorMessage: 'one record too old' } }]);
+    const { server, exporter, telemetry } = await start([
+      { ok: true, partial: { rejectedLogRecords: 1, errorMessage: 'one record too old' } },
+    ]);
     await exporter.consume(makeLogs(4), {});
     await until(() => exporter.health!().entries_dropped === 1, 'partial success counted');
     assert.equal(server.requests.length, 1);
     assert.equal(exporter.health!().entries_sent, 1);
     assert.equal(exporter.health!().last_error, 'one record too old');
-    assert.equal(await metric(telemetry, 'sluice_exporter_dropped_log_records_total', { exporter: 'otlp/test', reason: 'partial_success' }), 1);
+    assert.equal(
+      await metric(telemetry, 'sluice_exporter_dropped_log_records_total', { exporter: 'otlp/test', reason: 'partial_success' }),
+      1,
+    );
   });
 
   it('ends a call that gets no answer at the per-attempt timeout, and sends it again', async () => {
@@ -166,7 +196,10 @@ describe('otlp exporter (gRPC)', () => {
     const address = probe.address;
     probe.close();
     const { settings, logger } = testSettings('otlp/test');
-    exporter = otlpExporterFactory.create(settings, otlpExporterFactory.configSchema.parse({ endpoint: address, tls: { insecure: true }, retry_on_failure: fastRetries }));
+    exporter = otlpExporterFactory.create(
+      settings,
+      otlpExporterFactory.configSchema.parse({ endpoint: address, tls: { insecure: true }, retry_on_failure: fastRetries }),
+    );
     await exporter.start(hostWith());
     const logs = makeLogs(6);
     await exporter.consume(logs, {});
@@ -190,7 +223,11 @@ async function startBareGrpcServer() {
     stream.on('end', () => {
       const frame = Buffer.concat(chunks);
       const encoding = headers['grpc-encoding'];
-      requests.push({ encoding: typeof encoding === 'string' ? encoding : undefined, compressedFlag: frame[0]!, message: frame.subarray(5, 5 + frame.readUInt32BE(1)) });
+      requests.push({
+        encoding: typeof encoding === 'string' ? encoding : undefined,
+        compressedFlag: frame[0]!,
+        message: frame.subarray(5, 5 + frame.readUInt32BE(1)),
+      });
       stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
       stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0' }));
       stream.end(Buffer.alloc(5));

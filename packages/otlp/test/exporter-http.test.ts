@@ -31,15 +31,23 @@ describe('otlphttp exporter', () => {
     server = undefined;
   });
 
-  async function start(script: HttpReply[], config: (url: string) => Record<string, unknown> = (url) => ({ endpoint: url }), extensions: Record<string, Extension> = {}) {
+  async function start(
+    script: HttpReply[],
+    config: (url: string) => Record<string, unknown> = (url) => ({ endpoint: url }),
+    extensions: Record<string, Extension> = {},
+  ) {
     server = await startHttpServer(script);
     const { settings, logger, telemetry } = testSettings('otlphttp/test');
-    exporter = otlpHttpExporterFactory.create(settings, otlpHttpExporterFactory.configSchema.parse({ retry_on_failure: fastRetries, ...config(server.url) }));
+    exporter = otlpHttpExporterFactory.create(
+      settings,
+      otlpHttpExporterFactory.configSchema.parse({ retry_on_failure: fastRetries, ...config(server.url) }),
+    );
     await exporter.start(hostWith(extensions));
     return { server, exporter, logger, telemetry };
   }
 
-  const retryLogs = (logger: ReturnType<typeof testSettings>['logger']) => logger.lines.filter((l) => l.message === 'send failed; will retry');
+  const retryLogs = (logger: ReturnType<typeof testSettings>['logger']) =>
+    logger.lines.filter((l) => l.message === 'send failed; will retry');
 
   it("posts gzip'd protobuf to <endpoint>/v1/logs: Loki 3's /otlp base URL becomes /otlp/v1/logs", async () => {
     const authenticator = { start: async () => {}, shutdown: async () => {}, headers: () => ({ Authorization: 'Bearer s3cret' }) };
@@ -102,8 +110,16 @@ describe('otlphttp exporter', () => {
   });
 
   const permanent: Array<[string, HttpReply, string]> = [
-    ['400 with a protobuf google.rpc.Status', { status: 400, headers: { 'content-type': 'application/x-protobuf' }, body: encodeStatus(3, 'body too old') }, 'body too old'],
-    ['401 with a JSON google.rpc.Status', { status: 401, headers: { 'content-type': 'application/json' }, body: '{"code":16,"message":"bad token"}' }, 'bad token'],
+    [
+      '400 with a protobuf google.rpc.Status',
+      { status: 400, headers: { 'content-type': 'application/x-protobuf' }, body: encodeStatus(3, 'body too old') },
+      'body too old',
+    ],
+    [
+      '401 with a JSON google.rpc.Status',
+      { status: 401, headers: { 'content-type': 'application/json' }, body: '{"code":16,"message":"bad token"}' },
+      'bad token',
+    ],
     ['500 with a text body', { status: 500, headers: { 'content-type': 'text/plain' }, body: 'internal oops' }, 'internal oops'],
   ];
   for (const [name, reply, reason] of permanent) {
@@ -121,7 +137,14 @@ describe('otlphttp exporter', () => {
 
   for (const [name, reply] of [
     ['protobuf', { status: 200, body: encodeExportResponseProto({ rejectedLogRecords: 1, errorMessage: 'one record too old' }) }],
-    ['JSON', { status: 200, headers: { 'content-type': 'application/json' }, body: encodeExportResponseJson({ rejectedLogRecords: 1, errorMessage: 'one record too old' }) }],
+    [
+      'JSON',
+      {
+        status: 200,
+        headers: { 'content-type': 'application/json' },
+        body: encodeExportResponseJson({ rejectedLogRecords: 1, errorMessage: 'one record too old' }),
+      },
+    ],
   ] as Array<[string, HttpReply]>) {
     it(`counts the records a ${name} partial_success rejected, and does not retry them`, async () => {
       const { server, exporter, telemetry } = await start([reply]);
@@ -130,7 +153,10 @@ describe('otlphttp exporter', () => {
       assert.equal(server.requests.length, 1);
       assert.equal(exporter.health!().entries_sent, 1);
       assert.equal(exporter.health!().last_error, 'one record too old');
-      assert.equal(await metric(telemetry, 'sluice_exporter_dropped_log_records_total', { exporter: 'otlphttp/test', reason: 'partial_success' }), 1);
+      assert.equal(
+        await metric(telemetry, 'sluice_exporter_dropped_log_records_total', { exporter: 'otlphttp/test', reason: 'partial_success' }),
+        1,
+      );
     });
   }
 
@@ -139,7 +165,10 @@ describe('otlphttp exporter', () => {
     const { url, port } = probe;
     await probe.close();
     const { settings, logger } = testSettings('otlphttp/test');
-    exporter = otlpHttpExporterFactory.create(settings, otlpHttpExporterFactory.configSchema.parse({ endpoint: url, retry_on_failure: fastRetries }));
+    exporter = otlpHttpExporterFactory.create(
+      settings,
+      otlpHttpExporterFactory.configSchema.parse({ endpoint: url, retry_on_failure: fastRetries }),
+    );
     await exporter.start(hostWith());
     const logs = makeLogs(7);
     await exporter.consume(logs, {});

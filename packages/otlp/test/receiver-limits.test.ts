@@ -25,7 +25,13 @@ function logsOf(count: number): LogsData {
       {
         resource: { attributes: [], droppedAttributesCount: 0 },
         schemaUrl: '',
-        scopeLogs: [{ scope: { name: '', version: '', attributes: [], droppedAttributesCount: 0 }, schemaUrl: '', logRecords: Array.from({ length: count }, (_, i) => newLogRecord({ body: `r${i}` })) }],
+        scopeLogs: [
+          {
+            scope: { name: '', version: '', attributes: [], droppedAttributesCount: 0 },
+            schemaUrl: '',
+            logRecords: Array.from({ length: count }, (_, i) => newLogRecord({ body: `r${i}` })),
+          },
+        ],
       },
     ],
   };
@@ -36,7 +42,13 @@ async function startReceiver(protocols: Record<string, unknown>) {
   const endpoints: Record<string, string> = {};
   const telemetry = new Telemetry();
   const receiver = otlpReceiverFactory.create(
-    { id: 'otlp', kind: 'receiver', logger: createMemoryLogger(), telemetry, onListening: (label, address) => (endpoints[label] = address) },
+    {
+      id: 'otlp',
+      kind: 'receiver',
+      logger: createMemoryLogger(),
+      telemetry,
+      onListening: (label, address) => (endpoints[label] = address),
+    },
     otlpReceiverSchema.parse({ protocols }),
     next,
   );
@@ -155,7 +167,11 @@ describe('otlp receiver limits', function () {
       assert.deepEqual(results, Array(20).fill(413));
       assert.equal(ctx.next.received.length, 0);
       // The refused bodies were read to their end: the server still serves.
-      const ok = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: encodeLogsProto(logsOf(1)) });
+      const ok = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-protobuf' },
+        body: encodeLogsProto(logsOf(1)),
+      });
       assert.equal(ok.status, 200);
     });
 
@@ -216,7 +232,13 @@ describe('otlp receiver limits', function () {
       const client = new grpc.Client(ctx.endpoints['otlp/grpc']!, grpc.credentials.createInsecure());
       const call = (body: Uint8Array) =>
         new Promise<grpc.ServiceError | null>((resolve) =>
-          client.makeUnaryRequest('/opentelemetry.proto.collector.logs.v1.LogsService/Export', (b: Buffer) => b, (b: Buffer) => b, Buffer.from(body), (err) => resolve(err)),
+          client.makeUnaryRequest(
+            '/opentelemetry.proto.collector.logs.v1.LogsService/Export',
+            (b: Buffer) => b,
+            (b: Buffer) => b,
+            Buffer.from(body),
+            (err) => resolve(err),
+          ),
         );
       try {
         const big = encodeLogsProto(logsOf(2000));
@@ -232,16 +254,24 @@ describe('otlp receiver limits', function () {
   });
 
   describe('partial_success', function () {
-    const partialRefusal = () => new ConsumeError('SLUICE_BAD_DATA', '2 records failed validation', { retryable: false, rejectedRecords: 2 });
+    const partialRefusal = () =>
+      new ConsumeError('SLUICE_BAD_DATA', '2 records failed validation', { retryable: false, rejectedRecords: 2 });
 
     it('answers 200 with partial_success over HTTP (protobuf and JSON) when some records were rejected', async () => {
       const ctx = await startReceiver({ http: { endpoint: '127.0.0.1:0' } });
       try {
         ctx.next.refuseWith = partialRefusal();
         const url = `http://${ctx.endpoints['otlp/http']}/v1/logs`;
-        const proto = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: encodeLogsProto(logsOf(5)) });
+        const proto = await fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-protobuf' },
+          body: encodeLogsProto(logsOf(5)),
+        });
         assert.equal(proto.status, 200);
-        assert.deepEqual(decodeExportResponseProto(new Uint8Array(await proto.arrayBuffer())), { rejectedLogRecords: 2, errorMessage: 'SLUICE_BAD_DATA: 2 records failed validation' });
+        assert.deepEqual(decodeExportResponseProto(new Uint8Array(await proto.arrayBuffer())), {
+          rejectedLogRecords: 2,
+          errorMessage: 'SLUICE_BAD_DATA: 2 records failed validation',
+        });
         const json = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: encodeLogsJson(logsOf(5)) });
         assert.equal(json.status, 200);
         assert.equal(decodeExportResponseJson(await json.text())?.rejectedLogRecords, 2);
@@ -263,11 +293,18 @@ describe('otlp receiver limits', function () {
       try {
         ctx.next.refuseWith = partialRefusal();
         const response = await new Promise<Buffer>((resolve, reject) =>
-          client.makeUnaryRequest('/opentelemetry.proto.collector.logs.v1.LogsService/Export', (b: Buffer) => b, (b: Buffer) => b, Buffer.from(encodeLogsProto(logsOf(3))), (err, value) =>
-            err ? reject(err) : resolve(value!),
+          client.makeUnaryRequest(
+            '/opentelemetry.proto.collector.logs.v1.LogsService/Export',
+            (b: Buffer) => b,
+            (b: Buffer) => b,
+            Buffer.from(encodeLogsProto(logsOf(3))),
+            (err, value) => (err ? reject(err) : resolve(value!)),
           ),
         );
-        assert.deepEqual(decodeExportResponseProto(response), { rejectedLogRecords: 2, errorMessage: 'SLUICE_BAD_DATA: 2 records failed validation' });
+        assert.deepEqual(decodeExportResponseProto(response), {
+          rejectedLogRecords: 2,
+          errorMessage: 'SLUICE_BAD_DATA: 2 records failed validation',
+        });
       } finally {
         client.close();
         await ctx.receiver.shutdown();
@@ -279,13 +316,25 @@ describe('otlp receiver limits', function () {
     let ctx: Awaited<ReturnType<typeof startReceiver>>;
     let url: string;
     before(async () => {
-      ctx = await startReceiver({ http: { endpoint: '127.0.0.1:0', cors: { allowed_origins: ['https://app.example.com', 'https://*.example.org'], allowed_headers: ['X-Tenant'], max_age: 600 } } });
+      ctx = await startReceiver({
+        http: {
+          endpoint: '127.0.0.1:0',
+          cors: { allowed_origins: ['https://app.example.com', 'https://*.example.org'], allowed_headers: ['X-Tenant'], max_age: 600 },
+        },
+      });
       url = `http://${ctx.endpoints['otlp/http']}/v1/logs`;
     });
     after(() => ctx.receiver.shutdown());
 
     it('answers a preflight from an allowed origin with the allowed method and headers', async () => {
-      const res = await fetch(url, { method: 'OPTIONS', headers: { origin: 'https://a.example.org', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type, x-tenant' } });
+      const res = await fetch(url, {
+        method: 'OPTIONS',
+        headers: {
+          origin: 'https://a.example.org',
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'content-type, x-tenant',
+        },
+      });
       assert.equal(res.status, 204);
       assert.equal(res.headers.get('access-control-allow-origin'), 'https://a.example.org');
       assert.equal(res.headers.get('access-control-allow-methods'), 'POST');
@@ -294,15 +343,26 @@ describe('otlp receiver limits', function () {
     });
 
     it('gives no CORS headers to an origin that is not allowed', async () => {
-      const preflight = await fetch(url, { method: 'OPTIONS', headers: { origin: 'https://evil.example.net', 'access-control-request-method': 'POST' } });
+      const preflight = await fetch(url, {
+        method: 'OPTIONS',
+        headers: { origin: 'https://evil.example.net', 'access-control-request-method': 'POST' },
+      });
       assert.equal(preflight.headers.get('access-control-allow-origin'), null);
       assert.notEqual(preflight.status, 204);
-      const simple = await fetch(url, { method: 'POST', headers: { origin: 'https://evil.example.net', 'content-type': 'application/json' }, body: encodeLogsJson(logsOf(1)) });
+      const simple = await fetch(url, {
+        method: 'POST',
+        headers: { origin: 'https://evil.example.net', 'content-type': 'application/json' },
+        body: encodeLogsJson(logsOf(1)),
+      });
       assert.equal(simple.headers.get('access-control-allow-origin'), null, 'the browser will not let the page read the answer');
     });
 
     it('decorates a simple request from an allowed origin', async () => {
-      const res = await fetch(url, { method: 'POST', headers: { origin: 'https://app.example.com', 'content-type': 'application/json' }, body: encodeLogsJson(logsOf(1)) });
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { origin: 'https://app.example.com', 'content-type': 'application/json' },
+        body: encodeLogsJson(logsOf(1)),
+      });
       assert.equal(res.status, 200);
       assert.equal(res.headers.get('access-control-allow-origin'), 'https://app.example.com');
       assert.equal(res.headers.get('vary'), 'Origin');

@@ -26,7 +26,13 @@ function sampleLogs(body = 'hello'): LogsData {
       {
         resource: { attributes: [{ key: 'service.name', value: 'svc' }], droppedAttributesCount: 0 },
         schemaUrl: '',
-        scopeLogs: [{ scope: { name: 's', version: '', attributes: [], droppedAttributesCount: 0 }, schemaUrl: '', logRecords: [newLogRecord({ body, timeUnixNano: 1n })] }],
+        scopeLogs: [
+          {
+            scope: { name: 's', version: '', attributes: [], droppedAttributesCount: 0 },
+            schemaUrl: '',
+            logRecords: [newLogRecord({ body, timeUnixNano: 1n })],
+          },
+        ],
       },
     ],
   };
@@ -38,7 +44,13 @@ async function startReceiver(protocols: Record<string, unknown>) {
   const telemetry = new Telemetry();
   const config = otlpReceiverSchema.parse({ protocols });
   const receiver = otlpReceiverFactory.create(
-    { id: 'otlp', kind: 'receiver', logger: createMemoryLogger(), telemetry, onListening: (label, address) => (endpoints[label] = address) },
+    {
+      id: 'otlp',
+      kind: 'receiver',
+      logger: createMemoryLogger(),
+      telemetry,
+      onListening: (label, address) => (endpoints[label] = address),
+    },
     config,
     next,
   );
@@ -57,7 +69,11 @@ describe('otlp receiver', function () {
     afterEach(() => ctx.receiver.shutdown());
 
     it('accepts protobuf and answers in protobuf', async () => {
-      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-protobuf', 'x-tenant': 'acme' }, body: encodeLogsProto(sampleLogs()) });
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-protobuf', 'x-tenant': 'acme' },
+        body: encodeLogsProto(sampleLogs()),
+      });
       assert.equal(res.status, 200);
       assert.equal(res.headers.get('content-type'), 'application/x-protobuf');
       assert.equal(ctx.next.received.length, 1);
@@ -67,7 +83,11 @@ describe('otlp receiver', function () {
     });
 
     it('accepts gzip-compressed JSON and answers in JSON', async () => {
-      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: gzipSync(encodeLogsJson(sampleLogs('zipped'))) });
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+        body: gzipSync(encodeLogsJson(sampleLogs('zipped'))),
+      });
       assert.equal(res.status, 200);
       assert.equal(decodeExportResponseJson(await res.text()), undefined, 'no partial success');
       assert.equal(ctx.next.received[0]!.logs.resourceLogs[0]!.scopeLogs[0]!.logRecords[0]!.body, 'zipped');
@@ -80,7 +100,11 @@ describe('otlp receiver', function () {
     });
 
     it('answers malformed bodies with 400 and a reason, in the request encoding', async () => {
-      const proto = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: new Uint8Array([0x0a, 0xff, 0xff, 0x01]) });
+      const proto = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-protobuf' },
+        body: new Uint8Array([0x0a, 0xff, 0xff, 0x01]),
+      });
       assert.equal(proto.status, 400);
       const json = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"resourceLogs": [' });
       assert.equal(json.status, 400);
@@ -96,7 +120,10 @@ describe('otlp receiver', function () {
       assert.equal(get.status, 405);
       assert.equal(get.headers.get('allow'), 'POST');
       assert.equal((await fetch(url, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x' })).status, 415);
-      assert.equal((await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'br' }, body: 'x' })).status, 415);
+      assert.equal(
+        (await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'br' }, body: 'x' })).status,
+        415,
+      );
     });
 
     it('refuses bodies over max_request_body_size with 413, before and after decompression', async () => {
@@ -104,25 +131,47 @@ describe('otlp receiver', function () {
       assert.equal((await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: big })).status, 413);
       const bomb = gzipSync(Buffer.alloc(1024 * 1024));
       assert.ok(bomb.length < 64 * 1024, 'the compressed body itself is under the limit');
-      assert.equal((await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip' }, body: bomb })).status, 413);
+      assert.equal(
+        (
+          await fetch(url, {
+            method: 'POST',
+            headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip' },
+            body: bomb,
+          })
+        ).status,
+        413,
+      );
       assert.equal(ctx.next.received.length, 0);
     });
 
     it('maps a retryable refusal to 429/503 with Retry-After, a permanent one to 400', async () => {
       ctx.next.refuseWith = retryableError('SLUICE_QUEUE_FULL', 'queue full', 2500);
-      const full = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: encodeLogsProto(sampleLogs()) });
+      const full = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-protobuf' },
+        body: encodeLogsProto(sampleLogs()),
+      });
       assert.equal(full.status, 429);
       assert.equal(full.headers.get('retry-after'), '3');
       ctx.next.refuseWith = retryableError('SLUICE_EXPORT_REFUSED', 'disk full');
-      assert.equal((await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: encodeLogsProto(sampleLogs()) })).status, 503);
+      assert.equal(
+        (await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: encodeLogsProto(sampleLogs()) }))
+          .status,
+        503,
+      );
       ctx.next.refuseWith = permanentError('SLUICE_BAD_DATA', 'nope');
-      assert.equal((await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: encodeLogsProto(sampleLogs()) })).status, 400);
+      assert.equal(
+        (await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: encodeLogsProto(sampleLogs()) }))
+          .status,
+        400,
+      );
       const metrics = await ctx.telemetry.scrape();
       assert.match(metrics, /otelcol_receiver_refused_log_records_total\{receiver="otlp",transport="http"\} 3/);
     });
 
     it('maps a bug (an error that is not a refusal) to 500, an operating-system error to a retryable 503', async () => {
-      const post = () => fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: encodeLogsProto(sampleLogs()) });
+      const post = () =>
+        fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: encodeLogsProto(sampleLogs()) });
       ctx.next.refuseWith = new TypeError('cannot read properties of undefined');
       const bug = await post();
       assert.equal(bug.status, 500);
@@ -180,7 +229,11 @@ describe('otlp receiver', function () {
     const server = new OtlpHttpServer(config, new RecordingConsumer(), failingMetrics, logger, undefined);
     const address = await server.start('127.0.0.1', 0);
     try {
-      const res = await fetch(`http://${address}/v1/logs`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: encodeLogsProto(sampleLogs()) });
+      const res = await fetch(`http://${address}/v1/logs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-protobuf' },
+        body: encodeLogsProto(sampleLogs()),
+      });
       assert.equal(res.status, 500);
       assert.match(await res.text(), /SLUICE_INTERNAL/);
       const logged = logger.lines.filter((l) => l.level === 'error');

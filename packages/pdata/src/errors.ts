@@ -47,7 +47,11 @@ export const ErrorCodes = {
   SLUICE_EXPORT_REFUSED: { message: 'an exporter refused data' },
   SLUICE_QUEUE_FULL: { message: 'a sending queue is full', httpStatus: 429, grpcStatus: GrpcStatus.RESOURCE_EXHAUSTED },
   SLUICE_QUEUE_FORMAT: { message: 'a persistent queue directory holds data in a format this version does not read' },
-  SLUICE_MEMORY_LIMITED: { message: 'memory use is above the memory_limiter soft limit', httpStatus: 503, grpcStatus: GrpcStatus.RESOURCE_EXHAUSTED },
+  SLUICE_MEMORY_LIMITED: {
+    message: 'memory use is above the memory_limiter soft limit',
+    httpStatus: 503,
+    grpcStatus: GrpcStatus.RESOURCE_EXHAUSTED,
+  },
   SLUICE_SHUTTING_DOWN: { message: 'the component is shutting down', httpStatus: 503, grpcStatus: GrpcStatus.RESOURCE_EXHAUSTED },
   SLUICE_WRITE_FAILED: { message: 'a file could not be written' },
   SLUICE_BAD_DATA: { message: 'the data cannot be decoded or is invalid', httpStatus: 400, grpcStatus: GrpcStatus.INVALID_ARGUMENT },

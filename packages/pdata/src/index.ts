@@ -51,5 +51,15 @@ export { ProtoReader, MAX_DEPTH } from './codec/proto-reader';
 export { ProtoWriter, int64Size, uint32Size } from './codec/proto-writer';
 
 // the error catalogue
-export { ErrorCodes, GrpcStatus, SluiceError, ConsumeError, retryableError, permanentError, asConsumeError, systemErrorCode, isBindError } from './errors';
+export {
+  ErrorCodes,
+  GrpcStatus,
+  SluiceError,
+  ConsumeError,
+  retryableError,
+  permanentError,
+  asConsumeError,
+  systemErrorCode,
+  isBindError,
+} from './errors';
 export type { ErrorCode, ErrorEntry } from './errors';

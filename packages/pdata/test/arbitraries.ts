@@ -11,10 +11,16 @@ export const UINT64_MAX = 2n ** 64n - 1n;
 const text = fc.oneof(fc.string({ unit: 'binary', maxLength: 12 }), fc.constantFrom('', 'ü', '日本語', '🙂 emoji'));
 // A small key set, so duplicate keys come up often.
 const key = fc.oneof(fc.constantFrom('', 'k', 'dup', 'service.name'), text);
-const int64 = fc.oneof(fc.bigInt({ min: INT64_MIN, max: INT64_MAX }), fc.constantFrom(INT64_MIN, INT64_MAX, -1n, 0n, 127n, 128n, 2n ** 32n));
+const int64 = fc.oneof(
+  fc.bigInt({ min: INT64_MIN, max: INT64_MAX }),
+  fc.constantFrom(INT64_MIN, INT64_MAX, -1n, 0n, 127n, 128n, 2n ** 32n),
+);
 const fixed64 = fc.oneof(fc.bigInt({ min: 0n, max: UINT64_MAX }), fc.constantFrom(0n, 1n, UINT64_MAX, 1_700_000_000_123_456_789n));
 const hexId = (bytes: number) =>
-  fc.oneof(fc.constant(''), fc.uint8Array({ minLength: bytes, maxLength: bytes }).map((b) => Buffer.from(b).toString('hex')));
+  fc.oneof(
+    fc.constant(''),
+    fc.uint8Array({ minLength: bytes, maxLength: bytes }).map((b) => Buffer.from(b).toString('hex')),
+  );
 
 // Plain objects, as decoders build them (fast-check may otherwise pick null-prototype records).
 const plain = { noNullPrototype: true };
@@ -36,34 +42,46 @@ const { anyValue } = fc.letrec<{ anyValue: AnyValue; keyValue: KeyValue }>((tie)
 const attributes = fc.array(fc.record({ key, value: anyValue }, plain), { maxLength: 4 });
 const count = fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 0xffffffff }));
 
-const logRecord: fc.Arbitrary<LogRecord> = fc.record({
-  timeUnixNano: fixed64,
-  observedTimeUnixNano: fixed64,
-  severityNumber: fc.oneof(fc.integer({ min: 0, max: 24 }), fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 })),
-  severityText: text,
-  body: anyValue,
-  attributes,
-  droppedAttributesCount: count,
-  flags: count,
-  traceId: hexId(16),
-  spanId: hexId(8),
-  eventName: text,
-}, plain);
+const logRecord: fc.Arbitrary<LogRecord> = fc.record(
+  {
+    timeUnixNano: fixed64,
+    observedTimeUnixNano: fixed64,
+    severityNumber: fc.oneof(fc.integer({ min: 0, max: 24 }), fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 })),
+    severityText: text,
+    body: anyValue,
+    attributes,
+    droppedAttributesCount: count,
+    flags: count,
+    traceId: hexId(16),
+    spanId: hexId(8),
+    eventName: text,
+  },
+  plain,
+);
 
-export const logsData: fc.Arbitrary<LogsData> = fc.record({
-  resourceLogs: fc.array(
-    fc.record({
-      resource: fc.record({ attributes, droppedAttributesCount: count }, plain),
-      scopeLogs: fc.array(
-        fc.record({
-          scope: fc.record({ name: text, version: text, attributes, droppedAttributesCount: count }, plain),
-          logRecords: fc.array(logRecord, { maxLength: 4 }),
+export const logsData: fc.Arbitrary<LogsData> = fc.record(
+  {
+    resourceLogs: fc.array(
+      fc.record(
+        {
+          resource: fc.record({ attributes, droppedAttributesCount: count }, plain),
+          scopeLogs: fc.array(
+            fc.record(
+              {
+                scope: fc.record({ name: text, version: text, attributes, droppedAttributesCount: count }, plain),
+                logRecords: fc.array(logRecord, { maxLength: 4 }),
+                schemaUrl: text,
+              },
+              plain,
+            ),
+            { maxLength: 3 },
+          ),
           schemaUrl: text,
-        }, plain),
-        { maxLength: 3 },
+        },
+        plain,
       ),
-      schemaUrl: text,
-    }, plain),
-    { maxLength: 3 },
-  ),
-}, plain);
+      { maxLength: 3 },
+    ),
+  },
+  plain,
+);

@@ -50,8 +50,8 @@ async function emitRecords(): Promise<ReadableLogRecord[]> {
       'http.status_code': 503,
       'duration.ms': 12.5,
       retry: true,
-      'ids': ['u1', 'u2'],
-      'payload': new Uint8Array([222, 173, 190, 239]),
+      ids: ['u1', 'u2'],
+      payload: new Uint8Array([222, 173, 190, 239]),
     },
     context: spanContext,
   });
@@ -75,7 +75,12 @@ function checkDecoded(logs: LogsData): void {
   assert.equal(rl.scopeLogs.length, 1);
   const sl = rl.scopeLogs[0]!;
   assert.equal(sl.schemaUrl, 'https://opentelemetry.io/schemas/1.25.0');
-  assert.deepEqual(sl.scope, { name: 'checkout.http', version: '0.9.1', attributes: [{ key: 'scope.attr', value: 'yes' }], droppedAttributesCount: 0 });
+  assert.deepEqual(sl.scope, {
+    name: 'checkout.http',
+    version: '0.9.1',
+    attributes: [{ key: 'scope.attr', value: 'yes' }],
+    droppedAttributesCount: 0,
+  });
   assert.equal(sl.logRecords.length, 2);
 
   const [full, plain] = sl.logRecords;
@@ -141,5 +146,4 @@ describe('codec interop with the official OpenTelemetry JS serializers', () => {
     checkDecoded(decodeLogsProto(encodeLogsProto(decoded)));
     checkDecoded(decodeLogsJson(encodeLogsJson(decoded)));
   });
-
 });

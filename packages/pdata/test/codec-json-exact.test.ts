@@ -67,8 +67,14 @@ describe('OTLP/JSON: 64-bit integers sent as JSON numbers stay exact', () => {
   });
 
   it('answers with the field path instead of rounding: out of range, not an integer, a number for a string', () => {
-    assertBadData(() => bodyOf('{"intValue":9223372036854775808}'), /body\.intValue: 9223372036854775808 is out of range for a 64-bit integer/);
-    assertBadData(() => decodeRecord('{"timeUnixNano":18446744073709551616}'), /logRecords\[0\]\.timeUnixNano: 18446744073709551616 is out of range/);
+    assertBadData(
+      () => bodyOf('{"intValue":9223372036854775808}'),
+      /body\.intValue: 9223372036854775808 is out of range for a 64-bit integer/,
+    );
+    assertBadData(
+      () => decodeRecord('{"timeUnixNano":18446744073709551616}'),
+      /logRecords\[0\]\.timeUnixNano: 18446744073709551616 is out of range/,
+    );
     assertBadData(() => decodeRecord('{"timeUnixNano":-9007199254740993}'), /timeUnixNano: -9007199254740993 is out of range/);
     assertBadData(() => bodyOf('{"intValue":1e300}'), /body\.intValue: .* is out of range/);
     assertBadData(

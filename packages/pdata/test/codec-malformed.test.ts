@@ -9,7 +9,13 @@ function logsWith(body: AnyValue, fields: Parameters<typeof newLogRecord>[0] = {
     resourceLogs: [
       {
         resource: { attributes: [{ key: 'service.name', value: 'svc' }], droppedAttributesCount: 0 },
-        scopeLogs: [{ scope: { name: 'scope', version: '', attributes: [], droppedAttributesCount: 0 }, logRecords: [newLogRecord({ body, ...fields })], schemaUrl: '' }],
+        scopeLogs: [
+          {
+            scope: { name: 'scope', version: '', attributes: [], droppedAttributesCount: 0 },
+            logRecords: [newLogRecord({ body, ...fields })],
+            schemaUrl: '',
+          },
+        ],
         schemaUrl: '',
       },
     ],
@@ -17,8 +23,21 @@ function logsWith(body: AnyValue, fields: Parameters<typeof newLogRecord>[0] = {
 }
 
 const sample = logsWith(
-  { kvlist: [{ key: 'msg', value: 'hello' }, { key: 'n', value: -5n }, { key: 'd', value: 2.5 }, { key: 'b', value: new Uint8Array([1, 2]) }] },
-  { timeUnixNano: 1_700_000_000_000_000_001n, severityNumber: 9, traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', flags: 1 },
+  {
+    kvlist: [
+      { key: 'msg', value: 'hello' },
+      { key: 'n', value: -5n },
+      { key: 'd', value: 2.5 },
+      { key: 'b', value: new Uint8Array([1, 2]) },
+    ],
+  },
+  {
+    timeUnixNano: 1_700_000_000_000_000_001n,
+    severityNumber: 9,
+    traceId: '0af7651916cd43dd8448eb211c80319c',
+    spanId: 'b7ad6b7169203331',
+    flags: 1,
+  },
 );
 
 /** Asserts `fn` throws a SluiceError SLUICE_BAD_DATA whose message matches `message`. */
@@ -64,15 +83,24 @@ describe('codec: malformed protobuf', () => {
     assert.ok(bytes.length > 100);
     for (let cut = 1; cut < bytes.length; cut++) {
       // A cut inside the single resource_logs message always leaves a length running past the end.
-      assertBadData(() => decodeLogsProto(bytes.subarray(0, cut)), /invalid OTLP protobuf: (truncated|length \d+ at byte \d+ runs past the end)/);
+      assertBadData(
+        () => decodeLogsProto(bytes.subarray(0, cut)),
+        /invalid OTLP protobuf: (truncated|length \d+ at byte \d+ runs past the end)/,
+      );
     }
   });
 
   it('names a truncated varint and a length past the end with their byte offsets', () => {
     assertBadData(() => decodeLogsProto(Uint8Array.from([0x0a, 0x80])), 'truncated varint at byte 1');
-    assertBadData(() => decodeLogsProto(Uint8Array.from([0x0a, 0x05, 0x00])), 'length 5 at byte 1 runs past the end of its message (byte 3)');
+    assertBadData(
+      () => decodeLogsProto(Uint8Array.from([0x0a, 0x05, 0x00])),
+      'length 5 at byte 1 runs past the end of its message (byte 3)',
+    );
     // A nested length that fits the buffer but not its parent message.
-    assertBadData(() => decodeLogsProto(Uint8Array.from([0x0a, 0x02, 0x12, 0x03, 0x00, 0x00, 0x00])), 'length 3 at byte 3 runs past the end of its message (byte 4)');
+    assertBadData(
+      () => decodeLogsProto(Uint8Array.from([0x0a, 0x02, 0x12, 0x03, 0x00, 0x00, 0x00])),
+      'length 3 at byte 3 runs past the end of its message (byte 4)',
+    );
     assertBadData(() => decodeLogsProto(inRecord([0x09, 1, 2, 3])), 'truncated fixed64 at byte 7');
   });
 
@@ -93,18 +121,54 @@ describe('codec: malformed protobuf', () => {
 
   it('skips unknown fields of every valid wire type, at every level', () => {
     const unknown = [
-      0xf8, 0x01, 0x96, 0x01, // field 31 varint 150
-      0xf9, 0x01, 1, 2, 3, 4, 5, 6, 7, 8, // field 31 fixed64
-      0xfa, 0x01, 0x02, 0xaa, 0xbb, // field 31 bytes
-      0xfd, 0x01, 1, 2, 3, 4, // field 31 fixed32
-      0xfb, 0x01, 0x08, 0x01, 0xfb, 0x01, 0xfc, 0x01, 0xfc, 0x01, // field 31 group holding a varint and an empty nested group
+      0xf8,
+      0x01,
+      0x96,
+      0x01, // field 31 varint 150
+      0xf9,
+      0x01,
+      1,
+      2,
+      3,
+      4,
+      5,
+      6,
+      7,
+      8, // field 31 fixed64
+      0xfa,
+      0x01,
+      0x02,
+      0xaa,
+      0xbb, // field 31 bytes
+      0xfd,
+      0x01,
+      1,
+      2,
+      3,
+      4, // field 31 fixed32
+      0xfb,
+      0x01,
+      0x08,
+      0x01,
+      0xfb,
+      0x01,
+      0xfc,
+      0x01,
+      0xfc,
+      0x01, // field 31 group holding a varint and an empty nested group
     ];
     const plain = encodeLogsProto(sample);
     const decoded = decodeLogsProto(plain);
     // Unknown fields before the known ones at the top level and inside a log record.
     const recordBytes = [0x10, 0x05, ...field(0x2a, field(0x0a, Buffer.from('hi')))]; // severity_number 5, body 'hi'
-    const withUnknown = Uint8Array.from([...unknown, ...field(0x0a, [...unknown, ...field(0x12, [...unknown, ...field(0x12, [...unknown, ...recordBytes])])])]);
-    assert.deepEqual(decodeLogsProto(withUnknown).resourceLogs[0]!.scopeLogs[0]!.logRecords[0], newLogRecord({ body: 'hi', severityNumber: 5 }));
+    const withUnknown = Uint8Array.from([
+      ...unknown,
+      ...field(0x0a, [...unknown, ...field(0x12, [...unknown, ...field(0x12, [...unknown, ...recordBytes])])]),
+    ]);
+    assert.deepEqual(
+      decodeLogsProto(withUnknown).resourceLogs[0]!.scopeLogs[0]!.logRecords[0],
+      newLogRecord({ body: 'hi', severityNumber: 5 }),
+    );
     assert.deepEqual(decodeLogsProto(Uint8Array.from([...unknown, ...plain])), decoded);
   });
 
@@ -166,28 +230,55 @@ describe('codec: malformed OTLP/JSON', () => {
 
   it('names the JSON path of a value of the wrong type', () => {
     const json = `{"resourceLogs":[{"scopeLogs":[{"logRecords":[]},{"logRecords":[{},{},{},{"timeUnixNano":true}]}]}]}`;
-    assertBadData(() => decodeLogsJson(json), 'invalid OTLP/JSON: resourceLogs[0].scopeLogs[1].logRecords[3].timeUnixNano: expected an unsigned 64-bit integer, got true');
+    assertBadData(
+      () => decodeLogsJson(json),
+      'invalid OTLP/JSON: resourceLogs[0].scopeLogs[1].logRecords[3].timeUnixNano: expected an unsigned 64-bit integer, got true',
+    );
     assertBadData(() => decodeLogsJson('{"resourceLogs":{}}'), 'resourceLogs: expected an array, got an object');
     assertBadData(() => decodeLogsJson('{"resourceLogs":[1]}'), 'resourceLogs[0]: expected an object, got 1');
-    assertBadData(() => decodeLogsJson('{"resourceLogs":[{"resource":{"attributes":[{"key":"k","value":{"intValue":"12x"}}]}}]}'), 'resourceLogs[0].resource.attributes[0].value.intValue: expected a 64-bit integer, got "12x"');
+    assertBadData(
+      () => decodeLogsJson('{"resourceLogs":[{"resource":{"attributes":[{"key":"k","value":{"intValue":"12x"}}]}}]}'),
+      'resourceLogs[0].resource.attributes[0].value.intValue: expected a 64-bit integer, got "12x"',
+    );
     assertBadData(() => decodeLogsJson(record('"severityText":5')), `${path}.severityText: expected a string, got 5`);
-    assertBadData(() => decodeLogsJson(record('"severityNumber":"LOUD"')), `${path}.severityNumber: expected a severity number or a SEVERITY_NUMBER_* name, got "LOUD"`);
+    assertBadData(
+      () => decodeLogsJson(record('"severityNumber":"LOUD"')),
+      `${path}.severityNumber: expected a severity number or a SEVERITY_NUMBER_* name, got "LOUD"`,
+    );
     assertBadData(() => decodeLogsJson(record('"body":"text"')), `${path}.body: expected an object, got "text"`);
     assertBadData(() => decodeLogsJson(record('"body":{"boolValue":"yes"}')), `${path}.body.boolValue: expected true or false, got "yes"`);
-    assertBadData(() => decodeLogsJson(record('"body":{"arrayValue":{"values":[{"doubleValue":{}}]}}')), `${path}.body.arrayValue.values[0].doubleValue: expected a number, got an object`);
-    assertBadData(() => decodeLogsJson(record('"body":{"kvlistValue":{"values":[{"key":"a","value":{"bytesValue":"!!"}}]}}')), `${path}.body.kvlistValue.values[0].value.bytesValue: expected base64 bytes, got "!!"`);
-    assertBadData(() => decodeLogsJson(record('"body":{"stringValue":"a","intValue":"1"}')), `${path}.body.intValue: only one value may be set, but stringValue is set too`);
+    assertBadData(
+      () => decodeLogsJson(record('"body":{"arrayValue":{"values":[{"doubleValue":{}}]}}')),
+      `${path}.body.arrayValue.values[0].doubleValue: expected a number, got an object`,
+    );
+    assertBadData(
+      () => decodeLogsJson(record('"body":{"kvlistValue":{"values":[{"key":"a","value":{"bytesValue":"!!"}}]}}')),
+      `${path}.body.kvlistValue.values[0].value.bytesValue: expected base64 bytes, got "!!"`,
+    );
+    assertBadData(
+      () => decodeLogsJson(record('"body":{"stringValue":"a","intValue":"1"}')),
+      `${path}.body.intValue: only one value may be set, but stringValue is set too`,
+    );
     assertBadData(() => decodeLogsJson(record('"flags":-1')), `${path}.flags: expected an unsigned 32-bit integer, got -1`);
   });
 
   it('rejects out-of-range 64-bit integers and bad hex ids', () => {
-    assertBadData(() => decodeLogsJson(record('"timeUnixNano":"18446744073709551616"')), `${path}.timeUnixNano: 18446744073709551616 is out of range`);
+    assertBadData(
+      () => decodeLogsJson(record('"timeUnixNano":"18446744073709551616"')),
+      `${path}.timeUnixNano: 18446744073709551616 is out of range`,
+    );
     assertBadData(() => decodeLogsJson(record('"timeUnixNano":"-1"')), `${path}.timeUnixNano: -1 is out of range`);
-    assertBadData(() => decodeLogsJson(record('"body":{"intValue":"9223372036854775808"}')), `${path}.body.intValue: 9223372036854775808 is out of range`);
+    assertBadData(
+      () => decodeLogsJson(record('"body":{"intValue":"9223372036854775808"}')),
+      `${path}.body.intValue: 9223372036854775808 is out of range`,
+    );
     assertBadData(() => decodeLogsJson(record('"body":{"intValue":1.5}')), `${path}.body.intValue: expected a 64-bit integer, got 1.5`);
     assertBadData(() => decodeLogsJson(record('"traceId":"xyz"')), `${path}.traceId: expected 32 hex characters, got "xyz"`);
     assertBadData(() => decodeLogsJson(record('"traceId":"Cvdl GRbNQ92ESOshHIAxnA=="')), `${path}.traceId: expected 32 hex characters`);
-    assertBadData(() => decodeLogsJson(record('"spanId":"b7ad6b716920333g"')), `${path}.spanId: expected 16 hex characters, got "b7ad6b716920333g"`);
+    assertBadData(
+      () => decodeLogsJson(record('"spanId":"b7ad6b716920333g"')),
+      `${path}.spanId: expected 16 hex characters, got "b7ad6b716920333g"`,
+    );
   });
 
   it('rejects values nested deeper than 64', () => {
@@ -239,7 +330,9 @@ describe('codec: malformed OTLP/JSON', () => {
 
   it('never throws anything but bad data on random JSON', () => {
     fc.assert(
-      fc.property(fc.json({ depthSize: 'medium' }), (text) => decodesOrBadData(() => decodeLogsJson(`{"resourceLogs":[{"scopeLogs":[{"logRecords":[${text}]}]}]}`))),
+      fc.property(fc.json({ depthSize: 'medium' }), (text) =>
+        decodesOrBadData(() => decodeLogsJson(`{"resourceLogs":[{"scopeLogs":[{"logRecords":[${text}]}]}]}`)),
+      ),
       { numRuns: 1000 },
     );
     fc.assert(

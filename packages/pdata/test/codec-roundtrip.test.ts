@@ -10,7 +10,13 @@ function single(record: Partial<LogRecord>): LogsData {
     resourceLogs: [
       {
         resource: { attributes: [], droppedAttributesCount: 0 },
-        scopeLogs: [{ scope: { name: '', version: '', attributes: [], droppedAttributesCount: 0 }, logRecords: [newLogRecord(record)], schemaUrl: '' }],
+        scopeLogs: [
+          {
+            scope: { name: '', version: '', attributes: [], droppedAttributesCount: 0 },
+            logRecords: [newLogRecord(record)],
+            schemaUrl: '',
+          },
+        ],
         schemaUrl: '',
       },
     ],
@@ -83,7 +89,13 @@ describe('codec round trips', () => {
       single({
         timeUnixNano: 1_700_000_000_123_456_789n,
         severityNumber: 9,
-        body: { kvlist: [{ key: 'n', value: 5n }, { key: 'b', value: new Uint8Array([1, 2, 3]) }, { key: 'd', value: NaN }] },
+        body: {
+          kvlist: [
+            { key: 'n', value: 5n },
+            { key: 'b', value: new Uint8Array([1, 2, 3]) },
+            { key: 'd', value: NaN },
+          ],
+        },
         traceId: '0af7651916cd43dd8448eb211c80319c',
       }),
     );

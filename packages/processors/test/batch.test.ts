@@ -18,7 +18,13 @@ function create(config: Record<string, unknown>, id = 'batch') {
 describe('batch processor', () => {
   it('has otelcol defaults', () => {
     const config = configOf(batchProcessorFactory, null);
-    assert.deepEqual(config, { send_batch_size: 8192, timeout: 200, send_batch_max_size: 0, metadata_keys: [], metadata_cardinality_limit: 1000 });
+    assert.deepEqual(config, {
+      send_batch_size: 8192,
+      timeout: 200,
+      send_batch_max_size: 0,
+      metadata_keys: [],
+      metadata_cardinality_limit: 1000,
+    });
   });
 
   const bad: Array<[string, Record<string, unknown>, string]> = [
@@ -66,8 +72,14 @@ describe('batch processor', () => {
   it('timeout 0 sends at once, split by send_batch_max_size', async () => {
     const { next, processor } = create({ timeout: 0, send_batch_size: 0, send_batch_max_size: 3 });
     await processor.consume(numbered(0, 8), {});
-    assert.deepEqual(next.received.map((r) => bodies(r.logs).length), [3, 3, 2]);
-    assert.deepEqual(next.records().map((r) => r.body), Array.from({ length: 8 }, (_, i) => `r${i}`));
+    assert.deepEqual(
+      next.received.map((r) => bodies(r.logs).length),
+      [3, 3, 2],
+    );
+    assert.deepEqual(
+      next.records().map((r) => r.body),
+      Array.from({ length: 8 }, (_, i) => `r${i}`),
+    );
     await processor.shutdown();
   });
 
@@ -79,7 +91,11 @@ describe('batch processor', () => {
           resource: { attributes: [{ key: 'service.name', value: 'a' }], droppedAttributesCount: 0 },
           scopeLogs: [
             { scope: { ...emptyScope(), name: 's1' }, logRecords: [newLogRecord({ body: 1n }), newLogRecord({ body: 2n })], schemaUrl: '' },
-            { scope: { ...emptyScope(), name: 's2' }, logRecords: [newLogRecord({ body: 3n }), newLogRecord({ body: 4n }), newLogRecord({ body: 5n })], schemaUrl: '' },
+            {
+              scope: { ...emptyScope(), name: 's2' },
+              logRecords: [newLogRecord({ body: 3n }), newLogRecord({ body: 4n }), newLogRecord({ body: 5n })],
+              schemaUrl: '',
+            },
           ],
           schemaUrl: 'url',
         },
@@ -89,8 +105,17 @@ describe('batch processor', () => {
     await processor.shutdown();
     await done;
     const [a, b] = next.received.map((r) => r.logs.resourceLogs[0]!);
-    assert.deepEqual(a!.scopeLogs.map((sl) => [sl.scope.name, sl.logRecords.map((r) => r.body)]), [['s1', [1n, 2n]], ['s2', [3n]]]);
-    assert.deepEqual(b!.scopeLogs.map((sl) => [sl.scope.name, sl.logRecords.map((r) => r.body)]), [['s2', [4n, 5n]]]);
+    assert.deepEqual(
+      a!.scopeLogs.map((sl) => [sl.scope.name, sl.logRecords.map((r) => r.body)]),
+      [
+        ['s1', [1n, 2n]],
+        ['s2', [3n]],
+      ],
+    );
+    assert.deepEqual(
+      b!.scopeLogs.map((sl) => [sl.scope.name, sl.logRecords.map((r) => r.body)]),
+      [['s2', [4n, 5n]]],
+    );
     assert.notEqual(a!.resource, b!.resource);
     assert.notEqual(a!.resource.attributes, b!.resource.attributes);
     assert.deepEqual(a!.resource.attributes, b!.resource.attributes);
@@ -122,10 +147,16 @@ describe('batch processor', () => {
   it('refuses new metadata combinations beyond metadata_cardinality_limit, keeping the accepted ones', async () => {
     const { next, processor } = create({ metadata_keys: ['tenant'], metadata_cardinality_limit: 1, timeout: '1h' });
     const accepted = processor.consume(numbered(0, 1), { metadata: { tenant: ['a'] } });
-    await assert.rejects(processor.consume(numbered(1, 1), { metadata: { tenant: ['b'] } }), (err: ConsumeError) => err.code === 'SLUICE_BAD_DATA' && !err.retryable);
+    await assert.rejects(
+      processor.consume(numbered(1, 1), { metadata: { tenant: ['b'] } }),
+      (err: ConsumeError) => err.code === 'SLUICE_BAD_DATA' && !err.retryable,
+    );
     await processor.shutdown();
     await accepted;
-    assert.deepEqual(next.records().map((r) => r.body), ['r0']);
+    assert.deepEqual(
+      next.records().map((r) => r.body),
+      ['r0'],
+    );
   });
 
   it('flushes on shutdown, is idempotent, and refuses data afterwards as retryable', async () => {
@@ -136,7 +167,10 @@ describe('batch processor', () => {
     assert.equal(next.records().length, 5);
     assert.equal(await metricValue(settings.telemetry, 'otelcol_processor_batch_batch_send_size', { processor: 'batch' }, '_count'), 1);
     assert.equal(await metricValue(settings.telemetry, 'otelcol_processor_batch_batch_send_size', { processor: 'batch' }, '_sum'), 5);
-    await assert.rejects(processor.consume(numbered(5, 1), {}), (err: ConsumeError) => err.code === 'SLUICE_SHUTTING_DOWN' && err.retryable);
+    await assert.rejects(
+      processor.consume(numbered(5, 1), {}),
+      (err: ConsumeError) => err.code === 'SLUICE_SHUTTING_DOWN' && err.retryable,
+    );
   });
 
   it('resolves an empty consume at once without sending', async () => {
@@ -148,7 +182,10 @@ describe('batch processor', () => {
 
   describe('property: concurrent senders', () => {
     // Each sender: record counts per resource, and how many ticks it waits before sending.
-    const sendArb = fc.record({ resources: fc.array(fc.integer({ min: 0, max: 7 }), { minLength: 1, maxLength: 3 }), delay: fc.integer({ min: 0, max: 3 }) });
+    const sendArb = fc.record({
+      resources: fc.array(fc.integer({ min: 0, max: 7 }), { minLength: 1, maxLength: 3 }),
+      delay: fc.integer({ min: 0, max: 3 }),
+    });
     const configArb = fc.record({
       send_batch_size: fc.integer({ min: 1, max: 10 }),
       extraMax: fc.option(fc.integer({ min: 0, max: 6 }), { nil: undefined }),
@@ -157,67 +194,82 @@ describe('batch processor', () => {
 
     it('delivers every record once, keeps order within each resource, and settles each consume by its batches', async () => {
       await fc.assert(
-        fc.asyncProperty(configArb, fc.array(sendArb, { minLength: 1, maxLength: 12 }), fc.integer({ min: 0, max: 4 }), async (cfg, sends, failEvery) => {
-          const { next, processor } = create({
-            send_batch_size: cfg.send_batch_size,
-            send_batch_max_size: cfg.extraMax === undefined ? 0 : cfg.send_batch_size + cfg.extraMax,
-            timeout: cfg.timeout,
-          });
-          const accepted = new Set<string>();
-          const refused = new Set<string>();
-          let call = 0;
-          next.answer = async (logs) => {
-            const fail = failEvery > 0 && ++call % failEvery === 0;
-            await new Promise((r) => setImmediate(r));
-            for (const body of bodies(logs)) (fail ? refused : accepted).add(body as string);
-            if (fail) throw new ConsumeError('SLUICE_QUEUE_FULL', 'full', { retryable: true });
-          };
-          let issued = 0;
-          let allIssued!: () => void;
-          const issuing = new Promise<void>((resolve) => (allIssued = resolve));
-          const outcomes = Promise.all(
-            sends.map(async (send, s) => {
-              for (let t = 0; t < send.delay; t++) await new Promise((r) => setImmediate(r));
-              const resourceLogs: ResourceLogs[] = send.resources.map(
-                (count, r) => logsOf(Array.from({ length: count }, (_, i) => ({ body: `${s}.${r}.${i}` })), [{ key: 'id', value: `${s}.${r}` }]).resourceLogs[0]!,
-              );
-              const mine = resourceLogs.flatMap((rl) => bodies({ resourceLogs: [rl] }) as string[]);
-              const sent = processor.consume({ resourceLogs }, {});
-              if (++issued === sends.length) allIssued();
-              try {
-                await sent;
-                // Resolved: every record of this consume was accepted downstream.
-                for (const body of mine) assert.ok(accepted.has(body), `resolved before ${body} was accepted`);
-                return 'ok';
-              } catch {
-                assert.ok(mine.some((body) => refused.has(body)), 'rejected although none of its records was refused');
-                return 'failed';
-              }
-            }),
-          );
-          await issuing;
-          // With a long timeout only shutdown sends the rest; the others must settle on their own.
-          if (cfg.timeout === '1h') await processor.shutdown();
-          assert.equal((await outcomes).length, sends.length);
-          await processor.shutdown();
-          const delivered = next.records().map((r) => r.body as string);
-          const expected = sends.flatMap((send, s) => send.resources.flatMap((count, r) => Array.from({ length: count }, (_, i) => `${s}.${r}.${i}`)));
-          assert.equal(new Set(delivered).size, delivered.length, 'a record was delivered twice');
-          assert.deepEqual([...delivered].sort(), [...expected].sort(), 'a record was lost');
-          for (const { logs } of next.received) assert.ok(cfg.extraMax === undefined || countLogRecords(logs) <= cfg.send_batch_size + cfg.extraMax);
-          // Order within each resource: the indexes of one resource arrive increasing.
-          const lastIndex = new Map<string, number>();
-          for (const { logs } of next.received) {
-            for (const rl of logs.resourceLogs) {
-              const id = rl.resource.attributes[0]!.value as string;
-              for (const body of bodies({ resourceLogs: [rl] }) as string[]) {
-                const index = Number(body.split('.')[2]);
-                assert.equal(index, (lastIndex.get(id) ?? -1) + 1, `resource ${id} out of order`);
-                lastIndex.set(id, index);
+        fc.asyncProperty(
+          configArb,
+          fc.array(sendArb, { minLength: 1, maxLength: 12 }),
+          fc.integer({ min: 0, max: 4 }),
+          async (cfg, sends, failEvery) => {
+            const { next, processor } = create({
+              send_batch_size: cfg.send_batch_size,
+              send_batch_max_size: cfg.extraMax === undefined ? 0 : cfg.send_batch_size + cfg.extraMax,
+              timeout: cfg.timeout,
+            });
+            const accepted = new Set<string>();
+            const refused = new Set<string>();
+            let call = 0;
+            next.answer = async (logs) => {
+              const fail = failEvery > 0 && ++call % failEvery === 0;
+              await new Promise((r) => setImmediate(r));
+              for (const body of bodies(logs)) (fail ? refused : accepted).add(body as string);
+              if (fail) throw new ConsumeError('SLUICE_QUEUE_FULL', 'full', { retryable: true });
+            };
+            let issued = 0;
+            let allIssued!: () => void;
+            const issuing = new Promise<void>((resolve) => (allIssued = resolve));
+            const outcomes = Promise.all(
+              sends.map(async (send, s) => {
+                for (let t = 0; t < send.delay; t++) await new Promise((r) => setImmediate(r));
+                const resourceLogs: ResourceLogs[] = send.resources.map(
+                  (count, r) =>
+                    logsOf(
+                      Array.from({ length: count }, (_, i) => ({ body: `${s}.${r}.${i}` })),
+                      [{ key: 'id', value: `${s}.${r}` }],
+                    ).resourceLogs[0]!,
+                );
+                const mine = resourceLogs.flatMap((rl) => bodies({ resourceLogs: [rl] }) as string[]);
+                const sent = processor.consume({ resourceLogs }, {});
+                if (++issued === sends.length) allIssued();
+                try {
+                  await sent;
+                  // Resolved: every record of this consume was accepted downstream.
+                  for (const body of mine) assert.ok(accepted.has(body), `resolved before ${body} was accepted`);
+                  return 'ok';
+                } catch {
+                  assert.ok(
+                    mine.some((body) => refused.has(body)),
+                    'rejected although none of its records was refused',
+                  );
+                  return 'failed';
+                }
+              }),
+            );
+            await issuing;
+            // With a long timeout only shutdown sends the rest; the others must settle on their own.
+            if (cfg.timeout === '1h') await processor.shutdown();
+            assert.equal((await outcomes).length, sends.length);
+            await processor.shutdown();
+            const delivered = next.records().map((r) => r.body as string);
+            const expected = sends.flatMap((send, s) =>
+              send.resources.flatMap((count, r) => Array.from({ length: count }, (_, i) => `${s}.${r}.${i}`)),
+            );
+            assert.equal(new Set(delivered).size, delivered.length, 'a record was delivered twice');
+            assert.deepEqual([...delivered].sort(), [...expected].sort(), 'a record was lost');
+            for (const { logs } of next.received)
+              assert.ok(cfg.extraMax === undefined || countLogRecords(logs) <= cfg.send_batch_size + cfg.extraMax);
+            // Order within each resource: the indexes of one resource arrive increasing.
+            const lastIndex = new Map<string, number>();
+            for (const { logs } of next.received) {
+              for (const rl of logs.resourceLogs) {
+                const id = rl.resource.attributes[0]!.value as string;
+                for (const body of bodies({ resourceLogs: [rl] }) as string[]) {
+                  const index = Number(body.split('.')[2]);
+                  assert.equal(index, (lastIndex.get(id) ?? -1) + 1, `resource ${id} out of order`);
+                  lastIndex.set(id, index);
+                }
               }
             }
-          }
-        }),
+          },
+        ),
         { numRuns: 150 },
       );
     });

@@ -100,7 +100,14 @@ describe('filter processor', () => {
   function twoResources(): LogsData {
     return {
       resourceLogs: [
-        ...logsOf([{ severityText: 'DEBUG', body: 'a' }, { severityText: 'INFO', body: 'b' }, { severityText: 'DEBUG', body: 'c' }], [{ key: 'r', value: 1n }]).resourceLogs,
+        ...logsOf(
+          [
+            { severityText: 'DEBUG', body: 'a' },
+            { severityText: 'INFO', body: 'b' },
+            { severityText: 'DEBUG', body: 'c' },
+          ],
+          [{ key: 'r', value: 1n }],
+        ).resourceLogs,
         ...logsOf([{ severityText: 'DEBUG', body: 'd' }], [{ key: 'r', value: 2n }]).resourceLogs,
       ],
     };
@@ -109,16 +116,27 @@ describe('filter processor', () => {
   it('drops matching records, removes emptied resources and counts the drops', async () => {
     const settings = settingsFor('filter/debug');
     const next = new CapturingConsumer();
-    const processor = filterProcessorFactory.create(settings, configOf(filterProcessorFactory, { logs: { log_record: ['severity_text == "DEBUG"', 'body == "zzz"'] } }), next);
+    const processor = filterProcessorFactory.create(
+      settings,
+      configOf(filterProcessorFactory, { logs: { log_record: ['severity_text == "DEBUG"', 'body == "zzz"'] } }),
+      next,
+    );
     await processor.consume(twoResources(), {});
-    assert.deepEqual(next.records().map((r) => r.body), ['b']);
+    assert.deepEqual(
+      next.records().map((r) => r.body),
+      ['b'],
+    );
     assert.equal(next.received[0]!.logs.resourceLogs.length, 1);
     assert.equal(await metricValue(settings.telemetry, 'otelcol_processor_filter_logs_filtered_total', { filter: 'filter/debug' }), 3);
   });
 
   it('acknowledges without calling next when everything is dropped', async () => {
     const next = new CapturingConsumer();
-    const processor = filterProcessorFactory.create(settingsFor('filter'), configOf(filterProcessorFactory, { logs: { log_record: ['true'] } }), next);
+    const processor = filterProcessorFactory.create(
+      settingsFor('filter'),
+      configOf(filterProcessorFactory, { logs: { log_record: ['true'] } }),
+      next,
+    );
     await processor.consume(twoResources(), {});
     assert.equal(next.received.length, 0);
   });
@@ -149,8 +167,13 @@ describe('filter processor', () => {
     const next = new CapturingConsumer();
     const config = configOf(filterProcessorFactory, { logs: { log_record: ['IsMatch(body, "(a+)+$")'] } });
     const hostile = 'a'.repeat(50_000) + 'b';
-    await filterProcessorFactory.create(settingsFor('filter'), config, next).consume(logsOf([{ body: hostile }, { body: 'a'.repeat(50_000) }]), {});
-    assert.deepEqual(next.records().map((r) => r.body), [hostile]);
+    await filterProcessorFactory
+      .create(settingsFor('filter'), config, next)
+      .consume(logsOf([{ body: hostile }, { body: 'a'.repeat(50_000) }]), {});
+    assert.deepEqual(
+      next.records().map((r) => r.body),
+      [hostile],
+    );
   });
 
   it('refuses an unknown error_mode', () => {

@@ -54,10 +54,16 @@ export function issuesOf<C>(factory: ProcessorFactory<C>, input: unknown): strin
 }
 
 /** A metric's value for these labels; `suffix` picks a histogram series such as `_count` or `_sum`. */
-export async function metricValue(telemetry: Telemetry, name: string, labels: Record<string, string>, suffix = ''): Promise<number | undefined> {
+export async function metricValue(
+  telemetry: Telemetry,
+  name: string,
+  labels: Record<string, string>,
+  suffix = '',
+): Promise<number | undefined> {
   const metric = await telemetry.registry.getSingleMetric(name)?.get();
   const value = metric?.values.find(
-    (v) => ((v as { metricName?: string }).metricName ?? name) === name + suffix && Object.entries(labels).every(([k, l]) => v.labels[k] === l),
+    (v) =>
+      ((v as { metricName?: string }).metricName ?? name) === name + suffix && Object.entries(labels).every(([k, l]) => v.labels[k] === l),
   );
   return value?.value;
 }

@@ -31,9 +31,18 @@ describe('memory_limiter processor', function () {
   it('validates its config as otelcol does', () => {
     assert.match(issuesOf(memoryLimiterProcessorFactory, { limit_mib: 100 }).join('\n'), /check_interval/);
     assert.match(issuesOf(memoryLimiterProcessorFactory, { check_interval: '1s' }).join('\n'), /set limit_mib or limit_percentage/);
-    assert.match(issuesOf(memoryLimiterProcessorFactory, { check_interval: '0s', limit_mib: 100 }).join('\n'), /check_interval: must be greater than 0/);
-    assert.match(issuesOf(memoryLimiterProcessorFactory, { check_interval: '1s', limit_mib: 100, spike_limit_mib: 100 }).join('\n'), /spike_limit_mib: must be less than limit_mib/);
-    assert.match(issuesOf(memoryLimiterProcessorFactory, { check_interval: '1s', limit_percentage: 120 }).join('\n'), /limit_percentage: must be a percentage/);
+    assert.match(
+      issuesOf(memoryLimiterProcessorFactory, { check_interval: '0s', limit_mib: 100 }).join('\n'),
+      /check_interval: must be greater than 0/,
+    );
+    assert.match(
+      issuesOf(memoryLimiterProcessorFactory, { check_interval: '1s', limit_mib: 100, spike_limit_mib: 100 }).join('\n'),
+      /spike_limit_mib: must be less than limit_mib/,
+    );
+    assert.match(
+      issuesOf(memoryLimiterProcessorFactory, { check_interval: '1s', limit_percentage: 120 }).join('\n'),
+      /limit_percentage: must be a percentage/,
+    );
     assert.equal(configOf(memoryLimiterProcessorFactory, { check_interval: '250ms', limit_mib: 100 }).check_interval, 250);
   });
 
@@ -59,23 +68,37 @@ describe('memory_limiter processor', function () {
     assert.equal(refusal.code, 'SLUICE_MEMORY_LIMITED');
     assert.equal(refusal.retryAfterMs, 1000);
     assert.equal(ctx.next.received.length, 0, 'nothing passed on while refusing');
-    assert.equal(await metricValue(ctx.settings.telemetry, 'otelcol_processor_refused_log_records_total', { processor: 'memory_limiter' }), 2);
-    assert.ok(ctx.logger.lines.some((l) => l.level === 'warn' && /above the soft limit; refusing data/.test(l.message)), 'the refusal starts with a warning');
+    assert.equal(
+      await metricValue(ctx.settings.telemetry, 'otelcol_processor_refused_log_records_total', { processor: 'memory_limiter' }),
+      2,
+    );
+    assert.ok(
+      ctx.logger.lines.some((l) => l.level === 'warn' && /above the soft limit; refusing data/.test(l.message)),
+      'the refusal starts with a warning',
+    );
 
     ctx.memory.used = 50 * MIB;
     ctx.tick();
     await ctx.processor.consume(logsOf([{ body: 'c' }]), {});
-    assert.deepEqual(ctx.next.records().map((r) => r.body), ['c']);
+    assert.deepEqual(
+      ctx.next.records().map((r) => r.body),
+      ['c'],
+    );
     await ctx.processor.shutdown();
     assert.ok(ctx.stopped(), 'shutdown stops the checks');
   });
 
   it('measures at start, so a process already over the limit refuses from the first batch', async () => {
     const memory = { used: 200 * MIB };
-    const processor = new MemoryLimiterProcessor(settingsFor('memory_limiter'), configOf(memoryLimiterProcessorFactory, { check_interval: '1s', limit_mib: 100 }), new CapturingConsumer(), {
-      readMemory: () => memory.used,
-      every: () => () => {},
-    });
+    const processor = new MemoryLimiterProcessor(
+      settingsFor('memory_limiter'),
+      configOf(memoryLimiterProcessorFactory, { check_interval: '1s', limit_mib: 100 }),
+      new CapturingConsumer(),
+      {
+        readMemory: () => memory.used,
+        every: () => () => {},
+      },
+    );
     await processor.start({ getExtension: () => undefined, getExporters: () => new Map() });
     await assert.rejects(processor.consume(logsOf([{ body: 'x' }]), {}), /SLUICE_MEMORY_LIMITED/);
     await processor.shutdown();
@@ -83,7 +106,15 @@ describe('memory_limiter processor', function () {
 
   it('forces a garbage collection above the hard limit and uses the measurement after it', async () => {
     let collections = 0;
-    const ctx = await limiter({ check_interval: '1s', limit_mib: 100 }, { gc: () => { collections++; ctx.memory.used = 60 * MIB; } });
+    const ctx = await limiter(
+      { check_interval: '1s', limit_mib: 100 },
+      {
+        gc: () => {
+          collections++;
+          ctx.memory.used = 60 * MIB;
+        },
+      },
+    );
     ctx.memory.used = 120 * MIB;
     ctx.tick();
     assert.equal(collections, 1);

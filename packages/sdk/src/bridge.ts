@@ -45,11 +45,7 @@ export function startLogBridge(options: LogBridgeOptions = {}): LogBridge {
 }
 
 /** The bridge around any exporter; `startLogBridge` gives it the OTLP one (tests give theirs). */
-export function createLogBridge(
-  options: LogBridgeOptions,
-  exporter: LogRecordExporter,
-  warner = stderrWarner(),
-): LogBridge {
+export function createLogBridge(options: LogBridgeOptions, exporter: LogRecordExporter, warner = stderrWarner()): LogBridge {
   const batch = resolveBatch(options);
   const counters = new BridgeCounters();
   const fallback = options.fallbackFile
@@ -80,17 +76,13 @@ export function createLogBridge(
   const removeExitHooks =
     options.handleSignals === false
       ? undefined
-      : installExitHooks(
-          { flush: () => provider.forceFlush(), acceptedCount: () => counters.accepted },
-          shutdownTimeoutMs,
-        );
+      : installExitHooks({ flush: () => provider.forceFlush(), acceptedCount: () => counters.accepted }, shutdownTimeoutMs);
   let shutdownPromise: Promise<void> | undefined;
 
   return {
     pinoStream: (streamOptions) => new PinoOtelStream(sink('pino'), streamOptions),
     pinoMixin: () => traceContextMixin,
-    winstonTransport: (transportOptions) =>
-      new WinstonOtelTransport(sink('winston'), transportOptions),
+    winstonTransport: (transportOptions) => new WinstonOtelTransport(sink('winston'), transportOptions),
     patchConsole() {
       const restore = patchConsole(sink('console'));
       restoreFunctions.add(restore);

@@ -79,10 +79,7 @@ function isPlaintext(options: LogBridgeOptions, url: string, env: Env): boolean 
 
 export function resolveConnection(options: LogBridgeOptions, env: Env = process.env): ConnectionConfig {
   const protocol = resolveProtocol(options, env);
-  const url =
-    protocol === 'grpc'
-      ? (options.endpoint ?? fromEnv(env, 'ENDPOINT') ?? DEFAULT_GRPC_ENDPOINT)
-      : httpUrl(options, env);
+  const url = protocol === 'grpc' ? (options.endpoint ?? fromEnv(env, 'ENDPOINT') ?? DEFAULT_GRPC_ENDPOINT) : httpUrl(options, env);
   const plaintext = protocol === 'grpc' ? isPlaintext(options, url, env) : url.startsWith('http://');
   const token = options.token === '' ? undefined : options.token;
   if (token !== undefined && plaintext && !options.allowInsecureToken) {

@@ -50,7 +50,12 @@ describe('backoff after a failed export', () => {
   it('sends at once when the clock says the backoff is over', async () => {
     const inner = new ScriptedExporter([ExportResultCode.FAILED]);
     let now = 0;
-    const exporter = new BackoffExporter(inner, { initialDelayMs: 1_000 }, () => now, () => 0.5); // a middle draw: the hold is the interval
+    const exporter = new BackoffExporter(
+      inner,
+      { initialDelayMs: 1_000 },
+      () => now,
+      () => 0.5,
+    ); // a middle draw: the hold is the interval
     await exportOnce(exporter).result;
     now = 1_000;
     exportOnce(exporter);
@@ -62,7 +67,12 @@ describe('backoff after a failed export', () => {
     const sentAt500 = async (draw: number): Promise<boolean> => {
       const inner = new ScriptedExporter([ExportResultCode.FAILED]);
       let now = 0;
-      const exporter = new BackoffExporter(inner, { initialDelayMs: 1_000 }, () => now, () => draw);
+      const exporter = new BackoffExporter(
+        inner,
+        { initialDelayMs: 1_000 },
+        () => now,
+        () => draw,
+      );
       await exportOnce(exporter).result;
       now = 500;
       exportOnce(exporter);
@@ -75,9 +85,19 @@ describe('backoff after a failed export', () => {
   });
 
   it('grows the hold with each failure in a row and starts over after a success', async () => {
-    const inner = new ScriptedExporter([ExportResultCode.FAILED, ExportResultCode.FAILED, ExportResultCode.SUCCESS, ExportResultCode.FAILED]);
+    const inner = new ScriptedExporter([
+      ExportResultCode.FAILED,
+      ExportResultCode.FAILED,
+      ExportResultCode.SUCCESS,
+      ExportResultCode.FAILED,
+    ]);
     let now = 0;
-    const exporter = new BackoffExporter(inner, { initialDelayMs: 100, maxDelayMs: 1_000 }, () => now, () => 0.5);
+    const exporter = new BackoffExporter(
+      inner,
+      { initialDelayMs: 100, maxDelayMs: 1_000 },
+      () => now,
+      () => 0.5,
+    );
     await exportOnce(exporter).result; // fails: hold 100
     now = 100;
     await exportOnce(exporter).result; // fails: hold 200

@@ -15,8 +15,14 @@ function code(fn: () => unknown): string | undefined {
 
 describe('connection options', () => {
   it('refuses a token over plaintext unless allowInsecureToken', () => {
-    assert.equal(code(() => resolveConnection({ endpoint: 'http://127.0.0.1:1', token: 't' }, {})), 'SLUICE_SDK_INSECURE_TOKEN');
-    assert.equal(code(() => resolveConnection({ endpoint: 'https://c:1', insecure: true, token: 't' }, {})), 'SLUICE_SDK_INSECURE_TOKEN');
+    assert.equal(
+      code(() => resolveConnection({ endpoint: 'http://127.0.0.1:1', token: 't' }, {})),
+      'SLUICE_SDK_INSECURE_TOKEN',
+    );
+    assert.equal(
+      code(() => resolveConnection({ endpoint: 'https://c:1', insecure: true, token: 't' }, {})),
+      'SLUICE_SDK_INSECURE_TOKEN',
+    );
     const allowed = resolveConnection({ endpoint: 'http://127.0.0.1:1', token: 't', allowInsecureToken: true }, {});
     assert.equal(allowed.plaintext, true);
     assert.equal(
@@ -27,7 +33,10 @@ describe('connection options', () => {
 
   it('refuses a token function on a plaintext gRPC channel, where it could not rotate', () => {
     const options = { endpoint: 'http://h:1', token: () => 't', allowInsecureToken: true };
-    assert.equal(code(() => resolveConnection(options, {})), 'SLUICE_SDK_BAD_OPTION');
+    assert.equal(
+      code(() => resolveConnection(options, {})),
+      'SLUICE_SDK_BAD_OPTION',
+    );
   });
 
   it('follows the spec for gRPC security: scheme first, then OTEL_EXPORTER_OTLP_INSECURE', () => {
@@ -49,7 +58,10 @@ describe('connection options', () => {
     assert.equal(resolveConnection({}, http).url, 'http://base:4318/v1/logs');
     assert.equal(resolveConnection({ endpoint: 'http://h:1' }, http).url, 'http://h:1/v1/logs');
     assert.equal(resolveConnection({ endpoint: 'http://h:1/custom' }, http).url, 'http://h:1/custom');
-    assert.equal(code(() => resolveConnection({}, { OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' })), 'SLUICE_SDK_BAD_OPTION');
+    assert.equal(
+      code(() => resolveConnection({}, { OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' })),
+      'SLUICE_SDK_BAD_OPTION',
+    );
   });
 
   it('names a TLS file it cannot read, and the option or variable that named it', () => {
@@ -66,7 +78,10 @@ describe('connection options', () => {
   it('defaults the queue to 10,000 records and rejects nonsense sizes', () => {
     assert.equal(resolveBatch({}).maxQueueSize, 10_000);
     assert.equal(resolveBatch({ maxQueueSize: 100 }).maxExportBatchSize, 100);
-    assert.equal(code(() => resolveBatch({ maxQueueSize: 0 })), 'SLUICE_SDK_BAD_OPTION');
+    assert.equal(
+      code(() => resolveBatch({ maxQueueSize: 0 })),
+      'SLUICE_SDK_BAD_OPTION',
+    );
     assert.equal(resolveBatch({}, { OTEL_EXPORTER_OTLP_LOGS_TIMEOUT: '2500' }).exportTimeoutMillis, 2_500);
     assert.equal(resolveBatch({ exportTimeoutMillis: 100 }, { OTEL_EXPORTER_OTLP_TIMEOUT: '2500' }).exportTimeoutMillis, 100);
   });
@@ -88,7 +103,12 @@ describe('resource', () => {
     assert.equal(fromEnv['process.runtime.name'], 'nodejs');
     assert.equal(typeof fromEnv['host.name'], 'string');
     assert.equal('process.owner' in fromEnv, false, 'process.owner is opt-in');
-    const explicit = buildResource({ serviceName: 'checkout', serviceVersion: '1.2.3', environment: 'prod', includeProcessOwner: true }).attributes;
+    const explicit = buildResource({
+      serviceName: 'checkout',
+      serviceVersion: '1.2.3',
+      environment: 'prod',
+      includeProcessOwner: true,
+    }).attributes;
     assert.equal(explicit['service.name'], 'checkout');
     assert.equal(explicit['service.version'], '1.2.3');
     assert.equal(explicit['deployment.environment.name'], 'prod');

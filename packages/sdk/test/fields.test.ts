@@ -74,7 +74,10 @@ describe('severity mapping', () => {
       mapped.map((s) => s.number),
       [SeverityNumber.TRACE, SeverityNumber.DEBUG, SeverityNumber.INFO, SeverityNumber.WARN, SeverityNumber.ERROR, SeverityNumber.FATAL],
     );
-    assert.deepEqual(mapped.map((s) => s.text), ['trace', 'debug', 'info', 'warn', 'error', 'fatal']);
+    assert.deepEqual(
+      mapped.map((s) => s.text),
+      ['trace', 'debug', 'info', 'warn', 'error', 'fatal'],
+    );
   });
 
   it('places custom pino levels on the step of their band and keeps their label', () => {

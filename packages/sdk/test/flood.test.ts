@@ -38,8 +38,10 @@ describe('collector down: the app is not slowed and memory stays bounded', () =>
     const { result, figures } = await run({});
     const after = await run({ BASELINE: '1' });
     const baselineP99 = Math.min(before.figures.p99Ms, after.figures.p99Ms);
-    console.log(`      event-loop delay p99 ${figures.p99Ms.toFixed(2)} ms (without the SDK ${baselineP99.toFixed(2)} ms), max ${figures.maxMs.toFixed(2)} ms; ` +
-      `max queued ${figures.maxQueued}/${figures.maxQueueSize}, dropped ${figures.dropped}, failed ${figures.failed}`);
+    console.log(
+      `      event-loop delay p99 ${figures.p99Ms.toFixed(2)} ms (without the SDK ${baselineP99.toFixed(2)} ms), max ${figures.maxMs.toFixed(2)} ms; ` +
+        `max queued ${figures.maxQueued}/${figures.maxQueueSize}, dropped ${figures.dropped}, failed ${figures.failed}`,
+    );
     // The SDK's work per record is of the order of pino's own: a blocked loop (a synchronous
     // export, serialising the whole queue at once) would be many times the baseline.
     assert.ok(

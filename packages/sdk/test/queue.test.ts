@@ -71,8 +71,23 @@ describe('bounded queue, failures and fallback file', () => {
     assert.equal(stats.exported, 0);
     assert.equal(stats.lastError?.message, 'connection refused');
     assert.match(warnings.join(''), /could not deliver 2 log records: connection refused; written to/);
-    const lines = (await readFile(fallbackFile, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as { body: unknown; severity_number: number; attributes: unknown; resource: Record<string, unknown>; time_unix_nano: string });
-    assert.deepEqual(lines.map((l) => l.body), ['keep me', 'me too']);
+    const lines = (await readFile(fallbackFile, 'utf8'))
+      .trim()
+      .split('\n')
+      .map(
+        (line) =>
+          JSON.parse(line) as {
+            body: unknown;
+            severity_number: number;
+            attributes: unknown;
+            resource: Record<string, unknown>;
+            time_unix_nano: string;
+          },
+      );
+    assert.deepEqual(
+      lines.map((l) => l.body),
+      ['keep me', 'me too'],
+    );
     assert.equal(lines[0]!.severity_number, 17);
     assert.deepEqual(lines[0]!.attributes, { a: 1 });
     assert.equal(lines[0]!.resource['service.name'], 'fb');

@@ -16,7 +16,7 @@ async function captureStderr(fn: () => Promise<void>): Promise<string> {
   // eslint-disable-next-line @typescript-eslint/unbound-method -- saved only to be put back as the very same function
   const original = process.stderr.write;
   let captured = '';
-  process.stderr.write = ((chunk: string | Uint8Array) => ((captured += String(chunk)), true));
+  process.stderr.write = (chunk: string | Uint8Array) => ((captured += String(chunk)), true);
   try {
     await fn();
   } finally {
@@ -57,14 +57,20 @@ describe('TLS, mutual TLS and bearer tokens', () => {
     await bridge.forceFlush();
     await bridge.shutdown();
     await sink.stop();
-    assert.deepEqual(sink.received.map((r) => r.authorization), ['Bearer first', 'Bearer second']);
+    assert.deepEqual(
+      sink.received.map((r) => r.authorization),
+      ['Bearer first', 'Bearer second'],
+    );
     assert.ok(sink.received[0]!.bytes.includes('over tls one'));
     assert.deepEqual(bridge.stats(), { emitted: 2, exported: 2, dropped: 0, failed: 0, queued: 0 });
   });
 
   for (const readme of ['README.md', 'packages/sdk/README.md']) {
     it(`runs ${readme}'s snippet as written against the collector: TLS with ./ca.pem and SLUICE_TOKEN, delivered on exit`, async () => {
-      const collector = await startTestCollector({ tls: { certFile: certs.serverCertFile, keyFile: certs.serverKeyFile }, token: 'readme-token' });
+      const collector = await startTestCollector({
+        tls: { certFile: certs.serverCertFile, keyFile: certs.serverKeyFile },
+        token: 'readme-token',
+      });
       try {
         copyFileSync(certs.caFile, join(certs.dir, 'ca.pem'));
         // The one change: the README's placeholder endpoint becomes the test collector's.
@@ -73,10 +79,18 @@ describe('TLS, mutual TLS and bearer tokens', () => {
         const script = join(certs.dir, 'readme-snippet.js');
         writeFileSync(script, snippet.replace("'https://collector.example:4317'", `'https://${collector.grpc}'`));
         // The snippet sits in a temp directory; its imports resolve from the repository.
-        const result = await runScript(script, { SLUICE_TOKEN: 'readme-token', NODE_PATH: join(REPO, 'node_modules') }, undefined, certs.dir);
+        const result = await runScript(
+          script,
+          { SLUICE_TOKEN: 'readme-token', NODE_PATH: join(REPO, 'node_modules') },
+          undefined,
+          certs.dir,
+        );
         assert.equal(result.code, 0, result.stderr);
         const records = await collector.waitForRecords(1);
-        assert.deepEqual(records.map((r) => [r.body, r.attributes, r.resource?.['service.name']]), [['order placed', { order: 'o-1' }, 'checkout']]);
+        assert.deepEqual(
+          records.map((r) => [r.body, r.attributes, r.resource?.['service.name']]),
+          [['order placed', { order: 'o-1' }, 'checkout']],
+        );
       } finally {
         await collector.stop();
       }
@@ -90,11 +104,17 @@ describe('TLS, mutual TLS and bearer tokens', () => {
     });
     try {
       const options = { endpoint: `https://${collector.grpc}`, token: 'mtls-token', handleSignals: false, exportTimeoutMillis: 3_000 };
-      const withCert = startLogBridge({ ...options, tls: { caFile: certs.caFile, certFile: certs.clientCertFile, keyFile: certs.clientKeyFile } });
+      const withCert = startLogBridge({
+        ...options,
+        tls: { caFile: certs.caFile, certFile: certs.clientCertFile, keyFile: certs.clientKeyFile },
+      });
       withCert.logger().emit({ body: 'mtls ok' });
       await withCert.shutdown();
       assert.equal(withCert.stats().exported, 1);
-      assert.deepEqual((await collector.waitForRecords(1)).map((r) => r.body), ['mtls ok']);
+      assert.deepEqual(
+        (await collector.waitForRecords(1)).map((r) => r.body),
+        ['mtls ok'],
+      );
 
       const withoutCert = startLogBridge({ ...options, tls: { caFile: certs.caFile } });
       withoutCert.logger().emit({ body: 'no client cert' });
@@ -107,7 +127,12 @@ describe('TLS, mutual TLS and bearer tokens', () => {
 
   it('refuses at start a client key that does not belong to the client certificate, naming both files', () => {
     assert.throws(
-      () => startLogBridge({ endpoint: 'https://127.0.0.1:1', handleSignals: false, tls: { caFile: certs.caFile, certFile: certs.clientCertFile, keyFile: certs.serverKeyFile } }),
+      () =>
+        startLogBridge({
+          endpoint: 'https://127.0.0.1:1',
+          handleSignals: false,
+          tls: { caFile: certs.caFile, certFile: certs.clientCertFile, keyFile: certs.serverKeyFile },
+        }),
       (err: Error) =>
         err.message.startsWith('SLUICE_CONFIG_INVALID_VALUE: tls.keyFile: ') &&
         err.message.includes(`${certs.serverKeyFile} does not match the certificate in ${certs.clientCertFile}`),
@@ -151,7 +176,10 @@ describe('TLS, mutual TLS and bearer tokens', () => {
     bridge.logger().emit({ body: 'plaintext' });
     await bridge.shutdown();
     await sink.stop();
-    assert.deepEqual(sink.received.map((r) => r.authorization), ['Bearer plain']);
+    assert.deepEqual(
+      sink.received.map((r) => r.authorization),
+      ['Bearer plain'],
+    );
     assert.equal(bridge.stats().exported, 1);
   });
 });

@@ -169,7 +169,8 @@ export async function startLokiTestServer(options: LokiTestServerOptions = {}): 
       else {
         const headers: Record<string, string> = opts.retryAfter !== undefined ? { 'retry-after': String(opts.retryAfter) } : {};
         const defaults: Record<string, string> = {
-          '429': 'Ingestion rate limit exceeded for user fake (limit: 4194304 bytes/sec) while attempting to ingest lines totaling 1024 bytes, reduce log volume or contact your Loki administrator to see if the limit can be increased',
+          '429':
+            'Ingestion rate limit exceeded for user fake (limit: 4194304 bytes/sec) while attempting to ingest lines totaling 1024 bytes, reduce log volume or contact your Loki administrator to see if the limit can be increased',
           '500': 'rpc error: code = Unavailable desc = at least 1 live replicas required, could only find 0',
           '400': 'error at least one label pair is required per stream',
         };
@@ -211,7 +212,8 @@ export async function startLokiTestServer(options: LokiTestServerOptions = {}): 
       return answer(req, res, 400, `parse error: ${(err as Error).message}`);
     }
     const metadata: Record<string, string> = {};
-    for (const filter of match[2]!.matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)\s*=\s*("(?:[^"\\]|\\.)*")/g)) metadata[filter[1]!] = JSON.parse(filter[2]!) as string;
+    for (const filter of match[2]!.matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)\s*=\s*("(?:[^"\\]|\\.)*")/g))
+      metadata[filter[1]!] = JSON.parse(filter[2]!) as string;
     const start = BigInt(params.get('start') ?? '0');
     const end = params.has('end') ? BigInt(params.get('end')!) : BigInt(now() + 1) * 1_000_000n;
     const byStream = new Map<string, { stream: Record<string, string>; values: string[][] }>();

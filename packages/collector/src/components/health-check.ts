@@ -1,7 +1,15 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
-import { endpoint, parseHostPort, section, type CreateSettings, type ExtensionFactory, type Host, type PipelineWatcher } from '@sluice/core';
+import {
+  endpoint,
+  parseHostPort,
+  section,
+  type CreateSettings,
+  type ExtensionFactory,
+  type Host,
+  type PipelineWatcher,
+} from '@sluice/core';
 import { SluiceError } from '@sluice/pdata';
 
 const healthCheckSchema = section({
@@ -31,7 +39,9 @@ class HealthCheckExtension implements PipelineWatcher {
     const server = http.createServer((req, res) => this.handle(req, res));
     const { host: bindHost, port } = parseHostPort(this.config.endpoint)!;
     await new Promise<void>((resolve, reject) => {
-      server.once('error', (err) => reject(new SluiceError('SLUICE_BIND_FAILED', `extensions.${this.settings.id}.endpoint ${this.config.endpoint}: ${err.message}`)));
+      server.once('error', (err) =>
+        reject(new SluiceError('SLUICE_BIND_FAILED', `extensions.${this.settings.id}.endpoint ${this.config.endpoint}: ${err.message}`)),
+      );
       server.listen(port, bindHost, () => resolve());
     });
     this.server = server;
@@ -63,7 +73,11 @@ class HealthCheckExtension implements PipelineWatcher {
     const base = this.config.path.endsWith('/') ? this.config.path : this.config.path + '/';
     if (path === this.config.path) {
       const body = this.ready_
-        ? { status: 'Server available', upSince: this.readySince!.toISOString(), uptime: `${((Date.now() - this.readySince!.getTime()) / 1000).toFixed(3)}s` }
+        ? {
+            status: 'Server available',
+            upSince: this.readySince!.toISOString(),
+            uptime: `${((Date.now() - this.readySince!.getTime()) / 1000).toFixed(3)}s`,
+          }
         : { status: 'Server not available' };
       return json(res, this.ready_ ? 200 : 503, body);
     }

@@ -36,7 +36,9 @@ export function validateComponents(root: MapNode, registry: Registry): Component
     const entry = root.entries.get(section);
     if (!entry || isNull(entry.value)) continue;
     if (entry.value.kind !== 'map') {
-      result.diagnostics.push(diagnosticAt('SLUICE_CONFIG_INVALID_VALUE', 'error', [section], entry.keyPos, 'must be a map of component ids to their settings'));
+      result.diagnostics.push(
+        diagnosticAt('SLUICE_CONFIG_INVALID_VALUE', 'error', [section], entry.keyPos, 'must be a map of component ids to their settings'),
+      );
       continue;
     }
     for (const [id, { keyPos, value }] of entry.value.entries) {
@@ -58,12 +60,22 @@ function validateComponent(
   const kind = COMPONENT_SECTIONS[section];
   const parsedId = parseComponentId(id);
   if (!parsedId) {
-    diagnostics.push(diagnosticAt('SLUICE_CONFIG_BAD_ID', 'error', [section, id], keyPos, `"${id}" is not a component id; write type or type/name (e.g. otlp or otlp/internal)`));
+    diagnostics.push(
+      diagnosticAt(
+        'SLUICE_CONFIG_BAD_ID',
+        'error',
+        [section, id],
+        keyPos,
+        `"${id}" is not a component id; write type or type/name (e.g. otlp or otlp/internal)`,
+      ),
+    );
     return undefined;
   }
   const factory = registry.get(kind, parsedId.type);
   if (!factory) {
-    diagnostics.push(diagnosticAt('SLUICE_CONFIG_UNKNOWN_TYPE', 'error', [section, id], keyPos, unknownTypeMessage(kind, parsedId.type, registry)));
+    diagnostics.push(
+      diagnosticAt('SLUICE_CONFIG_UNKNOWN_TYPE', 'error', [section, id], keyPos, unknownTypeMessage(kind, parsedId.type, registry)),
+    );
     return undefined;
   }
   let optional = false;
@@ -72,7 +84,10 @@ function validateComponent(
     value.entries.delete('optional');
     if (flag && !isNull(flag.value)) {
       if (flag.value.kind === 'scalar' && typeof flag.value.value === 'boolean') optional = flag.value.value;
-      else diagnostics.push(diagnosticAt('SLUICE_CONFIG_INVALID_VALUE', 'error', [section, id, 'optional'], flag.keyPos, 'expected true or false'));
+      else
+        diagnostics.push(
+          diagnosticAt('SLUICE_CONFIG_INVALID_VALUE', 'error', [section, id, 'optional'], flag.keyPos, 'expected true or false'),
+        );
     }
   }
   const { value: config, diagnostics: found } = validateSection(

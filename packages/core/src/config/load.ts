@@ -53,7 +53,13 @@ export function loadConfigText(text: string, registry: Registry, options: LoadOp
   return validateRoots([source.root], registry, options, files, source.diagnostics);
 }
 
-function validateRoots(roots: MapNode[], registry: Registry, options: LoadOptions, files: string[], diagnostics: ConfigDiagnostic[]): LoadResult {
+function validateRoots(
+  roots: MapNode[],
+  registry: Registry,
+  options: LoadOptions,
+  files: string[],
+  diagnostics: ConfigDiagnostic[],
+): LoadResult {
   const root = roots.reduce<ConfigNode>((merged, next) => mergeNodes(merged, next), roots[0]!) as MapNode;
   const expansion = expandEnv(root, options.env ?? process.env);
   diagnostics.push(...expansion.diagnostics, ...checkTopLevel(root));
@@ -67,11 +73,14 @@ function validateRoots(roots: MapNode[], registry: Registry, options: LoadOption
   for (const { path, node } of expansion.unset) {
     if (failedPaths.has(formatPath(path))) continue;
     const names = node.env!.unset.join(', ');
-    diagnostics.push(diagnosticAt('SLUICE_CONFIG_ENV_UNSET', 'warning', path, node.pos, `environment variable ${names} is not set; it expanded to ""`));
+    diagnostics.push(
+      diagnosticAt('SLUICE_CONFIG_ENV_UNSET', 'warning', path, node.pos, `environment variable ${names} is not set; it expanded to ""`),
+    );
   }
 
   // Files and extension references are checked only once the config is well-formed, as a start would.
-  if (service.service && !diagnostics.some((d) => d.severity === 'error')) diagnostics.push(...checkStart(root, components, service.service));
+  if (service.service && !diagnostics.some((d) => d.severity === 'error'))
+    diagnostics.push(...checkStart(root, components, service.service));
 
   const sorted = sortDiagnostics(diagnostics, files);
   if (sorted.some((d) => d.severity === 'error') || !service.service) return { diagnostics: sorted };
@@ -90,7 +99,9 @@ function checkTopLevel(root: MapNode): ConfigDiagnostic[] {
       }
     } else if (!TOP_LEVEL_KEYS.includes(key)) {
       const suggestion = nearestName(key, TOP_LEVEL_KEYS);
-      const message = suggestion ? `unknown key; did you mean ${suggestion}?` : `unknown key; valid keys here: ${TOP_LEVEL_KEYS.join(', ')}`;
+      const message = suggestion
+        ? `unknown key; did you mean ${suggestion}?`
+        : `unknown key; valid keys here: ${TOP_LEVEL_KEYS.join(', ')}`;
       diagnostics.push(diagnosticAt('SLUICE_CONFIG_UNKNOWN_KEY', 'error', [key], keyPos, message));
     }
   }

@@ -12,7 +12,7 @@ export function section<T extends z.ZodRawShape>(shape: T) {
   return z.preprocess((value) => (value === null || value === undefined ? {} : value), z.object(shape).strict());
 }
 
-const DURATION_UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const DURATION_UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 const DURATION_PART = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/gy;
 
 /** Parses a Go-style duration (`5s`, `200ms`, `1m30s`, `0`) into milliseconds; undefined if malformed. */

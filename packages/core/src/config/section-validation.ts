@@ -26,7 +26,12 @@ export function validateSection(section: SectionContext, unsupportedKeys: Unsupp
     if (restoreEnvStrings(section, result.error.issues)) continue;
     const found = result.error.issues.flatMap((issue) => issueDiagnostics(issue, section));
     // An empty required value also fails the refinements after it (not a URL, ...): report only that it is missing.
-    const missing = new Map(found.filter((d) => d.code === 'SLUICE_CONFIG_REQUIRED').reverse().map((d) => [d.path, d]));
+    const missing = new Map(
+      found
+        .filter((d) => d.code === 'SLUICE_CONFIG_REQUIRED')
+        .reverse()
+        .map((d) => [d.path, d]),
+    );
     diagnostics.push(...found.filter((d) => (missing.get(d.path) ?? d) === d));
     return { diagnostics };
   }

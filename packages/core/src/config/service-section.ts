@@ -39,7 +39,10 @@ const serviceSchema = section({
         .optional(),
     }),
     logs: section({
-      level: z.preprocess((value) => (typeof value === 'string' ? value.toLowerCase() : value), z.enum(['debug', 'info', 'warn', 'error']).default('info')),
+      level: z.preprocess(
+        (value) => (typeof value === 'string' ? value.toLowerCase() : value),
+        z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+      ),
       encoding: z.enum(['console', 'json']).default('console'),
     }),
   }),
@@ -61,9 +64,16 @@ const SERVICE_UNSUPPORTED: UnsupportedKeys = {
     ]),
   ),
   ...Object.fromEntries(
-    ['development', 'disable_caller', 'disable_stacktrace', 'sampling', 'output_paths', 'error_output_paths', 'initial_fields', 'processors'].map(
-      (key) => [`telemetry.logs.${key}`, { effect: 'ignore', why: 'Sluice logs to stderr with level and encoding only' }],
-    ),
+    [
+      'development',
+      'disable_caller',
+      'disable_stacktrace',
+      'sampling',
+      'output_paths',
+      'error_output_paths',
+      'initial_fields',
+      'processors',
+    ].map((key) => [`telemetry.logs.${key}`, { effect: 'ignore', why: 'Sluice logs to stderr with level and encoding only' }]),
   ),
 };
 
@@ -77,7 +87,15 @@ export interface ServiceResult {
 export function validateService(entry: MapEntry | undefined, rootPos: Position, components: ComponentsResult): ServiceResult {
   const diagnostics: ConfigDiagnostic[] = [];
   if (!entry || isNull(entry.value)) {
-    diagnostics.push(diagnosticAt('SLUICE_CONFIG_REQUIRED', 'error', ['service'], entry?.keyPos ?? rootPos, 'is required: a config needs service.pipelines with at least one logs pipeline'));
+    diagnostics.push(
+      diagnosticAt(
+        'SLUICE_CONFIG_REQUIRED',
+        'error',
+        ['service'],
+        entry?.keyPos ?? rootPos,
+        'is required: a config needs service.pipelines with at least one logs pipeline',
+      ),
+    );
     return { diagnostics };
   }
   const node = entry.value;
@@ -93,7 +111,15 @@ export function validateService(entry: MapEntry | undefined, rootPos: Position, 
   const at = (path: PathSegment[]) => locate(node, entry.keyPos, path).keyPos;
   const pipelines = Object.entries(parsed.pipelines).map(([id, lists]): PipelineConfig => ({ id, ...lists }));
   if (pipelines.length === 0 && !diagnostics.some((d) => d.code === 'SLUICE_CONFIG_PIPELINE')) {
-    diagnostics.push(diagnosticAt('SLUICE_CONFIG_PIPELINE', 'error', ['service', 'pipelines'], at(['pipelines']), 'at least one logs pipeline is required'));
+    diagnostics.push(
+      diagnosticAt(
+        'SLUICE_CONFIG_PIPELINE',
+        'error',
+        ['service', 'pipelines'],
+        at(['pipelines']),
+        'at least one logs pipeline is required',
+      ),
+    );
   }
   for (const pipeline of pipelines) diagnostics.push(...checkPipeline(pipeline, components, at));
   diagnostics.push(...checkReferences(parsed.extensions, 'extensions', ['extensions'], components, at));
@@ -120,9 +146,19 @@ function dropNonLogsPipelines(entries: Map<string, MapEntry>): ConfigDiagnostic[
     if (parsed?.type === 'logs') continue;
     const path = ['service', 'pipelines', id];
     if (parsed && ['traces', 'metrics', 'profiles'].includes(parsed.type)) {
-      diagnostics.push(diagnosticAt('SLUICE_CONFIG_PIPELINE', 'error', path, keyPos, `Sluice carries logs only; a ${parsed.type} pipeline cannot run (use logs or logs/<name>)`));
+      diagnostics.push(
+        diagnosticAt(
+          'SLUICE_CONFIG_PIPELINE',
+          'error',
+          path,
+          keyPos,
+          `Sluice carries logs only; a ${parsed.type} pipeline cannot run (use logs or logs/<name>)`,
+        ),
+      );
     } else {
-      diagnostics.push(diagnosticAt('SLUICE_CONFIG_BAD_ID', 'error', path, keyPos, `"${id}" is not a pipeline id; write logs or logs/<name>`));
+      diagnostics.push(
+        diagnosticAt('SLUICE_CONFIG_BAD_ID', 'error', path, keyPos, `"${id}" is not a pipeline id; write logs or logs/<name>`),
+      );
     }
     entries.delete(id);
   }
@@ -160,7 +196,15 @@ function checkReferences(
       const code = section === 'extensions' ? 'SLUICE_CONFIG_INVALID_VALUE' : 'SLUICE_CONFIG_PIPELINE';
       diagnostics.push(diagnosticAt(code, 'error', ['service', ...path], at(path), `"${id}" is listed twice`));
     } else if (!declared.has(id)) {
-      diagnostics.push(diagnosticAt('SLUICE_CONFIG_UNDEFINED_COMPONENT', 'error', ['service', ...path], at(path), undefinedMessage(id, section, components)));
+      diagnostics.push(
+        diagnosticAt(
+          'SLUICE_CONFIG_UNDEFINED_COMPONENT',
+          'error',
+          ['service', ...path],
+          at(path),
+          undefinedMessage(id, section, components),
+        ),
+      );
     }
   });
   return diagnostics;
@@ -188,18 +232,32 @@ function unusedComponents(parsed: ParsedService, components: ComponentsResult): 
       if (used.has(`${section}:${id}`)) continue;
       const where = section === 'extensions' ? 'service.extensions' : 'any pipeline';
       const keyPos = components.declared[section].get(id);
-      diagnostics.push(diagnosticAt('SLUICE_CONFIG_UNUSED', 'warning', [section, id], keyPos, `is configured but not listed in ${where}, so it will not start`));
+      diagnostics.push(
+        diagnosticAt(
+          'SLUICE_CONFIG_UNUSED',
+          'warning',
+          [section, id],
+          keyPos,
+          `is configured but not listed in ${where}, so it will not start`,
+        ),
+      );
     }
   }
   return diagnostics;
 }
 
-function metricsConfig(parsed: ParsedService, at: (path: PathSegment[]) => Position, diagnostics: ConfigDiagnostic[]): MetricsTelemetryConfig | undefined {
+function metricsConfig(
+  parsed: ParsedService,
+  at: (path: PathSegment[]) => Position,
+  diagnostics: ConfigDiagnostic[],
+): MetricsTelemetryConfig | undefined {
   const { level, readers, address } = parsed.telemetry.metrics;
   const base = ['telemetry', 'metrics'];
   if (readers !== undefined && address !== undefined) {
     const message = 'use either readers (current otelcol) or address (older otelcol), not both';
-    diagnostics.push(diagnosticAt('SLUICE_CONFIG_INVALID_VALUE', 'error', ['service', ...base, 'address'], at([...base, 'address']), message));
+    diagnostics.push(
+      diagnosticAt('SLUICE_CONFIG_INVALID_VALUE', 'error', ['service', ...base, 'address'], at([...base, 'address']), message),
+    );
     return undefined;
   }
   if (level === 'none') return undefined;
@@ -207,7 +265,9 @@ function metricsConfig(parsed: ParsedService, at: (path: PathSegment[]) => Posit
     const prometheus = readers.map((reader) => reader.pull?.exporter?.prometheus).filter((p) => p !== undefined);
     if (prometheus.length > 1) {
       const message = 'Sluice serves one Prometheus endpoint; configure one pull reader';
-      diagnostics.push(diagnosticAt('SLUICE_CONFIG_INVALID_VALUE', 'error', ['service', ...base, 'readers'], at([...base, 'readers']), message));
+      diagnostics.push(
+        diagnosticAt('SLUICE_CONFIG_INVALID_VALUE', 'error', ['service', ...base, 'readers'], at([...base, 'readers']), message),
+      );
     }
     return prometheus[0] && { level, ...prometheus[0] };
   }

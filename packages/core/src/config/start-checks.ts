@@ -46,7 +46,12 @@ export function checkStart(root: MapNode, components: ComponentsResult, service:
  * The blocks core's schema building blocks define, found by the keys otelcol gives them in
  * every component: `auth`, `tls`, `sending_queue.storage`.
  */
-function sharedBlockProblems(kind: ComponentKind, config: unknown, components: ComponentsResult, startedExtensions: Set<string>): StartProblem[] {
+function sharedBlockProblems(
+  kind: ComponentKind,
+  config: unknown,
+  components: ComponentsResult,
+  startedExtensions: Set<string>,
+): StartProblem[] {
   if (kind !== 'receiver' && kind !== 'exporter') return [];
   const problems: StartProblem[] = [];
   const reference = (id: string, path: PathSegment[], role: ExtensionRole) => {
@@ -58,9 +63,14 @@ function sharedBlockProblems(kind: ComponentKind, config: unknown, components: C
     for (const [key, child] of Object.entries(value)) {
       const at = [...path, key];
       if (key === 'auth' && typeof (child as { authenticator?: unknown })?.authenticator === 'string') {
-        reference((child as { authenticator: string }).authenticator, [...at, 'authenticator'], kind === 'receiver' ? 'server_authenticator' : 'client_authenticator');
+        reference(
+          (child as { authenticator: string }).authenticator,
+          [...at, 'authenticator'],
+          kind === 'receiver' ? 'server_authenticator' : 'client_authenticator',
+        );
       } else if (key === 'tls' && child !== null && typeof child === 'object') {
-        for (const problem of checkTlsFiles(child as TlsFileSettings, kind === 'receiver' ? 'server' : 'client')) problems.push({ ...problem, path: [...at, ...problem.path] });
+        for (const problem of checkTlsFiles(child as TlsFileSettings, kind === 'receiver' ? 'server' : 'client'))
+          problems.push({ ...problem, path: [...at, ...problem.path] });
       } else if (key === 'sending_queue') {
         const queue = child as { enabled?: boolean; storage?: string };
         if (queue.enabled !== false && queue.storage !== undefined) reference(queue.storage, [...at, 'storage'], 'storage');
@@ -73,13 +83,21 @@ function sharedBlockProblems(kind: ComponentKind, config: unknown, components: C
   return problems;
 }
 
-function extensionProblem(id: string, role: ExtensionRole, components: ComponentsResult, startedExtensions: Set<string>): Omit<StartProblem, 'path'> | undefined {
+function extensionProblem(
+  id: string,
+  role: ExtensionRole,
+  components: ComponentsResult,
+  startedExtensions: Set<string>,
+): Omit<StartProblem, 'path'> | undefined {
   const extension = components.components.extensions.get(id);
   if (!extension) {
     return { code: 'SLUICE_CONFIG_UNDEFINED_COMPONENT', message: `extension "${id}" is not configured under extensions` };
   }
   if (!startedExtensions.has(id)) {
-    return { code: 'SLUICE_CONFIG_UNDEFINED_COMPONENT', message: `extension "${id}" is not listed in service.extensions, so it does not start` };
+    return {
+      code: 'SLUICE_CONFIG_UNDEFINED_COMPONENT',
+      message: `extension "${id}" is not listed in service.extensions, so it does not start`,
+    };
   }
   const factory = extension.factory;
   if (factory.kind !== 'extension' || !(factory.provides ?? []).includes(role)) {

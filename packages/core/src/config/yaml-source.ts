@@ -20,8 +20,10 @@ export function readYaml(text: string, file?: string): YamlSource {
     return { file, line, column: col };
   };
   const diagnostics: ConfigDiagnostic[] = [];
-  for (const error of doc.errors) diagnostics.push(diagnosticAt('SLUICE_CONFIG_YAML', 'error', [], positionOf(error.pos[0]), error.message));
-  for (const warning of doc.warnings) diagnostics.push(diagnosticAt('SLUICE_CONFIG_YAML', 'warning', [], positionOf(warning.pos[0]), warning.message));
+  for (const error of doc.errors)
+    diagnostics.push(diagnosticAt('SLUICE_CONFIG_YAML', 'error', [], positionOf(error.pos[0]), error.message));
+  for (const warning of doc.warnings)
+    diagnostics.push(diagnosticAt('SLUICE_CONFIG_YAML', 'warning', [], positionOf(warning.pos[0]), warning.message));
   if (doc.errors.length > 0) return { diagnostics };
 
   const start: Position = { file, line: 1, column: 1 };
@@ -30,7 +32,15 @@ export function readYaml(text: string, file?: string): YamlSource {
   }
   const root = new TreeBuilder(doc, positionOf).build(doc.contents, start);
   if (root.kind !== 'map') {
-    diagnostics.push(diagnosticAt('SLUICE_CONFIG_INVALID_VALUE', 'error', [], root.pos, 'a config file must be a map of sections (receivers, exporters, service, ...)'));
+    diagnostics.push(
+      diagnosticAt(
+        'SLUICE_CONFIG_INVALID_VALUE',
+        'error',
+        [],
+        root.pos,
+        'a config file must be a map of sections (receivers, exporters, service, ...)',
+      ),
+    );
     return { diagnostics };
   }
   return { root, diagnostics };

@@ -31,7 +31,7 @@ export function issueDiagnostics(issue: ZodIssue, section: SectionContext): Conf
   const empty = issue.code === 'too_small' && issue.type === 'string' && Number(issue.minimum) === 1;
   let code: ErrorCode = missing || empty ? 'SLUICE_CONFIG_REQUIRED' : 'SLUICE_CONFIG_INVALID_VALUE';
   let message = readableMessage(issue);
-  const unset = located.node?.kind === 'scalar' ? located.node.env?.unset ?? [] : [];
+  const unset = located.node?.kind === 'scalar' ? (located.node.env?.unset ?? []) : [];
   if (unset.length > 0) {
     const names = unset.join(', ');
     message += `; environment variable ${names} ${unset.length === 1 ? 'is' : 'are'} not set`;
@@ -67,7 +67,9 @@ function bestBranch(issue: z.ZodInvalidUnionIssue): ZodIssue[] {
   const depth = (issues: ZodIssue[]) => Math.max(...issues.map((i) => i.path.length));
   return issue.unionErrors
     .map((error) => error.issues)
-    .reduce((best, issues) => (depth(issues) > depth(best) || (depth(issues) === depth(best) && issues.length < best.length) ? issues : best));
+    .reduce((best, issues) =>
+      depth(issues) > depth(best) || (depth(issues) === depth(best) && issues.length < best.length) ? issues : best,
+    );
 }
 
 function readableMessage(issue: ZodIssue): string {

@@ -73,7 +73,12 @@ export class HttpPushClient {
   async post(request: HttpPost, signal?: AbortSignal): Promise<SendOutcome> {
     this.start();
     const { options } = this;
-    const headers: Record<string, string> = { ...options.headers, ...options.authHeaders?.(), ...request.headers, 'content-type': request.contentType };
+    const headers: Record<string, string> = {
+      ...options.headers,
+      ...options.authHeaders?.(),
+      ...request.headers,
+      'content-type': request.contentType,
+    };
     if (request.contentEncoding) headers['content-encoding'] = request.contentEncoding;
     const who = options.name ?? this.endpoint;
     let response;
@@ -99,7 +104,9 @@ export class HttpPushClient {
     const reason = `${who} answered ${status}${detail ? `: ${detail}` : ''}`;
     const retryable = options.retryableStatus(status);
     const retryAfter = response.headers['retry-after'];
-    const retryAfterMs = retryable ? parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter, (options.now ?? Date.now)()) : undefined;
+    const retryAfterMs = retryable
+      ? parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter, (options.now ?? Date.now)())
+      : undefined;
     return { ok: false, retryable, reason, status: String(status), ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
   }
 

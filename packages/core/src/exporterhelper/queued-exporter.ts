@@ -16,7 +16,15 @@
  * in a warning.
  */
 import type { CreateSettings, Exporter, ExporterHealth, Host } from '../component';
-import { SluiceError, asConsumeError, countLogRecords, decodeLogsProto, encodeLogsProto, permanentError, retryableError } from '@sluice/pdata';
+import {
+  SluiceError,
+  asConsumeError,
+  countLogRecords,
+  decodeLogsProto,
+  encodeLogsProto,
+  permanentError,
+  retryableError,
+} from '@sluice/pdata';
 import type { LogsData } from '@sluice/pdata';
 import { isStorageExtension } from '../extensions/contracts';
 import { BoundedQueue } from './bounded-queue';
@@ -126,7 +134,10 @@ class QueuedExporterImpl<P> implements QueuedExporter {
       this.stats.enqueueFailed(records);
       if (this.stopping) throw retryableError('SLUICE_SHUTTING_DOWN', `exporter ${this.options.settings.id} is shutting down`);
       const { queue_size, sizer } = this.config.sending_queue;
-      throw retryableError('SLUICE_QUEUE_FULL', `the sending queue of exporter ${this.options.settings.id} is full (queue_size ${queue_size} ${sizer})`);
+      throw retryableError(
+        'SLUICE_QUEUE_FULL',
+        `the sending queue of exporter ${this.options.settings.id} is full (queue_size ${queue_size} ${sizer})`,
+      );
     }
 
     let ref: RecordRef | undefined;
@@ -166,7 +177,10 @@ class QueuedExporterImpl<P> implements QueuedExporter {
     const leftRecords = left.reduce((sum, entry) => sum + entry.records, 0);
     if (this.journal) {
       if (left.length > 0 || this.stop.signal.aborted) {
-        this.options.settings.logger.info('unsent batches stay in the persistent queue for the next start', { queued_batches: left.length, interrupted_sends: this.stop.signal.aborted ? 'kept too' : 'none' });
+        this.options.settings.logger.info('unsent batches stay in the persistent queue for the next start', {
+          queued_batches: left.length,
+          interrupted_sends: this.stop.signal.aborted ? 'kept too' : 'none',
+        });
       }
       await this.journal.close();
     } else {
@@ -174,7 +188,9 @@ class QueuedExporterImpl<P> implements QueuedExporter {
       if (lost > 0) {
         this.stats.failed(lost);
         this.stats.noteError(`${lost} log records lost from the memory queue at shutdown`);
-        this.options.settings.logger.warn('shutdown deadline reached: log records in the memory sending queue were lost', { lost_records: lost });
+        this.options.settings.logger.warn('shutdown deadline reached: log records in the memory sending queue were lost', {
+          lost_records: lost,
+        });
       }
     }
     await this.options.shutdown?.();
@@ -245,7 +261,8 @@ class QueuedExporterImpl<P> implements QueuedExporter {
     this.directSends.add(delivery);
     const result = await delivery.finally(() => this.directSends.delete(delivery));
     if (result.kind === 'sent') return;
-    if (result.kind === 'interrupted') throw retryableError('SLUICE_SHUTTING_DOWN', `exporter ${this.options.settings.id} is shutting down`);
+    if (result.kind === 'interrupted')
+      throw retryableError('SLUICE_SHUTTING_DOWN', `exporter ${this.options.settings.id} is shutting down`);
     // The destination's Retry-After reaches the client, which is the one that retries here.
     throw result.permanent
       ? permanentError('SLUICE_EXPORT_REFUSED', result.reason)
@@ -269,7 +286,11 @@ class QueuedExporterImpl<P> implements QueuedExporter {
       logger.error('dropping log records the destination refused permanently', { dropped_records: records, reason: result.reason });
     } else if (result.kind === 'failed') {
       this.stats.failed(records);
-      logger.error('dropping log records after retries failed', { failed_records: records, attempts: result.attempts, reason: result.reason });
+      logger.error('dropping log records after retries failed', {
+        failed_records: records,
+        attempts: result.attempts,
+        reason: result.reason,
+      });
     }
     return result;
   }
@@ -281,7 +302,12 @@ class QueuedExporterImpl<P> implements QueuedExporter {
       payload = await this.options.encode(logs);
     } catch (err) {
       // The same data would fail the same way again: a permanent failure, not a retry.
-      return { kind: 'failed', attempts: 0, permanent: true, reason: `cannot encode the batch: ${err instanceof Error ? err.message : String(err)}` };
+      return {
+        kind: 'failed',
+        attempts: 0,
+        permanent: true,
+        reason: `cannot encode the batch: ${err instanceof Error ? err.message : String(err)}`,
+      };
     }
     return sendWithRetry((signal) => this.options.send(payload, signal), {
       retry: this.config.retry_on_failure,

@@ -87,10 +87,7 @@ export class SegmentJournal {
    * Opens the journal in `directory` (created if missing) and returns every record that was
    * written and not yet done, oldest first.
    */
-  static async open(
-    directory: string,
-    options: JournalOptions,
-  ): Promise<{ journal: SegmentJournal; recovered: RecoveredRecord[] }> {
+  static async open(directory: string, options: JournalOptions): Promise<{ journal: SegmentJournal; recovered: RecoveredRecord[] }> {
     await fs.mkdir(directory, { recursive: true });
     const names = await fs.readdir(directory);
     const ids = names.flatMap((name) => (SEGMENT_NAME.test(name) ? [Number(SEGMENT_NAME.exec(name)![1])] : [])).sort((a, b) => a - b);
@@ -127,7 +124,8 @@ export class SegmentJournal {
     try {
       found = (await fs.readFile(file, 'utf8')).trim();
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new SluiceError('SLUICE_WRITE_FAILED', `cannot read ${file}`, { cause: err });
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+        throw new SluiceError('SLUICE_WRITE_FAILED', `cannot read ${file}`, { cause: err });
     }
     if (found === format) return;
     // No segments: a new queue, or one whose FORMAT write a crash cut short (empty file).
@@ -172,7 +170,9 @@ export class SegmentJournal {
     if (this.maxBytes > 0 && this.usedBytes() + framed.length > this.maxBytes) {
       const budgetMib = (this.maxBytes / 1024 / 1024).toFixed(1);
       return Promise.reject(
-        new ConsumeError('SLUICE_QUEUE_FULL', `the persistent queue has used its disk budget (max_size_mib ${budgetMib})`, { retryable: true }),
+        new ConsumeError('SLUICE_QUEUE_FULL', `the persistent queue has used its disk budget (max_size_mib ${budgetMib})`, {
+          retryable: true,
+        }),
       );
     }
     return new Promise((resolve, reject) => {
@@ -248,7 +248,15 @@ export class SegmentJournal {
     const active = await this.activeSegment();
     const start = active.segment.size;
     try {
-      const { bytesWritten } = await active.handle.write(Buffer.concat(batch.map((append) => append.framed), bytes), 0, bytes, start);
+      const { bytesWritten } = await active.handle.write(
+        Buffer.concat(
+          batch.map((append) => append.framed),
+          bytes,
+        ),
+        0,
+        bytes,
+        start,
+      );
       // A short write without an error is how a full disk shows itself.
       if (bytesWritten !== bytes) throw Object.assign(new Error(`short write (${bytesWritten} of ${bytes} bytes)`), { code: 'ENOSPC' });
       await active.handle.datasync();

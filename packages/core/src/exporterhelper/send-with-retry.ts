@@ -49,9 +49,20 @@ export async function sendWithRetry(
     const computed = backoff.next();
     const wait = outcome.retryAfterMs === undefined ? computed : Math.min(outcome.retryAfterMs, MAX_RETRY_AFTER_MS);
     if (retry.max_elapsed_time > 0 && clock.now() - started + wait > retry.max_elapsed_time) {
-      return { kind: 'failed', attempts, permanent: false, reason: `${outcome.reason} (gave up after ${attempts} attempts)`, retryAfterMs: outcome.retryAfterMs };
+      return {
+        kind: 'failed',
+        attempts,
+        permanent: false,
+        reason: `${outcome.reason} (gave up after ${attempts} attempts)`,
+        retryAfterMs: outcome.retryAfterMs,
+      };
     }
-    options.logger.info('send failed; will retry', { reason: outcome.reason, status: outcome.status, retry_in_ms: Math.round(wait), attempts });
+    options.logger.info('send failed; will retry', {
+      reason: outcome.reason,
+      status: outcome.status,
+      retry_in_ms: Math.round(wait),
+      attempts,
+    });
     await clock.sleep(wait, stop);
     if (stop.aborted) return { kind: 'interrupted', attempts };
   }
@@ -77,7 +88,8 @@ async function attemptOnce(attempt: (signal: AbortSignal) => Promise<SendOutcome
 
   let settle: () => void = () => {};
   const aborted = new Promise<SendOutcome>((resolve) => {
-    settle = () => resolve({ ok: false, retryable: true, reason: timedOut ? `timed out after ${options.timeout}ms` : 'interrupted by shutdown' });
+    settle = () =>
+      resolve({ ok: false, retryable: true, reason: timedOut ? `timed out after ${options.timeout}ms` : 'interrupted by shutdown' });
     if (controller.signal.aborted) settle();
     else controller.signal.addEventListener('abort', settle, { once: true });
   });

@@ -74,12 +74,15 @@ class BearerTokenAuth implements ServerAuthenticator, ClientAuthenticator {
     const raw = headers[this.headerName];
     const value = typeof raw === 'object' ? raw[0] : raw;
     if (!value) return { ok: false, reason: `missing ${this.config.header} header`, challenge };
-    if (!value.startsWith(this.prefix)) return { ok: false, reason: `the ${this.config.header} header must use the ${this.config.scheme} scheme`, challenge };
+    if (!value.startsWith(this.prefix))
+      return { ok: false, reason: `the ${this.config.header} header must use the ${this.config.scheme} scheme`, challenge };
     // Compare fixed-length digests so neither the token nor its length leaks through timing.
     const presented = digest(value.slice(this.prefix.length));
     let match = false;
     for (const expected of this.digests) match = timingSafeEqual(presented, expected) || match;
-    return match ? { ok: true, auth: { scheme: this.config.scheme } } : { ok: false, reason: 'the bearer token is not valid', challenge: `${challenge}, error="invalid_token"` };
+    return match
+      ? { ok: true, auth: { scheme: this.config.scheme } }
+      : { ok: false, reason: 'the bearer token is not valid', challenge: `${challenge}, error="invalid_token"` };
   }
 
   headers(): Record<string, string> {
@@ -114,7 +117,10 @@ function readTokenFile(filename: string): { token: string } | Omit<StartProblem,
   try {
     token = readFileSync(filename, 'utf8').trim();
   } catch (err) {
-    return { code: 'SLUICE_CONFIG_INVALID_VALUE', message: `cannot read ${filename}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` };
+    return {
+      code: 'SLUICE_CONFIG_INVALID_VALUE',
+      message: `cannot read ${filename}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    };
   }
   return token === '' ? { code: 'SLUICE_CONFIG_REQUIRED', message: `${filename} is empty` } : { token };
 }

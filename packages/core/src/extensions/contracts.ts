@@ -48,5 +48,9 @@ export interface PipelineWatcher extends Extension {
 }
 
 export function isPipelineWatcher(ext: Extension | undefined): ext is PipelineWatcher {
-  return !!ext && typeof (ext as Partial<PipelineWatcher>).ready === 'function' && typeof (ext as Partial<PipelineWatcher>).notReady === 'function';
+  return (
+    !!ext &&
+    typeof (ext as Partial<PipelineWatcher>).ready === 'function' &&
+    typeof (ext as Partial<PipelineWatcher>).notReady === 'function'
+  );
 }

@@ -1,14 +1,4 @@
-import type {
-  Component,
-  ComponentKind,
-  CreateSettings,
-  Exporter,
-  Extension,
-  Factory,
-  Host,
-  LogsConsumer,
-  Processor,
-} from '../component';
+import type { Component, ComponentKind, CreateSettings, Exporter, Extension, Factory, Host, LogsConsumer, Processor } from '../component';
 import { isPipelineWatcher } from '../extensions/contracts';
 import type { Logger } from '../logger';
 import type { Telemetry } from '../telemetry/telemetry';
@@ -163,7 +153,11 @@ export class Service {
     }
     this.graph.push(...exporterEntries, ...processorEntries);
     for (const [id, pipelines] of pipelinesOfReceiver) {
-      const receiver = this.create('receiver', this.config.receivers.get(id)!, new PipelineFanout(pipelines, this.logger.child({ receiver: id })));
+      const receiver = this.create(
+        'receiver',
+        this.config.receivers.get(id)!,
+        new PipelineFanout(pipelines, this.logger.child({ receiver: id })),
+      );
       this.graph.push({ kind: 'receiver', id, component: receiver });
     }
   }

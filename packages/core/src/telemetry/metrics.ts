@@ -7,26 +7,20 @@ import type { Telemetry } from './telemetry';
  */
 export function receiverMetrics(telemetry: Telemetry) {
   return {
-    accepted: telemetry.counter(
-      'otelcol_receiver_accepted_log_records_total',
-      'Log records successfully pushed into the pipeline.',
-      ['receiver', 'transport'],
-    ),
-    refused: telemetry.counter(
-      'otelcol_receiver_refused_log_records_total',
-      'Log records that could not be pushed into the pipeline.',
-      ['receiver', 'transport'],
-    ),
+    accepted: telemetry.counter('otelcol_receiver_accepted_log_records_total', 'Log records successfully pushed into the pipeline.', [
+      'receiver',
+      'transport',
+    ]),
+    refused: telemetry.counter('otelcol_receiver_refused_log_records_total', 'Log records that could not be pushed into the pipeline.', [
+      'receiver',
+      'transport',
+    ]),
   };
 }
 
 export function exporterMetrics(telemetry: Telemetry) {
   return {
-    sent: telemetry.counter(
-      'otelcol_exporter_sent_log_records_total',
-      'Log records successfully sent to the destination.',
-      ['exporter'],
-    ),
+    sent: telemetry.counter('otelcol_exporter_sent_log_records_total', 'Log records successfully sent to the destination.', ['exporter']),
     sendFailed: telemetry.counter(
       'otelcol_exporter_send_failed_log_records_total',
       'Log records that failed to be sent to the destination (after retries, or refused permanently).',

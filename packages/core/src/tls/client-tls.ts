@@ -11,8 +11,13 @@ export function loadClientTls(tls: TlsClientConfig, where: string): ConnectionOp
   if ((tls.cert_file === undefined) !== (tls.key_file === undefined)) {
     throw new SluiceError('SLUICE_CONFIG_REQUIRED', `${where}.tls: a client certificate needs both cert_file and key_file`);
   }
-  const ref = (key: string, path: string | undefined): TlsFileRef | undefined => (path === undefined ? undefined : { setting: `${where}.tls.${key}`, path });
-  const { ca, cert, key } = loadTlsFiles({ ca: ref('ca_file', tls.ca_file), cert: ref('cert_file', tls.cert_file), key: ref('key_file', tls.key_file) });
+  const ref = (key: string, path: string | undefined): TlsFileRef | undefined =>
+    path === undefined ? undefined : { setting: `${where}.tls.${key}`, path };
+  const { ca, cert, key } = loadTlsFiles({
+    ca: ref('ca_file', tls.ca_file),
+    cert: ref('cert_file', tls.cert_file),
+    key: ref('key_file', tls.key_file),
+  });
   return {
     ...(ca ? { ca } : {}),
     ...(cert ? { cert } : {}),

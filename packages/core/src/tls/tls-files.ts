@@ -48,7 +48,10 @@ function read(ref: TlsFileRef | undefined): Buffer | undefined {
   try {
     return readFileSync(ref.path);
   } catch (err) {
-    throw new SluiceError('SLUICE_CONFIG_INVALID_VALUE', `${ref.setting}: cannot read ${ref.path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new SluiceError(
+      'SLUICE_CONFIG_INVALID_VALUE',
+      `${ref.setting}: cannot read ${ref.path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
   }
 }
 

@@ -19,9 +19,17 @@ export function checkTlsFiles(tls: TlsFileSettings, side: 'server' | 'client'): 
   const hasCert = tls.cert_file !== undefined;
   const hasKey = tls.key_file !== undefined;
   if (side === 'server' && (!hasCert || !hasKey)) {
-    problems.push({ path: [hasCert ? 'key_file' : 'cert_file'], code: 'SLUICE_CONFIG_REQUIRED', message: 'a server tls block needs both cert_file and key_file' });
+    problems.push({
+      path: [hasCert ? 'key_file' : 'cert_file'],
+      code: 'SLUICE_CONFIG_REQUIRED',
+      message: 'a server tls block needs both cert_file and key_file',
+    });
   } else if (hasCert !== hasKey) {
-    problems.push({ path: [hasCert ? 'key_file' : 'cert_file'], code: 'SLUICE_CONFIG_REQUIRED', message: 'a client certificate needs both cert_file and key_file' });
+    problems.push({
+      path: [hasCert ? 'key_file' : 'cert_file'],
+      code: 'SLUICE_CONFIG_REQUIRED',
+      message: 'a client certificate needs both cert_file and key_file',
+    });
   }
   const ref = (key: keyof TlsFileSettings) => (tls[key] === undefined ? undefined : { setting: key, path: tls[key] });
   const attempt = (key: keyof TlsFileSettings, files: TlsFileRefs): boolean => {

@@ -88,7 +88,11 @@ export function createOtlpHttpExporter(settings: CreateSettings, config: OtlpHtt
     start(host: Host) {
       auth.resolve(host);
       sender.start();
-      settings.logger.info('otlphttp exporter ready', { url: safeEndpoint(url.href), encoding: config.encoding, compression: config.compression });
+      settings.logger.info('otlphttp exporter ready', {
+        url: safeEndpoint(url.href),
+        encoding: config.encoding,
+        compression: config.compression,
+      });
     },
     shutdown: () => sender.close(),
   });

@@ -50,7 +50,8 @@ export class OtlpGrpcSender {
     if (this.client) return;
     const { config } = this.options;
     const channelOptions: grpc.ChannelOptions = {
-      'grpc.default_compression_algorithm': config.compression === 'gzip' ? grpc.compressionAlgorithms.gzip : grpc.compressionAlgorithms.identity,
+      'grpc.default_compression_algorithm':
+        config.compression === 'gzip' ? grpc.compressionAlgorithms.gzip : grpc.compressionAlgorithms.identity,
       'grpc.keepalive_time_ms': config.keepalive.time,
       'grpc.keepalive_timeout_ms': config.keepalive.timeout,
       'grpc.keepalive_permit_without_calls': config.keepalive.permit_without_stream ? 1 : 0,
@@ -75,10 +76,18 @@ export class OtlpGrpcSender {
     for (const [key, value] of Object.entries({ ...this.options.config.headers, ...this.options.authHeaders() })) metadata.set(key, value);
     const callOptions: grpc.CallOptions = timeoutMs > 0 ? { deadline: Date.now() + timeoutMs } : {};
     return new Promise<SendOutcome>((resolve) => {
-      const call = this.client!.makeUnaryRequest<Buffer, Buffer>(EXPORT_PATH, identity, identity, body, metadata, callOptions, (err, response) => {
-        signal.removeEventListener('abort', cancel);
-        resolve(err ? this.failure(err) : success(response));
-      });
+      const call = this.client!.makeUnaryRequest<Buffer, Buffer>(
+        EXPORT_PATH,
+        identity,
+        identity,
+        body,
+        metadata,
+        callOptions,
+        (err, response) => {
+          signal.removeEventListener('abort', cancel);
+          resolve(err ? this.failure(err) : success(response));
+        },
+      );
       const cancel = () => call.cancel();
       if (signal.aborted) cancel();
       else signal.addEventListener('abort', cancel, { once: true });
@@ -112,5 +121,9 @@ function success(response: Buffer | undefined): SendOutcome {
     return { ok: true };
   }
   if (!partial || partial.rejectedLogRecords <= 0) return { ok: true };
-  return { ok: true, rejectedRecords: partial.rejectedLogRecords, message: partial.errorMessage || 'the server rejected part of the batch' };
+  return {
+    ok: true,
+    rejectedRecords: partial.rejectedLogRecords,
+    message: partial.errorMessage || 'the server rejected part of the batch',
+  };
 }

@@ -11,24 +11,35 @@ import { decodeRpcStatusJson, decodeRpcStatusProto } from './rpc-status';
 const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
 
 export function createOtlpHttpSender(endpoint: HttpEndpointOptions): HttpPushClient {
-  return new HttpPushClient({ ...endpoint, retryableStatus: (status) => RETRYABLE_STATUS.has(status), accepted, errorMessage: statusMessage });
+  return new HttpPushClient({
+    ...endpoint,
+    retryableStatus: (status) => RETRYABLE_STATUS.has(status),
+    accepted,
+    errorMessage: statusMessage,
+  });
 }
 
 function accepted(bytes: Buffer, contentType: string): SendOutcome {
   let partial;
   try {
-    partial = bytes.length === 0 ? undefined : contentType.includes('json') ? decodeExportResponseJson(bytes) : decodeExportResponseProto(bytes);
+    partial =
+      bytes.length === 0 ? undefined : contentType.includes('json') ? decodeExportResponseJson(bytes) : decodeExportResponseProto(bytes);
   } catch {
     // The server took the data; an unreadable response cannot make that untrue.
     return { ok: true };
   }
   if (!partial || partial.rejectedLogRecords <= 0) return { ok: true };
-  return { ok: true, rejectedRecords: partial.rejectedLogRecords, message: partial.errorMessage || 'the server rejected part of the batch' };
+  return {
+    ok: true,
+    rejectedRecords: partial.rejectedLogRecords,
+    message: partial.errorMessage || 'the server rejected part of the batch',
+  };
 }
 
 /** The google.rpc.Status message the spec puts in error bodies; undefined lets the body be read as text. */
 function statusMessage(bytes: Buffer, contentType: string): string | undefined {
-  if (contentType.includes('application/x-protobuf') || contentType.includes('application/protobuf')) return decodeRpcStatusProto(bytes)?.message;
+  if (contentType.includes('application/x-protobuf') || contentType.includes('application/protobuf'))
+    return decodeRpcStatusProto(bytes)?.message;
   if (contentType.includes('json')) return decodeRpcStatusJson(bytes.toString('utf8'))?.message;
   return undefined;
 }

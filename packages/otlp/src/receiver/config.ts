@@ -16,7 +16,11 @@ const grpcSchema = section({
 const httpSchema = section({
   endpoint: endpoint('127.0.0.1:4318'),
   logs_url_path: z.string().startsWith('/').default('/v1/logs'),
-  max_request_body_size: z.number().int().positive().default(20 * 1024 * 1024),
+  max_request_body_size: z
+    .number()
+    .int()
+    .positive()
+    .default(20 * 1024 * 1024),
   include_metadata: z.boolean().default(false),
   tls: tlsServerSchema.optional(),
   auth: authSchema.optional(),

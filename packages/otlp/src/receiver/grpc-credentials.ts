@@ -13,7 +13,12 @@ export class ReloadingServerCredentials extends grpc.ServerCredentials {
     const material = reloader.current;
     const mtls = material.clientCa !== undefined;
     super(
-      { requestCert: mtls, rejectUnauthorized: mtls, minVersion: material.minVersion, ...(material.maxVersion ? { maxVersion: material.maxVersion } : {}) },
+      {
+        requestCert: mtls,
+        rejectUnauthorized: mtls,
+        minVersion: material.minVersion,
+        ...(material.maxVersion ? { maxVersion: material.maxVersion } : {}),
+      },
       secureContextOptions(material),
     );
     reloader.onChange((next) => this.updateSecureContextOptions(secureContextOptions(next)));

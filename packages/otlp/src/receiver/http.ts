@@ -3,7 +3,16 @@ import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
 import { errorStack, type Logger, type LogsConsumer, type ServerAuthenticator } from '@sluice/core';
-import { ConsumeError, GrpcStatus, SluiceError, asConsumeError, countLogRecords, setOwnProperty, type ClientContext, type LogsData } from '@sluice/pdata';
+import {
+  ConsumeError,
+  GrpcStatus,
+  SluiceError,
+  asConsumeError,
+  countLogRecords,
+  setOwnProperty,
+  type ClientContext,
+  type LogsData,
+} from '@sluice/pdata';
 import { encodeExportResponseJson, encodeExportResponseProto, type PartialSuccess } from '../codec/export-response';
 import { decodeLogsJson } from '@sluice/pdata';
 import { decodeLogsProto } from '@sluice/pdata';
@@ -112,12 +121,22 @@ export class OtlpHttpServer {
     const encoding = requestEncoding(req.headers['content-type']);
     if (!encoding) {
       drain(req);
-      return respondText(res, 415, `Content-Type "${req.headers['content-type'] ?? ''}" is not supported; use application/x-protobuf or application/json`);
+      return respondText(
+        res,
+        415,
+        `Content-Type "${req.headers['content-type'] ?? ''}" is not supported; use application/x-protobuf or application/json`,
+      );
     }
     const contentEncoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase();
     if (contentEncoding !== 'identity' && contentEncoding !== 'gzip' && contentEncoding !== 'deflate') {
       drain(req);
-      return this.respondError(res, encoding, 415, GrpcStatus.INVALID_ARGUMENT, `Content-Encoding "${contentEncoding}" is not supported; use gzip or none`);
+      return this.respondError(
+        res,
+        encoding,
+        415,
+        GrpcStatus.INVALID_ARGUMENT,
+        `Content-Encoding "${contentEncoding}" is not supported; use gzip or none`,
+      );
     }
     let auth: Record<string, string> | undefined;
     if (this.authenticator) {
@@ -191,7 +210,13 @@ export class OtlpHttpServer {
     req.resume();
   }
 
-  private async process(body: Buffer, contentEncoding: string, encoding: Encoding, context: ClientContext, res: http.ServerResponse): Promise<void> {
+  private async process(
+    body: Buffer,
+    contentEncoding: string,
+    encoding: Encoding,
+    context: ClientContext,
+    res: http.ServerResponse,
+  ): Promise<void> {
     let logs: LogsData;
     try {
       const raw = contentEncoding === 'identity' ? body : await this.decompress(body, contentEncoding);
@@ -268,7 +293,10 @@ export class OtlpHttpServer {
     if (req.method !== 'OPTIONS' || !req.headers['access-control-request-method']) return false;
     const allowed = ['content-type', 'content-encoding', 'x-requested-with', ...cors.allowed_headers.map((h) => h.toLowerCase())];
     res.setHeader('Access-Control-Allow-Methods', 'POST');
-    res.setHeader('Access-Control-Allow-Headers', allowed.includes('*') ? (req.headers['access-control-request-headers'] ?? '') : allowed.join(', '));
+    res.setHeader(
+      'Access-Control-Allow-Headers',
+      allowed.includes('*') ? (req.headers['access-control-request-headers'] ?? '') : allowed.join(', '),
+    );
     if (cors.max_age !== undefined) res.setHeader('Access-Control-Max-Age', String(cors.max_age));
     drain(req);
     res.writeHead(204);
@@ -281,7 +309,14 @@ function originAllowed(patterns: readonly string[], origin: string): boolean {
   return patterns.some((pattern) => {
     if (pattern === '*' || pattern === origin) return true;
     if (!pattern.includes('*')) return false;
-    const regex = new RegExp('^' + pattern.split('*').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$');
+    const regex = new RegExp(
+      '^' +
+        pattern
+          .split('*')
+          .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+          .join('.*') +
+        '$',
+    );
     return regex.test(origin);
   });
 }

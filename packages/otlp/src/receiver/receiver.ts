@@ -1,6 +1,16 @@
 import * as grpc from '@grpc/grpc-js';
 import * as https from 'node:https';
-import { isServerAuthenticator, parseHostPort, receiverMetrics, type CreateSettings, type Host, type LogsConsumer, type Receiver, type ServerAuthenticator, type TlsServerConfig } from '@sluice/core';
+import {
+  isServerAuthenticator,
+  parseHostPort,
+  receiverMetrics,
+  type CreateSettings,
+  type Host,
+  type LogsConsumer,
+  type Receiver,
+  type ServerAuthenticator,
+  type TlsServerConfig,
+} from '@sluice/core';
 import { SluiceError, isBindError } from '@sluice/pdata';
 import type { OtlpReceiverConfig } from './config';
 import { OtlpGrpcServer } from './grpc';
@@ -51,7 +61,13 @@ export class OtlpReceiver implements Receiver {
           const mtls = reloader.current.clientCa !== undefined;
           const server = https.createServer(
             // A client that never finishes its handshake is cut as one that never sends its headers.
-            { ...options, ...secureContextOptions(reloader.current), requestCert: mtls, rejectUnauthorized: mtls, handshakeTimeout: httpConfig.read_header_timeout },
+            {
+              ...options,
+              ...secureContextOptions(reloader.current),
+              requestCert: mtls,
+              rejectUnauthorized: mtls,
+              handshakeTimeout: httpConfig.read_header_timeout,
+            },
             listener,
           );
           reloader.onChange((material) => server.setSecureContext(secureContextOptions(material)));
@@ -84,7 +100,10 @@ export class OtlpReceiver implements Receiver {
     if (id === undefined) return undefined;
     const extension = host.getExtension(id);
     if (!extension) {
-      throw new SluiceError('SLUICE_CONFIG_UNDEFINED_COMPONENT', `${where}.auth.authenticator: extension "${id}" is not configured and listed in service.extensions`);
+      throw new SluiceError(
+        'SLUICE_CONFIG_UNDEFINED_COMPONENT',
+        `${where}.auth.authenticator: extension "${id}" is not configured and listed in service.extensions`,
+      );
     }
     if (!isServerAuthenticator(extension)) {
       throw new SluiceError('SLUICE_CONFIG_INVALID_VALUE', `${where}.auth.authenticator: extension "${id}" cannot authenticate requests`);

@@ -107,7 +107,12 @@ export { encodeExportResponseJson, encodeExportResponseProto };
 export function encodeStatus(code: number, message: string, retryDelayMs?: number): Buffer {
   const status = Writer.create().uint32(8).int32(code).uint32(18).string(message);
   if (retryDelayMs !== undefined) {
-    const duration = Writer.create().uint32(8).int64(Math.floor(retryDelayMs / 1000)).uint32(16).int32((retryDelayMs % 1000) * 1e6).finish();
+    const duration = Writer.create()
+      .uint32(8)
+      .int64(Math.floor(retryDelayMs / 1000))
+      .uint32(16)
+      .int32((retryDelayMs % 1000) * 1e6)
+      .finish();
     const retryInfo = Writer.create().uint32(10).bytes(duration).finish();
     const any = Writer.create().uint32(10).string('type.googleapis.com/google.rpc.RetryInfo').uint32(18).bytes(retryInfo).finish();
     status.uint32(26).bytes(any);
@@ -138,7 +143,11 @@ export function makeLogs(batch: number, records = 2): LogsData {
             scope: { name: 'scope', version: '1', attributes: [], droppedAttributesCount: 0 },
             schemaUrl: '',
             logRecords: Array.from({ length: records }, (_, i) =>
-              newLogRecord({ body: `batch ${batch} record ${i}`, timeUnixNano: 1_700_000_000_123_456_789n + BigInt(i), attributes: [{ key: 'n', value: BigInt(i) }] }),
+              newLogRecord({
+                body: `batch ${batch} record ${i}`,
+                timeUnixNano: 1_700_000_000_123_456_789n + BigInt(i),
+                attributes: [{ key: 'n', value: BigInt(i) }],
+              }),
             ),
           },
         ],

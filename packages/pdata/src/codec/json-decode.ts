@@ -58,7 +58,8 @@ function parse(text: string): Json {
   } catch (err) {
     throw new SluiceError('SLUICE_BAD_DATA', `invalid JSON: ${(err as Error).message}`);
   }
-  if (!isObject(root)) throw new SluiceError('SLUICE_BAD_DATA', `invalid OTLP/JSON: expected an object at the top level, got ${describe(root)}`);
+  if (!isObject(root))
+    throw new SluiceError('SLUICE_BAD_DATA', `invalid OTLP/JSON: expected an object at the top level, got ${describe(root)}`);
   return root;
 }
 

@@ -247,7 +247,9 @@ interface SliceMethods extends Buffer {
   utf8Slice(start: number, end: number): string;
   hexSlice(start: number, end: number): string;
 }
-const FAST_SLICES = ['utf8Slice', 'hexSlice'].every((name) => typeof (Buffer.prototype as unknown as Record<string, unknown>)[name] === 'function');
+const FAST_SLICES = ['utf8Slice', 'hexSlice'].every(
+  (name) => typeof (Buffer.prototype as unknown as Record<string, unknown>)[name] === 'function',
+);
 
 /** How deep AnyValues (and skipped groups) may nest: deep enough for real data, shallow enough for the stack. */
 export const MAX_DEPTH = 64;

@@ -92,7 +92,9 @@ export class ProtoWriter {
       for (let i = 0; i < length; i++) buf[pos + i] = value.charCodeAt(i);
       this.pos = pos + length;
     } else if (length !== 0) {
-      this.pos += FAST_UTF8_WRITE ? (this.buf as Utf8WriteMethod).utf8Write(value, this.pos, length) : this.buf.write(value, this.pos, length, 'utf8');
+      this.pos += FAST_UTF8_WRITE
+        ? (this.buf as Utf8WriteMethod).utf8Write(value, this.pos, length)
+        : this.buf.write(value, this.pos, length, 'utf8');
     }
   }
 

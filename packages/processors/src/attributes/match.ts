@@ -29,14 +29,21 @@ export const matchPropertiesSchema = section({
 }).superRefine((props, ctx) => {
   const { match_type: _, ...criteria } = props;
   if (Object.values(criteria).every((c) => c === undefined)) {
-    ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'needs at least one of attributes, resources, libraries, log_bodies, log_severity_texts, log_severity_number' });
+    ctx.addIssue({
+      code: z.ZodIssueCode.custom,
+      message: 'needs at least one of attributes, resources, libraries, log_bodies, log_severity_texts, log_severity_number',
+    });
   }
   if (props.match_type !== 'regexp') return;
   for (const list of ['attributes', 'resources'] as const) {
     props[list]?.forEach((entry, i) => {
       if (entry.value === undefined) return;
       if (typeof entry.value !== 'string') {
-        ctx.addIssue({ code: z.ZodIssueCode.custom, path: [list, i, 'value'], message: 'match_type regexp needs a string value (a regex)' });
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: [list, i, 'value'],
+          message: 'match_type regexp needs a string value (a regex)',
+        });
       } else refineRegex(ctx, entry.value, [list, i, 'value']);
     });
   }
@@ -97,7 +104,10 @@ function regexpText(pattern: string): TextMatcher {
   return (value) => regex.test(value);
 }
 
-function attributesMatcher(entries: MatchProperties['attributes'] & {}, matchType: 'strict' | 'regexp'): (attributes: readonly KeyValue[]) => boolean {
+function attributesMatcher(
+  entries: MatchProperties['attributes'] & {},
+  matchType: 'strict' | 'regexp',
+): (attributes: readonly KeyValue[]) => boolean {
   const matchers = entries.map(({ key, value }) => {
     if (value === undefined) return (attributes: readonly KeyValue[]) => getAttribute(attributes, key) !== undefined;
     if (matchType === 'regexp') {

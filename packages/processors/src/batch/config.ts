@@ -19,7 +19,11 @@ export const batchConfigSchema = section({
   const seen = new Set<string>();
   config.metadata_keys.forEach((key, i) => {
     if (seen.has(key.toLowerCase())) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['metadata_keys', i], message: `"${key}" is listed twice (keys are case-insensitive)` });
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['metadata_keys', i],
+        message: `"${key}" is listed twice (keys are case-insensitive)`,
+      });
     }
     seen.add(key.toLowerCase());
   });

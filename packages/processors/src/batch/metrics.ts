@@ -1,7 +1,9 @@
 import type { Telemetry } from '@sluice/core';
 
 // otelcol's batch_send_size buckets, so dashboards built for otelcol read the same.
-const SEND_SIZE_BUCKETS = [10, 25, 50, 75, 100, 250, 500, 750, 1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000, 9000, 10000, 20000, 30000, 50000, 100000];
+const SEND_SIZE_BUCKETS = [
+  10, 25, 50, 75, 100, 250, 500, 750, 1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000, 9000, 10000, 20000, 30000, 50000, 100000,
+];
 
 export function batchMetrics(telemetry: Telemetry, processor: string) {
   return {

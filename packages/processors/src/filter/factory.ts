@@ -3,7 +3,8 @@ import { filterConfigSchema, type FilterConfig } from './config';
 import { FilterProcessor } from './processor';
 
 const LOGS_ONLY = 'Sluice carries logs only, so this section has nothing to act on';
-const LEGACY = 'the legacy include/exclude filter is not implemented and ignoring it would keep records it drops; use logs.log_record OTTL conditions';
+const LEGACY =
+  'the legacy include/exclude filter is not implemented and ignoring it would keep records it drops; use logs.log_record OTTL conditions';
 
 export const filterProcessorFactory: ProcessorFactory<FilterConfig> = {
   kind: 'processor',

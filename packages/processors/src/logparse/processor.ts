@@ -23,7 +23,9 @@ export class LogparseProcessor implements Processor {
   ) {
     this.roles = roleMap({ ...DEFAULT_KEYS, ...stripUndefined(config.keys) });
     this.unparsed = settings.telemetry
-      .counter('sluice_processor_logparse_unparsed_total', 'String bodies that were neither JSON nor logfmt and passed unchanged.', ['processor'])
+      .counter('sluice_processor_logparse_unparsed_total', 'String bodies that were neither JSON nor logfmt and passed unchanged.', [
+        'processor',
+      ])
       .labels({ processor: settings.id });
   }
 

@@ -18,7 +18,11 @@ export const memoryLimiterConfigSchema = section({
     ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['spike_limit_mib'], message: `must be less than limit_mib (${config.limit_mib})` });
   }
   if (config.limit_mib === 0 && config.limit_percentage > 0 && config.spike_limit_percentage >= config.limit_percentage) {
-    ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['spike_limit_percentage'], message: `must be less than limit_percentage (${config.limit_percentage})` });
+    ctx.addIssue({
+      code: z.ZodIssueCode.custom,
+      path: ['spike_limit_percentage'],
+      message: `must be less than limit_percentage (${config.limit_percentage})`,
+    });
   }
 });
 

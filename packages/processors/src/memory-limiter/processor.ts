@@ -43,13 +43,18 @@ export class MemoryLimiterProcessor implements Processor {
     this.forceGc = 'forceGc' in hooks ? hooks.forceGc : (globalThis as { gc?: () => void }).gc;
     this.every = hooks.every ?? everyInterval;
     this.refused = settings.telemetry
-      .counter('otelcol_processor_refused_log_records_total', 'Log records refused by a processor (memory_limiter above its soft limit).', ['processor'])
+      .counter('otelcol_processor_refused_log_records_total', 'Log records refused by a processor (memory_limiter above its soft limit).', [
+        'processor',
+      ])
       .labels({ processor: settings.id });
   }
 
   start(_host: Host): Promise<void> {
     if (this.stopTimer) return Promise.resolve();
-    this.settings.logger.info('memory limiter started', { hard_limit_mib: toMib(this.limits.hard), soft_limit_mib: toMib(this.limits.soft) });
+    this.settings.logger.info('memory limiter started', {
+      hard_limit_mib: toMib(this.limits.hard),
+      soft_limit_mib: toMib(this.limits.soft),
+    });
     this.check();
     this.stopTimer = this.every(this.config.check_interval, () => this.check());
     return Promise.resolve();
@@ -65,7 +70,11 @@ export class MemoryLimiterProcessor implements Processor {
     if (!this.refusing) return this.next.consume(logs, context);
     this.refused.inc(countLogRecords(logs));
     return Promise.reject(
-      retryableError('SLUICE_MEMORY_LIMITED', `memory use is above the soft limit of ${toMib(this.limits.soft)} MiB (${this.settings.id}); retry later`, this.config.check_interval),
+      retryableError(
+        'SLUICE_MEMORY_LIMITED',
+        `memory use is above the soft limit of ${toMib(this.limits.soft)} MiB (${this.settings.id}); retry later`,
+        this.config.check_interval,
+      ),
     );
   }
 

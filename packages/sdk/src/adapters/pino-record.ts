@@ -19,8 +19,7 @@ function skipFor(messageKey: string): ReadonlySet<string> {
 /** One parsed pino line → an OTel log record. `label` names custom levels the number alone cannot. */
 export function pinoToLogRecord(fields: Record<string, unknown>, messageKey: string, label?: string): LogRecord {
   const level = fields.level;
-  const severity =
-    typeof level === 'number' ? pinoSeverity(level, label) : namedSeverity(typeof level === 'string' ? level : 'info');
+  const severity = typeof level === 'number' ? pinoSeverity(level, label) : namedSeverity(typeof level === 'string' ? level : 'info');
   const { attributes, context } = mapFields(fields, skipFor(messageKey));
   const message = fields[messageKey];
   const record: LogRecord = {

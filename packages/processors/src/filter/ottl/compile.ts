@@ -134,7 +134,8 @@ class Parser {
   private parseEnum(): Getter {
     const t = this.next();
     const number = t.text.startsWith('SEVERITY_NUMBER_') ? SEVERITY_NUMBER_BY_NAME.get(t.text) : undefined;
-    if (number === undefined) throw new OttlError(`unknown enum "${t.text}" (supported: SEVERITY_NUMBER_TRACE .. SEVERITY_NUMBER_FATAL4)`, t.offset);
+    if (number === undefined)
+      throw new OttlError(`unknown enum "${t.text}" (supported: SEVERITY_NUMBER_TRACE .. SEVERITY_NUMBER_FATAL4)`, t.offset);
     const value = BigInt(number);
     return () => value;
   }

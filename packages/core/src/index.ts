@@ -84,7 +84,7 @@ export type { FanoutTarget, FanoutPipeline } from './pipeline/fanout';
 export { consumeOrReject } from './pipeline/consume-or-reject';
 
 // exporter helper: queue, retry, persistence (exporterhelper/)
-export { exporterHelperShape, exporterHelperUnsupportedKeys } from './exporterhelper/config';
+export { DEFAULT_QUEUE_BYTES, exporterHelperShape, exporterHelperUnsupportedKeys } from './exporterhelper/config';
 export type { ExporterHelperConfig, RetryConfig, SendingQueueConfig } from './exporterhelper/config';
 export type { SendOutcome } from './exporterhelper/send-outcome';
 export { ExponentialBackoff } from './exporterhelper/backoff';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { z } from 'zod';
-import { exporterHelperShape, exporterHelperUnsupportedKeys } from '../src/exporterhelper/config';
+import { DEFAULT_QUEUE_BYTES, exporterHelperShape, exporterHelperUnsupportedKeys } from '../src/exporterhelper/config';
 import type { ExporterHelperConfig } from '../src/exporterhelper/config';
 import { section } from '../src/config/schema';
 
@@ -22,8 +22,20 @@ describe('exporter helper: config', () => {
         randomization_factor: 0.5,
         max_elapsed_time: 300_000,
       },
-      sending_queue: { enabled: true, num_consumers: 10, queue_size: 1000, sizer: 'requests', block_on_overflow: false },
+      sending_queue: { enabled: true, num_consumers: 10, queue_size: DEFAULT_QUEUE_BYTES, sizer: 'bytes', block_on_overflow: false },
     });
+  });
+
+  it("keeps otelcol's meaning of a queue_size given alone (requests), and defaults each sizer's size", () => {
+    const queue = (sending_queue: Record<string, unknown>) => schema.parse({ sending_queue }).sending_queue;
+    assert.deepEqual([queue({ queue_size: 500 }).sizer, queue({ queue_size: 500 }).queue_size], ['requests', 500]);
+    assert.deepEqual([queue({ sizer: 'requests' }).sizer, queue({ sizer: 'requests' }).queue_size], ['requests', 1000]);
+    assert.deepEqual([queue({ sizer: 'items' }).sizer, queue({ sizer: 'items' }).queue_size], ['items', 1000]);
+    assert.deepEqual([queue({ sizer: 'bytes' }).sizer, queue({ sizer: 'bytes' }).queue_size], ['bytes', DEFAULT_QUEUE_BYTES]);
+    assert.deepEqual(
+      [queue({ sizer: 'bytes', queue_size: 4096 }).sizer, queue({ sizer: 'bytes', queue_size: 4096 }).queue_size],
+      ['bytes', 4096],
+    );
   });
 
   it('reads the llm-proxy profile: items queue, 100ms..10s retries, ±25% jitter', () => {
@@ -37,11 +49,11 @@ describe('exporter helper: config', () => {
     assert.equal(config.sending_queue.storage, 'file_storage/loki');
   });
 
-  it('refuses sizer bytes, typos and out-of-range values with a clear message', () => {
-    const bytes = schema.safeParse({ sending_queue: { sizer: 'bytes' } });
-    assert.equal(bytes.success, false);
-    assert.match(bytes.error.issues[0]!.message, /"bytes" is not supported/);
-    assert.deepEqual(bytes.error.issues[0]!.path, ['sending_queue', 'sizer']);
+  it('refuses an unknown sizer, typos and out-of-range values with a clear message', () => {
+    const sizer = schema.safeParse({ sending_queue: { sizer: 'megabytes' } });
+    assert.equal(sizer.success, false);
+    assert.match(sizer.error.issues[0]!.message, /'requests' \| 'items' \| 'bytes'/);
+    assert.deepEqual(sizer.error.issues[0]!.path, ['sending_queue', 'sizer']);
 
     const typo = schema.safeParse({ retry_on_failure: { initial_intreval: '1s' } });
     assert.equal(typo.success, false);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
-import { ConsumeError } from '@sluice/pdata';
+import { ConsumeError, encodeLogsProto } from '@sluice/pdata';
 import { createQueuedExporter } from '../src/exporterhelper/queued-exporter';
+import { DEFAULT_QUEUE_BYTES } from '../src/exporterhelper/config';
 import type { SendOutcome } from '../src/exporterhelper/send-outcome';
 import type { LogsData } from '@sluice/pdata';
 import { batchOf, gate, helperConfig, hostWith, instantClock, makeLogs, sample, testSettings, waitFor } from './exporterhelper-helpers';
@@ -106,6 +107,22 @@ describe('exporter helper: sending queue', () => {
     await t.exporter.shutdown();
   });
 
+  it('measures queue_size in OTLP protobuf bytes with sizer bytes', async () => {
+    const batch = makeLogs(0, 4);
+    const bytes = encodeLogsProto(batch).length;
+    const t = await gatedExporter({ num_consumers: 1, queue_size: 2 * bytes, sizer: 'bytes' });
+    await t.exporter.consume(makeLogs(0, 4), {});
+    await waitFor(() => t.state.running === 1, 'the consumer to take the first batch');
+    await t.exporter.consume(makeLogs(0, 4), {});
+    await t.exporter.consume(makeLogs(0, 4), {}); // exactly 2 × bytes
+    await assert.rejects(t.exporter.consume(makeLogs(0, 1), {}), isQueueFull);
+    const scrape = await t.telemetry.scrape();
+    assert.equal(sample(scrape, 'otelcol_exporter_queue_size', 'exporter="loki"'), 2 * bytes);
+    t.open();
+    await waitFor(() => t.sent.length === 3, 'accepted batches sent');
+    await t.exporter.shutdown();
+  });
+
   it('waits for room with block_on_overflow', async () => {
     const t = await gatedExporter({ num_consumers: 1, queue_size: 1, block_on_overflow: true });
     await t.exporter.consume(makeLogs(0), {});
@@ -193,7 +210,7 @@ describe('exporter helper: sending queue', () => {
     ]) {
       assert.match(scrape, new RegExp(`^# TYPE ${name} `, 'm'), name);
     }
-    assert.equal(sample(scrape, 'otelcol_exporter_queue_capacity', 'exporter="loki"'), 1000);
+    assert.equal(sample(scrape, 'otelcol_exporter_queue_capacity', 'exporter="loki"'), DEFAULT_QUEUE_BYTES);
     assert.equal(sample(scrape, 'otelcol_exporter_sent_log_records_total', 'exporter="loki"'), 1);
     await t.exporter.shutdown();
   });

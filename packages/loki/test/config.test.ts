@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { lokiExporterFactory } from '../src';
+import { DEFAULT_QUEUE_BYTES } from '@sluice/core';
 
 const parse = (config: unknown) => lokiExporterFactory.configSchema.safeParse(config);
 
@@ -15,7 +16,7 @@ describe('loki exporter config', () => {
     assert.equal(config.labels.level, false);
     assert.deepEqual(config.structured_metadata, { enabled: true, attributes: [] });
     assert.equal(config.timeout, 5000);
-    assert.equal(config.sending_queue.queue_size, 1000);
+    assert.deepEqual([config.sending_queue.sizer, config.sending_queue.queue_size], ['bytes', DEFAULT_QUEUE_BYTES]);
   });
 
   it('takes structured_metadata: false (Loki 2) and an attribute list', () => {

@@ -44,7 +44,7 @@ export type { SeverityName } from './severity';
 
 // codecs: OTLP protobuf and OTLP/JSON (codec/)
 export { decodeLogsProto } from './codec/proto-decode';
-export { encodeLogsProto } from './codec/proto-encode';
+export { encodeLogsProto, sizeLogsProto } from './codec/proto-encode';
 export { decodeLogsJson } from './codec/json-decode';
 export { encodeLogsJson } from './codec/json-encode';
 export { ProtoReader, MAX_DEPTH } from './codec/proto-reader';

@@ -22,6 +22,7 @@ import {
   countLogRecords,
   decodeLogsProto,
   encodeLogsProto,
+  sizeLogsProto,
   permanentError,
   retryableError,
 } from '@sluice/pdata';
@@ -128,7 +129,9 @@ class QueuedExporterImpl<P> implements QueuedExporter {
       throw retryableError('SLUICE_EXPORT_REFUSED', `exporter ${this.options.settings.id} has not opened its persistent queue yet`);
     }
 
-    const size = this.config.sending_queue.sizer === 'items' ? records : 1;
+    // A persistent queue encodes anyway (for disk); the bytes sizer then takes that length.
+    const encoded = this.journal ? encodeLogsProto(logs) : undefined;
+    const size = this.sizeOf(records, () => encoded?.length ?? sizeLogsProto(logs));
     const admitted = this.config.sending_queue.block_on_overflow ? await this.queue.reserve(size) : this.queue.tryReserve(size);
     if (!admitted) {
       this.stats.enqueueFailed(records);
@@ -142,13 +145,19 @@ class QueuedExporterImpl<P> implements QueuedExporter {
 
     let ref: RecordRef | undefined;
     try {
-      if (this.journal) ref = await this.journal.append(withRecordCount(records, encodeLogsProto(logs)));
+      if (this.journal && encoded) ref = await this.journal.append(withRecordCount(records, encoded));
     } catch (err) {
       this.queue.release(size);
       this.stats.enqueueFailed(records);
       throw asConsumeError(err);
     }
     this.queue.push({ batch: { logs }, records, size, ref });
+  }
+
+  /** An entry's size in sizer units; `bytes` is measured only when the sizer needs it. */
+  private sizeOf(records: number, bytes: () => number): number {
+    const { sizer } = this.config.sending_queue;
+    return sizer === 'requests' ? 1 : sizer === 'items' ? records : bytes();
   }
 
   health(): ExporterHealth {
@@ -219,7 +228,7 @@ class QueuedExporterImpl<P> implements QueuedExporter {
         continue;
       }
       const records = record.payload.readUInt32LE(0);
-      const size = this.config.sending_queue.sizer === 'items' ? records : 1;
+      const size = this.sizeOf(records, () => record.payload.length - 4);
       // Decoded only when a consumer takes it, so a long backlog stays as compact as it is on disk.
       queue.restore({ batch: { persisted: record.payload.subarray(4) }, records, size, ref: record.ref });
     }

@@ -13,10 +13,16 @@ import { ProtoWriter, int64Size, uint32Size } from './proto-writer';
 // Lengths logged by the size pass, reused across calls (encoding is synchronous).
 const lengths: number[] = [];
 
-export function encodeLogsProto(logs: LogsData): Buffer {
+/** The size of `encodeLogsProto(logs)` in bytes, without encoding (the size pass alone). */
+export function sizeLogsProto(logs: LogsData): number {
   lengths.length = 0;
   let size = 0;
   for (const rl of logs.resourceLogs) size += field(sizeResourceLogs(rl));
+  return size;
+}
+
+export function encodeLogsProto(logs: LogsData): Buffer {
+  const size = sizeLogsProto(logs);
   const w = new ProtoWriter(size, lengths);
   for (const rl of logs.resourceLogs) {
     w.byte(0x0a);

@@ -9,7 +9,7 @@
  * server asked on an injected clock (`packages/core/test/exporterhelper-retry.test.ts`).
  */
 import assert from 'node:assert/strict';
-import type { ExporterHealth } from '@sluice/core';
+import { DEFAULT_QUEUE_BYTES, type ExporterHealth } from '@sluice/core';
 import type { LogsData } from '@sluice/pdata';
 import { metricValue, startTestCollector, waitFor } from './support/collector';
 import { startLokiTestServer } from './support/loki/server';
@@ -114,7 +114,7 @@ describe('Loki exporter: /health/loki and /metrics', function () {
     const metrics = await (await fetch(`http://${collector.endpoints.metrics}/metrics`)).text();
     const loki = { exporter: 'loki', data_type: 'logs' };
     assert.equal(metricValue(metrics, 'otelcol_exporter_queue_size', loki), 0);
-    assert.equal(metricValue(metrics, 'otelcol_exporter_queue_capacity', loki), 1000, 'queue_size default, sizer requests');
+    assert.equal(metricValue(metrics, 'otelcol_exporter_queue_capacity', loki), DEFAULT_QUEUE_BYTES, 'queue_size default: 16 MiB, sizer bytes');
     assert.equal(metricValue(metrics, 'sluice_exporter_dropped_log_records_total', { exporter: 'loki', reason: 'permanent_error' }), 1);
     assert.equal(metricValue(metrics, 'otelcol_exporter_sent_log_records_total', { exporter: 'loki' }), 2);
     assert.equal(

@@ -32,11 +32,11 @@ export function logsWithBodies(bodies: readonly AnyValue[], options: OneResource
 }
 
 /** POSTs `logs` as OTLP/HTTP protobuf to a receiver's `host:port` and reads the whole answer. */
-export async function postOtlpHttp(receiverAddress: string, logs: LogsData): Promise<{ status: number; text: string }> {
+export async function postOtlpHttp(receiverAddress: string, logs: LogsData): Promise<{ status: number; headers: Headers; text: string }> {
   const res = await fetch(`http://${receiverAddress}/v1/logs`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-protobuf' },
     body: encodeLogsProto(logs),
   });
-  return { status: res.status, text: await res.text() };
+  return { status: res.status, headers: res.headers, text: await res.text() };
 }

@@ -1,15 +1,14 @@
 import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
-import type { ExportResult } from '@opentelemetry/core';
 import { OTLPLogExporter as GrpcExporter } from '@opentelemetry/exporter-logs-otlp-grpc';
 import { OTLPLogExporter as ProtoExporter } from '@opentelemetry/exporter-logs-otlp-proto';
-import { LoggerProvider, type LogRecordExporter } from '@opentelemetry/sdk-logs';
+import type { LogRecordExporter } from '@opentelemetry/sdk-logs';
 import { builtinComponents } from '@sluice/collector';
 import { createQueuedExporter, exporterHelperShape, section, type ExporterFactory, type ExporterHelperConfig } from '@sluice/core';
 import { newLogRecord, type LogsData } from '@sluice/pdata';
 import { encodeLogsProto } from '@sluice/pdata';
 import { refusedRecords, startTestCollector, waitFor } from './support/collector';
-import { postOtlpHttp } from './support/otlp';
+import { exportOnce, postOtlpHttp } from './support/otlp';
 
 /** A destination that stalls until opened, then keeps every record body it is sent. */
 class StallingDestination {
@@ -46,15 +45,6 @@ const stallingExporterFactory: ExporterFactory<ExporterHelperConfig> = {
       },
     }),
 };
-
-function exportOnce(exporter: LogRecordExporter, body: string): Promise<ExportResult> {
-  return new Promise((resolve) => {
-    const provider = new LoggerProvider({
-      processors: [{ onEmit: (record) => exporter.export([record], resolve), forceFlush: async () => {}, shutdown: async () => {} }],
-    });
-    provider.getLogger('backpressure-test').emit({ body });
-  });
-}
 
 function logsWithBody(body: string): LogsData {
   return {

@@ -1,14 +1,12 @@
 import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
-import type { ExportResult } from '@opentelemetry/core';
 import { OTLPLogExporter as ProtoExporter } from '@opentelemetry/exporter-logs-otlp-proto';
-import { LoggerProvider, type LogRecordExporter } from '@opentelemetry/sdk-logs';
 import { z } from 'zod';
 import { builtinComponents } from '@sluice/collector';
 import { section, type ProcessorFactory } from '@sluice/core';
 import { encodeLogsProto } from '@sluice/pdata';
 import { refusedRecords, startTestCollector } from './support/collector';
-import { logsWithBodies, postOtlpHttp } from './support/otlp';
+import { exportOnce, logsWithBodies, postOtlpHttp } from './support/otlp';
 
 /** A processor with a bug: it throws a TypeError, synchronously or as a rejected promise. */
 let calls = 0;
@@ -31,15 +29,6 @@ const buggyProcessorFactory: ProcessorFactory<{ mode: 'sync' | 'async' }> = {
     },
   }),
 };
-
-function exportOnce(exporter: LogRecordExporter, body: string): Promise<ExportResult> {
-  return new Promise((resolve) => {
-    const provider = new LoggerProvider({
-      processors: [{ onEmit: (record) => exporter.export([record], resolve), forceFlush: async () => {}, shutdown: async () => {} }],
-    });
-    provider.getLogger('internal-error-test').emit({ body });
-  });
-}
 
 const BUG_LOG = 'a component failed unexpectedly (a bug); the data was refused as permanent';
 

@@ -1,3 +1,5 @@
+import type { ExportResult } from '@opentelemetry/core';
+import { LoggerProvider, type LogRecordExporter } from '@opentelemetry/sdk-logs';
 import { newLogRecord, type AnyValue, type LogsData } from '@sluice/pdata';
 import { encodeLogsProto } from '@sluice/pdata';
 
@@ -39,4 +41,14 @@ export async function postOtlpHttp(receiverAddress: string, logs: LogsData): Pro
     body: encodeLogsProto(logs),
   });
   return { status: res.status, headers: res.headers, text: await res.text() };
+}
+
+/** Sends one record through an official OTLP exporter and resolves with what the exporter reports. */
+export function exportOnce(exporter: LogRecordExporter, body: string): Promise<ExportResult> {
+  return new Promise((resolve) => {
+    const provider = new LoggerProvider({
+      processors: [{ onEmit: (record) => exporter.export([record], resolve), forceFlush: async () => {}, shutdown: async () => {} }],
+    });
+    provider.getLogger('sluice-test').emit({ body });
+  });
 }

@@ -5,10 +5,10 @@ import { OTLPLogExporter as ProtoExporter } from '@opentelemetry/exporter-logs-o
 import type { LogRecordExporter } from '@opentelemetry/sdk-logs';
 import { builtinComponents } from '@sluice/collector';
 import { createQueuedExporter, exporterHelperShape, section, type ExporterFactory, type ExporterHelperConfig } from '@sluice/core';
-import { newLogRecord, type LogsData } from '@sluice/pdata';
+import type { LogsData } from '@sluice/pdata';
 import { encodeLogsProto } from '@sluice/pdata';
 import { refusedRecords, startTestCollector, waitFor } from './support/collector';
-import { exportOnce, postOtlpHttp } from './support/otlp';
+import { exportOnce, logsWithBodies, postOtlpHttp } from './support/otlp';
 
 /** A destination that stalls until opened, then keeps every record body it is sent. */
 class StallingDestination {
@@ -46,22 +46,9 @@ const stallingExporterFactory: ExporterFactory<ExporterHelperConfig> = {
     }),
 };
 
+/** One record with this body (and a timestamp, as an SDK would send). */
 function logsWithBody(body: string): LogsData {
-  return {
-    resourceLogs: [
-      {
-        resource: { attributes: [], droppedAttributesCount: 0 },
-        schemaUrl: '',
-        scopeLogs: [
-          {
-            scope: { name: '', version: '', attributes: [], droppedAttributesCount: 0 },
-            schemaUrl: '',
-            logRecords: [newLogRecord({ body, timeUnixNano: 1n })],
-          },
-        ],
-      },
-    ],
-  };
+  return logsWithBodies([body], { firstTimeUnixNano: 1n });
 }
 
 /**

@@ -4,26 +4,11 @@
  * refuses it the same way.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { testCerts } from './support/certs';
-import { SLUICE_BIN } from './support/child-collector';
+import { runSluice } from './support/child-collector';
 import { tempDir } from './support/collector';
-
-const run = promisify(execFile);
-
-/** Runs the real CLI; a start that is not refused is killed after the timeout (the test then fails on the exit code). */
-async function sluice(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [SLUICE_BIN, ...args], { timeout: 20_000 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number | null; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 interface Parts {
   /** Lines under `receivers.otlp.protocols.http:`. */
@@ -215,7 +200,7 @@ describe('sluice validate runs the checks a start runs', function () {
   it('passes the base config these cases break, so each case fails for its own reason', async () => {
     const path = join(tmp.dir, 'base.yaml');
     await writeFile(path, configText({ http: serverTls(), loki: ['tls:', `  ca_file: ${certs.caCert}`] }));
-    const { code, stderr } = await sluice(['validate', '--config', path]);
+    const { code, stderr } = await runSluice(['validate', '--config', path]);
     assert.equal(code, 0, stderr);
   });
 
@@ -228,13 +213,13 @@ describe('sluice validate runs the checks a start runs', function () {
       assert.ok(line > 0, `"${c.lineWith}" in the config`);
 
       const found = (stderr: string) => stderr.split('\n').find((l) => l.startsWith(`${c.code}: ${c.key} (${path}:${line}:`));
-      const validate = await sluice(['validate', '--config', path]);
+      const validate = await runSluice(['validate', '--config', path]);
       assert.equal(validate.code, 1, `validate exit code; stderr: ${validate.stderr}`);
       const validateLine = found(validate.stderr);
       assert.ok(validateLine, `"${c.code}: ${c.key} (${path}:${line}:..." in:\n${validate.stderr}`);
       assert.match(validateLine, c.detail);
 
-      const start = await sluice(['--config', path]);
+      const start = await runSluice(['--config', path]);
       assert.equal(start.code, 1, `start exit code; stderr: ${start.stderr}`);
       assert.equal(found(start.stderr), validateLine);
     });

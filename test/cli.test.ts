@@ -1,23 +1,8 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
-import { spawnCollector } from './support/child-collector';
+import { join } from 'node:path';
+import { runSluice, spawnCollector } from './support/child-collector';
 import { tempDir } from './support/collector';
-
-const SLUICE = resolve(__dirname, '../../packages/collector/bin/sluice.js');
-const run = promisify(execFile);
-
-async function sluice(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [SLUICE, ...args], { env: { ...process.env, ...env } });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 const VALID_BASE = `receivers:
   otlp:
@@ -47,16 +32,16 @@ describe('sluice CLI', function () {
   }
 
   it('prints its version and help', async () => {
-    const version = await sluice(['--version']);
+    const version = await runSluice(['--version']);
     assert.equal(version.code, 0);
     assert.match(version.stdout, /^sluice \d+\.\d+\.\d+/);
-    const help = await sluice(['--help']);
+    const help = await runSluice(['--help']);
     assert.equal(help.code, 0);
     assert.match(help.stdout, /sluice validate --config FILE/);
   });
 
   it('lists the built-in components by kind', async () => {
-    const { code, stdout } = await sluice(['components']);
+    const { code, stdout } = await runSluice(['components']);
     assert.equal(code, 0);
     assert.match(stdout, /receivers:\n\s+otlp /);
     assert.match(stdout, /exporters:[\s\S]*\n\s+jsonl /);
@@ -95,7 +80,7 @@ service:
       exporters: [jsonl, debug]
 `,
     );
-    const { code, stdout, stderr } = await sluice(['validate', '--config', path]);
+    const { code, stdout, stderr } = await runSluice(['validate', '--config', path]);
     assert.equal(code, 0, stderr);
     assert.match(stdout, /valid/);
   });
@@ -141,7 +126,7 @@ service:
   for (const c of invalid) {
     it(`refuses ${c.name}, naming file, line and key`, async () => {
       const path = await configFile(`${c.code}.yaml`, c.text);
-      const { code, stderr } = await sluice(['validate', '--config', path], c.env);
+      const { code, stderr } = await runSluice(['validate', '--config', path], c.env);
       assert.equal(code, 1, `exit code for ${c.name}; stderr: ${stderr}`);
       const line = stderr.split('\n').find((l) => l.startsWith(c.code));
       assert.ok(line, `a ${c.code} line in:\n${stderr}`);
@@ -157,7 +142,7 @@ service:
       'exporters: [jsonl, nope]',
     );
     const path = await configFile('several.yaml', text);
-    const { code, stderr } = await sluice(['validate', '--config', path]);
+    const { code, stderr } = await runSluice(['validate', '--config', path]);
     assert.equal(code, 1);
     assert.match(stderr, /SLUICE_CONFIG_UNKNOWN_KEY/);
     assert.match(stderr, /SLUICE_CONFIG_UNDEFINED_COMPONENT/);

@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
-import type { ExportResult } from '@opentelemetry/core';
 import { OTLPLogExporter as GrpcExporter } from '@opentelemetry/exporter-logs-otlp-grpc';
 import { OTLPLogExporter as ProtoExporter } from '@opentelemetry/exporter-logs-otlp-proto';
-import { LoggerProvider, type LogRecordExporter } from '@opentelemetry/sdk-logs';
+import type { LogRecordExporter } from '@opentelemetry/sdk-logs';
 import { builtinComponents } from '@sluice/collector';
 import { createQueuedExporter, exporterHelperShape, section, type ExporterFactory, type ExporterHelperConfig } from '@sluice/core';
-import { newLogRecord, type LogsData } from '@sluice/pdata';
+import type { LogsData } from '@sluice/pdata';
 import { encodeLogsProto } from '@sluice/pdata';
-import { metricValue, startTestCollector, waitFor } from './support/collector';
+import { refusedRecords, startTestCollector, waitFor } from './support/collector';
+import { exportOnce, logsWithBodies, postOtlpHttp } from './support/otlp';
 
 /** A destination that stalls until opened, then keeps every record body it is sent. */
 class StallingDestination {
@@ -46,31 +46,9 @@ const stallingExporterFactory: ExporterFactory<ExporterHelperConfig> = {
     }),
 };
 
-function exportOnce(exporter: LogRecordExporter, body: string): Promise<ExportResult> {
-  return new Promise((resolve) => {
-    const provider = new LoggerProvider({
-      processors: [{ onEmit: (record) => exporter.export([record], resolve), forceFlush: async () => {}, shutdown: async () => {} }],
-    });
-    provider.getLogger('backpressure-test').emit({ body });
-  });
-}
-
+/** One record with this body (and a timestamp, as an SDK would send). */
 function logsWithBody(body: string): LogsData {
-  return {
-    resourceLogs: [
-      {
-        resource: { attributes: [], droppedAttributesCount: 0 },
-        schemaUrl: '',
-        scopeLogs: [
-          {
-            scope: { name: '', version: '', attributes: [], droppedAttributesCount: 0 },
-            schemaUrl: '',
-            logRecords: [newLogRecord({ body, timeUnixNano: 1n })],
-          },
-        ],
-      },
-    ],
-  };
+  return logsWithBodies([body], { firstTimeUnixNano: 1n });
 }
 
 /**
@@ -112,26 +90,17 @@ service:
     await ctx.collector.shutdown();
   });
 
-  const refused = async (transport: string) =>
-    metricValue(await ctx.collector.telemetry.scrape(), 'otelcol_receiver_refused_log_records_total', { transport }) ?? 0;
+  const refused = (transport: string) => refusedRecords(ctx.collector, transport);
 
   it('OTLP/HTTP: the official exporter gets 429, retries after Retry-After, and every record arrives', async () => {
     const exporter = new ProtoExporter({ url: `http://${ctx.collector.endpoints['otlp/http']}/v1/logs`, timeoutMillis: 15_000 });
     exporters.push(exporter);
-    const raw = await fetch(`http://${ctx.collector.endpoints['otlp/http']}/v1/logs`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-protobuf' },
-      body: encodeLogsProto(logsWithBody('raw 0')),
-    });
+    const raw = await postOtlpHttp(ctx.collector.endpoints['otlp/http']!, logsWithBody('raw 0'));
     assert.equal(raw.status, 200, 'the first batch is taken by the stalled consumer');
     const bodies = Array.from({ length: 5 }, (_, i) => `http ${i}`);
     const results = bodies.map((body) => exportOnce(exporter, body));
     await waitFor(async () => ((await refused('http')) > 0 ? true : undefined), 10_000, 'a refusal');
-    const full = await fetch(`http://${ctx.collector.endpoints['otlp/http']}/v1/logs`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-protobuf' },
-      body: encodeLogsProto(logsWithBody('raw 1')),
-    });
+    const full = await postOtlpHttp(ctx.collector.endpoints['otlp/http']!, logsWithBody('raw 1'));
     assert.equal(full.status, 429);
     assert.equal(full.headers.get('retry-after'), '1');
     destination.open();

@@ -6,7 +6,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchLogRecordProcessor, LoggerProvider } from '@opentelemetry/sdk-logs';
 import { getAttribute, SeverityNumber as RecordSeverity } from '@sluice/pdata';
 import { stringify } from 'yaml';
-import { flatten, readJsonlLogs, startTestCollector, tempDir, waitFor, type FlatRecord } from './support/collector';
+import { startTestCollector, tempDir, waitForRecords, type FlatRecord } from './support/collector';
 
 /** The three pipelines fed by one receiver; each writes its own file. */
 const PIPELINES = {
@@ -76,14 +76,7 @@ describe('fan-out: one receiver, three pipelines, every order', function () {
         const files = {} as Record<PipelineName, FlatRecord[]>;
         for (const name of order) {
           const want = name === 'errors' ? 2 : SENT.length;
-          files[name] = await waitFor(
-            async () => {
-              const found = flatten(await readJsonlLogs(join(tmp.dir, `${name}.jsonl`)));
-              return found.length >= want ? found : undefined;
-            },
-            10_000,
-            `${name}.jsonl`,
-          );
+          files[name] = await waitForRecords(join(tmp.dir, `${name}.jsonl`), want, `${name}.jsonl`);
         }
         const unprocessed = files.all;
         assert.deepEqual(

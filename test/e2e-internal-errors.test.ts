@@ -1,14 +1,12 @@
 import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
-import type { ExportResult } from '@opentelemetry/core';
 import { OTLPLogExporter as ProtoExporter } from '@opentelemetry/exporter-logs-otlp-proto';
-import { LoggerProvider, type LogRecordExporter } from '@opentelemetry/sdk-logs';
 import { z } from 'zod';
 import { builtinComponents } from '@sluice/collector';
 import { section, type ProcessorFactory } from '@sluice/core';
 import { encodeLogsProto } from '@sluice/pdata';
-import { metricValue, startTestCollector } from './support/collector';
-import { logsWithBodies } from './support/otlp';
+import { refusedRecords, startTestCollector } from './support/collector';
+import { exportOnce, logsWithBodies, postOtlpHttp } from './support/otlp';
 
 /** A processor with a bug: it throws a TypeError, synchronously or as a rejected promise. */
 let calls = 0;
@@ -31,15 +29,6 @@ const buggyProcessorFactory: ProcessorFactory<{ mode: 'sync' | 'async' }> = {
     },
   }),
 };
-
-function exportOnce(exporter: LogRecordExporter, body: string): Promise<ExportResult> {
-  return new Promise((resolve) => {
-    const provider = new LoggerProvider({
-      processors: [{ onEmit: (record) => exporter.export([record], resolve), forceFlush: async () => {}, shutdown: async () => {} }],
-    });
-    provider.getLogger('internal-error-test').emit({ body });
-  });
-}
 
 const BUG_LOG = 'a component failed unexpectedly (a bug); the data was refused as permanent';
 
@@ -71,21 +60,16 @@ service:
 
     afterEach(() => ctx.collector.shutdown());
 
-    const refused = async (transport: string) =>
-      metricValue(await ctx.collector.telemetry.scrape(), 'otelcol_receiver_refused_log_records_total', { transport }) ?? 0;
+    const refused = (transport: string) => refusedRecords(ctx.collector, transport);
 
     it('OTLP/HTTP answers 500; the official exporter does not retry; counted as refused; logged once', async () => {
-      const url = `http://${ctx.collector.endpoints['otlp/http']}/v1/logs`;
-      const raw = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-protobuf' },
-        body: encodeLogsProto(logsWithBodies(['a', 'b'])),
-      });
+      const address = ctx.collector.endpoints['otlp/http']!;
+      const raw = await postOtlpHttp(address, logsWithBodies(['a', 'b']));
       assert.equal(raw.status, 500);
-      assert.match(await raw.text(), /SLUICE_INTERNAL: TypeError/);
+      assert.match(raw.text, /SLUICE_INTERNAL: TypeError/);
       assert.equal(await refused('http'), 2);
 
-      const exporter = new ProtoExporter({ url, timeoutMillis: 10_000 });
+      const exporter = new ProtoExporter({ url: `http://${address}/v1/logs`, timeoutMillis: 10_000 });
       try {
         const result = await exportOnce(exporter, 'c');
         assert.notEqual(result.error, undefined, 'the export fails');

@@ -14,7 +14,7 @@ import { SeverityNumber } from '@opentelemetry/api-logs';
 import { newLogRecord } from '@sluice/pdata';
 import type { LogsData } from '@sluice/pdata';
 import { makeTestCerts } from './support/certs';
-import { flatten, metricValue, readJsonlLogs, startTestCollector, tempDir, waitFor } from './support/collector';
+import { metricValue, readJsonlLogs, startTestCollector, tempDir, waitFor, waitForRecords } from './support/collector';
 import { startLokiTestServer } from './support/loki';
 import { postOtlpHttp } from './support/otlp';
 import { otlpPipelineConfig } from './support/pipeline-config';
@@ -173,14 +173,7 @@ describe('collector → collector over OTLP', function () {
       provider.getLogger('app').emit({ severityNumber: SeverityNumber.INFO, body: 'order placed', attributes: { order: 42 } });
       await provider.forceFlush();
 
-      const records = await waitFor(
-        async () => {
-          const found = flatten(await readJsonlLogs(gatewayFile));
-          return found.length > 0 ? found : undefined;
-        },
-        10_000,
-        "the record in the gateway's file",
-      );
+      const records = await waitForRecords(gatewayFile, 1, "the record in the gateway's file");
       assert.equal(records[0]!.record.body, 'order placed');
       await waitFor(() => (loki.entries().length > 0 ? true : undefined), 10_000, 'the record in Loki');
       assert.equal(loki.query({ service_name: 'shop' }).length, 1);

@@ -9,7 +9,7 @@ import { OTLPLogExporter as HttpJsonExporter } from '@opentelemetry/exporter-log
 import { OTLPLogExporter as ProtoExporter } from '@opentelemetry/exporter-logs-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { getAttribute, isKeyValueList, type AnyValue } from '@sluice/pdata';
-import { flatten, readJsonlLogs, startTestCollector, tempDir, waitFor } from './support/collector';
+import { startTestCollector, tempDir, waitForRecords } from './support/collector';
 import { otlpPipelineConfig } from './support/pipeline-config';
 
 const TRACE_ID = '5b8efff798038103d269b633813fc60c';
@@ -59,14 +59,7 @@ describe('OTLP in, JSONL out, with the official OpenTelemetry JS exporters', fun
         logger.emit({ timestamp: [1_700_000_002, 1], severityNumber: SeverityNumber.INFO, body: { message: 'structured', code: 7 } });
         await provider.forceFlush();
 
-        const records = await waitFor(
-          async () => {
-            const found = flatten(await readJsonlLogs(path));
-            return found.length >= 2 ? found : undefined;
-          },
-          10_000,
-          'two records in the JSONL file',
-        );
+        const records = await waitForRecords(path, 2, 'two records in the JSONL file');
         assert.equal(records.length, 2);
         const [first, second] = records as [(typeof records)[0], (typeof records)[0]];
 

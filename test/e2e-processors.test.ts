@@ -6,7 +6,7 @@ import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchLogRecordProcessor, LoggerProvider } from '@opentelemetry/sdk-logs';
 import { getAttribute } from '@sluice/pdata';
-import { flatten, readJsonlLogs, startTestCollector, tempDir, waitFor } from './support/collector';
+import { flatten, readJsonlLogs, startTestCollector, tempDir, waitForRecords } from './support/collector';
 
 /**
  * A real OTel exporter → receiver → batch → resource (upsert deployment.environment) →
@@ -68,14 +68,7 @@ service:
       });
       await provider.forceFlush();
 
-      const records = await waitFor(
-        async () => {
-          const found = flatten(await readJsonlLogs(path));
-          return found.length >= 2 ? found : undefined;
-        },
-        10_000,
-        'the processed records',
-      );
+      const records = await waitForRecords(path, 2, 'the processed records');
       // Give a late (wrongly unfiltered) record the chance to show up before asserting "exactly".
       await new Promise((resolve) => setTimeout(resolve, 200));
       const all = flatten(await readJsonlLogs(path));

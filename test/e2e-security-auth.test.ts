@@ -5,8 +5,9 @@ import * as grpc from '@grpc/grpc-js';
 import type { ExportResult } from '@opentelemetry/core';
 import { OTLPLogExporter as GrpcExporter } from '@opentelemetry/exporter-logs-otlp-grpc';
 import { OTLPLogExporter as ProtoExporter } from '@opentelemetry/exporter-logs-otlp-proto';
-import { LoggerProvider, type LogRecordExporter } from '@opentelemetry/sdk-logs';
+import type { LogRecordExporter } from '@opentelemetry/sdk-logs';
 import { flatten, readJsonlLogs, startTestCollector, tempDir, waitFor } from './support/collector';
+import { exportOnce } from './support/otlp';
 
 const OLD_TOKEN = 'old-secret-token-4f1c2b';
 const NEW_TOKEN = 'new-secret-token-9a7e31';
@@ -14,19 +15,12 @@ const NEW_TOKEN = 'new-secret-token-9a7e31';
 /** Every error text a client was shown, to check that no token leaks into one. */
 const responses: string[] = [];
 
-/** Sends one record through an official exporter and resolves with what the exporter reports. */
-function exportOnce(exporter: LogRecordExporter, body: string): Promise<ExportResult> {
-  return new Promise((resolve) => {
-    const done = (result: ExportResult) => {
-      const error = result.error as (Error & { data?: string }) | undefined; // eslint-disable-line @typescript-eslint/no-unnecessary-type-assertion -- the OTLP exporters put the response body in `data`
-      if (error) responses.push(error.message, String(error.data ?? ''));
-      resolve(result);
-    };
-    const provider = new LoggerProvider({
-      processors: [{ onEmit: (record) => exporter.export([record], done), forceFlush: async () => {}, shutdown: async () => {} }],
-    });
-    provider.getLogger('auth-test').emit({ body });
-  });
+/** exportOnce, keeping the error text the client was shown. */
+async function exportShown(exporter: LogRecordExporter, body: string): Promise<ExportResult> {
+  const result = await exportOnce(exporter, body);
+  const error = result.error as (Error & { data?: string }) | undefined; // eslint-disable-line @typescript-eslint/no-unnecessary-type-assertion -- the OTLP exporters put the response body in `data`
+  if (error) responses.push(error.message, String(error.data ?? ''));
+  return result;
 }
 
 function errorCode(result: ExportResult): unknown {
@@ -104,22 +98,22 @@ service:
 
   describe('gRPC (exporter-logs-otlp-grpc with metadata)', function () {
     it('refuses a request without a token with UNAUTHENTICATED', async () => {
-      const result = await exportOnce(grpcExporter(), 'grpc no token');
+      const result = await exportShown(grpcExporter(), 'grpc no token');
       assert.equal(errorCode(result), grpc.status.UNAUTHENTICATED);
       assert.match(String(result.error?.message), /missing Authorization header/);
     });
 
     it('refuses a wrong token and a wrong scheme with UNAUTHENTICATED', async () => {
-      const wrong = await exportOnce(grpcExporter('Bearer not-the-token'), 'grpc wrong token');
+      const wrong = await exportShown(grpcExporter('Bearer not-the-token'), 'grpc wrong token');
       assert.equal(errorCode(wrong), grpc.status.UNAUTHENTICATED);
       assert.match(String(wrong.error?.message), /not valid/);
-      const scheme = await exportOnce(grpcExporter(`Basic ${OLD_TOKEN}`), 'grpc wrong scheme');
+      const scheme = await exportShown(grpcExporter(`Basic ${OLD_TOKEN}`), 'grpc wrong scheme');
       assert.equal(errorCode(scheme), grpc.status.UNAUTHENTICATED);
       assert.match(String(scheme.error?.message), /must use the Bearer scheme/);
     });
 
     it('accepts the right token', async () => {
-      const result = await exportOnce(grpcExporter(`Bearer ${OLD_TOKEN}`), 'grpc right token');
+      const result = await exportShown(grpcExporter(`Bearer ${OLD_TOKEN}`), 'grpc right token');
       assert.equal(result.error, undefined);
       await waitFor(async () => ((await delivered()).includes('grpc right token') ? true : undefined), 5000, 'the gRPC record');
     });
@@ -127,7 +121,7 @@ service:
 
   describe('HTTP (exporter-logs-otlp-proto with headers)', function () {
     it('refuses a request without a token with 401 and a WWW-Authenticate challenge', async () => {
-      const result = await exportOnce(protoExporter(), 'http no token');
+      const result = await exportShown(protoExporter(), 'http no token');
       assert.equal(errorCode(result), 401);
       const raw = await rawPost({});
       assert.equal(raw.status, 401);
@@ -136,8 +130,8 @@ service:
     });
 
     it('refuses a wrong token and a wrong scheme with 401', async () => {
-      assert.equal(errorCode(await exportOnce(protoExporter('Bearer not-the-token'), 'http wrong token')), 401);
-      assert.equal(errorCode(await exportOnce(protoExporter(`Basic ${OLD_TOKEN}`), 'http wrong scheme')), 401);
+      assert.equal(errorCode(await exportShown(protoExporter('Bearer not-the-token'), 'http wrong token')), 401);
+      assert.equal(errorCode(await exportShown(protoExporter(`Basic ${OLD_TOKEN}`), 'http wrong scheme')), 401);
       const raw = await rawPost({ authorization: 'Bearer not-the-token' });
       assert.equal(raw.status, 401);
       assert.equal(raw.challenge, 'Bearer realm="sluice", error="invalid_token"');
@@ -145,7 +139,7 @@ service:
     });
 
     it('refuses a token in the URL query string, even a valid one', async () => {
-      const result = await exportOnce(protoExporter(undefined, `?access_token=${OLD_TOKEN}`), 'http token in query');
+      const result = await exportShown(protoExporter(undefined, `?access_token=${OLD_TOKEN}`), 'http token in query');
       assert.equal(errorCode(result), 400);
       const raw = await rawPost({ authorization: `Bearer ${OLD_TOKEN}` }, `?token=${OLD_TOKEN}`);
       assert.equal(raw.status, 400);
@@ -153,7 +147,7 @@ service:
     });
 
     it('accepts the right token', async () => {
-      const result = await exportOnce(protoExporter(`Bearer ${OLD_TOKEN}`), 'http right token');
+      const result = await exportShown(protoExporter(`Bearer ${OLD_TOKEN}`), 'http right token');
       assert.equal(result.error, undefined);
       await waitFor(async () => ((await delivered()).includes('http right token') ? true : undefined), 5000, 'the HTTP record');
     });
@@ -168,10 +162,10 @@ service:
         8000,
         'the rotated token',
       );
-      assert.equal(errorCode(await exportOnce(grpcExporter(`Bearer ${OLD_TOKEN}`), 'grpc old token')), grpc.status.UNAUTHENTICATED);
-      assert.equal(errorCode(await exportOnce(protoExporter(`Bearer ${OLD_TOKEN}`), 'http old token')), 401);
-      assert.equal((await exportOnce(grpcExporter(`Bearer ${NEW_TOKEN}`), 'grpc new token')).error, undefined);
-      assert.equal((await exportOnce(protoExporter(`Bearer ${NEW_TOKEN}`), 'http new token')).error, undefined);
+      assert.equal(errorCode(await exportShown(grpcExporter(`Bearer ${OLD_TOKEN}`), 'grpc old token')), grpc.status.UNAUTHENTICATED);
+      assert.equal(errorCode(await exportShown(protoExporter(`Bearer ${OLD_TOKEN}`), 'http old token')), 401);
+      assert.equal((await exportShown(grpcExporter(`Bearer ${NEW_TOKEN}`), 'grpc new token')).error, undefined);
+      assert.equal((await exportShown(protoExporter(`Bearer ${NEW_TOKEN}`), 'http new token')).error, undefined);
       await waitFor(
         async () => {
           const bodies = await delivered();

@@ -5,23 +5,14 @@ import { join } from 'node:path';
 import * as https from 'node:https';
 import * as tls from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
-import type { ExportResult } from '@opentelemetry/core';
 import { OTLPLogExporter as GrpcExporter } from '@opentelemetry/exporter-logs-otlp-grpc';
 import { OTLPLogExporter as ProtoExporter } from '@opentelemetry/exporter-logs-otlp-proto';
-import { LoggerProvider, type LogRecordExporter } from '@opentelemetry/sdk-logs';
+import type { LogRecordExporter } from '@opentelemetry/sdk-logs';
 import { testCerts, type TestCerts } from './support/certs';
 import { spawnCollector } from './support/child-collector';
 import { flatten, readJsonlLogs, startTestCollector, tempDir, waitFor } from './support/collector';
+import { exportOnce } from './support/otlp';
 import { otlpPipelineConfig } from './support/pipeline-config';
-
-function exportOnce(exporter: LogRecordExporter, body: string): Promise<ExportResult> {
-  return new Promise((resolve) => {
-    const provider = new LoggerProvider({
-      processors: [{ onEmit: (record) => exporter.export([record], resolve), forceFlush: async () => {}, shutdown: async () => {} }],
-    });
-    provider.getLogger('tls-test').emit({ body });
-  });
-}
 
 /** A TLS handshake with the given options: the server certificate's fingerprint, or the error. */
 function handshake(address: string, options: tls.ConnectionOptions): Promise<{ fingerprint?: string; error?: Error }> {

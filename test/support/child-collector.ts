@@ -1,7 +1,34 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
+import { promisify } from 'node:util';
 
 export const SLUICE_BIN = resolve(__dirname, '../../../packages/collector/bin/sluice.js');
+
+const execFileAsync = promisify(execFile);
+
+export interface SluiceRun {
+  /** The exit code; null when the run was killed (e.g. by the timeout). */
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs the real CLI to its end. A run still going after the timeout (a start that was not refused)
+ * is killed; the test then fails on the exit code rather than hanging.
+ */
+export async function runSluice(args: string[], env: NodeJS.ProcessEnv = {}): Promise<SluiceRun> {
+  try {
+    const { stdout, stderr } = await execFileAsync(process.execPath, [SLUICE_BIN, ...args], {
+      env: { ...process.env, ...env },
+      timeout: 20_000,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as SluiceRun;
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
 
 export interface ChildCollector {
   child: ChildProcess;

@@ -76,3 +76,20 @@ export function metricValue(exposition: string, name: string, labels: Record<str
   }
   return total;
 }
+
+/** What `otelcol_receiver_refused_log_records_total` counts so far for one receiver transport (`http`, `grpc`); 0 before the first refusal. */
+export async function refusedRecords(collector: RunningCollector, transport: string): Promise<number> {
+  return metricValue(await collector.telemetry.scrape(), 'otelcol_receiver_refused_log_records_total', { transport }) ?? 0;
+}
+
+/** Polls a JSONL file until it holds at least `count` records, and returns them all. */
+export function waitForRecords(path: string, count: number, what = `${count} records in ${path}`): Promise<FlatRecord[]> {
+  return waitFor(
+    async () => {
+      const found = flatten(await readJsonlLogs(path));
+      return found.length >= count ? found : undefined;
+    },
+    10_000,
+    what,
+  );
+}

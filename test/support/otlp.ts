@@ -1,3 +1,5 @@
+import type { ExportResult } from '@opentelemetry/core';
+import { LoggerProvider, type LogRecordExporter } from '@opentelemetry/sdk-logs';
 import { newLogRecord, type AnyValue, type LogsData } from '@sluice/pdata';
 import { encodeLogsProto } from '@sluice/pdata';
 
@@ -32,11 +34,21 @@ export function logsWithBodies(bodies: readonly AnyValue[], options: OneResource
 }
 
 /** POSTs `logs` as OTLP/HTTP protobuf to a receiver's `host:port` and reads the whole answer. */
-export async function postOtlpHttp(receiverAddress: string, logs: LogsData): Promise<{ status: number; text: string }> {
+export async function postOtlpHttp(receiverAddress: string, logs: LogsData): Promise<{ status: number; headers: Headers; text: string }> {
   const res = await fetch(`http://${receiverAddress}/v1/logs`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-protobuf' },
     body: encodeLogsProto(logs),
   });
-  return { status: res.status, text: await res.text() };
+  return { status: res.status, headers: res.headers, text: await res.text() };
+}
+
+/** Sends one record through an official OTLP exporter and resolves with what the exporter reports. */
+export function exportOnce(exporter: LogRecordExporter, body: string): Promise<ExportResult> {
+  return new Promise((resolve) => {
+    const provider = new LoggerProvider({
+      processors: [{ onEmit: (record) => exporter.export([record], resolve), forceFlush: async () => {}, shutdown: async () => {} }],
+    });
+    provider.getLogger('sluice-test').emit({ body });
+  });
 }

@@ -135,7 +135,7 @@ export class OtlpHttpServer {
         encoding,
         415,
         GrpcStatus.INVALID_ARGUMENT,
-        `Content-Encoding "${contentEncoding}" is not supported; use gzip or none`,
+        `Content-Encoding "${contentEncoding}" is not supported; use gzip, deflate or none`,
       );
     }
     let auth: Record<string, string> | undefined;

@@ -6,8 +6,7 @@ import { OTLPLogExporter as ProtoExporter } from '@opentelemetry/exporter-logs-o
 import { LoggerProvider, type LogRecordExporter } from '@opentelemetry/sdk-logs';
 import { builtinComponents } from '@sluice/collector';
 import { createQueuedExporter, exporterHelperShape, section, type ExporterFactory, type ExporterHelperConfig } from '@sluice/core';
-import { newLogRecord, type LogsData } from '@sluice/pdata';
-import { encodeLogsProto } from '@sluice/pdata';
+import { encodeLogsProto, newLogRecord, type LogsData } from '@sluice/pdata';
 import { metricValue, startTestCollector, waitFor } from './support/collector';
 
 /** A destination that stalls until opened, then keeps every record body it is sent. */

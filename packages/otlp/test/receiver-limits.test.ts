@@ -3,9 +3,8 @@ import { execFile } from 'node:child_process';
 import * as net from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import { Telemetry, createMemoryLogger, type Host, type LogsConsumer, type ServerAuthenticator } from '@sluice/core';
-import { ConsumeError, newLogRecord, type ClientContext, type LogsData } from '@sluice/pdata';
+import { ConsumeError, encodeLogsJson, encodeLogsProto, newLogRecord, type ClientContext, type LogsData } from '@sluice/pdata';
 import { decodeExportResponseJson, decodeExportResponseProto, otlpReceiverFactory, otlpReceiverSchema } from '../src';
-import { encodeLogsJson, encodeLogsProto } from '@sluice/pdata';
 
 class RecordingConsumer implements LogsConsumer {
   received: LogsData[] = [];

@@ -2,9 +2,16 @@ import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
 import { deflateSync, gzipSync } from 'node:zlib';
 import { Telemetry, createMemoryLogger, type Host, type LogsConsumer } from '@sluice/core';
-import { newLogRecord, permanentError, retryableError, type ClientContext, type LogsData } from '@sluice/pdata';
+import {
+  encodeLogsJson,
+  encodeLogsProto,
+  newLogRecord,
+  permanentError,
+  retryableError,
+  type ClientContext,
+  type LogsData,
+} from '@sluice/pdata';
 import { decodeExportResponseJson, otlpReceiverFactory, otlpReceiverSchema } from '../src';
-import { encodeLogsJson, encodeLogsProto } from '@sluice/pdata';
 import { OtlpHttpServer } from '../src/receiver/http';
 
 /** A pipeline stand-in: records what it accepts, or refuses as told. */

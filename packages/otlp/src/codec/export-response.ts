@@ -1,6 +1,4 @@
-import { SluiceError } from '@sluice/pdata';
-import { ProtoReader } from '@sluice/pdata';
-import { ProtoWriter, int64Size, uint32Size } from '@sluice/pdata';
+import { ProtoReader, ProtoWriter, SluiceError, int64Size, uint32Size } from '@sluice/pdata';
 import type { SendOutcome } from '@sluice/core';
 
 /*

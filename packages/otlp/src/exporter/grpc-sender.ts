@@ -7,8 +7,7 @@ import * as grpc from '@grpc/grpc-js';
 import { createSecureContext } from 'node:tls';
 import { loadClientTls, type SendOutcome } from '@sluice/core';
 import { exportResponseOutcome } from '../codec/export-response';
-import type { OtlpGrpcExporterConfig } from './config';
-import { parseGrpcEndpoint } from './config';
+import { parseGrpcEndpoint, type OtlpGrpcExporterConfig } from './config';
 import { decodeRpcStatusProto } from './rpc-status';
 
 const EXPORT_PATH = '/opentelemetry.proto.collector.logs.v1.LogsService/Export';

@@ -3,8 +3,7 @@
  * (maybe partial success); 429, 502, 503, 504 and connection errors retryable, honouring
  * Retry-After; any other status permanent, with the server's google.rpc.Status message.
  */
-import { HttpPushClient } from '@sluice/core';
-import type { HttpEndpointOptions, SendOutcome } from '@sluice/core';
+import { HttpPushClient, type HttpEndpointOptions, type SendOutcome } from '@sluice/core';
 import { exportResponseOutcome } from '../codec/export-response';
 import { decodeRpcStatusJson, decodeRpcStatusProto } from './rpc-status';
 

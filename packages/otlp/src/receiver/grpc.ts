@@ -1,8 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { errorStack, type Logger, type LogsConsumer, type ServerAuthenticator } from '@sluice/core';
-import { SluiceError, asConsumeError, countLogRecords, type ClientContext, type LogsData } from '@sluice/pdata';
+import { SluiceError, asConsumeError, countLogRecords, decodeLogsProto, type ClientContext, type LogsData } from '@sluice/pdata';
 import { encodeExportResponseProto } from '../codec/export-response';
-import { decodeLogsProto } from '@sluice/pdata';
 import type { OtlpGrpcConfig } from './config';
 import { partialSuccess } from './partial-success';
 import { encodeStatusProto, refusalStatus } from './status';

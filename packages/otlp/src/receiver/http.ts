@@ -9,13 +9,13 @@ import {
   SluiceError,
   asConsumeError,
   countLogRecords,
+  decodeLogsJson,
+  decodeLogsProto,
   setOwnProperty,
   type ClientContext,
   type LogsData,
 } from '@sluice/pdata';
 import { encodeExportResponseJson, encodeExportResponseProto, type PartialSuccess } from '../codec/export-response';
-import { decodeLogsJson } from '@sluice/pdata';
-import { decodeLogsProto } from '@sluice/pdata';
 import type { OtlpHttpConfig } from './config';
 import { partialSuccess } from './partial-success';
 import { encodeStatusJson, encodeStatusProto, refusalStatus } from './status';

@@ -9,6 +9,7 @@ FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 # Manifests first, so the dependency layer is reused while only sources change.
 COPY package.json package-lock.json tsconfig.base.json tsconfig.json ./
+COPY packages/pdata/package.json packages/pdata/
 COPY packages/core/package.json packages/core/
 COPY packages/otlp/package.json packages/otlp/
 COPY packages/file/package.json packages/file/

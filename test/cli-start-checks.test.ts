@@ -62,6 +62,7 @@ describe('sluice validate runs the checks a start runs', function () {
   let tmp: { dir: string; cleanup(): Promise<void> };
   before(async () => {
     tmp = await tempDir();
+    await writeFile(join(tmp.dir, 'not-a-directory'), 'x');
   });
   after(() => tmp.cleanup());
 
@@ -194,6 +195,17 @@ describe('sluice validate runs the checks a start runs', function () {
       key: 'extensions.bearertokenauth.filename',
       lineWith: 'no-such-token',
       detail: /cannot read .*no-such-token: ENOENT/,
+    },
+    {
+      name: 'a file_storage directory that cannot be created (a file stands on its path)',
+      parts: (dir) => ({
+        extensions: ['file_storage:', `  directory: ${join(dir, 'not-a-directory', 'queue')}`],
+        serviceExtensions: ['file_storage'],
+      }),
+      code: 'SLUICE_CONFIG_INVALID_VALUE',
+      key: 'extensions.file_storage.directory',
+      lineWith: 'not-a-directory',
+      detail: /cannot be created: ".*not-a-directory" is not a directory/,
     },
   ];
 

@@ -10,6 +10,7 @@ const rules: DockerfileRules = {
   healthUrl: 'http://127.0.0.1:13133/',
   entrypoint: ['node', '/app/packages/collector/bin/sluice.js'],
   cmd: ['--config', '/etc/sluice/config.yaml'],
+  workspaces: (JSON.parse(readRepoFile('package.json')) as { workspaces: string[] }).workspaces,
 };
 
 describe('deploy: Dockerfile', () => {
@@ -92,6 +93,19 @@ describe('deploy: Dockerfile', () => {
     ]) {
       assert.ok(problems.includes(expected), `expected a problem mentioning "${expected}", got:\n${problems}`);
     }
+  });
+
+  it('the rule checker catches a workspace manifest missing, misplaced or copied only after npm ci', () => {
+    const dockerfile = (copies: string[]) =>
+      ['FROM node:22.20.0-bookworm-slim AS build', ...copies, 'RUN npm ci', 'COPY packages/ packages/'].join('\n');
+    const workspaces = { ...rules, workspaces: ['packages/pdata', 'packages/core'] };
+    const problems = (copies: string[]) => checkDockerfile(dockerfile(copies), workspaces).filter((p) => p.includes('package.json'));
+    assert.deepEqual(problems(['COPY packages/core/package.json packages/core/']), [
+      'packages/pdata/package.json is not copied to packages/pdata/ before `npm ci` in stage build',
+    ]);
+    assert.equal(problems(['COPY packages/pdata/package.json packages/core/', 'COPY packages/core/package.json packages/core/']).length, 1);
+    assert.deepEqual(problems(['COPY packages/pdata/package.json packages/pdata/', 'COPY packages/core/package.json packages/core/']), []);
+    assert.deepEqual(problems(['COPY packages/ packages/']), []);
   });
 
   it('reads exec form and joins continuation lines', () => {

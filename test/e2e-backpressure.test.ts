@@ -5,8 +5,7 @@ import { OTLPLogExporter as ProtoExporter } from '@opentelemetry/exporter-logs-o
 import type { LogRecordExporter } from '@opentelemetry/sdk-logs';
 import { builtinComponents } from '@sluice/collector';
 import { createQueuedExporter, exporterHelperShape, section, type ExporterFactory, type ExporterHelperConfig } from '@sluice/core';
-import type { LogsData } from '@sluice/pdata';
-import { encodeLogsProto } from '@sluice/pdata';
+import { encodeLogsProto, type LogsData } from '@sluice/pdata';
 import { refusedRecords, startTestCollector, waitFor } from './support/collector';
 import { exportOnce, logsWithBodies, postOtlpHttp } from './support/otlp';
 

@@ -12,8 +12,7 @@ import assert from 'node:assert/strict';
 import { DEFAULT_QUEUE_BYTES, type ExporterHealth } from '@sluice/core';
 import type { LogsData } from '@sluice/pdata';
 import { metricValue, startTestCollector, waitFor } from './support/collector';
-import { startLokiTestServer } from './support/loki/server';
-import type { LokiTestServer } from './support/loki/server';
+import { startLokiTestServer, type LokiTestServer } from './support/loki/server';
 import { logsWithBodies, postOtlpHttp } from './support/otlp';
 import { otlpPipelineConfig } from './support/pipeline-config';
 

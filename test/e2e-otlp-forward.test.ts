@@ -4,15 +4,13 @@
  * an agent → gateway chain with TLS and a bearer token; and a gateway that is down, then up.
  */
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { OTLPLogExporter as ProtoExporter } from '@opentelemetry/exporter-logs-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchLogRecordProcessor, LoggerProvider } from '@opentelemetry/sdk-logs';
 import { SeverityNumber } from '@opentelemetry/api-logs';
-import { newLogRecord } from '@sluice/pdata';
-import type { LogsData } from '@sluice/pdata';
+import { newLogRecord, type LogsData } from '@sluice/pdata';
 import { makeTestCerts } from './support/certs';
 import { metricValue, readJsonlLogs, startTestCollector, tempDir, waitFor, waitForRecords } from './support/collector';
 import { startLokiTestServer } from './support/loki';

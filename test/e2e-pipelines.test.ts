@@ -2,8 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { builtinComponents } from '@sluice/collector';
 import { createQueuedExporter, exporterHelperShape, section, type ExporterFactory, type ExporterHelperConfig } from '@sluice/core';
-import { getAttribute, newLogRecord, retryableError, type LogsData } from '@sluice/pdata';
-import { encodeLogsProto } from '@sluice/pdata';
+import { encodeLogsProto, getAttribute, newLogRecord, retryableError, type LogsData } from '@sluice/pdata';
 import { flatten, readJsonlLogs, startTestCollector, tempDir } from './support/collector';
 
 /**

@@ -11,8 +11,7 @@ import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchLogRecordProcessor, LoggerProvider } from '@opentelemetry/sdk-logs';
 import { startTestCollector, waitFor } from './support/collector';
-import { startLokiTestServer } from './support/loki/server';
-import type { LokiTestServer } from './support/loki/server';
+import { startLokiTestServer, type LokiTestServer } from './support/loki/server';
 import { otlpPipelineConfig } from './support/pipeline-config';
 
 const TRACE_ID = '5b8efff798038103d269b633813fc60c';

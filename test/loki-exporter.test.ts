@@ -3,16 +3,12 @@
  * Loki's status codes read as Loki means them, tenants, auth headers and the label guard.
  */
 import assert from 'node:assert/strict';
-import { Telemetry, createMemoryLogger } from '@sluice/core';
-import { newLogRecord } from '@sluice/pdata';
-import type { Exporter, Extension, Host } from '@sluice/core';
-import type { AnyValue, LogRecord, LogsData } from '@sluice/pdata';
+import { Telemetry, createMemoryLogger, type Exporter, type Extension, type Host, type HttpPushClient } from '@sluice/core';
+import { newLogRecord, type AnyValue, type LogRecord, type LogsData } from '@sluice/pdata';
 import { createLokiClient, lokiExporterFactory, pushPost } from '@sluice/loki';
-import type { HttpPushClient } from '@sluice/core';
 import { makeTestCerts } from './support/certs';
 import { tempDir } from './support/collector';
-import { startLokiTestServer } from './support/loki/server';
-import type { LokiTestServer } from './support/loki/server';
+import { startLokiTestServer, type LokiTestServer } from './support/loki/server';
 
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 const SPAN = '00f067aa0ba902b7';

@@ -6,10 +6,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { request } from 'undici';
-import { Telemetry, createMemoryLogger } from '@sluice/core';
-import { newLogRecord } from '@sluice/pdata';
-import type { Exporter } from '@sluice/core';
-import type { LogsData } from '@sluice/pdata';
+import { Telemetry, createMemoryLogger, type Exporter } from '@sluice/core';
+import { newLogRecord, type LogsData } from '@sluice/pdata';
 import { lokiExporterFactory } from '@sluice/loki';
 
 const LOKI_URL = process.env.LOKI_URL;

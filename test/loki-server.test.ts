@@ -7,8 +7,7 @@ import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
 import { request } from 'undici';
 import { parseLabelString } from './support/loki/labels';
-import { startLokiTestServer } from './support/loki/server';
-import type { LokiTestServer, LokiTestServerOptions } from './support/loki/server';
+import { startLokiTestServer, type LokiTestServer, type LokiTestServerOptions } from './support/loki/server';
 
 const NOW_MS = 1_700_000_000_000;
 const nowNs = (offsetMs = 0) => String(BigInt(NOW_MS + offsetMs) * 1_000_000n);

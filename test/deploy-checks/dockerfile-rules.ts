@@ -21,6 +21,8 @@ export interface DockerfileRules {
   healthUrl: string;
   entrypoint: string[];
   cmd: string[];
+  /** The root package.json's workspaces: `npm ci` needs each one's manifest, or it refuses the lockfile. */
+  workspaces: string[];
 }
 
 /** Instructions with continuation lines joined and comments dropped. */
@@ -96,6 +98,7 @@ export function checkDockerfile(text: string, rules: DockerfileRules): string[] 
   }
   const all = stages.flatMap((s) => s.instructions);
   if (!all.some((i) => i.keyword === 'RUN' && /\bnpm ci\b/.test(i.args))) problems.push('no `npm ci` in the build');
+  problems.push(...uncopiedManifests(stages, rules.workspaces));
   for (const instruction of all) {
     if (/\bcurl\b/.test(instruction.args) && instruction.keyword !== 'LABEL') {
       problems.push(`line ${instruction.line}: uses curl (not in slim images)`);
@@ -151,5 +154,34 @@ export function checkDockerfile(text: string, rules: DockerfileRules): string[] 
   if (!volumes.includes(rules.volume)) problems.push(`${rules.volume} is not a VOLUME`);
 
   if (last('STOPSIGNAL')?.args !== 'SIGTERM') problems.push('STOPSIGNAL is not SIGTERM');
+  return problems;
+}
+
+/** Workspaces whose package.json no COPY of the build context puts in place before the stage's `npm ci`. */
+function uncopiedManifests(stages: Stage[], workspaces: string[]): string[] {
+  const problems: string[] = [];
+  for (const stage of stages) {
+    const ci = stage.instructions.findIndex((i) => i.keyword === 'RUN' && /\bnpm ci\b/.test(i.args));
+    if (ci < 0) continue;
+    const copies = stage.instructions
+      .slice(0, ci)
+      .filter((i) => i.keyword === 'COPY' && !i.args.includes('--from='))
+      .map((i) => {
+        const words = i.args.split(/\s+/).filter((w) => !w.startsWith('--'));
+        return { sources: words.slice(0, -1).map((w) => w.replace(/\/$/, '')), dest: words[words.length - 1]!.replace(/\/$/, '') };
+      });
+    for (const workspace of workspaces) {
+      const manifest = `${workspace}/package.json`;
+      const copied = copies.some(({ sources, dest }) =>
+        sources.some(
+          (source) =>
+            (source === manifest && (dest === workspace || dest === manifest)) ||
+            // A directory copied to the same place brings the manifest with it.
+            (manifest.startsWith(`${source}/`) && dest === source),
+        ),
+      );
+      if (!copied) problems.push(`${manifest} is not copied to ${workspace}/ before \`npm ci\` in stage ${stage.name ?? stage.image}`);
+    }
+  }
   return problems;
 }

@@ -58,4 +58,42 @@ describe('file_storage extension', () => {
     await fs.writeFile(file, 'x');
     await assert.rejects(create({ directory: file, create_directory: false }).start(hostWith()), SluiceError);
   });
+
+  it('refuses, with a coded error, a directory that cannot be created (a file on its path)', async () => {
+    const file = path.join(dir, 'file');
+    await fs.writeFile(file, 'x');
+    await assert.rejects(
+      create({ directory: path.join(file, 'queue') }).start(hostWith()),
+      (err: SluiceError) => err.code === 'SLUICE_CONFIG_INVALID_VALUE' && /ENOTDIR/.test(err.message),
+    );
+  });
+
+  describe('checkStart (validation: the disk is not changed)', () => {
+    const check = (config: Record<string, unknown>) =>
+      fileStorageExtensionFactory.checkStart!(fileStorageExtensionFactory.configSchema.parse(config));
+
+    it('accepts an existing writable directory, and a missing one under a writable ancestor without creating it', async () => {
+      assert.deepEqual(check({ directory: dir }), []);
+      const missing = path.join(dir, 'a', 'b');
+      assert.deepEqual(check({ directory: missing }), []);
+      await assert.rejects(fs.stat(path.join(dir, 'a')), /ENOENT/);
+    });
+
+    it('names the file that stands where a directory must be created', async () => {
+      const file = path.join(dir, 'file');
+      await fs.writeFile(file, 'x');
+      assert.deepEqual(check({ directory: path.join(file, 'queue') }), [
+        {
+          path: ['directory'],
+          code: 'SLUICE_CONFIG_INVALID_VALUE',
+          message: `"${path.join(file, 'queue')}" cannot be created: "${file}" is not a directory`,
+        },
+      ]);
+      assert.match(check({ directory: file })[0]!.message, /is not a directory/);
+    });
+
+    it('refuses a missing directory when create_directory is false', () => {
+      assert.match(check({ directory: path.join(dir, 'absent'), create_directory: false })[0]!.message, /set create_directory: true/);
+    });
+  });
 });

@@ -2,8 +2,7 @@ import assert from 'node:assert/strict';
 import type { Component, ExporterFactory, ExtensionFactory, ReceiverFactory } from '../src/component';
 import { section } from '../src/config/schema';
 import { createMemoryLogger } from '../src/logger';
-import { Service } from '../src/pipeline/service';
-import type { ServiceGraphConfig } from '../src/pipeline/service';
+import { Service, type ServiceGraphConfig } from '../src/pipeline/service';
 import { Telemetry } from '../src/telemetry/telemetry';
 
 /** What each component's shutdown was given, and whether it waits for the deadline. */

@@ -8,12 +8,12 @@ import {
   ConsumeError,
   anyValueToString,
   countLogRecords,
+  encodeLogsJson,
   getAttribute,
   type ClientContext,
   type LogsData,
   type ResourceLogs,
 } from '@sluice/pdata';
-import { encodeLogsJson } from '@sluice/pdata';
 import type { JsonlConfig } from './config';
 import { encodeFlatLines } from './flat';
 import { FileWriter } from './file-writer';

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ConsumeError } from '@sluice/pdata';
-import { decodeLogsJson } from '@sluice/pdata';
+import { ConsumeError, decodeLogsJson } from '@sluice/pdata';
 import { createExporter, lines, noHost, sampleLogs, withTempDir } from './helpers';
 
 describe('jsonl exporter', () => {

@@ -8,17 +8,25 @@
  */
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
-import { ClientAuthHeaders, RateLimitedWarner, createQueuedExporter, safeEndpoint } from '@sluice/core';
-import type { CreateSettings, Exporter, ExporterFactory, Host, HttpPost, SendOutcome } from '@sluice/core';
+import {
+  ClientAuthHeaders,
+  RateLimitedWarner,
+  createQueuedExporter,
+  safeEndpoint,
+  type CreateSettings,
+  type Exporter,
+  type ExporterFactory,
+  type Host,
+  type HttpPost,
+  type SendOutcome,
+} from '@sluice/core';
 import type { LogsData } from '@sluice/pdata';
-import { lokiConfigSchema, lokiUnsupportedKeys } from './config';
-import type { LokiConfig } from './config';
+import { lokiConfigSchema, lokiUnsupportedKeys, type LokiConfig } from './config';
 import type { EncodedBatch } from './encoded-batch';
 import { encodePushRequestJson } from './json-encoder';
 import { LabelValueGuard } from './label-guard';
 import { createLokiClient, pushPost } from './loki-client';
-import { resolveMappingOptions } from './mapping-options';
-import type { MappingOptions } from './mapping-options';
+import { resolveMappingOptions, type MappingOptions } from './mapping-options';
 import { encodePushRequestProto } from './proto-encoder';
 import type { PushRequest } from './push';
 import { snappyCompress, snappyImplementation } from './snappy';

@@ -3,8 +3,7 @@
  * that repeat for every record of a resource or scope are rendered once by the caller and
  * passed in, so a record costs one JSON.stringify of its own fields.
  */
-import { anyValueToJson, anyValueToString, setOwnProperty } from '@sluice/pdata';
-import type { InstrumentationScope, KeyValue, LogRecord } from '@sluice/pdata';
+import { anyValueToJson, anyValueToString, setOwnProperty, type InstrumentationScope, type KeyValue, type LogRecord } from '@sluice/pdata';
 
 /** Attribute keys to leave out of a line: labels promoted from them, and `loki.*` hints. */
 export type HiddenKeys = ReadonlySet<string> | undefined;

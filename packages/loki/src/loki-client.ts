@@ -3,8 +3,7 @@
  * 429, 5xx and connection errors retryable (honouring Retry-After); every other 4xx permanent,
  * with Loki's own reason.
  */
-import { HttpPushClient } from '@sluice/core';
-import type { HttpEndpointOptions, HttpPost } from '@sluice/core';
+import { HttpPushClient, type HttpEndpointOptions, type HttpPost } from '@sluice/core';
 
 /** Core's endpoint options, with the push URL as a string and a default config path for errors. */
 export type LokiClientOptions = Omit<HttpEndpointOptions, 'url' | 'where'> & {

@@ -7,15 +7,21 @@
  * of the line) is worked out once per ResourceLogs; a record without attribute labels or hints
  * reuses the resource's label string as is.
  */
-import { anyValueToString, getAttribute } from '@sluice/pdata';
-import type { AnyValue, KeyValue, LogRecord, LogsData, Resource } from '@sluice/pdata';
+import {
+  anyValueToString,
+  detectedLevel,
+  getAttribute,
+  type AnyValue,
+  type KeyValue,
+  type LogRecord,
+  type LogsData,
+  type Resource,
+} from '@sluice/pdata';
 import { HIGH_CARDINALITY_NAMES, normalizeLabelName } from './label-name';
-import { formatLabels } from './label-string';
-import type { LabelPair } from './label-string';
+import { formatLabels, type LabelPair } from './label-string';
 import { jsonLine, jsonResourcePart, jsonScopePart, logfmtLine, logfmtResourcePart, logfmtScopePart, rawLine } from './lines';
 import type { LineFormat, MappingOptions } from './mapping-options';
 import type { PushEntry, PushRequest, PushStream } from './push';
-import { detectedLevel } from '@sluice/pdata';
 
 /** The otelcol lokiexporter hints: attributes that steer the mapping and never reach the line. */
 export const HINT_RESOURCE_LABELS = 'loki.resource.labels';

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import protobuf from 'protobufjs';
-import { encodePushRequestJson, encodePushRequestProto, snappyCompress } from '../src';
-import type { PushStream } from '../src';
+import { encodePushRequestJson, encodePushRequestProto, snappyCompress, type PushStream } from '../src';
 
 // An independent reading of Loki's push.proto, built with protobufjs reflection.
 const root = protobuf.Root.fromJSON({

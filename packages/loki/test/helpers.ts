@@ -1,5 +1,4 @@
-import { newLogRecord } from '@sluice/pdata';
-import type { AnyValue, KeyValue, LogRecord, LogsData } from '@sluice/pdata';
+import { newLogRecord, type AnyValue, type KeyValue, type LogRecord, type LogsData } from '@sluice/pdata';
 
 export function kv(attributes: Record<string, AnyValue>): KeyValue[] {
   return Object.entries(attributes).map(([key, value]) => ({ key, value }));

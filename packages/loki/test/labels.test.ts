@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { LabelValueGuard, mapToStreams, normalizeLabelName, resolveMappingOptions } from '../src';
-import type { MappingSettings } from '../src';
+import { LabelValueGuard, mapToStreams, normalizeLabelName, resolveMappingOptions, type MappingSettings } from '../src';
 import { T0, kv, labelsOf, logsOf } from './helpers';
 
 function labelsFor(resource: Record<string, string>, attributes: Record<string, string>, settings: MappingSettings = {}) {

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { mapToStreams, resolveMappingOptions } from '../src';
-import type { LineFormat } from '../src';
+import { mapToStreams, resolveMappingOptions, type LineFormat } from '../src';
 import { T0, kv, logsOf } from './helpers';
 
 const TRACE = '0af7651916cd43dd8448eb211c80319c';

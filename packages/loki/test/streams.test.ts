@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { mapToStreams, resolveMappingOptions, splitRequest } from '../src';
-import type { PushRequest } from '../src';
+import { mapToStreams, resolveMappingOptions, splitRequest, type PushRequest } from '../src';
 import { T0, kv, labelsOf, logsOf } from './helpers';
 
 describe('streams', () => {

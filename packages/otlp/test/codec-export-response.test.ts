@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { JsonLogsSerializer, ProtobufLogsSerializer } from '@opentelemetry/otlp-transformer';
 import { SluiceError } from '@sluice/pdata';
 import { decodeExportResponseJson, decodeExportResponseProto, encodeExportResponseJson, encodeExportResponseProto } from '../src/index';
+import { exportResponseOutcome } from '../src/codec/export-response';
 
 describe('codec: ExportLogsServiceResponse', () => {
   const partial = { rejectedLogRecords: 3, errorMessage: 'entry too far behind ✗' };
@@ -52,6 +53,24 @@ describe('codec: ExportLogsServiceResponse', () => {
     assert.throws(
       () => decodeExportResponseJson('{"partialSuccess":{"rejectedLogRecords":true}}'),
       (err: unknown) => err instanceof SluiceError && err.message.includes('partialSuccess.rejectedLogRecords: expected an integer'),
+    );
+  });
+
+  it("turns a response into the exporters' outcome: all accepted, or the rejected records of a partial success", () => {
+    assert.deepEqual(exportResponseOutcome(undefined, 'proto'), { ok: true });
+    assert.deepEqual(exportResponseOutcome(encodeExportResponseProto(), 'proto'), { ok: true });
+    const rejected = { ok: true, rejectedRecords: 3, message: partial.errorMessage };
+    assert.deepEqual(exportResponseOutcome(encodeExportResponseProto(partial), 'proto'), rejected);
+    assert.deepEqual(exportResponseOutcome(Buffer.from(encodeExportResponseJson(partial)), 'json'), rejected);
+    assert.deepEqual(exportResponseOutcome(encodeExportResponseProto({ rejectedLogRecords: 2, errorMessage: '' }), 'proto'), {
+      ok: true,
+      rejectedRecords: 2,
+      message: 'the server rejected part of the batch',
+    });
+    assert.deepEqual(
+      exportResponseOutcome(Buffer.from('not json'), 'json'),
+      { ok: true },
+      'an unreadable answer to a success is still a success',
     );
   });
 });

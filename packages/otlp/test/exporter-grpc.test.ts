@@ -10,8 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { decodeLogsProto } from '@sluice/pdata';
 import { otlpExporterFactory } from '../src/index';
-import { hostWith, makeLogs, metric, startGrpcServer, testSettings, until } from './support/exporter-servers';
-import type { GrpcReply } from './support/exporter-servers';
+import { hostWith, makeLogs, metric, startGrpcServer, testSettings, until, type GrpcReply } from './support/exporter-servers';
 
 const fastRetries = { initial_interval: '10ms', max_interval: '20ms', randomization_factor: 0 };
 

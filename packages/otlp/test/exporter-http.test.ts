@@ -15,8 +15,8 @@ import {
   startHttpServer,
   testSettings,
   until,
+  type HttpReply,
 } from './support/exporter-servers';
-import type { HttpReply } from './support/exporter-servers';
 
 const fastRetries = { initial_interval: '10ms', max_interval: '20ms', randomization_factor: 0 };
 

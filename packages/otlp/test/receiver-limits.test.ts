@@ -2,10 +2,9 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import * as net from 'node:net';
 import * as grpc from '@grpc/grpc-js';
-import { Telemetry, createMemoryLogger, type Host, type LogsConsumer } from '@sluice/core';
-import { ConsumeError, newLogRecord, type ClientContext, type LogsData } from '@sluice/pdata';
+import { Telemetry, createMemoryLogger, type Host, type LogsConsumer, type ServerAuthenticator } from '@sluice/core';
+import { ConsumeError, encodeLogsJson, encodeLogsProto, newLogRecord, type ClientContext, type LogsData } from '@sluice/pdata';
 import { decodeExportResponseJson, decodeExportResponseProto, otlpReceiverFactory, otlpReceiverSchema } from '../src';
-import { encodeLogsJson, encodeLogsProto } from '@sluice/pdata';
 
 class RecordingConsumer implements LogsConsumer {
   received: LogsData[] = [];
@@ -37,7 +36,7 @@ function logsOf(count: number): LogsData {
   };
 }
 
-async function startReceiver(protocols: Record<string, unknown>) {
+async function startReceiver(protocols: Record<string, unknown>, receiverHost: Host = host) {
   const next = new RecordingConsumer();
   const endpoints: Record<string, string> = {};
   const telemetry = new Telemetry();
@@ -52,7 +51,7 @@ async function startReceiver(protocols: Record<string, unknown>) {
     otlpReceiverSchema.parse({ protocols }),
     next,
   );
-  await receiver.start(host);
+  await receiver.start(receiverHost);
   return { receiver, next, endpoints, telemetry };
 }
 
@@ -202,6 +201,42 @@ describe('otlp receiver limits', function () {
         assert.match(await done, /^HTTP\/1\.1 413/, 'answered, then closed within the time bound');
       } finally {
         clearInterval(trickle);
+      }
+    });
+  });
+
+  describe('HTTP refusals before the body is read', function () {
+    it('cuts the body of an unauthenticated request at the bound instead of reading it all', async () => {
+      const LIMIT = 32 * 1024;
+      const refuseAll: ServerAuthenticator = {
+        start: () => Promise.resolve(),
+        shutdown: () => Promise.resolve(),
+        authenticate: () => ({ ok: false, reason: 'no token', challenge: 'Bearer realm="sluice"' }),
+      };
+      const ctx = await startReceiver(
+        // A long read_timeout: only the discard bound can end this connection in time.
+        { http: { endpoint: '127.0.0.1:0', max_request_body_size: LIMIT, read_timeout: '60s', auth: { authenticator: 'auth' } } },
+        { getExtension: (id) => (id === 'auth' ? refuseAll : undefined), getExporters: () => new Map() },
+      );
+      try {
+        const socket = await connect(ctx.endpoints['otlp/http']!);
+        const done = closed(socket);
+        let sent = 0;
+        socket.write(
+          `POST /v1/logs HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-protobuf\r\nContent-Length: ${1000 * LIMIT}\r\n\r\n`,
+        );
+        const chunk = Buffer.alloc(LIMIT, 0x41);
+        const pump = () => {
+          while (socket.writable && sent < 1000 * LIMIT) {
+            sent += chunk.length;
+            if (!socket.write(chunk)) return void socket.once('drain', pump);
+          }
+        };
+        pump();
+        assert.match(await done, /^HTTP\/1\.1 401/);
+        assert.ok(sent < 1000 * LIMIT, `the server cut the connection before the whole body (${sent} bytes sent)`);
+      } finally {
+        await ctx.receiver.shutdown();
       }
     });
   });

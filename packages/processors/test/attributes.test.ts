@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { emptyScope, newLogRecord } from '@sluice/pdata';
-import type { LogsData } from '@sluice/pdata';
+import { emptyScope, newLogRecord, type LogsData } from '@sluice/pdata';
 import { attributesProcessorFactory } from '../src/index';
 import { CapturingConsumer, configOf, issuesOf, logsOf, settingsFor } from './helpers';
 

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { ConsumeError, countLogRecords, emptyScope, newLogRecord } from '@sluice/pdata';
-import type { LogsData, ResourceLogs } from '@sluice/pdata';
+import { ConsumeError, countLogRecords, emptyScope, newLogRecord, type LogsData, type ResourceLogs } from '@sluice/pdata';
 import { batchProcessorFactory } from '../src/index';
 import { CapturingConsumer, configOf, issuesOf, logsOf, metricValue, settingsFor } from './helpers';
 

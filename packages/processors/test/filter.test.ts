@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { emptyScope, newLogRecord } from '@sluice/pdata';
-import type { LogsData } from '@sluice/pdata';
+import { emptyScope, newLogRecord, type LogsData } from '@sluice/pdata';
 import { compileCondition, filterProcessorFactory, OttlError } from '../src/index';
 import { CapturingConsumer, configOf, issuesOf, logsOf, metricValue, settingsFor } from './helpers';
 

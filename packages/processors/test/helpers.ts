@@ -1,7 +1,5 @@
-import { Telemetry, createMemoryLogger } from '@sluice/core';
-import { emptyResource, emptyScope, newLogRecord } from '@sluice/pdata';
-import type { CreateSettings, LogsConsumer, ProcessorFactory } from '@sluice/core';
-import type { ClientContext, KeyValue, LogRecord, LogsData } from '@sluice/pdata';
+import { Telemetry, createMemoryLogger, type CreateSettings, type LogsConsumer, type ProcessorFactory } from '@sluice/core';
+import { emptyResource, emptyScope, newLogRecord, type ClientContext, type KeyValue, type LogRecord, type LogsData } from '@sluice/pdata';
 
 export function settingsFor(id: string): CreateSettings & { telemetry: Telemetry } {
   return { id, kind: 'processor', logger: createMemoryLogger(), telemetry: new Telemetry() };

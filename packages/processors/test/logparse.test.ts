@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { getAttribute, newLogRecord } from '@sluice/pdata';
-import type { LogRecord } from '@sluice/pdata';
+import { getAttribute, newLogRecord, type LogRecord } from '@sluice/pdata';
 import { logparseProcessorFactory } from '../src/index';
 import { CapturingConsumer, configOf, issuesOf, logsOf, metricValue, settingsFor } from './helpers';
 

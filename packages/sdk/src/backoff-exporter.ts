@@ -12,8 +12,6 @@ export interface BackoffOptions {
 export const DEFAULT_MAX_BACKOFF_MS = 30_000;
 /** Each hold is drawn from ±this share of the interval, so app instances cut off together do not retry together. */
 const JITTER = 0.5;
-/** The longest a hold can be: the cap plus its jitter. */
-export const LONGEST_HOLD_MS = DEFAULT_MAX_BACKOFF_MS * (1 + JITTER);
 
 /**
  * After a failed export, holds the next one back (core's jittered exponential backoff) instead of serialising
@@ -22,6 +20,8 @@ export const LONGEST_HOLD_MS = DEFAULT_MAX_BACKOFF_MS * (1 + JITTER);
  * A flush or shutdown releases the held batch at once: exiting should not wait out a backoff.
  */
 export class BackoffExporter implements LogRecordExporter {
+  /** The longest a hold can be: this exporter's cap plus its jitter. */
+  readonly longestHoldMs: number;
   private readonly backoff: ExponentialBackoff;
   private retryAt = 0;
   private held: { timer: NodeJS.Timeout; release: () => void } | undefined;
@@ -32,10 +32,12 @@ export class BackoffExporter implements LogRecordExporter {
     private readonly now: () => number = Date.now,
     random: () => number = Math.random,
   ) {
+    const maxDelayMs = options.maxDelayMs ?? DEFAULT_MAX_BACKOFF_MS;
+    this.longestHoldMs = maxDelayMs * (1 + JITTER);
     this.backoff = new ExponentialBackoff(
       {
         initial_interval: options.initialDelayMs ?? 1_000,
-        max_interval: options.maxDelayMs ?? DEFAULT_MAX_BACKOFF_MS,
+        max_interval: maxDelayMs,
         multiplier: 2,
         randomization_factor: JITTER,
       },

@@ -8,7 +8,7 @@ import { BridgeCounters, type BridgeStats } from './stats';
 import { stderrWarner } from './warnings';
 import { FallbackFile } from './fallback-file';
 import { DeliveryExporter } from './delivery-exporter';
-import { BackoffExporter, LONGEST_HOLD_MS } from './backoff-exporter';
+import { BackoffExporter } from './backoff-exporter';
 import { BoundedProcessor } from './bounded-processor';
 import { installExitHooks, settleWithin } from './exit-hooks';
 import { PinoOtelStream, type PinoStreamOptions } from './adapters/pino-stream';
@@ -53,14 +53,15 @@ export function createLogBridge(options: LogBridgeOptions, exporter: LogRecordEx
         warner.warn('fallback', `cannot write the fallback file ${options.fallbackFile}: ${error.message}`),
       )
     : undefined;
+  const backoff = new BackoffExporter(exporter);
   const batchProcessor = new BatchLogRecordProcessor({
-    exporter: new DeliveryExporter(new BackoffExporter(exporter), counters, warner, fallback),
+    exporter: new DeliveryExporter(backoff, counters, warner, fallback),
     maxQueueSize: batch.maxQueueSize,
     maxExportBatchSize: batch.maxExportBatchSize,
     scheduledDelayMillis: batch.scheduledDelayMillis,
     // Our exporter may hold a batch for a backoff, then gives up after its own timeout; a little
     // slack on top lets it report why.
-    exportTimeoutMillis: LONGEST_HOLD_MS + batch.exportTimeoutMillis + 1_000,
+    exportTimeoutMillis: backoff.longestHoldMs + batch.exportTimeoutMillis + 1_000,
   });
   const bounded = new BoundedProcessor(batchProcessor, batch.maxQueueSize, counters, warner);
   const provider = new LoggerProvider({ resource: buildResource(options), processors: [bounded] });

@@ -113,6 +113,29 @@ describe('backoff after a failed export', () => {
     assert.equal(inner.calls, 5, 'after a success the hold starts from the first interval again');
   });
 
+  it('bounds every hold by its own cap plus jitter (longestHoldMs, which the bridge adds to its export timeout)', async () => {
+    assert.equal(new BackoffExporter(new ScriptedExporter([])).longestHoldMs, 45_000, 'the default cap, 30 s, plus half');
+    const inner = new ScriptedExporter([ExportResultCode.FAILED, ExportResultCode.FAILED, ExportResultCode.FAILED]);
+    let now = 0;
+    // The largest jitter, and a first interval already at the cap.
+    const exporter = new BackoffExporter(
+      inner,
+      { initialDelayMs: 1_000, maxDelayMs: 1_000 },
+      () => now,
+      () => 0.999_999,
+    );
+    assert.equal(exporter.longestHoldMs, 1_500);
+    await exportOnce(exporter).result;
+    now = exporter.longestHoldMs - 10;
+    exportOnce(exporter);
+    assert.equal(inner.calls, 1, 'held almost as long as the longest hold');
+    now = exporter.longestHoldMs;
+    await exporter.forceFlush(); // releases the held batch, which fails again
+    now += exporter.longestHoldMs;
+    exportOnce(exporter);
+    assert.equal(inner.calls, 3, 'a hold never outlasts longestHoldMs');
+  });
+
   it('turns an exporter that throws from a held send into a failed result, not an uncaught error', async () => {
     const inner = new ScriptedExporter([ExportResultCode.FAILED, 'throw']);
     const exporter = new BackoffExporter(inner, { initialDelayMs: 5 });

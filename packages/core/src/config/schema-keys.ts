@@ -3,28 +3,28 @@
  * nearest valid one. Walks through the wrappers components use (preprocess, defaults,
  * optionals, unions) down to the object that rejected the key.
  */
-import type {
-  ZodArrayDef,
-  ZodBrandedDef,
-  ZodCatchDef,
-  ZodDefaultDef,
-  ZodDiscriminatedUnionDef,
-  ZodEffectsDef,
-  ZodIntersectionDef,
-  ZodLazyDef,
-  ZodMapDef,
-  ZodNeverDef,
-  ZodNullableDef,
-  ZodObjectDef,
-  ZodOptionalDef,
-  ZodPipelineDef,
-  ZodReadonlyDef,
-  ZodRecordDef,
-  ZodTupleDef,
-  ZodTypeAny,
-  ZodUnionDef,
+import {
+  ZodFirstPartyTypeKind as Kind,
+  type ZodArrayDef,
+  type ZodBrandedDef,
+  type ZodCatchDef,
+  type ZodDefaultDef,
+  type ZodDiscriminatedUnionDef,
+  type ZodEffectsDef,
+  type ZodIntersectionDef,
+  type ZodLazyDef,
+  type ZodMapDef,
+  type ZodNeverDef,
+  type ZodNullableDef,
+  type ZodObjectDef,
+  type ZodOptionalDef,
+  type ZodPipelineDef,
+  type ZodReadonlyDef,
+  type ZodRecordDef,
+  type ZodTupleDef,
+  type ZodTypeAny,
+  type ZodUnionDef,
 } from 'zod';
-import { ZodFirstPartyTypeKind as Kind } from 'zod';
 import type { PathSegment } from './located';
 
 /**

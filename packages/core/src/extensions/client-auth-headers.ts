@@ -1,8 +1,7 @@
 import type { Host } from '../component';
 import type { AuthConfig } from '../config/schema';
 import { SluiceError } from '@sluice/pdata';
-import { isClientAuthenticator } from './contracts';
-import type { ClientAuthenticator } from './contracts';
+import { isClientAuthenticator, type ClientAuthenticator } from './contracts';
 
 /**
  * An exporter's `auth.authenticator`: the extension is found on the host at start (a name that is

@@ -7,7 +7,7 @@
  * is the most common first-run error), and writes are always fsynced, whatever `fsync` says —
  * "accepted" must mean "survives a crash".
  */
-import { promises as fs, constants as fsConstants } from 'node:fs';
+import { accessSync, promises as fs, constants as fsConstants, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
 import type { CreateSettings, ExtensionFactory } from '../component';
@@ -39,8 +39,50 @@ export const fileStorageExtensionFactory: ExtensionFactory<FileStorageConfig> = 
     directory_permissions: { effect: 'ignore', why: 'directories are created with the process umask' },
     recreate: { effect: 'ignore', why: 'a torn queue tail is skipped at start, so there is no database to recreate' },
   },
+  checkStart: (config) => {
+    const problem = directoryProblem(config);
+    return problem === undefined ? [] : [{ path: ['directory'], code: 'SLUICE_CONFIG_INVALID_VALUE', message: problem }];
+  },
   create: (settings, config) => new FileStorage(settings, config),
 };
+
+/**
+ * Why `directory` cannot hold the storage, found without changing the disk (validation must
+ * not create it): an existing path must be a writable directory; a missing one needs
+ * create_directory and a nearest existing ancestor that is a writable directory.
+ */
+function directoryProblem(config: FileStorageConfig): string | undefined {
+  const target = path.resolve(config.directory);
+  let existing = target;
+  for (;;) {
+    try {
+      if (!statSync(existing).isDirectory()) {
+        return existing === target
+          ? `"${config.directory}" is not a directory`
+          : `"${config.directory}" cannot be created: "${existing}" is not a directory`;
+      }
+      break;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      const parent = path.dirname(existing);
+      // ENOTDIR: a file sits somewhere above; walking up finds and names it.
+      if ((code !== 'ENOENT' && code !== 'ENOTDIR') || parent === existing) {
+        return `"${config.directory}" cannot be checked: ${(err as Error).message}`;
+      }
+      existing = parent;
+    }
+  }
+  if (existing !== target && !config.create_directory) {
+    return `"${config.directory}" does not exist; create it or set create_directory: true`;
+  }
+  try {
+    accessSync(existing, fsConstants.W_OK | fsConstants.X_OK);
+  } catch (err) {
+    const what = existing === target ? `"${config.directory}"` : `"${config.directory}" cannot be created: "${existing}"`;
+    return `${what} is not writable (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`;
+  }
+  return undefined;
+}
 
 class FileStorage implements StorageExtension {
   readonly maxSizeBytes: number;
@@ -54,15 +96,16 @@ class FileStorage implements StorageExtension {
 
   async start(): Promise<void> {
     const { directory } = this.config;
-    if (this.config.create_directory) await fs.mkdir(directory, { recursive: true });
+    // Validation checked this already; the disk can change between the two.
     try {
+      if (this.config.create_directory) await fs.mkdir(directory, { recursive: true });
       const stat = await fs.stat(directory);
       if (!stat.isDirectory()) throw new Error('not a directory');
       await fs.access(directory, fsConstants.W_OK);
     } catch (err) {
       throw new SluiceError(
         'SLUICE_CONFIG_INVALID_VALUE',
-        `${this.settings.id}: directory "${directory}" is not a writable directory (${(err as Error).message}); create it or set create_directory: true`,
+        `${this.settings.id}: directory "${directory}" is not a writable directory (${(err as Error).message})${this.config.create_directory ? '' : '; create it or set create_directory: true'}`,
         { cause: err },
       );
     }

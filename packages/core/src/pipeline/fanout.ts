@@ -1,8 +1,7 @@
 import type { LogsConsumer } from '../component';
-import { ConsumeError, asConsumeError } from '@sluice/pdata';
+import { ConsumeError, asConsumeError, cloneLogsData, countLogRecords, type ClientContext, type LogsData } from '@sluice/pdata';
 import { errorStack, type Logger } from '../logger';
 import { RateLimitedWarner } from '../rate-limited-warner';
-import { cloneLogsData, countLogRecords, type ClientContext, type LogsData } from '@sluice/pdata';
 import type { Telemetry } from '../telemetry/telemetry';
 import { consumeOrReject } from './consume-or-reject';
 

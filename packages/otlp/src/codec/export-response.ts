@@ -1,6 +1,5 @@
-import { SluiceError } from '@sluice/pdata';
-import { ProtoReader } from '@sluice/pdata';
-import { ProtoWriter, int64Size, uint32Size } from '@sluice/pdata';
+import { ProtoReader, ProtoWriter, SluiceError, int64Size, uint32Size } from '@sluice/pdata';
+import type { SendOutcome } from '@sluice/core';
 
 /*
  * ExportLogsServiceResponse: empty when everything was accepted; otherwise
@@ -66,6 +65,31 @@ export function decodeExportResponseProto(bytes: Uint8Array): PartialSuccess | u
     r.end = outer;
   }
   return partial;
+}
+
+/**
+ * A successful export's response as a SendOutcome: all accepted, or the records a partial
+ * success says the server rejected. No body, or an empty one, is a full success.
+ */
+export function exportResponseOutcome(response: Uint8Array | undefined, encoding: 'proto' | 'json'): SendOutcome {
+  let partial;
+  try {
+    partial =
+      response === undefined || response.length === 0
+        ? undefined
+        : encoding === 'json'
+          ? decodeExportResponseJson(response)
+          : decodeExportResponseProto(response);
+  } catch {
+    // The server took the data; an unreadable response cannot make that untrue.
+    return { ok: true };
+  }
+  if (!partial || partial.rejectedLogRecords <= 0) return { ok: true };
+  return {
+    ok: true,
+    rejectedRecords: partial.rejectedLogRecords,
+    message: partial.errorMessage || 'the server rejected part of the batch',
+  };
 }
 
 export function decodeExportResponseJson(text: string | Uint8Array): PartialSuccess | undefined {

@@ -4,18 +4,26 @@
  */
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
-import { ClientAuthHeaders, createQueuedExporter, safeEndpoint } from '@sluice/core';
-import type { CreateSettings, Exporter, ExporterFactory, Host, HttpPost } from '@sluice/core';
-import { encodeLogsJson, encodeLogsProto } from '@sluice/pdata';
-import type { LogsData } from '@sluice/pdata';
+import {
+  ClientAuthHeaders,
+  createQueuedExporter,
+  safeEndpoint,
+  type CreateSettings,
+  type Exporter,
+  type ExporterFactory,
+  type Host,
+  type HttpPost,
+} from '@sluice/core';
+import { encodeLogsJson, encodeLogsProto, type LogsData } from '@sluice/pdata';
 import {
   logsUrl,
   otlpGrpcExporterSchema,
   otlpGrpcExporterUnsupportedKeys,
   otlpHttpExporterSchema,
   otlpHttpExporterUnsupportedKeys,
+  type OtlpGrpcExporterConfig,
+  type OtlpHttpExporterConfig,
 } from './config';
-import type { OtlpGrpcExporterConfig, OtlpHttpExporterConfig } from './config';
 import { OtlpGrpcSender } from './grpc-sender';
 import { createOtlpHttpSender } from './http-sender';
 

@@ -6,9 +6,8 @@
 import * as grpc from '@grpc/grpc-js';
 import { createSecureContext } from 'node:tls';
 import { loadClientTls, type SendOutcome } from '@sluice/core';
-import { decodeExportResponseProto } from '../codec/export-response';
-import type { OtlpGrpcExporterConfig } from './config';
-import { parseGrpcEndpoint } from './config';
+import { exportResponseOutcome } from '../codec/export-response';
+import { parseGrpcEndpoint, type OtlpGrpcExporterConfig } from './config';
 import { decodeRpcStatusProto } from './rpc-status';
 
 const EXPORT_PATH = '/opentelemetry.proto.collector.logs.v1.LogsService/Export';
@@ -85,7 +84,7 @@ export class OtlpGrpcSender {
         callOptions,
         (err, response) => {
           signal.removeEventListener('abort', cancel);
-          resolve(err ? this.failure(err) : success(response));
+          resolve(err ? this.failure(err) : exportResponseOutcome(response, 'proto'));
         },
       );
       const cancel = () => call.cancel();
@@ -110,20 +109,4 @@ export class OtlpGrpcSender {
     const reason = `${this.target} answered ${name}: ${status?.message || err.details || err.message}`;
     return { ok: false, retryable, reason, status: name, ...(retryable && retryAfterMs !== undefined ? { retryAfterMs } : {}) };
   }
-}
-
-function success(response: Buffer | undefined): SendOutcome {
-  let partial;
-  try {
-    partial = response && response.length > 0 ? decodeExportResponseProto(response) : undefined;
-  } catch {
-    // The server took the data; an unreadable response cannot make that untrue.
-    return { ok: true };
-  }
-  if (!partial || partial.rejectedLogRecords <= 0) return { ok: true };
-  return {
-    ok: true,
-    rejectedRecords: partial.rejectedLogRecords,
-    message: partial.errorMessage || 'the server rejected part of the batch',
-  };
 }

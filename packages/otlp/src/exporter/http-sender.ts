@@ -3,9 +3,8 @@
  * (maybe partial success); 429, 502, 503, 504 and connection errors retryable, honouring
  * Retry-After; any other status permanent, with the server's google.rpc.Status message.
  */
-import { HttpPushClient } from '@sluice/core';
-import type { HttpEndpointOptions, SendOutcome } from '@sluice/core';
-import { decodeExportResponseJson, decodeExportResponseProto } from '../codec/export-response';
+import { HttpPushClient, type HttpEndpointOptions, type SendOutcome } from '@sluice/core';
+import { exportResponseOutcome } from '../codec/export-response';
 import { decodeRpcStatusJson, decodeRpcStatusProto } from './rpc-status';
 
 const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
@@ -20,20 +19,7 @@ export function createOtlpHttpSender(endpoint: HttpEndpointOptions): HttpPushCli
 }
 
 function accepted(bytes: Buffer, contentType: string): SendOutcome {
-  let partial;
-  try {
-    partial =
-      bytes.length === 0 ? undefined : contentType.includes('json') ? decodeExportResponseJson(bytes) : decodeExportResponseProto(bytes);
-  } catch {
-    // The server took the data; an unreadable response cannot make that untrue.
-    return { ok: true };
-  }
-  if (!partial || partial.rejectedLogRecords <= 0) return { ok: true };
-  return {
-    ok: true,
-    rejectedRecords: partial.rejectedLogRecords,
-    message: partial.errorMessage || 'the server rejected part of the batch',
-  };
+  return exportResponseOutcome(bytes, contentType.includes('json') ? 'json' : 'proto');
 }
 
 /** The google.rpc.Status message the spec puts in error bodies; undefined lets the body be read as text. */

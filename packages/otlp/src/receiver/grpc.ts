@@ -1,13 +1,14 @@
 import * as grpc from '@grpc/grpc-js';
 import { errorStack, type Logger, type LogsConsumer, type ServerAuthenticator } from '@sluice/core';
-import { SluiceError, asConsumeError, countLogRecords, type ClientContext, type LogsData } from '@sluice/pdata';
+import { SluiceError, asConsumeError, countLogRecords, decodeLogsProto, type ClientContext, type LogsData } from '@sluice/pdata';
 import { encodeExportResponseProto } from '../codec/export-response';
-import { decodeLogsProto } from '@sluice/pdata';
 import type { OtlpGrpcConfig } from './config';
 import { partialSuccess } from './partial-success';
 import { encodeStatusProto, refusalStatus } from './status';
 
 const EXPORT_PATH = '/opentelemetry.proto.collector.logs.v1.LogsService/Export';
+/** The answer to every fully accepted call: an empty ExportLogsServiceResponse, encoded once. */
+const ACCEPTED_RESPONSE = encodeExportResponseProto();
 
 /**
  * The LogsService definition with identity (de)serialisers: the handler decodes the bytes
@@ -115,7 +116,7 @@ export class OtlpGrpcServer {
       return callback({ code: status, details: error.message, metadata: trailer });
     }
     this.metrics.accepted(records);
-    callback(null, Buffer.from(encodeExportResponseProto()));
+    callback(null, ACCEPTED_RESPONSE);
   }
 }
 

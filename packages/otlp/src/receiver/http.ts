@@ -9,13 +9,13 @@ import {
   SluiceError,
   asConsumeError,
   countLogRecords,
+  decodeLogsJson,
+  decodeLogsProto,
   setOwnProperty,
   type ClientContext,
   type LogsData,
 } from '@sluice/pdata';
 import { encodeExportResponseJson, encodeExportResponseProto, type PartialSuccess } from '../codec/export-response';
-import { decodeLogsJson } from '@sluice/pdata';
-import { decodeLogsProto } from '@sluice/pdata';
 import type { OtlpHttpConfig } from './config';
 import { partialSuccess } from './partial-success';
 import { encodeStatusJson, encodeStatusProto, refusalStatus } from './status';
@@ -95,7 +95,7 @@ export class OtlpHttpServer {
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
     if (this.closing) {
       // Requests already in flight finish; a new one on a kept-alive connection is retryable.
-      drain(req);
+      this.drain(req);
       res.setHeader('Connection', 'close');
       res.setHeader('Retry-After', '1');
       return respondText(res, 503, 'the collector is shutting down; retry against another instance or later');
@@ -105,22 +105,22 @@ export class OtlpHttpServer {
     const path = queryAt >= 0 ? url.slice(0, queryAt) : url;
     if (queryAt >= 0 && CREDENTIAL_IN_QUERY.test(url.slice(queryAt))) {
       // URLs end up in proxy and access logs: a token there is already leaked, so refuse it loudly.
-      drain(req);
+      this.drain(req);
       return respondText(res, 400, 'credentials in the URL query string are refused; send them in the Authorization header');
     }
     if (this.config.cors && this.applyCors(req, res)) return;
     if (path !== this.config.logs_url_path) {
-      drain(req);
+      this.drain(req);
       return respondText(res, 404, `${path} not found; OTLP logs are received at POST ${this.config.logs_url_path}`);
     }
     if (req.method !== 'POST') {
-      drain(req);
+      this.drain(req);
       res.setHeader('Allow', 'POST');
       return respondText(res, 405, `${req.method} is not allowed; use POST`);
     }
     const encoding = requestEncoding(req.headers['content-type']);
     if (!encoding) {
-      drain(req);
+      this.drain(req);
       return respondText(
         res,
         415,
@@ -129,20 +129,20 @@ export class OtlpHttpServer {
     }
     const contentEncoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase();
     if (contentEncoding !== 'identity' && contentEncoding !== 'gzip' && contentEncoding !== 'deflate') {
-      drain(req);
+      this.drain(req);
       return this.respondError(
         res,
         encoding,
         415,
         GrpcStatus.INVALID_ARGUMENT,
-        `Content-Encoding "${contentEncoding}" is not supported; use gzip or none`,
+        `Content-Encoding "${contentEncoding}" is not supported; use gzip, deflate or none`,
       );
     }
     let auth: Record<string, string> | undefined;
     if (this.authenticator) {
       const result = this.authenticator.authenticate(req.headers);
       if (!result.ok) {
-        drain(req);
+        this.drain(req);
         res.setHeader('WWW-Authenticate', result.challenge);
         return this.respondError(res, encoding, 401, GrpcStatus.UNAUTHENTICATED, result.reason);
       }
@@ -152,7 +152,7 @@ export class OtlpHttpServer {
     const declared = Number(req.headers['content-length']);
     if (declared > limit) {
       this.respondTooLarge(res, encoding, declared);
-      return this.discardBody(req);
+      return this.drain(req);
     }
     const chunks: Buffer[] = [];
     let received = 0;
@@ -164,7 +164,7 @@ export class OtlpHttpServer {
         chunks.length = 0;
         req.off('data', onData);
         this.respondTooLarge(res, encoding, received);
-        this.discardBody(req);
+        this.drain(req);
         return;
       }
       chunks.push(chunk);
@@ -188,13 +188,14 @@ export class OtlpHttpServer {
   }
 
   /**
-   * Reads and drops the rest of a body refused as too large, after its 413 went out. Closing at
-   * once would leave unread bytes in the socket, and the kernel answers those with a reset that
-   * usually reaches a client still sending as EPIPE before it reads the 413. Bounded in bytes
-   * and time (read_timeout, at most DISCARD_MAX_MS), so a huge or trickled body cannot hold the
+   * Reads and drops the rest of a refused body, so the refusal reaches the client and the
+   * connection can stay alive. Closing at once would leave unread bytes in the socket, and the
+   * kernel answers those with a reset that usually reaches a client still sending as EPIPE before
+   * it reads the answer. Bounded in bytes and time (read_timeout, at most DISCARD_MAX_MS), so a
+   * huge or trickled body — from a client that is not even authenticated — cannot hold the
    * socket: past either bound it is cut.
    */
-  private discardBody(req: http.IncomingMessage): void {
+  private drain(req: http.IncomingMessage): void {
     const maxBytes = DISCARD_MAX_FACTOR * this.config.max_request_body_size;
     let discarded = 0;
     const cut = (): void => {
@@ -206,7 +207,10 @@ export class OtlpHttpServer {
       discarded += chunk.length;
       if (discarded > maxBytes) cut();
     });
-    req.once('close', () => clearTimeout(timer));
+    const done = (): void => clearTimeout(timer);
+    // 'end' as well: on a kept-alive connection the timer must not outlive this request.
+    req.once('end', done);
+    req.once('close', done);
     req.resume();
   }
 
@@ -298,7 +302,7 @@ export class OtlpHttpServer {
       allowed.includes('*') ? (req.headers['access-control-request-headers'] ?? '') : allowed.join(', '),
     );
     if (cors.max_age !== undefined) res.setHeader('Access-Control-Max-Age', String(cors.max_age));
-    drain(req);
+    this.drain(req);
     res.writeHead(204);
     res.end();
     return true;
@@ -346,11 +350,6 @@ function contentType(encoding: Encoding): string {
 function respondText(res: http.ServerResponse, status: number, message: string): void {
   res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(message) });
   res.end(message);
-}
-
-/** Reads and discards a body we will not use, so the connection stays usable for keep-alive. */
-function drain(req: http.IncomingMessage): void {
-  req.resume();
 }
 
 export function formatAddress(address: AddressInfo): string {

@@ -4,6 +4,7 @@ import {
   isServerAuthenticator,
   parseHostPort,
   receiverMetrics,
+  secureContextOptions,
   type CreateSettings,
   type Host,
   type LogsConsumer,
@@ -16,7 +17,6 @@ import type { OtlpReceiverConfig } from './config';
 import { OtlpGrpcServer } from './grpc';
 import { ReloadingServerCredentials } from './grpc-credentials';
 import { OtlpHttpServer, type CreateHttpServer } from './http';
-import { secureContextOptions } from '@sluice/core';
 import { TlsReloader } from './tls-reloader';
 
 /** The `otlp` receiver: gRPC and/or HTTP listeners feeding the same pipelines. */

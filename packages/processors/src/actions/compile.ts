@@ -1,6 +1,13 @@
 import { createHash } from 'node:crypto';
-import { anyValueToString, deleteAttribute, getAttribute, setAttribute } from '@sluice/pdata';
-import type { AnyValue, ClientContext, KeyValue } from '@sluice/pdata';
+import {
+  anyValueToString,
+  deleteAttribute,
+  getAttribute,
+  setAttribute,
+  type AnyValue,
+  type ClientContext,
+  type KeyValue,
+} from '@sluice/pdata';
 import { mustCompileRegex } from '../shared/regex';
 import { toAnyValue } from '../shared/values';
 import type { ActionConfig } from './config';

@@ -1,6 +1,5 @@
 import type { z } from 'zod';
-import { section } from '@sluice/core';
-import type { ProcessorFactory } from '@sluice/core';
+import { section, type ProcessorFactory } from '@sluice/core';
 import { actionListSchema } from '../actions/config';
 import { compileActions } from '../actions/compile';
 import { statelessProcessor } from '../shared/processor';

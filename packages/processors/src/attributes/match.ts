@@ -1,7 +1,14 @@
 import { z } from 'zod';
 import { section } from '@sluice/core';
-import { SEVERITY_NUMBER_BY_NAME, anyValueToString, getAttribute } from '@sluice/pdata';
-import type { InstrumentationScope, KeyValue, LogRecord, Resource } from '@sluice/pdata';
+import {
+  SEVERITY_NUMBER_BY_NAME,
+  anyValueToString,
+  getAttribute,
+  type InstrumentationScope,
+  type KeyValue,
+  type LogRecord,
+  type Resource,
+} from '@sluice/pdata';
 import { configValue, toAnyValue } from '../shared/values';
 import { mustCompileRegex, refineRegex } from '../shared/regex';
 

@@ -1,6 +1,5 @@
-import { countLogRecords, permanentError, retryableError } from '@sluice/pdata';
+import { countLogRecords, permanentError, retryableError, type ClientContext, type LogsData } from '@sluice/pdata';
 import { consumeOrReject, type CreateSettings, type Host, type LogsConsumer, type Processor } from '@sluice/core';
-import type { ClientContext, LogsData } from '@sluice/pdata';
 import type { BatchConfig } from './config';
 import { batchMetrics, type BatchMetrics } from './metrics';
 import { RecordQueue, type Waiter } from './queue';

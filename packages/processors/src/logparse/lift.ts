@@ -1,5 +1,4 @@
-import { setAttribute } from '@sluice/pdata';
-import type { AnyValue, KeyValue, LogRecord } from '@sluice/pdata';
+import { setAttribute, type AnyValue, type KeyValue, type LogRecord } from '@sluice/pdata';
 import { DEFAULT_KEYS, parseId, parseSeverity, parseTimestamp } from './fields';
 
 export type FieldKeys = { [K in keyof typeof DEFAULT_KEYS]: readonly string[] };

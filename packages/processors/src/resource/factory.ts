@@ -1,5 +1,4 @@
-import { section } from '@sluice/core';
-import type { ProcessorFactory } from '@sluice/core';
+import { section, type ProcessorFactory } from '@sluice/core';
 import type { z } from 'zod';
 import { actionListSchema } from '../actions/config';
 import { compileActions } from '../actions/compile';

@@ -1,7 +1,15 @@
-import { anyValueToString, isKeyValueList, getAttribute } from '@sluice/pdata';
-import type { AnyValue, InstrumentationScope, KeyValue, LogRecord, Resource } from '@sluice/pdata';
+import {
+  SEVERITY_NUMBER_BY_NAME,
+  anyValueToString,
+  getAttribute,
+  isKeyValueList,
+  type AnyValue,
+  type InstrumentationScope,
+  type KeyValue,
+  type LogRecord,
+  type Resource,
+} from '@sluice/pdata';
 import { compileRegex } from '../../shared/regex';
-import { SEVERITY_NUMBER_BY_NAME } from '@sluice/pdata';
 import { OttlError, tokenize, type Token } from './lexer';
 
 /** A compiled condition: true means the record matches (and the filter drops it). */

@@ -368,6 +368,13 @@ describe('codec: malformed OTLP/JSON', () => {
     });
   });
 
+  it('skips a leading byte order mark, in a string as in bytes', () => {
+    const text = record('"severityText":"E"');
+    const expected = decodeLogsJson(text);
+    assert.deepEqual(decodeLogsJson(`\ufeff${text}`), expected);
+    assert.deepEqual(decodeLogsJson(Buffer.from(`\ufeff${text}`, 'utf8')), expected);
+  });
+
   it('never throws anything but bad data on random JSON', () => {
     fc.assert(
       fc.property(fc.json({ depthSize: 'medium' }), (text) =>

@@ -169,6 +169,14 @@ describe('sluice validate runs the checks a start runs', function () {
       detail: /client-key\.pem does not match the certificate in .*server\.pem/,
     },
     {
+      name: 'an exporter client certificate without its key',
+      parts: () => ({ loki: ['tls:', `  cert_file: ${certs.clientCert}`] }),
+      code: 'SLUICE_CONFIG_REQUIRED',
+      key: 'exporters.loki.tls.key_file',
+      lineWith: 'tls:',
+      detail: /a client certificate needs both cert_file and key_file/,
+    },
+    {
       name: 'a missing exporter ca_file',
       parts: (dir) => ({ loki: ['tls:', `  ca_file: ${join(dir, 'no-such-loki-ca.pem')}`] }),
       code: 'SLUICE_CONFIG_INVALID_VALUE',

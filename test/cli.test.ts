@@ -121,6 +121,14 @@ service:
       line: 7,
       detail: /SLUICE_TEST_UNSET_PATH/,
     },
+    {
+      name: 'a recursive YAML alias, without a stack trace',
+      text: `${VALID_BASE}x-shared:\n  a: &x\n    b: *x\n`,
+      code: 'SLUICE_CONFIG_YAML',
+      key: 'x-shared.a.b',
+      line: 15,
+      detail: /alias \*x is inside the node it names/,
+    },
   ];
 
   for (const c of invalid) {
@@ -133,6 +141,7 @@ service:
       assert.ok(line.includes(c.key), `key ${c.key} in: ${line}`);
       assert.ok(line.includes(`${path}:${c.line}`), `${path}:${c.line} in: ${line}`);
       assert.match(line, c.detail);
+      assert.doesNotMatch(stderr, /\n\s+at /, 'no stack trace');
     });
   }
 

@@ -61,8 +61,10 @@ export { loadClientTls } from './tls/client-tls';
 export { loadServerTls, sameTlsFiles, secureContextOptions } from './tls/server-tls';
 export type { ServerTlsMaterial } from './tls/server-tls';
 
-// warnings that repeat: at most one per interval per kind
+// endpoints as they may be logged: without credentials or query
 export { safeEndpoint } from './safe-endpoint';
+
+// warnings that repeat: at most one per interval per kind
 export { RateLimitedWarner } from './rate-limited-warner';
 
 // self-telemetry

@@ -188,12 +188,12 @@ describe('exporter helper: persistent queue', () => {
     });
   }
 
-  it('drops a batch whose bytes pass the checksum but do not decode, logging it, and sends the rest', async () => {
+  it('drops a batch whose bytes pass the checksum but do not decode, counting and logging it, and sends the rest', async () => {
     const first = await open();
     for (let i = 0; i < 2; i++) await first.exporter.consume(makeLogs(i), {});
     const [segment] = await segmentFiles();
-    // A record count, then a protobuf tag with wire type 7, which does not exist.
-    await fs.appendFile(segment!, frame(Buffer.from([1, 0, 0, 0, 0x0f, 0xff, 0xff])));
+    // A record count of 3, then a protobuf tag with wire type 7, which does not exist.
+    await fs.appendFile(segment!, frame(Buffer.from([3, 0, 0, 0, 0x0f, 0xff, 0xff])));
 
     const sink = collector();
     const second = await open({ send: sink.send });
@@ -206,6 +206,8 @@ describe('exporter helper: persistent queue', () => {
       'the error',
     );
     assert.equal(second.exporter.health().queue_length, 0);
+    assert.equal(second.exporter.health().entries_dropped, 3, 'the records the header counts');
+    assert.equal(sample(await second.telemetry.scrape(), 'sluice_exporter_dropped_log_records_total', 'reason="unreadable"'), 3);
   });
 
   it('refuses with a retryable error when max_size_mib is used up, losing nothing accepted', async () => {

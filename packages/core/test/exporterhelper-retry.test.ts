@@ -255,8 +255,8 @@ describe('exporter helper: encode', () => {
     await exporter.shutdown();
   });
 
-  it('drops a batch that cannot be encoded as refused permanently, without sending it', async () => {
-    const { settings, logger } = testSettings();
+  it('drops a batch that cannot be encoded as a bug (encode_error, logged with its stack), without sending it', async () => {
+    const { settings, logger, telemetry } = testSettings();
     let sends = 0;
     const exporter = createQueuedExporter({
       settings,
@@ -272,11 +272,18 @@ describe('exporter helper: encode', () => {
     await exporter.start(hostWith());
     await assert.rejects(
       exporter.consume(makeLogs(1, 2), {}),
-      (err: ConsumeError) => !err.retryable && /cannot encode the batch: no encoding for this/.test(err.message),
+      (err: ConsumeError) =>
+        !err.retryable && err.code === 'SLUICE_INTERNAL' && /cannot encode the batch: no encoding for this/.test(err.message),
     );
     assert.equal(sends, 0);
     assert.equal(exporter.health().entries_dropped, 2);
     assert.ok(logger.lines.some((line) => line.level === 'error' && /cannot encode/.test(String(line.fields.reason))));
+    const logged = logger.lines.find((line) => line.level === 'error' && /could not encode/.test(line.message));
+    assert.match(String(logged?.fields.error), /Error: no encoding for this\n\s+at /, 'the stack says where it was thrown');
+    assert.ok(!logger.lines.some((line) => /refused permanently/.test(line.message)));
+    const scrape = await telemetry.scrape();
+    assert.equal(sample(scrape, 'sluice_exporter_dropped_log_records_total', 'reason="encode_error"'), 2);
+    assert.equal(sample(scrape, 'sluice_exporter_dropped_log_records_total', 'reason="permanent_error"'), undefined);
     await exporter.shutdown();
   });
 });

@@ -8,7 +8,6 @@ export const GrpcStatus = {
   INVALID_ARGUMENT: 3,
   RESOURCE_EXHAUSTED: 8,
   INTERNAL: 13,
-  UNAVAILABLE: 14,
   UNAUTHENTICATED: 16,
 } as const;
 
@@ -64,6 +63,12 @@ export const ErrorCodes = {
 
 export type ErrorCode = keyof typeof ErrorCodes;
 
+/** What a retryable refusal goes out as when its code carries no statuses of its own. */
+export const RETRYABLE_REFUSAL_STATUS = { httpStatus: 503, grpcStatus: GrpcStatus.RESOURCE_EXHAUSTED } as const satisfies Omit<
+  ErrorEntry,
+  'message'
+>;
+
 /** An error with a catalogue code. The message starts with the code so logs stay greppable. */
 export class SluiceError extends Error {
   readonly code: ErrorCode;
@@ -76,10 +81,11 @@ export class SluiceError extends Error {
 }
 
 /**
- * Why a consumer refused data. `retryable` decides what the receiver tells the client:
- * retryable → HTTP 429/503, gRPC RESOURCE_EXHAUSTED/UNAVAILABLE (the client backs off and retries);
- * permanent → HTTP 400, gRPC INVALID_ARGUMENT (retrying would fail the same way); SLUICE_INTERNAL
- * → HTTP 500, gRPC INTERNAL (a bug: OTLP clients do not retry it).
+ * Why a consumer refused data. `retryable` decides what the receiver tells the client, with the
+ * statuses of the code's catalogue entry when it has them: retryable → HTTP 429/503, gRPC
+ * RESOURCE_EXHAUSTED with RetryInfo (the client backs off and retries); permanent → HTTP 400, gRPC
+ * INVALID_ARGUMENT (retrying would fail the same way); SLUICE_INTERNAL → HTTP 500, gRPC INTERNAL
+ * (a bug: OTLP clients do not retry it).
  */
 export class ConsumeError extends SluiceError {
   readonly retryable: boolean;

@@ -54,6 +54,7 @@ export { ProtoWriter, int64Size, uint32Size } from './codec/proto-writer';
 export {
   ErrorCodes,
   GrpcStatus,
+  RETRYABLE_REFUSAL_STATUS,
   SluiceError,
   ConsumeError,
   retryableError,

@@ -22,6 +22,10 @@ function logsWith(body: AnyValue, fields: Parameters<typeof newLogRecord>[0] = {
   };
 }
 
+function record(logs: LogsData) {
+  return logs.resourceLogs[0]!.scopeLogs[0]!.logRecords[0]!;
+}
+
 const sample = logsWith(
   {
     kvlist: [
@@ -117,6 +121,42 @@ describe('codec: malformed protobuf', () => {
   it('rejects trace and span ids of the wrong length', () => {
     assertBadData(() => decodeLogsProto(inRecord(field(0x4a, [1, 2, 3]))), 'trace_id must be 16 bytes, got 3');
     assertBadData(() => decodeLogsProto(inRecord(field(0x52, [1]))), 'span_id must be 8 bytes, got 1');
+  });
+
+  it('refuses to encode 32-bit fields out of range as a bug (SLUICE_INTERNAL naming the field), rather than corrupt the message', () => {
+    const cases: Array<[string, (logs: LogsData) => void, string]> = [
+      ['logRecord.droppedAttributesCount', (l) => (record(l).droppedAttributesCount = -1), 'logRecord.droppedAttributesCount -1'],
+      [
+        'logRecord.droppedAttributesCount',
+        (l) => (record(l).droppedAttributesCount = 2 ** 33),
+        'logRecord.droppedAttributesCount 8589934592',
+      ],
+      ['logRecord.flags', (l) => (record(l).flags = 2 ** 32), 'logRecord.flags 4294967296'],
+      ['logRecord.severityNumber', (l) => (record(l).severityNumber = 2 ** 31), 'logRecord.severityNumber 2147483648'],
+      [
+        'resource.droppedAttributesCount',
+        (l) => (l.resourceLogs[0]!.resource.droppedAttributesCount = 1.5),
+        'resource.droppedAttributesCount 1.5',
+      ],
+      [
+        'scope.droppedAttributesCount',
+        (l) => (l.resourceLogs[0]!.scopeLogs[0]!.scope.droppedAttributesCount = NaN),
+        'scope.droppedAttributesCount NaN',
+      ],
+    ];
+    for (const [name, corrupt, detail] of cases) {
+      const logs = logsWith('x');
+      corrupt(logs);
+      assert.throws(
+        () => encodeLogsProto(logs),
+        (err: unknown) => err instanceof SluiceError && err.code === 'SLUICE_INTERNAL' && err.message.includes(`cannot encode ${detail}`),
+        name,
+      );
+    }
+    // The extremes that are in range still encode and come back.
+    const logs = logsWith('x', { droppedAttributesCount: 0xffffffff, flags: 0xffffffff, severityNumber: -(2 ** 31) });
+    const back = record(decodeLogsProto(encodeLogsProto(logs)));
+    assert.deepEqual([back.droppedAttributesCount, back.flags, back.severityNumber], [0xffffffff, 0xffffffff, -(2 ** 31)]);
   });
 
   it('skips unknown fields of every valid wire type, at every level', () => {
@@ -326,6 +366,13 @@ describe('codec: malformed OTLP/JSON', () => {
         },
       ],
     });
+  });
+
+  it('skips a leading byte order mark, in a string as in bytes', () => {
+    const text = record('"severityText":"E"');
+    const expected = decodeLogsJson(text);
+    assert.deepEqual(decodeLogsJson(`\ufeff${text}`), expected);
+    assert.deepEqual(decodeLogsJson(Buffer.from(`\ufeff${text}`, 'utf8')), expected);
   });
 
   it('never throws anything but bad data on random JSON', () => {

@@ -2,9 +2,9 @@
  * Reads one YAML config text into a located tree (see located.ts), with the `yaml` package's
  * positions turned into 1-based file:line:column.
  */
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type YAMLMap, type YAMLSeq } from 'yaml';
 import type { ConfigDiagnostic } from './diagnostics';
-import { diagnosticAt, type ConfigNode, type MapNode, type Position } from './located';
+import { diagnosticAt, type ConfigNode, type MapNode, type PathSegment, type Position } from './located';
 
 export interface YamlSource {
   /** The file's top-level map; undefined when the text is not valid YAML. */
@@ -30,7 +30,9 @@ export function readYaml(text: string, file?: string): YamlSource {
   if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) {
     return { root: { kind: 'map', pos: start, entries: new Map() }, diagnostics };
   }
-  const root = new TreeBuilder(doc, positionOf).build(doc.contents, start);
+  const builder = new TreeBuilder(doc, positionOf);
+  const root = builder.build(doc.contents, start, []);
+  if (builder.problems.length > 0) return { diagnostics: [...diagnostics, ...builder.problems] };
   if (root.kind !== 'map') {
     diagnostics.push(
       diagnosticAt(
@@ -47,36 +49,60 @@ export function readYaml(text: string, file?: string): YamlSource {
 }
 
 class TreeBuilder {
+  /** Recursive aliases, which are valid YAML but expand forever. */
+  readonly problems: ConfigDiagnostic[] = [];
+  /** The maps and sequences being built, from the root down: an alias to one of them is recursive. */
+  private readonly ancestors = new Set<Node>();
+
   constructor(
     private readonly doc: Document,
     private readonly positionOf: (offset: number) => Position,
   ) {}
 
   /** `fallback` positions nodes that have no range of their own (an empty value after `key:`). */
-  build(node: Node | null | undefined, fallback: Position): ConfigNode {
-    if (isAlias(node)) return this.build(node.resolve(this.doc), fallback);
+  build(node: Node | null | undefined, fallback: Position, path: PathSegment[]): ConfigNode {
     const pos = node?.range ? this.positionOf(node.range[0]) : fallback;
-    if (isMap(node)) {
-      const out: MapNode = { kind: 'map', pos, entries: new Map() };
-      const merged: ConfigNode[] = [];
-      for (const pair of node.items) {
-        const keyNode = pair.key as Node | null;
-        const keyPos = keyNode?.range ? this.positionOf(keyNode.range[0]) : pos;
-        const keyValue = isScalar(keyNode) ? keyNode.value : keyNode === null ? null : String(keyNode);
-        const value = this.build(pair.value as Node | null, keyPos);
-        // `<<: *anchor` (YAML merge key): explicit keys win, whatever their order.
-        if (typeof keyValue === 'symbol') merged.push(value);
-        else out.entries.set(String(keyValue), { keyPos, value });
+    if (isAlias(node)) {
+      const target = node.resolve(this.doc);
+      if (target && this.ancestors.has(target)) {
+        const message = `alias *${node.source} is inside the node it names, so it would expand forever`;
+        this.problems.push(diagnosticAt('SLUICE_CONFIG_YAML', 'error', path, pos, message));
+        return { kind: 'scalar', pos, value: null };
       }
-      for (const source of merged.flatMap((value) => (value.kind === 'seq' ? value.items : [value]))) {
-        if (source.kind !== 'map') continue;
-        for (const [key, entry] of source.entries) if (!out.entries.has(key)) out.entries.set(key, entry);
+      return this.build(target, fallback, path);
+    }
+    if (!isMap(node) && !isSeq(node)) return { kind: 'scalar', pos, value: isScalar(node) ? node.value : null };
+    this.ancestors.add(node);
+    try {
+      return isMap(node) ? this.buildMap(node, pos, path) : this.buildSeq(node, pos, path);
+    } finally {
+      this.ancestors.delete(node);
+    }
+  }
+
+  private buildMap(node: YAMLMap, pos: Position, path: PathSegment[]): MapNode {
+    const out: MapNode = { kind: 'map', pos, entries: new Map() };
+    const merged: ConfigNode[] = [];
+    for (const pair of node.items) {
+      const keyNode = pair.key as Node | null;
+      const keyPos = keyNode?.range ? this.positionOf(keyNode.range[0]) : pos;
+      const keyValue = isScalar(keyNode) ? keyNode.value : keyNode === null ? null : String(keyNode);
+      // `<<: *anchor` (YAML merge key): explicit keys win, whatever their order.
+      if (typeof keyValue === 'symbol') {
+        merged.push(this.build(pair.value as Node | null, keyPos, path));
+        continue;
       }
-      return out;
+      const key = String(keyValue);
+      out.entries.set(key, { keyPos, value: this.build(pair.value as Node | null, keyPos, [...path, key]) });
     }
-    if (isSeq(node)) {
-      return { kind: 'seq', pos, items: node.items.map((item) => this.build(item as Node | null, pos)) };
+    for (const source of merged.flatMap((value) => (value.kind === 'seq' ? value.items : [value]))) {
+      if (source.kind !== 'map') continue;
+      for (const [key, entry] of source.entries) if (!out.entries.has(key)) out.entries.set(key, entry);
     }
-    return { kind: 'scalar', pos, value: isScalar(node) ? node.value : null };
+    return out;
+  }
+
+  private buildSeq(node: YAMLSeq, pos: Position, path: PathSegment[]): ConfigNode {
+    return { kind: 'seq', pos, items: node.items.map((item, i) => this.build(item as Node | null, pos, [...path, i])) };
   }
 }

@@ -7,8 +7,12 @@ import { exporterMetrics } from '../telemetry/metrics';
 import type { Telemetry } from '../telemetry/telemetry';
 import type { SendOutcome } from './send-outcome';
 
-/** Why records were dropped, as a low-cardinality label value (the server's own words go to the log). */
-export type DropReason = 'permanent_error' | 'partial_success';
+/**
+ * Why records were dropped, as a low-cardinality label value (the server's own words go to the log):
+ * the destination refused them (`permanent_error`, `partial_success`), the exporter could not encode
+ * them (`encode_error`, a bug), or a persisted batch no longer decodes (`unreadable`).
+ */
+export type DropReason = 'permanent_error' | 'partial_success' | 'encode_error' | 'unreadable';
 
 /** The queue counts as nearly full (health `degraded`) from this share of its capacity. */
 const DEGRADED_QUEUE_SHARE = 0.8;
@@ -39,7 +43,7 @@ export class ExporterStats {
     this.counters = exporterMetrics(telemetry);
     this.dropped = telemetry.counter(
       'sluice_exporter_dropped_log_records_total',
-      'Log records dropped because the destination refused them permanently (also counted in send_failed).',
+      'Log records dropped for good, by reason: refused permanently, not encodable, unreadable on disk (also counted in send_failed).',
       ['exporter', 'reason'],
     );
     this.sendDuration = telemetry.histogram(
@@ -85,7 +89,7 @@ export class ExporterStats {
     this.entriesFailed += records;
   }
 
-  /** Refused by the destination for good: send_failed (as otelcol counts it) and dropped. */
+  /** Given up on for good without retrying (refused, unencodable, unreadable): send_failed (as otelcol counts it) and dropped. */
   droppedRecords(records: number, reason: DropReason): void {
     this.counters.sendFailed.inc({ exporter: this.exporter }, records);
     this.dropped.inc({ exporter: this.exporter, reason }, records);
@@ -98,7 +102,7 @@ export class ExporterStats {
     this.lastErrorTime = new Date(this.now()).toISOString();
   }
 
-  /** `entries_failed` and `entries_dropped` do not overlap: failed = gave up or lost, dropped = refused. */
+  /** `entries_failed` and `entries_dropped` do not overlap: failed = gave up or lost, dropped = given up on without retrying. */
   health(queueSize: number, stopped: boolean): ExporterHealth {
     let status: ExporterHealth['status'] = 'ok';
     if (stopped) status = 'stopped';

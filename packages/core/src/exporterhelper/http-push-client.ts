@@ -13,6 +13,8 @@ import type { SendOutcome } from './send-outcome';
 
 /** A proxy's HTML error page or a long list of rejected entries: the log needs only the start. */
 const MAX_REASON_CHARS = 1024;
+/** An error body is read this far, enough for a structured status; the rest is not downloaded. */
+const MAX_ERROR_BODY_BYTES = 64 * 1024;
 
 export interface HttpPost {
   body: Buffer;
@@ -62,16 +64,26 @@ export class HttpPushClient {
     this.endpoint = safeEndpoint(url.href);
   }
 
-  /** Reads the TLS files and opens the pool (connections open lazily); post() calls it when nobody did. */
+  /**
+   * Reads the TLS files and opens the pool (connections open lazily); throws a coded error for a
+   * TLS file that is missing or wrong. post() calls it when nobody did.
+   */
   start(): void {
     if (this.pool) return;
     const connect = this.options.tls ? loadClientTls(this.options.tls, this.options.where) : undefined;
-    this.pool ??= new Pool(this.options.url.origin, { connections: this.options.maxConnections || null, ...(connect ? { connect } : {}) });
+    this.pool = new Pool(this.options.url.origin, { connections: this.options.maxConnections || null, ...(connect ? { connect } : {}) });
   }
 
-  /** One attempt; `signal` cancels it. Never throws: every failure is an outcome. */
+  /**
+   * One attempt; `signal` cancels it. Never throws: every failure is an outcome — a TLS file that
+   * a start here cannot load is a permanent one (the config is wrong, the same data would fail again).
+   */
   async post(request: HttpPost, signal?: AbortSignal): Promise<SendOutcome> {
-    this.start();
+    try {
+      this.start();
+    } catch (err) {
+      return { ok: false, retryable: false, reason: err instanceof Error ? err.message : String(err) };
+    }
     const { options } = this;
     const headers: Record<string, string> = {
       ...options.headers,
@@ -93,7 +105,7 @@ export class HttpPushClient {
     const ok = status >= 200 && status < 300;
     let body: Buffer | undefined;
     try {
-      body = Buffer.from(await response.body.arrayBuffer());
+      body = ok ? Buffer.from(await response.body.arrayBuffer()) : await readUpTo(response.body, MAX_ERROR_BODY_BYTES);
     } catch (err) {
       // A success cut off: whether the server took all of it is unknown, so send again.
       if (ok) return { ok: false, retryable: true, reason: `${who} answered ${status} but the response was cut off: ${describe(err)}` };
@@ -116,6 +128,18 @@ export class HttpPushClient {
     this.pool = undefined;
     await pool?.close();
   }
+}
+
+/** The first `limit` bytes of a body; a longer one is cut off there (its connection closed, not drained). */
+async function readUpTo(body: AsyncIterable<Buffer>, limit: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let length = 0;
+  for await (const chunk of body) {
+    chunks.push(chunk);
+    length += chunk.length;
+    if (length >= limit) break;
+  }
+  return Buffer.concat(chunks, Math.min(length, limit));
 }
 
 /** The error's message and, when it has one, its code (ECONNREFUSED...). */

@@ -28,6 +28,7 @@ import {
 } from '@sluice/pdata';
 import type { LogsData } from '@sluice/pdata';
 import { isStorageExtension } from '../extensions/contracts';
+import { errorStack } from '../logger';
 import { BoundedQueue } from './bounded-queue';
 import { systemClock } from './clock';
 import type { Clock } from './clock';
@@ -55,7 +56,7 @@ export interface QueuedExporterOptions<P> {
   /**
    * Turns a batch into the payload `send` takes. Called once per batch, right before its first
    * attempt; every retry gets the same payload, so an exporter may note in it what was already sent.
-   * A batch that cannot be encoded is dropped as refused permanently.
+   * A batch that cannot be encoded is a bug in Sluice: it is dropped (reason `encode_error`), not retried.
    */
   encode(logs: LogsData): P | Promise<P>;
   /** One attempt. Must honour `signal` (aborted at the per-attempt timeout or at the shutdown deadline). */
@@ -77,6 +78,9 @@ export function createQueuedExporter<P>(options: QueuedExporterOptions<P>): Queu
 }
 
 /** A batch in the queue: the model as consumed, or, recovered from disk, its bytes until a consumer takes it. */
+/** How a batch ended: a send's result, or an `encode` that threw (a bug, so the data is never sent). */
+type Delivery = DeliveryResult | { kind: 'unencodable'; reason: string };
+
 interface QueueEntry {
   batch: { logs: LogsData } | { persisted: Uint8Array };
   records: number;
@@ -224,7 +228,7 @@ class QueuedExporterImpl<P> implements QueuedExporter {
     this.journal = journal;
     for (const record of recovered) {
       if (record.payload.length < 4) {
-        this.dropUnreadable(record.ref, new SluiceError('SLUICE_BAD_DATA', 'a persisted batch is shorter than its header'));
+        this.dropUnreadable(record.ref, 0, new SluiceError('SLUICE_BAD_DATA', 'a persisted batch is shorter than its header'));
         continue;
       }
       const records = record.payload.readUInt32LE(0);
@@ -237,9 +241,11 @@ class QueuedExporterImpl<P> implements QueuedExporter {
     }
   }
 
-  /** Bytes that passed the checksum but do not decode cannot ever be sent: let them go. */
-  private dropUnreadable(ref: RecordRef, err: unknown): void {
-    this.options.settings.logger.error('dropping an unreadable batch from the persistent queue', { error: err });
+  /** Bytes that passed the checksum but do not decode cannot ever be sent: let them go, counted (`records` is from the entry's header). */
+  private dropUnreadable(ref: RecordRef, records: number, err: unknown): void {
+    this.stats.droppedRecords(records, 'unreadable');
+    this.stats.noteError(`dropped an unreadable batch of ${records} log records from the persistent queue`);
+    this.options.settings.logger.error('dropping an unreadable batch from the persistent queue', { dropped_records: records, error: err });
     this.journal?.ack(ref);
   }
 
@@ -251,7 +257,7 @@ class QueuedExporterImpl<P> implements QueuedExporter {
       try {
         logs = 'logs' in entry.batch ? entry.batch.logs : decodeLogsProto(entry.batch.persisted);
       } catch (err) {
-        this.dropUnreadable(entry.ref!, err);
+        this.dropUnreadable(entry.ref!, entry.records, err);
         continue;
       }
       const result = await this.deliver(logs, entry.records);
@@ -270,6 +276,7 @@ class QueuedExporterImpl<P> implements QueuedExporter {
     this.directSends.add(delivery);
     const result = await delivery.finally(() => this.directSends.delete(delivery));
     if (result.kind === 'sent') return;
+    if (result.kind === 'unencodable') throw permanentError('SLUICE_INTERNAL', result.reason);
     if (result.kind === 'interrupted')
       throw retryableError('SLUICE_SHUTTING_DOWN', `exporter ${this.options.settings.id} is shutting down`);
     // The destination's Retry-After reaches the client, which is the one that retries here.
@@ -278,10 +285,28 @@ class QueuedExporterImpl<P> implements QueuedExporter {
       : retryableError('SLUICE_EXPORT_REFUSED', result.reason, result.retryAfterMs);
   }
 
-  /** Sends one batch, and counts and logs how it ended. */
-  private async deliver(logs: LogsData, records: number): Promise<DeliveryResult> {
+  /**
+   * Encodes one batch once, sends that payload with retries, and counts and logs how it ended.
+   * An `encode` that throws is a bug in Sluice, not the destination's refusal: the same data would
+   * fail the same way again, so the batch is dropped under its own reason, logged with the stack.
+   */
+  private async deliver(logs: LogsData, records: number): Promise<Delivery> {
     const logger = this.options.settings.logger;
-    const result = await this.encodeAndSend(logs);
+    let payload: P;
+    try {
+      payload = await this.options.encode(logs);
+    } catch (err) {
+      const reason = `cannot encode the batch: ${err instanceof Error ? err.message : String(err)}`;
+      this.stats.droppedRecords(records, 'encode_error');
+      this.stats.noteError(reason);
+      logger.error('dropping log records the exporter could not encode (a bug in Sluice)', {
+        dropped_records: records,
+        reason,
+        error: errorStack(err),
+      });
+      return { kind: 'unencodable', reason };
+    }
+    const result = await this.send(payload);
     if (result.kind === 'sent') {
       this.stats.sent(records - result.rejectedRecords);
       if (result.rejectedRecords > 0) {
@@ -304,20 +329,7 @@ class QueuedExporterImpl<P> implements QueuedExporter {
     return result;
   }
 
-  /** Encodes the batch once, then sends that payload with retries. */
-  private async encodeAndSend(logs: LogsData): Promise<DeliveryResult> {
-    let payload: P;
-    try {
-      payload = await this.options.encode(logs);
-    } catch (err) {
-      // The same data would fail the same way again: a permanent failure, not a retry.
-      return {
-        kind: 'failed',
-        attempts: 0,
-        permanent: true,
-        reason: `cannot encode the batch: ${err instanceof Error ? err.message : String(err)}`,
-      };
-    }
+  private send(payload: P): Promise<DeliveryResult> {
     return sendWithRetry((signal) => this.options.send(payload, signal), {
       retry: this.config.retry_on_failure,
       timeout: this.config.timeout,

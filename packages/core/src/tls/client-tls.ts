@@ -1,16 +1,14 @@
 import type { ConnectionOptions } from 'node:tls';
-import { SluiceError } from '@sluice/pdata';
 import type { TlsClientConfig } from '../config/schema';
-import { loadTlsFiles, type TlsFileRef } from './tls-files';
+import { certKeyPairError, loadTlsFiles, type TlsFileRef } from './tls-files';
 
 /**
  * A client `tls` block as Node TLS options: the files read and checked once at start, a missing,
  * unreadable or mismatched one a coded error naming the key.
  */
 export function loadClientTls(tls: TlsClientConfig, where: string): ConnectionOptions {
-  if ((tls.cert_file === undefined) !== (tls.key_file === undefined)) {
-    throw new SluiceError('SLUICE_CONFIG_REQUIRED', `${where}.tls: a client certificate needs both cert_file and key_file`);
-  }
+  const pairError = certKeyPairError(tls, 'client', `${where}.tls.`);
+  if (pairError) throw pairError;
   const ref = (key: string, path: string | undefined): TlsFileRef | undefined =>
     path === undefined ? undefined : { setting: `${where}.tls.${key}`, path };
   const { ca, cert, key } = loadTlsFiles({

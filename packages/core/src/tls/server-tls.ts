@@ -1,7 +1,6 @@
 import type { SecureContextOptions } from 'node:tls';
-import { SluiceError } from '@sluice/pdata';
 import type { TlsServerConfig } from '../config/schema';
-import { loadTlsFiles } from './tls-files';
+import { certKeyPairError, loadTlsFiles } from './tls-files';
 
 export interface ServerTlsMaterial {
   key: Buffer;
@@ -17,12 +16,11 @@ export interface ServerTlsMaterial {
  * a bad file is found then rather than at the first handshake.
  */
 export function loadServerTls(config: TlsServerConfig, where: string): ServerTlsMaterial {
-  if (!config.cert_file || !config.key_file) {
-    throw new SluiceError('SLUICE_CONFIG_REQUIRED', `${where}.tls needs both cert_file and key_file`);
-  }
+  const pairError = certKeyPairError(config, 'server', `${where}.tls.`);
+  if (pairError) throw pairError;
   const files = loadTlsFiles({
-    cert: { setting: `${where}.tls.cert_file`, path: config.cert_file },
-    key: { setting: `${where}.tls.key_file`, path: config.key_file },
+    cert: { setting: `${where}.tls.cert_file`, path: config.cert_file! },
+    key: { setting: `${where}.tls.key_file`, path: config.key_file! },
     ca: config.client_ca_file ? { setting: `${where}.tls.client_ca_file`, path: config.client_ca_file } : undefined,
   });
   return {

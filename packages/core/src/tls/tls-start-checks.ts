@@ -2,9 +2,8 @@
  * A `tls` block checked as start would load it — through the one TLS loader — but reported as
  * located problems (one per key) instead of a thrown error, so `sluice validate` lists them all.
  */
-import { SluiceError } from '@sluice/pdata';
 import type { StartProblem } from '../component';
-import { loadTlsFiles, type TlsFileRefs } from './tls-files';
+import { TlsFileError, certKeyPairError, loadTlsFiles, type TlsFileRefs } from './tls-files';
 
 export interface TlsFileSettings {
   ca_file?: string;
@@ -13,34 +12,20 @@ export interface TlsFileSettings {
   client_ca_file?: string;
 }
 
-/** A server must present a certificate and key; a client may, but then needs both. */
+/** Each file readable and PEM, the key matching the certificate, and the pair rule (certKeyPairError) kept. */
 export function checkTlsFiles(tls: TlsFileSettings, side: 'server' | 'client'): StartProblem[] {
   const problems: StartProblem[] = [];
-  const hasCert = tls.cert_file !== undefined;
-  const hasKey = tls.key_file !== undefined;
-  if (side === 'server' && (!hasCert || !hasKey)) {
-    problems.push({
-      path: [hasCert ? 'key_file' : 'cert_file'],
-      code: 'SLUICE_CONFIG_REQUIRED',
-      message: 'a server tls block needs both cert_file and key_file',
-    });
-  } else if (hasCert !== hasKey) {
-    problems.push({
-      path: [hasCert ? 'key_file' : 'cert_file'],
-      code: 'SLUICE_CONFIG_REQUIRED',
-      message: 'a client certificate needs both cert_file and key_file',
-    });
-  }
+  const pairError = certKeyPairError(tls, side);
+  if (pairError) problems.push({ path: [pairError.setting!], code: pairError.code, message: pairError.detail });
   const ref = (key: keyof TlsFileSettings) => (tls[key] === undefined ? undefined : { setting: key, path: tls[key] });
   const attempt = (key: keyof TlsFileSettings, files: TlsFileRefs): boolean => {
     try {
       loadTlsFiles(files);
       return true;
     } catch (err) {
-      if (!(err instanceof SluiceError)) throw err;
-      // The located path already names the setting: drop the loader's own `code: setting:` prefix.
-      const message = err.message.slice(`${err.code}: `.length);
-      problems.push({ path: [key], code: err.code, message: message.startsWith(`${key}: `) ? message.slice(key.length + 2) : message });
+      if (!(err instanceof TlsFileError)) throw err;
+      // The located path names the setting: the message is the detail alone.
+      problems.push({ path: [key], code: err.code, message: err.detail });
       return false;
     }
   };
@@ -49,6 +34,7 @@ export function checkTlsFiles(tls: TlsFileSettings, side: 'server' | 'client'): 
   const certReadable = attempt('cert_file', { cert: ref('cert_file') });
   const keyReadable = attempt('key_file', { key: ref('key_file') });
   // Each file is fine on its own: what is left is whether the key belongs to the certificate.
-  if (certReadable && keyReadable && hasCert && hasKey) attempt('key_file', { cert: ref('cert_file'), key: ref('key_file') });
+  if (certReadable && keyReadable && tls.cert_file !== undefined && tls.key_file !== undefined)
+    attempt('key_file', { cert: ref('cert_file'), key: ref('key_file') });
   return problems;
 }

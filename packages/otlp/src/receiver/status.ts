@@ -1,17 +1,16 @@
 import { Writer } from 'protobufjs/minimal';
-import { ErrorCodes, GrpcStatus, type ConsumeError, type ErrorEntry } from '@sluice/pdata';
+import { ErrorCodes, RETRYABLE_REFUSAL_STATUS, type ConsumeError, type ErrorEntry } from '@sluice/pdata';
 
 /**
- * What the receiver answers when a consumer refuses data. A bug (SLUICE_INTERNAL) is 500 /
- * INTERNAL; any other permanent refusal is 400 / INVALID_ARGUMENT, whatever its code: neither
- * invites a retry that would fail the same way. A retryable one takes its statuses from the
- * catalogue, else 503 / RESOURCE_EXHAUSTED.
+ * What the receiver answers when a consumer refuses data: the statuses of the code's catalogue
+ * entry when it has them (SLUICE_INTERNAL: 500 / INTERNAL), else a permanent refusal answers as
+ * SLUICE_BAD_DATA (400 / INVALID_ARGUMENT, no retry that would fail the same way) and a retryable
+ * one as RETRYABLE_REFUSAL_STATUS.
  */
 export function refusalStatus(error: ConsumeError): { http: number; grpc: number } {
   const entry: ErrorEntry = ErrorCodes[error.code];
-  if (error.code === 'SLUICE_INTERNAL') return { http: entry.httpStatus ?? 500, grpc: entry.grpcStatus ?? GrpcStatus.INTERNAL };
-  if (!error.retryable) return { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT };
-  return { http: entry.httpStatus ?? 503, grpc: entry.grpcStatus ?? GrpcStatus.RESOURCE_EXHAUSTED };
+  const fallback = error.retryable ? RETRYABLE_REFUSAL_STATUS : ErrorCodes.SLUICE_BAD_DATA;
+  return { http: entry.httpStatus ?? fallback.httpStatus, grpc: entry.grpcStatus ?? fallback.grpcStatus };
 }
 
 /**

@@ -1,4 +1,5 @@
 import { SluiceError } from '../errors';
+import { emptyResource, emptyScope } from '../model';
 import type { AnyValue, InstrumentationScope, KeyValue, LogRecord, LogsData, Resource, ResourceLogs, ScopeLogs } from '../model';
 import { exactInteger, markedNumber, quoteLongNumbers } from './json-exact-numbers';
 import { MAX_DEPTH } from './proto-reader';
@@ -35,7 +36,8 @@ class PathError extends Error {
  * SluiceError('SLUICE_BAD_DATA') naming the JSON path of the first wrong value.
  */
 export function decodeLogsJson(text: string | Uint8Array): LogsData {
-  const source = typeof text === 'string' ? text : utf8(text);
+  // JSON.parse rejects a byte order mark; some clients still send one.
+  const source = typeof text === 'string' ? (text.charCodeAt(0) === 0xfeff ? text.slice(1) : text) : utf8(text);
   try {
     return walk(parse(source));
   } catch (err) {
@@ -92,7 +94,6 @@ function numberText(value: unknown): string | undefined {
 
 function utf8(bytes: Uint8Array): string {
   const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  // JSON.parse rejects a byte order mark; some clients still send one.
   const start = buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? 3 : 0;
   return buf.toString('utf8', start);
 }
@@ -139,13 +140,14 @@ function message<T>(value: unknown, name: string, decode: (item: Json) => T): T 
 
 function resourceLogsFromJson(o: Json): ResourceLogs {
   return {
-    resource: message(o.resource, 'resource', resourceFromJson) ?? { attributes: [], droppedAttributesCount: 0 },
+    resource: message(o.resource, 'resource', resourceFromJson) ?? emptyResource(),
     scopeLogs: list(o.scopeLogs ?? o.scope_logs, 'scopeLogs', scopeLogsFromJson),
     schemaUrl: string(o.schemaUrl ?? o.schema_url, 'schemaUrl'),
   };
 }
 
 function resourceFromJson(o: Json): Resource {
+  // Same property order as emptyResource, so decoded and absent resources share one hidden class.
   return {
     attributes: list(o.attributes, 'attributes', keyValueFromJson),
     droppedAttributesCount: uint32(o.droppedAttributesCount ?? o.dropped_attributes_count, 'droppedAttributesCount'),
@@ -154,13 +156,14 @@ function resourceFromJson(o: Json): Resource {
 
 function scopeLogsFromJson(o: Json): ScopeLogs {
   return {
-    scope: message(o.scope, 'scope', scopeFromJson) ?? { name: '', version: '', attributes: [], droppedAttributesCount: 0 },
+    scope: message(o.scope, 'scope', scopeFromJson) ?? emptyScope(),
     logRecords: list(o.logRecords ?? o.log_records, 'logRecords', logRecordFromJson),
     schemaUrl: string(o.schemaUrl ?? o.schema_url, 'schemaUrl'),
   };
 }
 
 function scopeFromJson(o: Json): InstrumentationScope {
+  // Same property order as emptyScope, for one hidden class.
   return {
     name: string(o.name, 'name'),
     version: string(o.version, 'version'),
@@ -170,7 +173,7 @@ function scopeFromJson(o: Json): InstrumentationScope {
 }
 
 function logRecordFromJson(o: Json): LogRecord {
-  // Same property order as core's newLogRecord, so every record shares one hidden class.
+  // Same property order as emptyLogRecord, so every record shares one hidden class.
   return {
     timeUnixNano: fixed64(o.timeUnixNano ?? o.time_unix_nano, 'timeUnixNano'),
     observedTimeUnixNano: fixed64(o.observedTimeUnixNano ?? o.observed_time_unix_nano, 'observedTimeUnixNano'),

@@ -1,5 +1,5 @@
 import { SluiceError } from '../errors';
-import { emptyLogRecord } from '../model';
+import { emptyLogRecord, emptyResource, emptyScope } from '../model';
 import type { AnyValue, InstrumentationScope, KeyValue, LogRecord, LogsData, Resource, ResourceLogs, ScopeLogs } from '../model';
 import { MAX_DEPTH, ProtoReader } from './proto-reader';
 
@@ -63,7 +63,7 @@ export function decodeLogsProto(bytes: Uint8Array): LogsData {
 function readResourceLogs(r: ProtoReader, end: number): ResourceLogs {
   const outer = r.end;
   r.end = end;
-  const out: ResourceLogs = { resource: { attributes: [], droppedAttributesCount: 0 }, scopeLogs: [], schemaUrl: '' };
+  const out: ResourceLogs = { resource: emptyResource(), scopeLogs: [], schemaUrl: '' };
   while (r.pos < end) {
     const tag = r.tag();
     switch (tag) {
@@ -107,11 +107,7 @@ function readResource(r: ProtoReader, end: number, into: Resource): void {
 function readScopeLogs(r: ProtoReader, end: number): ScopeLogs {
   const outer = r.end;
   r.end = end;
-  const out: ScopeLogs = {
-    scope: { name: '', version: '', attributes: [], droppedAttributesCount: 0 },
-    logRecords: [],
-    schemaUrl: '',
-  };
+  const out: ScopeLogs = { scope: emptyScope(), logRecords: [], schemaUrl: '' };
   while (r.pos < end) {
     const tag = r.tag();
     switch (tag) {

@@ -28,13 +28,22 @@ export function encodeLogsProto(logs: LogsData): Buffer {
     w.byte(0x0a);
     writeResourceLogs(w, rl);
   }
-  if (w.pos !== size) throw new SluiceError('SLUICE_BAD_DATA', `encoded ${w.pos} bytes where ${size} were measured`);
+  if (w.pos !== size) throw new SluiceError('SLUICE_INTERNAL', `encoded ${w.pos} bytes where ${size} were measured`);
   return w.buf;
 }
 
 /** The bytes a length-delimited field with a one-byte tag takes. */
 function field(contentSize: number): number {
   return 1 + uint32Size(contentSize) + contentSize;
+}
+
+/**
+ * `value`, checked to be a uint32. The decoders refuse values out of range, so one here is a bug
+ * upstream (e.g. a processor's arithmetic): refused, as writing it would corrupt the message.
+ */
+function uint32Field(value: number, name: string): number {
+  if (value >>> 0 !== value) throw new SluiceError('SLUICE_INTERNAL', `cannot encode ${name} ${value}: not an unsigned 32-bit integer`);
+  return value;
 }
 
 /** Reserves the next slot in the length log; the caller fills it once its content is measured. */
@@ -81,7 +90,9 @@ function isEmptyResource(resource: Resource): boolean {
 function sizeResource(resource: Resource): number {
   const slot = reserve();
   let size = sizeKeyValues(resource.attributes);
-  if (resource.droppedAttributesCount !== 0) size += 1 + uint32Size(resource.droppedAttributesCount);
+  if (resource.droppedAttributesCount !== 0) {
+    size += 1 + uint32Size(uint32Field(resource.droppedAttributesCount, 'resource.droppedAttributesCount'));
+  }
   return (lengths[slot] = size);
 }
 
@@ -131,7 +142,7 @@ function sizeScope(scope: InstrumentationScope): number {
   if (scope.name !== '') size += sizeString(scope.name);
   if (scope.version !== '') size += sizeString(scope.version);
   size += sizeKeyValues(scope.attributes);
-  if (scope.droppedAttributesCount !== 0) size += 1 + uint32Size(scope.droppedAttributesCount);
+  if (scope.droppedAttributesCount !== 0) size += 1 + uint32Size(uint32Field(scope.droppedAttributesCount, 'scope.droppedAttributesCount'));
   return (lengths[slot] = size);
 }
 
@@ -156,12 +167,21 @@ function sizeLogRecord(r: LogRecord): number {
   const slot = reserve();
   let size = 0;
   if (r.timeUnixNano !== 0n) size += 9;
-  if (r.severityNumber !== 0) size += 1 + (r.severityNumber < 0 ? 10 : uint32Size(r.severityNumber));
+  if (r.severityNumber !== 0) {
+    if ((r.severityNumber | 0) !== r.severityNumber) {
+      throw new SluiceError('SLUICE_INTERNAL', `cannot encode logRecord.severityNumber ${r.severityNumber}: not a 32-bit integer`);
+    }
+    size += 1 + (r.severityNumber < 0 ? 10 : uint32Size(r.severityNumber));
+  }
   if (r.severityText !== '') size += sizeString(r.severityText);
   if (r.body !== null) size += field(sizeAnyValue(r.body));
   size += sizeKeyValues(r.attributes);
-  if (r.droppedAttributesCount !== 0) size += 1 + uint32Size(r.droppedAttributesCount);
-  if (r.flags !== 0) size += 5;
+  if (r.droppedAttributesCount !== 0) size += 1 + uint32Size(uint32Field(r.droppedAttributesCount, 'logRecord.droppedAttributesCount'));
+  if (r.flags !== 0) {
+    // A fixed32 takes 4 bytes whatever the value, but would silently keep only the low 32 bits.
+    uint32Field(r.flags, 'logRecord.flags');
+    size += 5;
+  }
   if (r.traceId !== '') size += idSize(r.traceId, 16, 'traceId');
   if (r.spanId !== '') size += idSize(r.spanId, 8, 'spanId');
   if (r.observedTimeUnixNano !== 0n) size += 9;

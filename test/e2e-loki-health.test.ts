@@ -113,7 +113,11 @@ describe('Loki exporter: /health/loki and /metrics', function () {
     const metrics = await (await fetch(`http://${collector.endpoints.metrics}/metrics`)).text();
     const loki = { exporter: 'loki', data_type: 'logs' };
     assert.equal(metricValue(metrics, 'otelcol_exporter_queue_size', loki), 0);
-    assert.equal(metricValue(metrics, 'otelcol_exporter_queue_capacity', loki), DEFAULT_QUEUE_BYTES, 'queue_size default: 16 MiB, sizer bytes');
+    assert.equal(
+      metricValue(metrics, 'otelcol_exporter_queue_capacity', loki),
+      DEFAULT_QUEUE_BYTES,
+      'queue_size default: 16 MiB, sizer bytes',
+    );
     assert.equal(metricValue(metrics, 'sluice_exporter_dropped_log_records_total', { exporter: 'loki', reason: 'permanent_error' }), 1);
     assert.equal(metricValue(metrics, 'otelcol_exporter_sent_log_records_total', { exporter: 'loki' }), 2);
     assert.equal(

@@ -114,18 +114,24 @@ export class PipelineFanout implements LogsConsumer {
   }
 }
 
-/**
- * Waits for every consumer (so none is left running unobserved), then fails with the first
- * retryable refusal if there is one — a retry can succeed — else with the first permanent one.
- */
+/** Waits for every consumer (so none is left running unobserved), then fails with the refusal that takes precedence. */
 async function settleAll(accepted: Promise<void>[]): Promise<void> {
   const results = await Promise.allSettled(accepted);
-  let firstPermanent: ConsumeError | undefined;
+  let chosen: ConsumeError | undefined;
   for (const result of results) {
     if (result.status === 'fulfilled') continue;
     const error = asConsumeError(result.reason);
-    if (error.retryable) throw error;
-    firstPermanent ??= error;
+    if (chosen === undefined || precedence(error) > precedence(chosen)) chosen = error;
   }
-  if (firstPermanent) throw firstPermanent;
+  if (chosen) throw chosen;
+}
+
+/**
+ * Which refusal the sender hears when several consumers refuse: a retryable one (a retry can
+ * succeed), else a bug (500 / INTERNAL must not hide behind a 400), else any permanent one — so
+ * the answer never depends on the order of pipelines or exporters in the config.
+ */
+function precedence(error: ConsumeError): number {
+  if (error.retryable) return 2;
+  return error.code === 'SLUICE_INTERNAL' ? 1 : 0;
 }

@@ -32,7 +32,7 @@ const stallingExporterFactory: ExporterFactory<ExporterHelperConfig> = {
   kind: 'exporter',
   type: 'stalling',
   description: 'test exporter that stalls until told to recover',
-  configSchema: section({ ...exporterHelperShape }),
+  configSchema: section({ ...exporterHelperShape() }),
   create: (settings, config) =>
     createQueuedExporter({
       settings,

@@ -25,9 +25,9 @@ function logs(body: string, timeMs: number): LogsData {
   });
 }
 
-function config(pushUrl: string, retry: Record<string, unknown>): string {
+function config(pushUrl: string, retry: Record<string, unknown>, sendingQueue: Record<string, unknown> = {}): string {
   return otlpPipelineConfig(
-    { loki: { endpoint: pushUrl, tenant_id: 'team-a', format: 'raw', retry_on_failure: retry } },
+    { loki: { endpoint: pushUrl, tenant_id: 'team-a', format: 'raw', retry_on_failure: retry, sending_queue: sendingQueue } },
     { extensions: { health_check: { endpoint: '127.0.0.1:0' } }, service: { shutdown_timeout: '2s' }, prometheus: true },
   );
 }
@@ -130,7 +130,8 @@ describe('Loki exporter: /health/loki and /metrics', function () {
   it('shows a waiting batch in the queue gauge while Loki is down', async () => {
     server = await startLokiTestServer();
     ({ collector } = await startTestCollector(
-      config(server.pushUrl, { initial_interval: '10ms', max_interval: '50ms', max_elapsed_time: 0 }),
+      // min_size 0: a batch per request, so requests wait in the queue, not in a consumer's batch.
+      config(server.pushUrl, { initial_interval: '10ms', max_interval: '50ms', max_elapsed_time: 0 }, { batch: { min_size: 0 } }),
     ));
     await server.fail('down');
     await post(logs('waits', Date.now()));

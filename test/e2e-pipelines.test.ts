@@ -16,7 +16,7 @@ const slowExporterFactory: ExporterFactory<ExporterHelperConfig> = {
   kind: 'exporter',
   type: 'slowsink',
   description: 'test: delivers once the test lets it',
-  configSchema: section({ ...exporterHelperShape }),
+  configSchema: section({ ...exporterHelperShape() }),
   create: (settings, config) =>
     createQueuedExporter({
       settings,

@@ -45,6 +45,8 @@ export interface ExporterHealth {
   entries_sent: number;
   entries_failed: number;
   entries_dropped: number;
+  /** Refused because the sending queue (or its disk) was full; the sender was told to retry. */
+  entries_refused: number;
   batches_sent: number;
   queue_length: number;
   last_error: string | null;

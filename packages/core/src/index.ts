@@ -87,7 +87,7 @@ export { consumeOrReject } from './pipeline/consume-or-reject';
 
 // exporter helper: queue, retry, persistence (exporterhelper/)
 export { DEFAULT_QUEUE_BYTES, exporterHelperShape, exporterHelperUnsupportedKeys } from './exporterhelper/config';
-export type { ExporterHelperConfig, RetryConfig, SendingQueueConfig } from './exporterhelper/config';
+export type { BatchConfig, ExporterHelperConfig, RetryConfig, SendingQueueConfig } from './exporterhelper/config';
 export type { SendOutcome } from './exporterhelper/send-outcome';
 export { ExponentialBackoff } from './exporterhelper/backoff';
 export type { Clock } from './exporterhelper/clock';

@@ -4,7 +4,7 @@ import { DEFAULT_QUEUE_BYTES, exporterHelperShape, exporterHelperUnsupportedKeys
 import type { ExporterHelperConfig } from '../src/exporterhelper/config';
 import { section } from '../src/config/schema';
 
-const schema = section({ endpoint: z.string().default('http://127.0.0.1:3100'), ...exporterHelperShape });
+const schema = section({ endpoint: z.string().default('http://127.0.0.1:3100'), ...exporterHelperShape() });
 
 describe('exporter helper: config', () => {
   it('applies otelcol exporterhelper defaults', () => {
@@ -64,8 +64,45 @@ describe('exporter helper: config', () => {
     assert.equal(schema.safeParse({ timeout: 5 }).success, false);
   });
 
+  it("reads sending_queue.batch with otelcol's defaults, or the exporter's own when absent", () => {
+    const otelcolDefaults = { flush_timeout: 200, min_size: 8192, max_size: 0, sizer: 'items' };
+    assert.equal(schema.parse({}).sending_queue.batch, undefined, 'no batching unless asked');
+    assert.deepEqual(schema.parse({ sending_queue: { batch: null } }).sending_queue.batch, otelcolDefaults);
+    assert.deepEqual(schema.parse({ sending_queue: { batch: {} } }).sending_queue.batch, otelcolDefaults);
+    assert.deepEqual(
+      schema.parse({ sending_queue: { batch: { flush_timeout: '1s', min_size: 1000, max_size: 2000 } } }).sending_queue.batch,
+      {
+        flush_timeout: 1000,
+        min_size: 1000,
+        max_size: 2000,
+        sizer: 'items',
+      },
+    );
+
+    const lokiLike = { flush_timeout: 1000, min_size: 1 << 20, max_size: 0, sizer: 'bytes' as const };
+    const withDefault = section({ ...exporterHelperShape({ batch: lokiLike }) });
+    assert.deepEqual(withDefault.parse({}).sending_queue.batch, lokiLike);
+    assert.deepEqual(withDefault.parse({ sending_queue: { queue_size: 10 } }).sending_queue.batch, lokiLike);
+    assert.equal(withDefault.parse({ sending_queue: { batch: { min_size: 5 } } }).sending_queue.batch?.min_size, 5);
+  });
+
+  it('refuses a batch config that cannot work, naming the key', () => {
+    const issue = (batch: Record<string, unknown>) => {
+      const result = schema.safeParse({ sending_queue: { batch } });
+      assert.equal(result.success, false, JSON.stringify(batch));
+      return { path: result.error.issues[0]!.path.join('.'), message: result.error.issues[0]!.message };
+    };
+    assert.deepEqual(issue({ min_size: 100, max_size: 10 }), {
+      path: 'sending_queue.batch.max_size',
+      message: 'must be 0 (no cap) or at least min_size',
+    });
+    assert.equal(issue({ sizer: 'requests' }).path, 'sending_queue.batch.sizer');
+    assert.equal(issue({ flush_timeout: '0s' }).path, 'sending_queue.batch.flush_timeout');
+    assert.equal(issue({ min_sise: 1 }).path, 'sending_queue.batch');
+  });
+
   it('lists the otelcol keys it does not implement', () => {
-    assert.equal(exporterHelperUnsupportedKeys['sending_queue.batch'].effect, 'ignore');
+    assert.equal(exporterHelperUnsupportedKeys.batcher.effect, 'ignore');
     assert.equal(exporterHelperUnsupportedKeys['sending_queue.wait_for_result'].effect, 'error');
   });
 });

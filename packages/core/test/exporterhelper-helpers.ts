@@ -34,7 +34,7 @@ export function testSettings(id = 'loki') {
 
 /** The helper config as a user would write it, parsed by the real schema. */
 export function helperConfig(input: Record<string, unknown> = {}): ExporterHelperConfig {
-  return z.object(exporterHelperShape).strict().parse(input);
+  return z.object(exporterHelperShape()).strict().parse(input);
 }
 
 /** A batch of `records` log records whose bodies say which batch they belong to. */

@@ -82,6 +82,8 @@ export class JsonlExporter implements Exporter {
       entries_sent: this.sent,
       entries_failed: this.failed,
       entries_dropped: this.dropped,
+      // No queue to be full: a failed write refuses the request and counts in entries_failed.
+      entries_refused: 0,
       batches_sent: this.batches,
       queue_length: this.pool.pendingWrites,
       last_error: this.lastError?.message ?? null,

@@ -9,6 +9,7 @@ import {
   authSchema,
   duration,
   exporterHelperShape,
+  type BatchConfig,
   exporterHelperUnsupportedKeys,
   requiredString,
   section,
@@ -57,6 +58,13 @@ const httpEndpoint = requiredString().superRefine((value, ctx) => {
   }
 });
 
+/**
+ * Pushes the size Loki's own clients send (Promtail and Alloy `loki.write`: 1 MiB or 1 s,
+ * whichever first), measured as OTLP protobuf bytes, which track the line bytes closely. A push
+ * above `max_request_bytes` is still split by the exporter, so Loki's message size limit holds.
+ */
+export const LOKI_DEFAULT_BATCH: BatchConfig = { flush_timeout: 1000, min_size: 1024 * 1024, max_size: 0, sizer: 'bytes' };
+
 export const lokiConfigSchema = section({
   endpoint: httpEndpoint,
   headers: z.record(z.string()).default({}),
@@ -77,7 +85,7 @@ export const lokiConfigSchema = section({
     .default(4 * 1024 * 1024),
   /** otelcol's confighttp name: at most this many connections to Loki (0 = no limit). */
   max_conns_per_host: z.number().int().min(0).default(0),
-  ...exporterHelperShape,
+  ...exporterHelperShape({ batch: LOKI_DEFAULT_BATCH }),
 }).superRefine((config, ctx) => {
   if (config.encoding === 'protobuf' && config.compression === 'gzip') {
     ctx.addIssue({

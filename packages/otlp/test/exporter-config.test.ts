@@ -77,11 +77,13 @@ service:
     const warnings = ok.diagnostics
       .filter((d) => d.severity === 'warning' && d.code === 'SLUICE_CONFIG_UNSUPPORTED_KEY')
       .map((d) => d.path);
-    assert.deepEqual(warnings.sort(), [
-      'exporters.otlp_grpc.balancer_name',
-      'exporters.otlp_grpc.sending_queue.batch',
-      'exporters.otlp_http.max_idle_conns',
-    ]);
+    assert.deepEqual(warnings.sort(), ['exporters.otlp_grpc.balancer_name', 'exporters.otlp_http.max_idle_conns']);
+    const grpc = ok.config.exporters.get('otlp_grpc')?.config as { sending_queue: { batch?: unknown } } | undefined;
+    assert.deepEqual(
+      grpc?.sending_queue.batch,
+      { flush_timeout: 200, min_size: 8192, max_size: 0, sizer: 'items' },
+      'batch: {} is otelcol defaults',
+    );
 
     const refused = loadConfigText(
       config(`  otlp_grpc: { endpoint: gw:4317 }\n  otlp_http: { endpoint: http://gw:4318, proxy_url: http://proxy:3128 }`),

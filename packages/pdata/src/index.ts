@@ -30,6 +30,9 @@ export {
   cloneLogsData,
 } from './model';
 
+// cutting and joining batches without copying records
+export { splitLogs, concatLogs } from './split';
+
 // severity: the one table
 export {
   SeverityNumber,

@@ -69,11 +69,26 @@ export class BoundedQueue<T extends Sized> {
     this.push(entry);
   }
 
-  /** The next entry; waits for one. Undefined once the queue is closed and empty. */
-  take(): Promise<T | undefined> {
+  /**
+   * The next entry; waits for one, at most `waitMs` if given. Undefined once the queue is closed
+   * and empty, or when the wait ends first.
+   */
+  take(waitMs?: number): Promise<T | undefined> {
     if (this.head < this.entries.length) return Promise.resolve(this.shift());
-    if (this.closed) return Promise.resolve(undefined);
-    return new Promise((resolve) => this.takers.push(resolve));
+    if (this.closed || waitMs === 0) return Promise.resolve(undefined);
+    if (waitMs === undefined) return new Promise((resolve) => this.takers.push(resolve));
+    return new Promise((resolve) => {
+      const taker = (entry: T | undefined) => {
+        clearTimeout(timer);
+        resolve(entry);
+      };
+      const timer = setTimeout(() => {
+        const index = this.takers.indexOf(taker);
+        if (index >= 0) this.takers.splice(index, 1);
+        resolve(undefined);
+      }, waitMs);
+      this.takers.push(taker);
+    });
   }
 
   /** Refuses further reservations; blocked offers get false; idle takers get undefined. */

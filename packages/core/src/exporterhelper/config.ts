@@ -27,6 +27,23 @@ export interface SendingQueueConfig {
   block_on_overflow: boolean;
   /** A storage extension id (`file_storage` or `file_storage/name`): the queue lives on disk. */
   storage?: string;
+  /** Batching behind the queue; absent = each queued request is sent as it is. */
+  batch?: BatchConfig;
+}
+
+/**
+ * `sending_queue.batch`, otelcol's keys and defaults: consumers merge queued requests until a
+ * batch reaches `min_size` or `flush_timeout` has passed since its first request, and split
+ * batches above `max_size` (0 = no cap). Data is acknowledged when queued, so nobody waits for a
+ * batch to fill.
+ */
+export interface BatchConfig {
+  /** Milliseconds. */
+  flush_timeout: number;
+  min_size: number;
+  max_size: number;
+  /** `items`: log records; `bytes`: their OTLP protobuf size. */
+  sizer: 'items' | 'bytes';
 }
 
 /**
@@ -54,33 +71,52 @@ const retrySchema = section({
   max_elapsed_time: duration('5m'),
 });
 
-const sendingQueueSchema = section({
-  enabled: z.boolean().default(true),
-  num_consumers: z.number().int().min(1).default(10),
-  queue_size: z.number().int().min(1).optional(),
-  sizer: z.enum(['requests', 'items', 'bytes']).optional(),
-  block_on_overflow: z.boolean().default(false),
-  storage: z.string().min(1).optional(),
-}).transform(({ queue_size, sizer, ...rest }): SendingQueueConfig => {
-  // A queue_size alone keeps otelcol's meaning (requests); nothing at all means the byte bound.
-  const effectiveSizer = sizer ?? (queue_size === undefined ? 'bytes' : 'requests');
-  const defaultSize = effectiveSizer === 'bytes' ? DEFAULT_QUEUE_BYTES : DEFAULT_QUEUE_SIZE;
-  return { ...rest, sizer: effectiveSizer, queue_size: queue_size ?? defaultSize };
-});
+function batchSchema(defaults: BatchConfig | undefined) {
+  const schema = section({
+    flush_timeout: duration('200ms').refine((ms) => ms > 0, { message: 'must be more than 0' }),
+    min_size: z.number().int().min(0).default(8192),
+    max_size: z.number().int().min(0).default(0),
+    sizer: z.enum(['items', 'bytes'], { message: 'batches are measured in items or bytes' }).default('items'),
+  }).superRefine((batch, ctx) => {
+    if (batch.max_size > 0 && batch.max_size < batch.min_size) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['max_size'], message: 'must be 0 (no cap) or at least min_size' });
+    }
+  });
+  // Absent keeps the exporter's own default (none, or e.g. Loki's); `batch:` or `batch: {}` is otelcol's defaults.
+  const defaultInput = defaults && { ...defaults, flush_timeout: `${defaults.flush_timeout}ms` };
+  return z.preprocess((value) => (value === undefined ? defaultInput : value), schema.optional());
+}
 
-/** Spread into an exporter's schema: `section({ endpoint: ..., ...exporterHelperShape })`. */
-export const exporterHelperShape = {
-  timeout: duration('5s'),
-  retry_on_failure: retrySchema,
-  sending_queue: sendingQueueSchema,
-};
+const sendingQueueSchema = (defaultBatch: BatchConfig | undefined) =>
+  section({
+    enabled: z.boolean().default(true),
+    num_consumers: z.number().int().min(1).default(10),
+    queue_size: z.number().int().min(1).optional(),
+    sizer: z.enum(['requests', 'items', 'bytes']).optional(),
+    block_on_overflow: z.boolean().default(false),
+    storage: z.string().min(1).optional(),
+    batch: batchSchema(defaultBatch),
+  }).transform(({ queue_size, sizer, batch, ...rest }): SendingQueueConfig => {
+    // A queue_size alone keeps otelcol's meaning (requests); nothing at all means the byte bound.
+    const effectiveSizer = sizer ?? (queue_size === undefined ? 'bytes' : 'requests');
+    const defaultSize = effectiveSizer === 'bytes' ? DEFAULT_QUEUE_BYTES : DEFAULT_QUEUE_SIZE;
+    return { ...rest, sizer: effectiveSizer, queue_size: queue_size ?? defaultSize, ...(batch ? { batch } : {}) };
+  });
+
+/**
+ * Spread into an exporter's schema: `section({ endpoint: ..., ...exporterHelperShape() })`.
+ * `batch` is the exporter's default `sending_queue.batch` when the config has none.
+ */
+export function exporterHelperShape(defaults: { batch?: BatchConfig } = {}) {
+  return {
+    timeout: duration('5s'),
+    retry_on_failure: retrySchema,
+    sending_queue: sendingQueueSchema(defaults.batch),
+  };
+}
 
 /** otelcol exporterhelper keys Sluice knows but does not implement; spread into a factory's `unsupportedKeys`. */
 export const exporterHelperUnsupportedKeys = {
-  'sending_queue.batch': {
-    effect: 'ignore',
-    why: 'batching inside the sending queue is not implemented; put a batch processor in the pipeline',
-  },
   'sending_queue.wait_for_result': {
     effect: 'error',
     why: 'Sluice always acknowledges once data is queued; waiting for the send result would change delivery',
@@ -91,6 +127,6 @@ export const exporterHelperUnsupportedKeys = {
   },
   batcher: {
     effect: 'ignore',
-    why: 'the experimental exporter batcher is not implemented; put a batch processor in the pipeline',
+    why: 'the experimental exporter batcher was replaced in otelcol by sending_queue.batch; write that instead',
   },
 } as const satisfies Readonly<Record<string, { effect: 'ignore' | 'error'; why: string }>>;

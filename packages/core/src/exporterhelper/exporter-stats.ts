@@ -29,6 +29,7 @@ export class ExporterStats {
   private entriesSent = 0;
   private entriesFailed = 0;
   private entriesDropped = 0;
+  private entriesRefused = 0;
   private batchesSent = 0;
   private lastAttemptFailed = false;
   private lastError: string | null = null;
@@ -64,8 +65,14 @@ export class ExporterStats {
     this.queueSize.set({ exporter: this.exporter, data_type: 'logs' }, size);
   }
 
+  /** Refused at the door (queue full, disk full): the sender was told to retry. */
   enqueueFailed(records: number): void {
     this.counters.enqueueFailed.inc({ exporter: this.exporter }, records);
+    this.entriesRefused += records;
+  }
+
+  refusedRecords(): number {
+    return this.entriesRefused;
   }
 
   attempt(outcome: SendOutcome, seconds: number): void {
@@ -102,7 +109,11 @@ export class ExporterStats {
     this.lastErrorTime = new Date(this.now()).toISOString();
   }
 
-  /** `entries_failed` and `entries_dropped` do not overlap: failed = gave up or lost, dropped = given up on without retrying. */
+  /**
+   * `entries_failed` and `entries_dropped` do not overlap: failed = gave up or lost, dropped = given
+   * up on without retrying. `entries_refused` were never accepted (the queue or its disk was full):
+   * the sender was told to retry, so they are not lost unless the sender gives up.
+   */
   health(queueSize: number, stopped: boolean): ExporterHealth {
     let status: ExporterHealth['status'] = 'ok';
     if (stopped) status = 'stopped';
@@ -113,6 +124,7 @@ export class ExporterStats {
       entries_sent: this.entriesSent,
       entries_failed: this.entriesFailed,
       entries_dropped: this.entriesDropped,
+      entries_refused: this.entriesRefused,
       batches_sent: this.batchesSent,
       queue_length: queueSize,
       last_error: this.lastError,

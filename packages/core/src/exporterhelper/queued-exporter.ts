@@ -1,19 +1,22 @@
 /**
  * createQueuedExporter: turns an exporter's `encode` and one-attempt `send` into a full exporter
  * with otelcol's exporterhelper behaviour — a bounded sending queue (in memory, or on disk through
- * a storage extension), `num_consumers` senders, retries with backoff, a per-attempt timeout,
- * counters and health. `consume` resolves once the batch is accepted into the queue, not when it
- * is sent.
+ * a storage extension), batching behind the queue (`sending_queue.batch`), up to `num_consumers`
+ * sends at once, retries with backoff, a per-attempt timeout, counters and health. `consume`
+ * resolves once the data is accepted into the queue (on disk, for a persistent queue), never
+ * when it is sent.
  *
- * The queue holds the data model; a persistent queue also writes each batch to disk as OTLP
- * protobuf (an ExportLogsServiceRequest, as otelcol's persistent queue does). A consumer takes a
- * batch, encodes it once into the exporter's wire payload right before the first attempt, and
- * keeps that payload for every retry.
+ * The memory queue holds the data model; a persistent queue writes each request to disk as OTLP
+ * protobuf (an ExportLogsServiceRequest, as otelcol's persistent queue does). A batch is encoded
+ * once into the exporter's wire payload right before its first attempt, and every retry sends
+ * that payload.
  *
- * Shutdown: stop accepting, keep sending until the `shutdown(signal)` signal aborts (without one,
- * for DEFAULT_DRAIN_MS, otelcol's default shutdown timeout), then abort what is in flight. A
- * persistent queue keeps what it could not send; a memory queue counts it as failed and says so
- * in a warning.
+ * Shutdown: stop accepting (blocked and new `consume` calls are refused as retryable), then
+ * - a memory queue keeps sending until the `shutdown(signal)` signal aborts (without one, for
+ *   DEFAULT_DRAIN_MS, otelcol's default shutdown timeout), then aborts what is in flight and counts
+ *   what it could not send as failed, with a warning;
+ * - a persistent queue starts no new batch and no retry: sends in flight end or time out, and the
+ *   rest stays on disk for the next start, so a dead destination cannot hold shutdown up.
  */
 import type { CreateSettings, Exporter, ExporterHealth, Host } from '../component';
 import {
@@ -26,14 +29,17 @@ import {
   permanentError,
   retryableError,
 } from '@sluice/pdata';
-import type { LogsData } from '@sluice/pdata';
+import type { ConsumeError, LogsData } from '@sluice/pdata';
 import { isStorageExtension } from '../extensions/contracts';
 import { errorStack } from '../logger';
+import { RateLimitedWarner } from '../rate-limited-warner';
 import { BoundedQueue } from './bounded-queue';
 import { systemClock } from './clock';
 import type { Clock } from './clock';
 import type { ExporterHelperConfig } from './config';
 import { ExporterStats } from './exporter-stats';
+import { QueueBatcher } from './queue-batcher';
+import type { Batch } from './queue-batcher';
 import { SegmentJournal } from './segment-journal';
 import type { RecordRef } from './segment-journal';
 import { sendWithRetry } from './send-with-retry';
@@ -41,6 +47,9 @@ import type { DeliveryResult } from './send-with-retry';
 import type { SendOutcome } from './send-outcome';
 
 export const DEFAULT_DRAIN_MS = 30_000;
+
+/** A refusal warning at most this often per exporter and kind: the counters have the full story. */
+const REFUSAL_WARNING_INTERVAL_MS = 10_000;
 
 /**
  * What a persistent queue's entries are: `[u32 LE record count][ExportLogsServiceRequest protobuf]`.
@@ -77,15 +86,19 @@ export function createQueuedExporter<P>(options: QueuedExporterOptions<P>): Queu
   return new QueuedExporterImpl(options);
 }
 
-/** A batch in the queue: the model as consumed, or, recovered from disk, its bytes until a consumer takes it. */
 /** How a batch ended: a send's result, or an `encode` that threw (a bug, so the data is never sent). */
 type Delivery = DeliveryResult | { kind: 'unencodable'; reason: string };
 
+/** A request in the queue: the model as consumed, or, recovered from disk, its bytes until a consumer takes it. */
 interface QueueEntry {
-  batch: { logs: LogsData } | { persisted: Uint8Array };
+  data: { logs: LogsData } | { persisted: Uint8Array };
   records: number;
-  /** In sizer units. */
+  /** In queue sizer units. */
   size: number;
+  /** OTLP protobuf bytes, when known without measuring. */
+  bytes?: number;
+  /** Pieces of it in batches not yet settled (a batch cut at `max_size` splits an entry). */
+  parts: number;
   /** Where it lives on disk, for a persistent queue. */
   ref?: RecordRef;
 }
@@ -98,10 +111,13 @@ class QueuedExporterImpl<P> implements QueuedExporter {
   private journal: SegmentJournal | undefined;
   /** Aborted at the drain deadline: ends attempts and backoff waits. */
   private readonly stop = new AbortController();
+  /** Aborted at the deadline, or when a persistent queue starts to shut down: no more retries. */
+  private readonly stopRetrying = new AbortController();
+  private readonly refusalWarnings: RateLimitedWarner;
   private readonly consumers: Array<Promise<void>> = [];
   /** Sends running inside `consume` when the queue is disabled. */
   private readonly directSends = new Set<Promise<unknown>>();
-  /** Memory-queue records that an interrupted send took with it. */
+  /** Records taken from the queue that shutdown kept from being sent (on disk still, for a persistent queue). */
   private interruptedRecords = 0;
   private stopping = false;
   private stopped = false;
@@ -114,14 +130,15 @@ class QueuedExporterImpl<P> implements QueuedExporter {
     const capacity = queueConfig.enabled ? queueConfig.queue_size : 0;
     this.stats = new ExporterStats(options.settings.telemetry, options.settings.id, capacity, () => this.clock.now());
     if (queueConfig.enabled) this.queue = new BoundedQueue(capacity, (size) => this.stats.setQueueSize(size));
+    const logger = options.settings.logger;
+    this.refusalWarnings = new RateLimitedWarner(REFUSAL_WARNING_INTERVAL_MS, (message, fields) => logger.warn(message, fields));
   }
 
   async start(host: Host): Promise<void> {
     await this.options.start?.(host);
     const storageId = this.config.sending_queue.storage;
     if (this.queue && storageId !== undefined) await this.openPersistentQueue(host, storageId, this.queue);
-    if (!this.queue) return;
-    for (let i = 0; i < this.config.sending_queue.num_consumers; i++) this.consumers.push(this.runConsumer(this.queue));
+    if (this.queue) this.consumers.push(this.runBatches(this.queue));
   }
 
   async consume(logs: LogsData): Promise<void> {
@@ -138,12 +155,14 @@ class QueuedExporterImpl<P> implements QueuedExporter {
     const size = this.sizeOf(records, () => encoded?.length ?? sizeLogsProto(logs));
     const admitted = this.config.sending_queue.block_on_overflow ? await this.queue.reserve(size) : this.queue.tryReserve(size);
     if (!admitted) {
-      this.stats.enqueueFailed(records);
       if (this.stopping) throw retryableError('SLUICE_SHUTTING_DOWN', `exporter ${this.options.settings.id} is shutting down`);
       const { queue_size, sizer } = this.config.sending_queue;
-      throw retryableError(
-        'SLUICE_QUEUE_FULL',
-        `the sending queue of exporter ${this.options.settings.id} is full (queue_size ${queue_size} ${sizer})`,
+      throw this.refused(
+        records,
+        retryableError(
+          'SLUICE_QUEUE_FULL',
+          `the sending queue of exporter ${this.options.settings.id} is full (queue_size ${queue_size} ${sizer})`,
+        ),
       );
     }
 
@@ -152,10 +171,21 @@ class QueuedExporterImpl<P> implements QueuedExporter {
       if (this.journal && encoded) ref = await this.journal.append(withRecordCount(records, encoded));
     } catch (err) {
       this.queue.release(size);
-      this.stats.enqueueFailed(records);
-      throw asConsumeError(err);
+      throw this.refused(records, asConsumeError(err));
     }
-    this.queue.push({ batch: { logs }, records, size, ref });
+    this.queue.push({ data: { logs }, records, size, bytes: encoded?.length, parts: 1, ref });
+  }
+
+  /** Counts and (rate-limited) logs a refusal, so a full queue or disk is never silent. */
+  private refused(records: number, err: ConsumeError): ConsumeError {
+    this.stats.enqueueFailed(records);
+    this.stats.noteError(err.message);
+    this.refusalWarnings.warn(err.code, 'refusing log records: the sender is told to retry', {
+      code: err.code,
+      reason: err.message,
+      refused_records_total: this.stats.refusedRecords(),
+    });
+    return err;
   }
 
   /** An entry's size in sizer units; `bytes` is measured only when the sizer needs it. */
@@ -176,11 +206,16 @@ class QueuedExporterImpl<P> implements QueuedExporter {
 
   private async drainAndStop(signal: AbortSignal | undefined): Promise<void> {
     this.stopping = true;
-    const onDeadline = () => this.stop.abort();
+    // Everything in a persistent queue is safe on disk: a dead destination must not hold shutdown up.
+    if (this.journal) this.stopRetrying.abort();
+    const onDeadline = () => {
+      this.stopRetrying.abort();
+      this.stop.abort();
+    };
     const timer = signal ? undefined : setTimeout(onDeadline, DEFAULT_DRAIN_MS);
     if (signal?.aborted) onDeadline();
     else signal?.addEventListener('abort', onDeadline, { once: true });
-    // Closing lets consumers empty the queue and then exit; blocked consume calls are refused.
+    // Closing refuses blocked consume calls; a memory queue's consumers empty it, then exit.
     this.queue?.close();
     await Promise.all([...this.consumers, ...this.directSends]);
     clearTimeout(timer);
@@ -189,10 +224,10 @@ class QueuedExporterImpl<P> implements QueuedExporter {
     const left = this.queue?.drain() ?? [];
     const leftRecords = left.reduce((sum, entry) => sum + entry.records, 0);
     if (this.journal) {
-      if (left.length > 0 || this.stop.signal.aborted) {
-        this.options.settings.logger.info('unsent batches stay in the persistent queue for the next start', {
-          queued_batches: left.length,
-          interrupted_sends: this.stop.signal.aborted ? 'kept too' : 'none',
+      if (left.length > 0 || this.interruptedRecords > 0) {
+        this.options.settings.logger.info('unsent log records stay in the persistent queue for the next start', {
+          queued_requests: left.length,
+          records: leftRecords + this.interruptedRecords,
         });
       }
       await this.journal.close();
@@ -234,7 +269,14 @@ class QueuedExporterImpl<P> implements QueuedExporter {
       const records = record.payload.readUInt32LE(0);
       const size = this.sizeOf(records, () => record.payload.length - 4);
       // Decoded only when a consumer takes it, so a long backlog stays as compact as it is on disk.
-      queue.restore({ batch: { persisted: record.payload.subarray(4) }, records, size, ref: record.ref });
+      queue.restore({
+        data: { persisted: record.payload.subarray(4) },
+        records,
+        size,
+        bytes: record.payload.length - 4,
+        parts: 1,
+        ref: record.ref,
+      });
     }
     if (recovered.length > 0) {
       this.options.settings.logger.info('resuming batches from the persistent queue', { batches: recovered.length, directory });
@@ -249,24 +291,55 @@ class QueuedExporterImpl<P> implements QueuedExporter {
     this.journal?.ack(ref);
   }
 
-  private async runConsumer(queue: BoundedQueue<QueueEntry>): Promise<void> {
+  /**
+   * Forms batches from the queue and sends up to `num_consumers` of them at once, until the queue
+   * is closed and empty (memory), or shutdown begins (persistent: the rest stays on disk).
+   */
+  private async runBatches(queue: BoundedQueue<QueueEntry>): Promise<void> {
+    const batcher = new QueueBatcher(queue, this.config.sending_queue.batch, (entry) => this.load(entry));
+    const sending = new Set<Promise<void>>();
+    const halted = () => this.stop.signal.aborted || (this.stopping && this.journal !== undefined);
     for (;;) {
-      const entry = await queue.take();
-      if (!entry) return;
-      let logs: LogsData;
-      try {
-        logs = 'logs' in entry.batch ? entry.batch.logs : decodeLogsProto(entry.batch.persisted);
-      } catch (err) {
-        this.dropUnreadable(entry.ref!, entry.records, err);
-        continue;
+      if (sending.size >= this.config.sending_queue.num_consumers) await Promise.race(sending);
+      if (halted()) break;
+      const batch = await batcher.next();
+      if (!batch) break;
+      if (halted()) {
+        this.unsent(batch.records);
+        break;
       }
-      const result = await this.deliver(logs, entry.records);
-      if (result.kind === 'interrupted') {
-        // A persistent entry stays on disk for the next start; a memory one is lost.
-        if (!entry.ref) this.interruptedRecords += entry.records;
-        return;
-      }
-      if (entry.ref) this.journal?.ack(entry.ref);
+      const send = this.sendBatch(batch).finally(() => sending.delete(send));
+      sending.add(send);
+    }
+    this.unsent(batcher.leftover()?.records ?? 0);
+    await Promise.all(sending);
+  }
+
+  /** Records taken from the queue but not sent: kept on disk by a persistent queue, lost from memory. */
+  private unsent(records: number): void {
+    this.interruptedRecords += records;
+  }
+
+  /** An entry's data; undefined (and the entry dropped, counted) when its persisted bytes no longer decode. */
+  private load(entry: QueueEntry): LogsData | undefined {
+    if ('logs' in entry.data) return entry.data.logs;
+    try {
+      return decodeLogsProto(entry.data.persisted);
+    } catch (err) {
+      this.dropUnreadable(entry.ref!, entry.records, err);
+      return undefined;
+    }
+  }
+
+  private async sendBatch(batch: Batch<QueueEntry>): Promise<void> {
+    const result = await this.deliver(batch.logs, batch.records);
+    if (result.kind === 'interrupted') {
+      // A persistent entry stays on disk for the next start (all of it, even parts already sent).
+      this.unsent(batch.records);
+      return;
+    }
+    for (const entry of batch.entries) {
+      if (--entry.parts === 0 && entry.ref) this.journal?.ack(entry.ref);
     }
   }
 
@@ -337,6 +410,7 @@ class QueuedExporterImpl<P> implements QueuedExporter {
       random: this.options.random ?? Math.random,
       logger: this.options.settings.logger,
       stop: this.stop.signal,
+      stopRetrying: this.stopRetrying.signal,
       onAttempt: (outcome, seconds) => this.stats.attempt(outcome, seconds),
     });
   }

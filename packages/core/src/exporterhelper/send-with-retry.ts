@@ -28,6 +28,8 @@ export interface RetryOptions {
   logger: Logger;
   /** Aborted at the shutdown deadline: ends the current attempt and any wait. */
   stop: AbortSignal;
+  /** Aborted when no retry may start (a persistent queue shutting down): ends any wait; the attempt in flight runs on. */
+  stopRetrying?: AbortSignal;
   /** Told about every attempt, e.g. to record its duration. */
   onAttempt(outcome: SendOutcome, seconds: number): void;
 }
@@ -46,6 +48,7 @@ export async function sendWithRetry(
     if (!outcome.retryable) return { kind: 'failed', attempts, permanent: true, reason: outcome.reason };
     if (!retry.enabled) return { kind: 'failed', attempts, permanent: false, reason: outcome.reason, retryAfterMs: outcome.retryAfterMs };
 
+    if (options.stopRetrying?.aborted) return { kind: 'interrupted', attempts };
     const computed = backoff.next();
     const wait = outcome.retryAfterMs === undefined ? computed : Math.min(outcome.retryAfterMs, MAX_RETRY_AFTER_MS);
     if (retry.max_elapsed_time > 0 && clock.now() - started + wait > retry.max_elapsed_time) {
@@ -63,8 +66,8 @@ export async function sendWithRetry(
       retry_in_ms: Math.round(wait),
       attempts,
     });
-    await clock.sleep(wait, stop);
-    if (stop.aborted) return { kind: 'interrupted', attempts };
+    await clock.sleep(wait, options.stopRetrying ?? stop);
+    if (stop.aborted || options.stopRetrying?.aborted) return { kind: 'interrupted', attempts };
   }
 }
 

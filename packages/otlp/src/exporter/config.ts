@@ -83,7 +83,7 @@ export const otlpGrpcExporterSchema = section({
     timeout: duration('10s'),
     permit_without_stream: z.boolean().default(false),
   }),
-  ...exporterHelperShape,
+  ...exporterHelperShape(),
 });
 
 export const otlpHttpExporterSchema = section({
@@ -97,7 +97,7 @@ export const otlpHttpExporterSchema = section({
   encoding: z.enum(['proto', 'json']).default('proto'),
   /** At most this many connections to the server; 0 = as many as needed. */
   max_conns_per_host: z.number().int().min(0).default(0),
-  ...exporterHelperShape,
+  ...exporterHelperShape(),
   // otelcol's confighttp default: an HTTP request may take longer than a gRPC call's 5s.
   timeout: duration('30s'),
 }).superRefine((config, ctx) => {

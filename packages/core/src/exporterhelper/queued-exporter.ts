@@ -5,8 +5,9 @@
  * counters and health. `consume` resolves once the batch is accepted into the queue, not when it
  * is sent.
  *
- * The queue holds the data model; a persistent queue also writes each batch to disk as OTLP
- * protobuf (an ExportLogsServiceRequest, as otelcol's persistent queue does). A consumer takes a
+ * A memory queue holds the data model; a persistent queue writes each batch to disk as OTLP
+ * protobuf (an ExportLogsServiceRequest, as otelcol's persistent queue does) and keeps only where
+ * it is, reading it back when a consumer takes it. A consumer takes a
  * batch, encodes it once into the exporter's wire payload right before the first attempt, and
  * keeps that payload for every retry.
  *
@@ -19,6 +20,7 @@ import type { CreateSettings, Exporter, ExporterHealth, Host } from '../componen
 import {
   SluiceError,
   asConsumeError,
+  systemErrorCode,
   countLogRecords,
   decodeLogsProto,
   encodeLogsProto,
@@ -77,12 +79,12 @@ export function createQueuedExporter<P>(options: QueuedExporterOptions<P>): Queu
   return new QueuedExporterImpl(options);
 }
 
-/** A batch in the queue: the model as consumed, or, recovered from disk, its bytes until a consumer takes it. */
 /** How a batch ended: a send's result, or an `encode` that threw (a bug, so the data is never sent). */
 type Delivery = DeliveryResult | { kind: 'unencodable'; reason: string };
 
+/** A batch in the queue: the model for a memory queue; a persistent queue keeps only `ref` so memory does not grow with the backlog. */
 interface QueueEntry {
-  batch: { logs: LogsData } | { persisted: Uint8Array };
+  logs?: LogsData;
   records: number;
   /** In sizer units. */
   size: number;
@@ -155,7 +157,7 @@ class QueuedExporterImpl<P> implements QueuedExporter {
       this.stats.enqueueFailed(records);
       throw asConsumeError(err);
     }
-    this.queue.push({ batch: { logs }, records, size, ref });
+    this.queue.push(ref ? { records, size, ref } : { logs, records, size });
   }
 
   /** An entry's size in sizer units; `bytes` is measured only when the sizer needs it. */
@@ -226,15 +228,12 @@ class QueuedExporterImpl<P> implements QueuedExporter {
       format: PERSISTED_FORMAT,
     });
     this.journal = journal;
-    for (const record of recovered) {
-      if (record.payload.length < 4) {
-        this.dropUnreadable(record.ref, 0, new SluiceError('SLUICE_BAD_DATA', 'a persisted batch is shorter than its header'));
+    for (const { ref, header } of recovered) {
+      if (header === undefined) {
+        this.dropUnreadable(ref, 0, new SluiceError('SLUICE_BAD_DATA', 'a persisted batch is shorter than its header'));
         continue;
       }
-      const records = record.payload.readUInt32LE(0);
-      const size = this.sizeOf(records, () => record.payload.length - 4);
-      // Decoded only when a consumer takes it, so a long backlog stays as compact as it is on disk.
-      queue.restore({ batch: { persisted: record.payload.subarray(4) }, records, size, ref: record.ref });
+      queue.restore({ records: header, size: this.sizeOf(header, () => ref.length - 4), ref });
     }
     if (recovered.length > 0) {
       this.options.settings.logger.info('resuming batches from the persistent queue', { batches: recovered.length, directory });
@@ -255,9 +254,15 @@ class QueuedExporterImpl<P> implements QueuedExporter {
       if (!entry) return;
       let logs: LogsData;
       try {
-        logs = 'logs' in entry.batch ? entry.batch.logs : decodeLogsProto(entry.batch.persisted);
+        logs = entry.logs ?? decodeLogsProto((await this.journal!.read(entry.ref!)).subarray(4));
       } catch (err) {
-        this.dropUnreadable(entry.ref!, entry.records, err);
+        // An I/O error may pass (a full file table): the batch stays on disk for the next start.
+        if (systemErrorCode(err) !== undefined) {
+          this.options.settings.logger.error('cannot read a batch back from the persistent queue; it stays there for the next start', {
+            records: entry.records,
+            error: err,
+          });
+        } else this.dropUnreadable(entry.ref!, entry.records, err);
         continue;
       }
       const result = await this.deliver(logs, entry.records);

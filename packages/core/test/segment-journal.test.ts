@@ -49,12 +49,14 @@ describe('segment journal', () => {
     assert.equal((await segments()).length, 2);
     assert.notEqual(refs[0]!.segment, refs[3]!.segment);
 
-    const [closed, active, appended, , third] = await Promise.all([
+    // Reads while an append and an ack are in progress.
+    const appending = journal.append(payload(4, 100));
+    journal.ack(refs[0]!);
+    const [closed, active, third, appended] = await Promise.all([
       journal.read(refs[1]!),
       journal.read(refs[3]!),
-      journal.append(payload(4, 100)),
-      journal.ack(refs[0]!),
       journal.read(refs[2]!),
+      appending,
     ]);
     assert.ok(closed.equals(payload(1, 3 * MIB)));
     assert.ok(active.equals(payload(3, 3 * MIB)));

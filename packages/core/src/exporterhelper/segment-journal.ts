@@ -470,7 +470,7 @@ class ChunkedReader {
     if (end > this.size) return undefined;
     let header: number | undefined;
     let crc = 0;
-    for (let at = first; at < end; ) {
+    for (let at = first; at < end;) {
       const piece = await this.bytesAt(at, Math.min(4, end - at));
       const part = piece.subarray(0, end - at);
       if (part.length === 0) return undefined; // the file ended early

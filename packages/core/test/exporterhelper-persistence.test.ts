@@ -10,7 +10,7 @@ import type { QueuedExporter } from '../src/exporterhelper/queued-exporter';
 import type { SendOutcome } from '../src/exporterhelper/send-outcome';
 import { fileStorageExtensionFactory } from '../src/extensions/file-storage';
 import type { LogsData } from '@sluice/pdata';
-import { batchOf, helperConfig, hostWith, makeLogs, sample, testSettings, waitFor } from './exporterhelper-helpers';
+import { batchOf, gate, helperConfig, hostWith, makeLogs, sample, testSettings, waitFor } from './exporterhelper-helpers';
 
 const down = (_logs: LogsData, signal: AbortSignal) =>
   new Promise<SendOutcome>((resolve) => signal.addEventListener('abort', () => resolve({ ok: false, retryable: true, reason: 'down' })));
@@ -210,8 +210,33 @@ describe('exporter helper: persistent queue', () => {
     assert.equal(sample(await second.telemetry.scrape(), 'sluice_exporter_dropped_log_records_total', 'reason="unreadable"'), 3);
   });
 
-  it('refuses with a retryable error when max_size_mib is used up, losing nothing accepted', async () => {
-    const { exporter, telemetry } = await open({ maxSizeMib: 0.01 }); // 10,485 bytes
+  it('keeps only an index in memory and reads each batch back when it is sent; a batch changed on disk meanwhile is dropped as unreadable', async () => {
+    const sink = collector();
+    const first = gate();
+    const { exporter, telemetry } = await open({
+      queue: { num_consumers: 1 },
+      send: async (logs) => {
+        await first.promise;
+        return sink.send(logs);
+      },
+    });
+    for (let i = 0; i < 3; i++) await exporter.consume(makeLogs(i, 4), {});
+    // Batch 0 is out on its send; flip a byte of batch 1's payload on disk before it is read.
+    const [segment] = await segmentFiles();
+    const bytes = await fs.readFile(segment!);
+    const second = 8 + bytes.readUInt32LE(0);
+    bytes[second + 8 + 20]! ^= 0xff;
+    await fs.writeFile(segment!, bytes);
+    first.open();
+
+    await waitFor(() => sink.received.size === 2, 'the intact batches');
+    assert.deepEqual([...sink.received.keys()], [0, 2]);
+    assert.deepEqual(sink.received.get(2), makeLogs(2, 4));
+    assert.equal(sample(await telemetry.scrape(), 'sluice_exporter_dropped_log_records_total', 'reason="unreadable"'), 4);
+  });
+
+  it('refuses with a retryable error when max_size_mib is used up, logging it, losing nothing accepted', async () => {
+    const { exporter, telemetry, logger } = await open({ maxSizeMib: 0.01 }); // 10,485 bytes
     let accepted = 0;
     let refusal: unknown;
     for (let i = 0; i < 20 && refusal === undefined; i++) {
@@ -228,6 +253,10 @@ describe('exporter helper: persistent queue', () => {
     assert.match(refusal.message, /max_size_mib/);
     assert.ok(accepted >= 3, `${accepted} batches fit before the refusal`);
     assert.equal(sample(await telemetry.scrape(), 'otelcol_exporter_enqueue_failed_log_records_total', 'exporter="loki"'), 1);
+    await waitFor(() => logger.lines.some((line) => /disk budget/.test(line.message)), 'the refusal in the log');
+    const logged = logger.lines.find((line) => /disk budget/.test(line.message))!;
+    assert.equal(logged.fields.path, path.join(dir, 'exporter_loki_logs'));
+    assert.equal(typeof logged.fields.free_bytes, 'number');
 
     for (const old of running.splice(0)) await old.shutdown(AbortSignal.abort());
     const sink = collector();

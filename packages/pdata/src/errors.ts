@@ -46,6 +46,7 @@ export const ErrorCodes = {
   SLUICE_EXPORT_REFUSED: { message: 'an exporter refused data' },
   SLUICE_QUEUE_FULL: { message: 'a sending queue is full', httpStatus: 429, grpcStatus: GrpcStatus.RESOURCE_EXHAUSTED },
   SLUICE_QUEUE_FORMAT: { message: 'a persistent queue directory holds data in a format this version does not read' },
+  SLUICE_QUEUE_CORRUPT: { message: 'a persistent queue record read back from disk does not match its checksum' },
   SLUICE_MEMORY_LIMITED: {
     message: 'memory use is above the memory_limiter soft limit',
     httpStatus: 503,

@@ -6,10 +6,11 @@
  * resolves once the data is accepted into the queue (on disk, for a persistent queue), never
  * when it is sent.
  *
- * The memory queue holds the data model; a persistent queue writes each request to disk as OTLP
- * protobuf (an ExportLogsServiceRequest, as otelcol's persistent queue does). A batch is encoded
- * once into the exporter's wire payload right before its first attempt, and every retry sends
- * that payload.
+ * A memory queue holds the data model; a persistent queue writes each request to disk as OTLP
+ * protobuf (an ExportLogsServiceRequest, as otelcol's persistent queue does) and keeps only where
+ * it is, reading it back when a batch is formed, so memory does not grow with the backlog. A
+ * batch is encoded once into the exporter's wire payload right before its first attempt, and
+ * every retry sends that payload.
  *
  * Shutdown: stop accepting (blocked and new `consume` calls are refused as retryable), then
  * - a memory queue keeps sending until the `shutdown(signal)` signal aborts (without one, for
@@ -22,6 +23,7 @@ import type { CreateSettings, Exporter, ExporterHealth, Host } from '../componen
 import {
   SluiceError,
   asConsumeError,
+  systemErrorCode,
   countLogRecords,
   decodeLogsProto,
   encodeLogsProto,
@@ -89,9 +91,9 @@ export function createQueuedExporter<P>(options: QueuedExporterOptions<P>): Queu
 /** How a batch ended: a send's result, or an `encode` that threw (a bug, so the data is never sent). */
 type Delivery = DeliveryResult | { kind: 'unencodable'; reason: string };
 
-/** A request in the queue: the model as consumed, or, recovered from disk, its bytes until a consumer takes it. */
+/** A request in the queue: the model for a memory queue; a persistent queue keeps only `ref`, so memory does not grow with the backlog. */
 interface QueueEntry {
-  data: { logs: LogsData } | { persisted: Uint8Array };
+  logs?: LogsData;
   records: number;
   /** In queue sizer units. */
   size: number;
@@ -121,6 +123,8 @@ class QueuedExporterImpl<P> implements QueuedExporter {
   private interruptedRecords = 0;
   private stopping = false;
   private stopped = false;
+  /** Whether the queue or the batcher measures requests in bytes, so consume measures each once. */
+  private readonly measuresBytes: boolean;
   private shutdownPromise: Promise<void> | undefined;
 
   constructor(private readonly options: QueuedExporterOptions<P>) {
@@ -130,6 +134,7 @@ class QueuedExporterImpl<P> implements QueuedExporter {
     const capacity = queueConfig.enabled ? queueConfig.queue_size : 0;
     this.stats = new ExporterStats(options.settings.telemetry, options.settings.id, capacity, () => this.clock.now());
     if (queueConfig.enabled) this.queue = new BoundedQueue(capacity, (size) => this.stats.setQueueSize(size));
+    this.measuresBytes = queueConfig.sizer === 'bytes' || queueConfig.batch?.sizer === 'bytes';
     const logger = options.settings.logger;
     this.refusalWarnings = new RateLimitedWarner(REFUSAL_WARNING_INTERVAL_MS, (message, fields) => logger.warn(message, fields));
   }
@@ -150,9 +155,10 @@ class QueuedExporterImpl<P> implements QueuedExporter {
       throw retryableError('SLUICE_EXPORT_REFUSED', `exporter ${this.options.settings.id} has not opened its persistent queue yet`);
     }
 
-    // A persistent queue encodes anyway (for disk); the bytes sizer then takes that length.
+    // A persistent queue encodes anyway (for disk); a bytes sizer (queue or batch) then takes that length.
     const encoded = this.journal ? encodeLogsProto(logs) : undefined;
-    const size = this.sizeOf(records, () => encoded?.length ?? sizeLogsProto(logs));
+    const bytes = encoded?.length ?? (this.measuresBytes ? sizeLogsProto(logs) : undefined);
+    const size = this.sizeOf(records, () => bytes!);
     const admitted = this.config.sending_queue.block_on_overflow ? await this.queue.reserve(size) : this.queue.tryReserve(size);
     if (!admitted) {
       if (this.stopping) throw retryableError('SLUICE_SHUTTING_DOWN', `exporter ${this.options.settings.id} is shutting down`);
@@ -173,7 +179,7 @@ class QueuedExporterImpl<P> implements QueuedExporter {
       this.queue.release(size);
       throw this.refused(records, asConsumeError(err));
     }
-    this.queue.push({ data: { logs }, records, size, bytes: encoded?.length, parts: 1, ref });
+    this.queue.push(ref ? { records, size, bytes: ref.length - 4, parts: 1, ref } : { logs, records, size, bytes, parts: 1 });
   }
 
   /** Counts and (rate-limited) logs a refusal, so a full queue or disk is never silent. */
@@ -261,22 +267,12 @@ class QueuedExporterImpl<P> implements QueuedExporter {
       format: PERSISTED_FORMAT,
     });
     this.journal = journal;
-    for (const record of recovered) {
-      if (record.payload.length < 4) {
-        this.dropUnreadable(record.ref, 0, new SluiceError('SLUICE_BAD_DATA', 'a persisted batch is shorter than its header'));
+    for (const { ref, header } of recovered) {
+      if (header === undefined) {
+        this.dropUnreadable(ref, 0, new SluiceError('SLUICE_BAD_DATA', 'a persisted batch is shorter than its header'));
         continue;
       }
-      const records = record.payload.readUInt32LE(0);
-      const size = this.sizeOf(records, () => record.payload.length - 4);
-      // Decoded only when a consumer takes it, so a long backlog stays as compact as it is on disk.
-      queue.restore({
-        data: { persisted: record.payload.subarray(4) },
-        records,
-        size,
-        bytes: record.payload.length - 4,
-        parts: 1,
-        ref: record.ref,
-      });
+      queue.restore({ records: header, size: this.sizeOf(header, () => ref.length - 4), bytes: ref.length - 4, parts: 1, ref });
     }
     if (recovered.length > 0) {
       this.options.settings.logger.info('resuming batches from the persistent queue', { batches: recovered.length, directory });
@@ -320,13 +316,22 @@ class QueuedExporterImpl<P> implements QueuedExporter {
     this.interruptedRecords += records;
   }
 
-  /** An entry's data; undefined (and the entry dropped, counted) when its persisted bytes no longer decode. */
-  private load(entry: QueueEntry): LogsData | undefined {
-    if ('logs' in entry.data) return entry.data.logs;
+  /**
+   * An entry's data, read back from disk for a persistent queue. Undefined when it cannot be had:
+   * bytes that no longer decode are dropped (counted); an I/O error (a full file table) leaves the
+   * entry on disk for the next start.
+   */
+  private async load(entry: QueueEntry): Promise<LogsData | undefined> {
+    if (entry.logs) return entry.logs;
     try {
-      return decodeLogsProto(entry.data.persisted);
+      return decodeLogsProto((await this.journal!.read(entry.ref!)).subarray(4));
     } catch (err) {
-      this.dropUnreadable(entry.ref!, entry.records, err);
+      if (systemErrorCode(err) !== undefined) {
+        this.options.settings.logger.error('cannot read a batch back from the persistent queue; it stays there for the next start', {
+          records: entry.records,
+          error: err,
+        });
+      } else this.dropUnreadable(entry.ref!, entry.records, err);
       return undefined;
     }
   }

@@ -18,12 +18,17 @@
  *
  * Appends are group-committed: every append that arrives while a write + fsync is running waits
  * for the next one, so many concurrent `consume` calls share one fsync.
+ *
+ * Only an index lives in memory (where each live record is, its length and its first 4 bytes);
+ * payloads stay on disk until `read`, and `open` streams each segment in READ_CHUNK_BYTES pieces
+ * to check the checksums, so memory does not grow with the backlog.
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { ConsumeError, SluiceError } from '@sluice/pdata';
-import type { Logger } from '../logger';
+import type { LogFields, Logger } from '../logger';
+import { RateLimitedWarner } from '../rate-limited-warner';
 
 const HEADER_BYTES = 8;
 const SEGMENT_MAX_BYTES = 8 * 1024 * 1024;
@@ -31,16 +36,22 @@ const ROLL_DONE_BYTES = 64 * 1024;
 const SEGMENT_NAME = /^(\d{10})\.seg$/;
 const ACK_NAME = /^(\d{10})\.ack$/;
 const FORMAT_FILE = 'FORMAT';
+const READ_CHUNK_BYTES = 1024 * 1024;
+const REFUSAL_LOG_INTERVAL_MS = 60_000;
 
-/** Where a record lives, to say it is done. */
+/** Where a record lives, to read it back or say it is done. */
 export interface RecordRef {
   readonly segment: number;
   readonly offset: number;
+  /** Payload bytes. */
+  readonly length: number;
 }
 
+/** A live record found by `open`: its place, not its payload. */
 export interface RecoveredRecord {
   ref: RecordRef;
-  payload: Buffer;
+  /** The payload's first 4 bytes as a u32 LE (where a caller keeps e.g. a record count); undefined if the payload is shorter. */
+  header: number | undefined;
 }
 
 export interface JournalOptions {
@@ -73,6 +84,7 @@ export class SegmentJournal {
   private pendingAcks: RecordRef[] = [];
   private pumping: Promise<void> | undefined;
   private closed = false;
+  private readonly refusals: RateLimitedWarner;
 
   private constructor(
     private readonly directory: string,
@@ -81,11 +93,12 @@ export class SegmentJournal {
     nextId: number,
   ) {
     this.nextId = nextId;
+    this.refusals = new RateLimitedWarner(REFUSAL_LOG_INTERVAL_MS, (message, fields) => void this.warnWithFreeSpace(message, fields));
   }
 
   /**
-   * Opens the journal in `directory` (created if missing) and returns every record that was
-   * written and not yet done, oldest first.
+   * Opens the journal in `directory` (created if missing) and returns where every record that was
+   * written and not yet done lives, oldest first. Payloads are checked, not kept: `read` fetches one.
    */
   static async open(directory: string, options: JournalOptions): Promise<{ journal: SegmentJournal; recovered: RecoveredRecord[] }> {
     await fs.mkdir(directory, { recursive: true });
@@ -102,15 +115,13 @@ export class SegmentJournal {
 
     const recovered: RecoveredRecord[] = [];
     for (const id of ids) {
-      const segment: Segment = { id, size: 0, live: 0 };
-      const data = await fs.readFile(journal.segmentPath(id));
-      segment.size = data.length;
       const done = await journal.readAcks(id);
-      for (const record of journal.readRecords(id, data)) {
-        if (done.has(record.ref.offset)) continue;
+      const segment: Segment = { id, size: 0, live: 0 };
+      segment.size = await journal.scanSegment(id, (record) => {
+        if (done.has(record.ref.offset)) return;
         recovered.push(record);
         segment.live++;
-      }
+      });
       journal.segments.set(id, segment);
       if (segment.live === 0) await journal.remove(segment);
     }
@@ -169,6 +180,11 @@ export class SegmentJournal {
     framed.set(payload, HEADER_BYTES);
     if (this.maxBytes > 0 && this.usedBytes() + framed.length > this.maxBytes) {
       const budgetMib = (this.maxBytes / 1024 / 1024).toFixed(1);
+      this.refusals.warn('budget', 'the persistent queue refuses data: its disk budget (max_size_mib) is spent', {
+        path: this.directory,
+        max_size_mib: Number(budgetMib),
+        used_bytes: this.usedBytes(),
+      });
       return Promise.reject(
         new ConsumeError('SLUICE_QUEUE_FULL', `the persistent queue has used its disk budget (max_size_mib ${budgetMib})`, {
           retryable: true,
@@ -180,6 +196,32 @@ export class SegmentJournal {
       this.pendingBytes += framed.length;
       this.pump();
     });
+  }
+
+  /**
+   * Reads a live record's payload back from disk. Safe alongside appends and acks: a record's
+   * segment is deleted only once the record is done. A payload that does not match its checksum
+   * rejects with SLUICE_QUEUE_CORRUPT; an I/O error rejects as the system's error.
+   */
+  async read(ref: RecordRef): Promise<Buffer> {
+    const file = this.segmentPath(ref.segment);
+    const framed = Buffer.allocUnsafe(HEADER_BYTES + ref.length);
+    // A handle per read, not per segment: one open per batch sent costs little and leaves nothing to close.
+    const handle = await fs.open(file, 'r');
+    let bytesRead: number;
+    try {
+      ({ bytesRead } = await handle.read(framed, 0, framed.length, ref.offset));
+    } finally {
+      await handle.close();
+    }
+    const payload = framed.subarray(HEADER_BYTES);
+    if (bytesRead !== framed.length || framed.readUInt32LE(0) !== ref.length || zlib.crc32(payload) !== framed.readUInt32LE(4)) {
+      throw new SluiceError(
+        'SLUICE_QUEUE_CORRUPT',
+        `the persistent queue record at ${file} offset ${ref.offset} (${ref.length} bytes) does not match its checksum`,
+      );
+    }
+    return payload;
   }
 
   /** Marks a record done; it is forgotten on disk in the background. */
@@ -228,6 +270,10 @@ export class SegmentJournal {
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       const detail = `the persistent queue could not write to disk${code ? ` (${code})` : ''}: ${(err as Error).message}`;
+      this.refusals.warn('write', 'the persistent queue refuses data: a write to disk failed', {
+        path: this.directory,
+        error: detail,
+      });
       const refusal = new ConsumeError('SLUICE_WRITE_FAILED', detail, { retryable: true, cause: err });
       for (const append of batch) append.reject(refusal);
       return;
@@ -235,7 +281,7 @@ export class SegmentJournal {
     const { segment } = written;
     let offset = written.start;
     for (const append of batch) {
-      append.resolve({ segment: segment.id, offset });
+      append.resolve({ segment: segment.id, offset, length: append.framed.length - HEADER_BYTES });
       offset += append.framed.length;
     }
     segment.size = offset;
@@ -328,21 +374,28 @@ export class SegmentJournal {
     await fs.rm(this.segmentPath(segment.id), { force: true });
   }
 
-  private *readRecords(id: number, data: Buffer): Generator<RecoveredRecord> {
-    let offset = 0;
-    while (offset < data.length) {
-      const length = offset + HEADER_BYTES <= data.length ? data.readUInt32LE(offset) : -1;
-      const end = offset + HEADER_BYTES + length;
-      if (length < 0 || end > data.length || zlib.crc32(data.subarray(offset + HEADER_BYTES, end)) !== data.readUInt32LE(offset + 4)) {
-        this.logger.warn('persistent queue: skipped a torn or corrupt record at the end of a segment', {
-          segment: this.segmentPath(id),
-          offset,
-          skipped_bytes: data.length - offset,
-        });
-        return;
+  /** Passes each intact record of a segment to `onRecord`, up to the first torn or corrupt one; returns the segment's size. */
+  private async scanSegment(id: number, onRecord: (record: RecoveredRecord) => void): Promise<number> {
+    const handle = await fs.open(this.segmentPath(id), 'r');
+    try {
+      const reader = new ChunkedReader(handle, (await handle.stat()).size);
+      let offset = 0;
+      while (offset < reader.size) {
+        const record = await reader.recordAt(offset);
+        if (!record) {
+          this.logger.warn('persistent queue: skipped a torn or corrupt record at the end of a segment', {
+            segment: this.segmentPath(id),
+            offset,
+            skipped_bytes: reader.size - offset,
+          });
+          break;
+        }
+        onRecord({ ref: { segment: id, offset, length: record.length }, header: record.header });
+        offset += HEADER_BYTES + record.length;
       }
-      yield { ref: { segment: id, offset }, payload: data.subarray(offset + HEADER_BYTES, end) };
-      offset = end;
+      return reader.size;
+    } finally {
+      await handle.close();
     }
   }
 
@@ -358,6 +411,18 @@ export class SegmentJournal {
     // A torn final ack (fewer than 4 bytes) is ignored: that batch is simply sent again.
     for (let i = 0; i + 4 <= data.length; i += 4) done.add(data.readUInt32LE(i));
     return done;
+  }
+
+  /** A refusal's log line, with the free space, which tells a full disk from a spent budget or a failing one. */
+  private async warnWithFreeSpace(message: string, fields: LogFields | undefined): Promise<void> {
+    let free: number | string;
+    try {
+      const stats = await fs.statfs(this.directory);
+      free = stats.bavail * stats.bsize;
+    } catch (err) {
+      free = `unknown (${(err as Error).message})`;
+    }
+    this.logger.warn(message, { ...fields, free_bytes: free });
   }
 
   // Makes the new segment's directory entry durable, not just its contents.
@@ -376,5 +441,53 @@ export class SegmentJournal {
 
   private ackPath(id: number): string {
     return path.join(this.directory, `${String(id).padStart(10, '0')}.ack`);
+  }
+}
+
+/**
+ * Reads a segment front to back through one READ_CHUNK_BYTES buffer, so checking a segment of any
+ * size (or a record bigger than the buffer) takes the same memory.
+ */
+class ChunkedReader {
+  private readonly buffer = Buffer.allocUnsafe(READ_CHUNK_BYTES);
+  /** The file range the buffer holds. */
+  private start = 0;
+  private end = 0;
+
+  constructor(
+    private readonly handle: fs.FileHandle,
+    readonly size: number,
+  ) {}
+
+  /** The record framed at `offset`, if it is whole and matches its checksum. */
+  async recordAt(offset: number): Promise<{ length: number; header: number | undefined } | undefined> {
+    const frame = await this.bytesAt(offset, HEADER_BYTES);
+    if (frame.length < HEADER_BYTES) return undefined;
+    const length = frame.readUInt32LE(0);
+    const expected = frame.readUInt32LE(4);
+    const first = offset + HEADER_BYTES;
+    const end = first + length;
+    if (end > this.size) return undefined;
+    let header: number | undefined;
+    let crc = 0;
+    for (let at = first; at < end;) {
+      const piece = await this.bytesAt(at, Math.min(4, end - at));
+      const part = piece.subarray(0, end - at);
+      if (part.length === 0) return undefined; // the file ended early
+      if (at === first && part.length >= 4) header = part.readUInt32LE(0);
+      crc = zlib.crc32(part, crc);
+      at += part.length;
+    }
+    return crc === expected ? { length, header } : undefined;
+  }
+
+  /** The bytes from `at` to the end of the buffer, at least `min` of them unless the file ends first. */
+  private async bytesAt(at: number, min: number): Promise<Buffer> {
+    if (at < this.start || at + min > this.end) {
+      const { bytesRead } = await this.handle.read(this.buffer, 0, this.buffer.length, at);
+      this.start = at;
+      this.end = at + bytesRead;
+    }
+    return this.buffer.subarray(at - this.start, this.end - this.start);
   }
 }

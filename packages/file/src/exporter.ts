@@ -8,6 +8,7 @@ import { ConsumeError, countLogRecords, encodeLogsJson, type ClientContext, type
 import type { JsonlConfig } from './config';
 import { encodeFlatLines } from './flat';
 import { FileWriter } from './file-writer';
+import { checkSignal, findFileGroups, inventory, removeFiles, type FileSelector, type InventoryEntry } from './file-inventory';
 import { routeByResourceAttribute, routeByTemplate } from './route';
 import { WriterPool } from './writer-pool';
 
@@ -71,6 +72,17 @@ export class JsonlExporter implements Exporter {
   shutdown(): Promise<void> {
     this.stopping ??= this.pool.closeAll();
     return this.stopping;
+  }
+
+  /** The exporter's files per server and signal (what `sluice files list` shows). */
+  inventory(selector: FileSelector = {}): Promise<InventoryEntry[]> {
+    return inventory(this.config, selector);
+  }
+
+  /** Removes the selected files with every file closed and writes held back, so none interleaves; returns how many were removed. */
+  wipe(selector: FileSelector = {}): Promise<number> {
+    checkSignal(selector.signal);
+    return this.pool.exclusive(async () => removeFiles(this.config, await findFileGroups(this.config, selector)));
   }
 
   health(): ExporterHealth {

@@ -76,10 +76,15 @@ export class PathTemplate {
     return path;
   }
 
-  /** Placeholders for a `RegExp` over file paths (inventory): each one matches one segment, captured. */
-  toRegExp(suffix = ''): RegExp {
+  /** A `RegExp` over file paths whose placeholders each match (and capture) one segment; `prefix` replaces the leading text. */
+  toRegExp(prefix = this.literals[0]!): RegExp {
     const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    return new RegExp(`^${this.literals.map(escape).join('([^/]+)')}${suffix}$`);
+    return new RegExp(`^${[prefix, ...this.literals.slice(1)].map(escape).join('([^/]+)')}$`);
+  }
+
+  /** The text before the first placeholder. */
+  get prefix(): string {
+    return this.literals[0]!;
   }
 }
 

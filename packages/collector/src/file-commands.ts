@@ -127,7 +127,9 @@ async function configTarget(configFiles: string[], logger: Logger): Promise<Repl
       },
     },
   };
-  const keptExtensions = config.service.extensions.filter((id) => (config.extensions.get(id)?.factory as { provides?: unknown[] }).provides);
+  const keptExtensions = config.service.extensions.filter(
+    (id) => (config.extensions.get(id)?.factory as { provides?: unknown[] }).provides,
+  );
   const graph: ServiceGraphConfig = {
     receivers: new Map([[REPLAY_RECEIVER, replayReceiver]]),
     processors: config.processors,
@@ -187,7 +189,9 @@ export async function filesCommand(action: string | undefined, options: FileComm
   const exporters = jsonlExporters(loaded.config);
   const selector: FileSelector = { server: options.server, signal: options.signal };
   try {
-    return action === 'list' ? await list(exporters, selector, options.json === true) : await wipe(exporters, selector, options.yes === true);
+    return action === 'list'
+      ? await list(exporters, selector, options.json === true)
+      : await wipe(exporters, selector, options.yes === true);
   } catch (err) {
     if (!(err instanceof SluiceError)) throw err;
     process.stderr.write(`sluice files: ${err.message}\n`);
@@ -208,10 +212,25 @@ async function list(exporters: Array<[string, JsonlConfig]>, selector: FileSelec
   }
   const table = [
     ['EXPORTER', 'SERVER', 'SIGNAL', 'SIZE', 'FILES', 'OLDEST', 'NEWEST', 'PATH'],
-    ...rows.map((r) => [r.exporter, r.server || '-', r.signal, String(r.size_bytes), String(r.file_count), r.oldest ?? '-', r.newest ?? '-', r.path]),
+    ...rows.map((r) => [
+      r.exporter,
+      r.server || '-',
+      r.signal,
+      String(r.size_bytes),
+      String(r.file_count),
+      r.oldest ?? '-',
+      r.newest ?? '-',
+      r.path,
+    ]),
   ];
   const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
-  for (const row of table) process.stdout.write(row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd() + '\n');
+  for (const row of table)
+    process.stdout.write(
+      row
+        .map((cell, i) => cell.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd() + '\n',
+    );
   return 0;
 }
 

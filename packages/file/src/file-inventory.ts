@@ -79,7 +79,11 @@ export async function inventory(config: JsonlConfig, selector: FileSelector = {}
   const entries: InventoryEntry[] = [];
   for (const group of await findFileGroups(config, selector)) {
     let size = 0;
-    for (const file of group.files) size += await stat(file).then((s) => s.size, () => 0);
+    for (const file of group.files)
+      size += await stat(file).then(
+        (s) => s.size,
+        () => 0,
+      );
     const readable = group.files.filter((file) => !file.endsWith('.tmp'));
     const oldest = readable.length > 0 ? await batchTime(readable[readable.length - 1]!, 'first', config.format) : undefined;
     const newest = readable.length > 0 ? await batchTime(readable[0]!, 'last', config.format) : undefined;
@@ -112,7 +116,13 @@ export async function removeFiles(config: JsonlConfig, groups: readonly FileGrou
   const { baseDir } = matcher(config);
   for (const group of groups) {
     for (let dir = dirname(group.path); dir.startsWith(`${baseDir}/`); dir = dirname(dir)) {
-      if (!(await rmdir(dir).then(() => true, () => false))) break;
+      if (
+        !(await rmdir(dir).then(
+          () => true,
+          () => false,
+        ))
+      )
+        break;
     }
   }
   return removed;
@@ -147,7 +157,9 @@ function normalizedPrefix(prefix: string): string {
 
 /** The active file a backup belongs to (`logs-<time>.jsonl.gz` → `logs.jsonl`); the path itself otherwise. */
 function activePathOf(file: string): string {
-  const name = basename(file).replace(/\.tmp$/, '').replace(/\.gz$/, '');
+  const name = basename(file)
+    .replace(/\.tmp$/, '')
+    .replace(/\.gz$/, '');
   const backup = BACKUP.exec(name);
   return backup ? join(dirname(file), `${backup[1]}${backup[2]}`) : file;
 }
@@ -189,7 +201,8 @@ function recordTimes(bytes: Buffer, format: 'json' | 'flat'): bigint[] | undefin
     }
     const times: bigint[] = [];
     for (const rl of decodeLogsJson(bytes).resourceLogs) {
-      for (const sl of rl.scopeLogs) for (const r of sl.logRecords) if (r.timeUnixNano || r.observedTimeUnixNano) times.push(r.timeUnixNano || r.observedTimeUnixNano);
+      for (const sl of rl.scopeLogs)
+        for (const r of sl.logRecords) if (r.timeUnixNano || r.observedTimeUnixNano) times.push(r.timeUnixNano || r.observedTimeUnixNano);
     }
     return times;
   } catch {

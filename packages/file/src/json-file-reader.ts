@@ -66,7 +66,8 @@ export class JsonFileReader {
       }
     }
     // Forget files that are gone, so the map does not grow with every rotation.
-    if (!options.again) for (const fingerprint of [...this.positions.keys()]) if (!seen.has(fingerprint)) this.positions.delete(fingerprint);
+    if (!options.again)
+      for (const fingerprint of [...this.positions.keys()]) if (!seen.has(fingerprint)) this.positions.delete(fingerprint);
   }
 
   private async readLine(path: string, bytes: Buffer, number: number): Promise<void> {

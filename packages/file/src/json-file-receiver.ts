@@ -5,7 +5,15 @@
  * decompressed. Positions are kept in memory only: a restart starts over as `start_at` says.
  */
 import { z } from 'zod';
-import { duration, receiverMetrics, section, type CreateSettings, type LogsConsumer, type Receiver, type ReceiverFactory } from '@sluice/core';
+import {
+  duration,
+  receiverMetrics,
+  section,
+  type CreateSettings,
+  type LogsConsumer,
+  type Receiver,
+  type ReceiverFactory,
+} from '@sluice/core';
 import { expandGlobs } from './glob';
 import { JsonFileReader } from './json-file-reader';
 

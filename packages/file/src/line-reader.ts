@@ -43,14 +43,12 @@ export async function* readLines(path: string, from: ReadFrom = { offset: 0, lin
   let position = gzipped ? 0 : from.offset;
   let number = from.line;
   let pending: Buffer[] = [];
-  let pendingStart = position;
   try {
     for await (const data of source as AsyncIterable<Buffer>) {
       let chunk = data;
       if (position < from.offset) {
         const skip = Math.min(from.offset - position, chunk.length);
         position += skip;
-        pendingStart = position;
         chunk = chunk.subarray(skip);
       }
       let start = 0;
@@ -59,8 +57,7 @@ export async function* readLines(path: string, from: ReadFrom = { offset: 0, lin
         const bytes = pending.length === 0 ? piece : Buffer.concat([...pending, piece]);
         pending = [];
         start = newline + 1;
-        pendingStart = position + start;
-        yield { bytes, number: ++number, end: pendingStart };
+        yield { bytes, number: ++number, end: position + start };
       }
       if (start < chunk.length) pending.push(chunk.subarray(start));
       position += chunk.length;
@@ -68,5 +65,5 @@ export async function* readLines(path: string, from: ReadFrom = { offset: 0, lin
   } finally {
     source.destroy();
   }
-  if (partialLast && pending.length > 0) yield { bytes: Buffer.concat(pending), number: ++number, end: position };
+  if (partialLast && pending.length > 0) yield { bytes: Buffer.concat(pending), number: number + 1, end: position };
 }

@@ -55,7 +55,7 @@ export class PathTemplate {
     for (const match of path.matchAll(PLACEHOLDER)) {
       literals.push(path.slice(last, match.index));
       placeholders.push(parsePlaceholder(match[1]!));
-      last = match.index! + match[0].length;
+      last = match.index + match[0].length;
     }
     if (placeholders.length === 0) return undefined;
     literals.push(path.slice(last));

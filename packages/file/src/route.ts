@@ -4,7 +4,15 @@
  * a record is only pushed into its file's array. When every record of a resource goes to one file
  * (a resource-only template), the ResourceLogs itself is reused.
  */
-import { anyValueToString, countLogRecords, getAttribute, type LogRecord, type LogsData, type ResourceLogs, type ScopeLogs } from '@sluice/pdata';
+import {
+  anyValueToString,
+  countLogRecords,
+  getAttribute,
+  type LogRecord,
+  type LogsData,
+  type ResourceLogs,
+  type ScopeLogs,
+} from '@sluice/pdata';
 import { groupPath } from './group-path';
 import type { PathTemplate } from './path-template';
 

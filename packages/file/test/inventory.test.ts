@@ -24,7 +24,8 @@ async function bodiesUnder(dir: string): Promise<string[]> {
   for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
     if (!entry.isFile()) continue;
     for await (const line of readLines(join(entry.parentPath, entry.name)))
-      for (const rl of decodeLogsJson(line.bytes).resourceLogs) for (const sl of rl.scopeLogs) for (const r of sl.logRecords) out.push(r.body as string);
+      for (const rl of decodeLogsJson(line.bytes).resourceLogs)
+        for (const sl of rl.scopeLogs) for (const r of sl.logRecords) out.push(r.body as string);
   }
   return out.sort();
 }
@@ -37,7 +38,10 @@ describe('jsonl inventory and wipe', () => {
       await mkdir(a, { recursive: true });
       await writeFile(join(a, 'logs-2024-01-01T00-00-00.000.jsonl.gz'), gzipSync(`${encodeLogsJson(batch('a', [NS + 5n, NS + 1n]))}\n`));
       await writeFile(join(a, 'logs-2024-01-02T00-00-00.000.jsonl'), `${encodeLogsJson(batch('a', [NS + 50n]))}\n`);
-      await writeFile(join(a, 'logs.jsonl'), `${encodeLogsJson(batch('a', [NS + 60n]))}\n${encodeLogsJson(batch('a', [NS + 90n, NS + 70n]))}\n`);
+      await writeFile(
+        join(a, 'logs.jsonl'),
+        `${encodeLogsJson(batch('a', [NS + 60n]))}\n${encodeLogsJson(batch('a', [NS + 90n, NS + 70n]))}\n`,
+      );
       await mkdir(join(dir, 'telemetry/prod/b'), { recursive: true });
       await writeFile(join(dir, 'telemetry/prod/b/logs.jsonl'), `${encodeLogsJson(batch('b', [NS + 7n]))}\n`);
       await writeFile(join(dir, 'telemetry/prod/b/notes.txt'), 'not ours\n');
@@ -78,7 +82,8 @@ describe('jsonl inventory and wipe', () => {
         const { exporter } = createExporter({ path: template(dir), rotation: { max_megabytes: 0.001 }, append: true });
         await exporter.start(noHost);
         let n = 0;
-        const send = (tag: string) => exporter.consume({ resourceLogs: ['a', 'b'].flatMap((s) => batch(s, [NS + BigInt(n++)], tag).resourceLogs) }, {});
+        const send = (tag: string) =>
+          exporter.consume({ resourceLogs: ['a', 'b'].flatMap((s) => batch(s, [NS + BigInt(n++)], tag).resourceLogs) }, {});
         for (let i = 0; i < 10; i++) await send('-before');
         // Sends in flight on both sides of the wipe: those accepted before it may go, those after must stay.
         const during = [send('-before'), send('-before')];

@@ -66,7 +66,10 @@ describe('replaying OTLP/JSON files', () => {
       await reader.read(await files());
       await writeFile(`${backup}.gz`, gzipSync(await readFile(backup)));
       await reader.read(await files());
-      assert.deepEqual(bodies, [0, 1, 2, 3].flatMap((batch) => [`batch ${batch} record 0`, `batch ${batch} record 1`]));
+      assert.deepEqual(
+        bodies,
+        [0, 1, 2, 3].flatMap((batch) => [`batch ${batch} record 0`, `batch ${batch} record 1`]),
+      );
     }));
 
   it('reads what the jsonl exporter wrote, rotated and gzipped', () =>

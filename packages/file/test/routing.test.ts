@@ -118,7 +118,9 @@ describe('jsonl path routing', () => {
         '',
       ];
       const base = join(dir, 'base');
-      const { exporter } = createExporter({ path: join(base, '{attributes.server|fallback}/{attributes.server}{attributes.server}.jsonl') });
+      const { exporter } = createExporter({
+        path: join(base, '{attributes.server|fallback}/{attributes.server}{attributes.server}.jsonl'),
+      });
       await exporter.consume(
         recordsWith(
           [],

@@ -14,12 +14,12 @@ export interface LoadResult {
 const BACKOFF_MS = 50;
 
 /**
- * Posts the same pre-encoded OTLP/HTTP protobuf body over `connections` keep-alive connections
+ * Posts pre-encoded OTLP/HTTP protobuf bodies (in turn) over `connections` keep-alive connections
  * for `seconds`, one request in flight per connection, as an OTLP exporter would.
  */
 export async function generateLoad(
   url: string,
-  body: Uint8Array,
+  bodies: readonly Uint8Array[],
   recordsPerRequest: number,
   seconds: number,
   connections = 8,
@@ -29,6 +29,7 @@ export async function generateLoad(
   const deadline = Date.now() + seconds * 1000;
   let requests = 0;
   let failed = 0;
+  let next = 0;
   const started = process.hrtime.bigint();
   const worker = async () => {
     while (Date.now() < deadline) {
@@ -37,7 +38,7 @@ export async function generateLoad(
           path: target.pathname,
           method: 'POST',
           headers: { 'content-type': 'application/x-protobuf' },
-          body,
+          body: bodies[next++ % bodies.length]!,
         });
         await res.body.dump();
         if (res.statusCode === 200) {

@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
+import type { LogsData } from '@sluice/pdata';
+import { benchRequest } from './payload';
 
 const LOKI_SINK = resolve(__dirname, '../../test/dist/support/loki/sink-main.js');
 
@@ -10,6 +12,8 @@ export interface Scenario {
   /** Starts whatever the collector sends to (e.g. a Loki test server); returns values for `config`. */
   prepare?(work: string, track: (child: ChildProcess) => void): Promise<Record<string, string>>;
   config?(work: string, env: Record<string, string>): string;
+  /** Requests to send in turn instead of the standard one, each of `records` records. */
+  requests?(records: number): LogsData[];
 }
 
 const receiver = `receivers:
@@ -74,10 +78,44 @@ ${quiet}
   };
 }
 
+const SERVERS = 1000;
+
+/** The standard requests, each record carrying a `server` attribute: together they cover SERVERS servers. */
+function serverRequests(records: number): LogsData[] {
+  const count = Math.ceil(SERVERS / records);
+  return Array.from({ length: count }, (_, r) => {
+    const request = benchRequest(records);
+    request.resourceLogs[0]!.scopeLogs[0]!.logRecords.forEach((record, i) =>
+      record.attributes.push({ key: 'server', value: `server-${(r * records + i) % SERVERS}` }),
+    );
+    return request;
+  });
+}
+
+const jsonlRouted: Scenario = {
+  name: 'jsonl-routed',
+  description: `otlp → jsonl routed by a record attribute over ${SERVERS} servers (path {resource.service.name}/{attributes.server}/logs.jsonl)`,
+  requests: serverRequests,
+  config: (work) => `${receiver}exporters:
+  jsonl:
+    path: ${work}/telemetry/{resource.service.name}/{attributes.server|_unrouted}/logs.jsonl
+    group_by: { max_open_files: ${SERVERS} }
+service:
+${quiet}
+  pipelines:
+    logs: { receivers: [otlp], exporters: [jsonl] }
+`,
+};
+
 export const scenarios: Scenario[] = [
   { name: 'baseline', description: 'Node http server that reads each body and discards it' },
   jsonlScenario('jsonl', 'otlp → jsonl (format json, one LogsData a line)'),
   jsonlScenario('jsonl-batch', 'otlp → batch → jsonl', true),
+  {
+    ...jsonlScenario('jsonl-servers', 'otlp → jsonl, one file, with the jsonl-routed requests (its single-file reference)'),
+    requests: serverRequests,
+  },
+  jsonlRouted,
   lokiScenario('loki-raw', 'raw', 'otlp → loki (format raw: body lines, the rest in structured metadata; protobuf+snappy)'),
   lokiScenario('loki-json', 'json', 'otlp → loki (format json: otelcol lokiexporter lines; protobuf+snappy)'),
   lokiScenario('loki-json-batch', 'json', 'otlp → batch → loki (format json)', true),

@@ -5,6 +5,7 @@ import { errorStack, formatDiagnostic, loadConfigFiles, safeEndpoint, type Colle
 import { SluiceError } from '@sluice/pdata';
 import { builtinComponents } from './components';
 import { DEFAULT_CONFIG } from './default-config';
+import { filesCommand, replayCommand } from './file-commands';
 import { ConfigInvalidError, startCollector, type RunningCollector } from './start';
 
 const VERSION: string = (JSON.parse(readFileSync(join(__dirname, '../../package.json'), 'utf8')) as { version: string }).version;
@@ -16,6 +17,10 @@ Usage:
                                        OTLP on 127.0.0.1:4317/4318 → ./data/logs.jsonl)
   sluice validate --config FILE...     check a config without starting anything (exit 0 or 1)
   sluice components                    list the built-in component types
+  sluice replay FILE|DIR... --to URL   send OTLP/JSON files to an OTLP/HTTP base URL
+  sluice replay FILE|DIR... --config FILE    ... or through that config's pipelines
+  sluice files list --config FILE [--server S] [--json]
+  sluice files wipe --config FILE [--server S] [--signal logs] [--yes]
   sluice --version | --help
 
 Several --config files are merged in order; later files win.
@@ -33,6 +38,11 @@ export async function main(argv: string[]): Promise<number> {
         config: { type: 'string', short: 'c', multiple: true },
         version: { type: 'boolean', short: 'v' },
         help: { type: 'boolean', short: 'h' },
+        to: { type: 'string' },
+        server: { type: 'string' },
+        signal: { type: 'string' },
+        json: { type: 'boolean' },
+        yes: { type: 'boolean', short: 'y' },
       },
     });
   } catch (err) {
@@ -57,6 +67,10 @@ export async function main(argv: string[]): Promise<number> {
       return validate(configFiles);
     case 'components':
       return components();
+    case 'replay':
+      return replayCommand(positionals.slice(1), { ...values, config: configFiles });
+    case 'files':
+      return filesCommand(positionals[1], { ...values, config: configFiles });
     default:
       process.stderr.write(`sluice: unknown command "${command}"\n\n${HELP}`);
       return 2;

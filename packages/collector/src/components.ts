@@ -1,5 +1,5 @@
 import { Registry, bearerTokenAuthExtensionFactory, fileStorageExtensionFactory } from '@sluice/core';
-import { jsonlExporterFactory } from '@sluice/file';
+import { jsonFileReceiverFactory, jsonlExporterFactory } from '@sluice/file';
 import { lokiExporterFactory } from '@sluice/loki';
 import { otlpExporterFactory, otlpHttpExporterFactory, otlpReceiverFactory } from '@sluice/otlp';
 import { processorFactories } from '@sluice/processors';
@@ -10,6 +10,7 @@ import { healthCheckExtensionFactory } from './components/health-check';
 export function builtinComponents(): Registry {
   const registry = new Registry();
   registry.register(otlpReceiverFactory);
+  registry.register(jsonFileReceiverFactory);
   for (const factory of processorFactories) registry.register(factory);
   registry.register(jsonlExporterFactory);
   registry.register(lokiExporterFactory);

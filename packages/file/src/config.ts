@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { duration, requiredString, section } from '@sluice/core';
+import { PathTemplate } from './path-template';
 
 const rotationSchema = section({
   /** Rotate before a write would make the file larger than this. Fractions are allowed (Sluice; otelcol takes an int). */
@@ -25,6 +26,7 @@ const groupBySchema = section({
 });
 
 export const jsonlConfigSchema = section({
+  /** A file, or a routed path with {resource.<key>} / {attributes.<key>} placeholders (see path-template.ts). */
   path: requiredString(),
   /** false (otelcol's default) truncates the file when the exporter starts; true appends. */
   append: z.boolean().default(false),
@@ -64,15 +66,35 @@ export const jsonlConfigSchema = section({
       }
     })
     .transform((value) => (value === 'gzip' ? ('gzip' as const) : ('none' as const))),
-}).superRefine((config, ctx) => {
-  if (config.group_by.enabled && config.path.split('*').length !== 2) {
-    ctx.addIssue({
-      code: z.ZodIssueCode.custom,
-      path: ['path'],
-      message: 'needs exactly one "*" (replaced by the resource attribute value) when group_by is enabled',
-    });
-  }
-});
+})
+  .superRefine((config, ctx) => {
+    if (config.group_by.enabled && config.path.split('*').length !== 2) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['path'],
+        message: 'needs exactly one "*" (replaced by the resource attribute value) when group_by is enabled',
+      });
+    }
+  })
+  // The routed path is compiled here, once: consumes only resolve it.
+  .transform((config, ctx) => {
+    let template: PathTemplate | undefined;
+    try {
+      template = PathTemplate.compile(config.path);
+    } catch (err) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['path'], message: (err as Error).message });
+      return z.NEVER;
+    }
+    if (template && config.group_by.enabled) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['group_by', 'enabled'],
+        message: 'use either group_by or {placeholders} in path, not both',
+      });
+      return z.NEVER;
+    }
+    return { ...config, template };
+  });
 
 export type JsonlConfig = z.infer<typeof jsonlConfigSchema>;
 

@@ -1,27 +1,21 @@
 /**
  * The `jsonl` exporter: encodes each consumed batch once and hands it to the file's writer;
  * `consume` resolves when the bytes reached the OS: for a file, that is what "accepted" means.
- * With group_by, each resource goes to the file its attribute names.
+ * With group_by or a path template, each resource or record goes to the file its attributes name.
  */
-import { exporterMetrics, type CreateSettings, type Exporter, type ExporterHealth, type Host } from '@sluice/core';
-import {
-  ConsumeError,
-  anyValueToString,
-  countLogRecords,
-  encodeLogsJson,
-  getAttribute,
-  type ClientContext,
-  type LogsData,
-  type ResourceLogs,
-} from '@sluice/pdata';
+import { RateLimitedWarner, exporterMetrics, type CreateSettings, type Exporter, type ExporterHealth, type Host } from '@sluice/core';
+import { ConsumeError, countLogRecords, encodeLogsJson, type ClientContext, type LogsData } from '@sluice/pdata';
 import type { JsonlConfig } from './config';
 import { encodeFlatLines } from './flat';
 import { FileWriter } from './file-writer';
-import { groupPath } from './group-path';
+import { checkSignal, findFileGroups, inventory, removeFiles, type FileSelector, type InventoryEntry } from './file-inventory';
+import { routeByResourceAttribute, routeByTemplate } from './route';
 import { WriterPool } from './writer-pool';
 
 const MEGABYTE = 1024 * 1024;
 const EMPTY = Buffer.alloc(0);
+/** Unroutable records are counted every time (entries_dropped) but logged at most this often. */
+const DROP_WARNING_INTERVAL_MS = 10_000;
 
 export interface JsonlExporterOptions {
   /** Wall clock in milliseconds, for backup names and `max_days`; injectable for tests. */
@@ -32,6 +26,9 @@ export class JsonlExporter implements Exporter {
   private readonly pool: WriterPool;
   private readonly metrics;
   private readonly now: () => number;
+  /** Files chosen per resource or record (group_by or a path template), not one fixed path. */
+  private readonly routed: boolean;
+  private readonly dropWarner: RateLimitedWarner;
   private stopping: Promise<void> | undefined;
   private sent = 0;
   private failed = 0;
@@ -47,13 +44,15 @@ export class JsonlExporter implements Exporter {
   ) {
     this.now = options.now ?? Date.now;
     this.metrics = exporterMetrics(settings.telemetry);
-    const maxOpen = config.group_by.enabled ? config.group_by.max_open_files : 1;
+    this.routed = config.group_by.enabled || config.template !== undefined;
+    this.dropWarner = new RateLimitedWarner(DROP_WARNING_INTERVAL_MS, (message, fields) => settings.logger.warn(message, fields));
+    const maxOpen = this.routed ? config.group_by.max_open_files : 1;
     this.pool = new WriterPool(maxOpen, (path, firstOpen, openAfter) => this.createWriter(path, firstOpen, openAfter));
   }
 
   /** Opens the file now (without group_by), so a bad path shows in the log at start; consumes retry the open. */
   async start(_host: Host): Promise<void> {
-    if (this.config.group_by.enabled) return;
+    if (this.routed) return;
     await this.pool.write(this.config.path, EMPTY).catch((err: unknown) => this.noteError(err));
   }
 
@@ -61,10 +60,10 @@ export class JsonlExporter implements Exporter {
     if (this.stopping) {
       throw new ConsumeError('SLUICE_SHUTTING_DOWN', `exporter ${this.settings.id} is shutting down`, { retryable: true });
     }
-    if (!this.config.group_by.enabled) return this.writeTo(this.config.path, logs);
+    if (!this.routed) return this.writeTo(this.config.path, logs);
 
-    const groups = this.groupByAttribute(logs);
-    const results = await Promise.allSettled([...groups].map(([path, resourceLogs]) => this.writeTo(path, { resourceLogs })));
+    const files = this.route(logs);
+    const results = await Promise.allSettled([...files].map(([path, fileLogs]) => this.writeTo(path, fileLogs)));
     const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
     if (failure) throw failure.reason;
   }
@@ -73,6 +72,17 @@ export class JsonlExporter implements Exporter {
   shutdown(): Promise<void> {
     this.stopping ??= this.pool.closeAll();
     return this.stopping;
+  }
+
+  /** The exporter's files per server and signal (what `sluice files list` shows). */
+  inventory(selector: FileSelector = {}): Promise<InventoryEntry[]> {
+    return inventory(this.config, selector);
+  }
+
+  /** Removes the selected files with every file closed and writes held back, so none interleaves; returns how many were removed. */
+  wipe(selector: FileSelector = {}): Promise<number> {
+    checkSignal(selector.signal);
+    return this.pool.exclusive(async () => removeFiles(this.config, await findFileGroups(this.config, selector)));
   }
 
   health(): ExporterHealth {
@@ -114,31 +124,23 @@ export class JsonlExporter implements Exporter {
     return `${encodeLogsJson(logs)}\n`;
   }
 
-  /** Splits the resources by file; those without the attribute are dropped (as otelcol does), counted and logged. */
-  private groupByAttribute(logs: LogsData): Map<string, ResourceLogs[]> {
-    const { resource_attribute: attribute } = this.config.group_by;
-    const groups = new Map<string, ResourceLogs[]>();
-    let dropped = 0;
-    for (const resourceLogs of logs.resourceLogs) {
-      const value = getAttribute(resourceLogs.resource.attributes, attribute);
-      const text = value === undefined ? '' : anyValueToString(value);
-      if (text === '') {
-        dropped += countLogRecords({ resourceLogs: [resourceLogs] });
-        continue;
-      }
-      const path = groupPath(this.config.path, text);
-      const group = groups.get(path);
-      if (group) group.push(resourceLogs);
-      else groups.set(path, [resourceLogs]);
-    }
+  /** Splits the batch by file; records with no file (no attribute, no default) are dropped, counted and logged. */
+  private route(logs: LogsData): Map<string, LogsData> {
+    const { template, group_by: groupBy } = this.config;
+    const { files, dropped } = template
+      ? routeByTemplate(logs, template)
+      : routeByResourceAttribute(logs, this.config.path, groupBy.resource_attribute);
     if (dropped > 0) {
       this.dropped += dropped;
-      this.settings.logger.warn('log records dropped: their resource has no group_by attribute', {
-        resource_attribute: attribute,
-        records: dropped,
-      });
+      this.dropWarner.warn(
+        'dropped',
+        template
+          ? 'log records dropped: a path placeholder has no value and no default'
+          : 'log records dropped: their resource has no group_by attribute (record attributes route with {attributes.<key>} in path)',
+        { path: this.config.path, records: dropped },
+      );
     }
-    return groups;
+    return files;
   }
 
   private createWriter(path: string, firstOpen: boolean, openAfter: Promise<void>): FileWriter {

@@ -9,6 +9,8 @@ export class WriterPool {
   private readonly writers = new Map<string, FileWriter>();
   private readonly closing = new Map<string, Promise<void>>();
   private readonly opened = new Set<string>();
+  /** Set while `exclusive` runs: writes wait for it, in arrival order. */
+  private paused: Promise<unknown> | undefined;
 
   constructor(
     private readonly maxOpen: number,
@@ -18,6 +20,7 @@ export class WriterPool {
 
   /** Queues `data` on the path's writer in the same tick, so an eviction cannot close it in between. */
   write(path: string, data: Buffer): Promise<void> {
+    if (this.paused) return this.paused.then(() => this.write(path, data));
     const writer = this.writers.get(path);
     if (writer) {
       this.writers.delete(path); // re-insert: Map order is the recency order
@@ -45,6 +48,22 @@ export class WriterPool {
     const writers = [...this.writers.values()];
     this.writers.clear();
     await Promise.all([...writers.map((w) => w.close()), ...this.closing.values()]);
+  }
+
+  /**
+   * Runs `task` with every file closed and no write in flight (a wipe): queued writes finish first,
+   * writes that arrive meanwhile wait and then reopen their files, appending (never truncating).
+   */
+  async exclusive<T>(task: () => Promise<T>): Promise<T> {
+    while (this.paused) await this.paused.catch(() => undefined);
+    const run = (async () => {
+      const writers = [...this.writers.values()];
+      this.writers.clear();
+      await Promise.all([...writers.map((w) => w.close().catch(() => undefined)), ...this.closing.values()]);
+      return task();
+    })();
+    this.paused = run.catch(() => undefined).finally(() => (this.paused = undefined));
+    return run;
   }
 
   private evictLeastRecent(): Promise<void> {

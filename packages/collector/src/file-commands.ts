@@ -1,0 +1,255 @@
+/**
+ * `sluice replay` and `sluice files list|wipe`: one-shot work on the files jsonl exporters write.
+ * Replay sends through the OTLP/HTTP exporter (`--to URL`) or through a config's processors and
+ * exporters (`--config FILE`, its receivers replaced by the files); list and wipe act on the
+ * files of a config's jsonl exporters.
+ */
+import { createInterface } from 'node:readline/promises';
+import { z } from 'zod';
+import {
+  Service,
+  Telemetry,
+  createLogger,
+  formatDiagnostic,
+  loadConfigFiles,
+  type CollectorConfig,
+  type Exporter,
+  type Logger,
+  type LogsConsumer,
+  type ServiceGraphConfig,
+} from '@sluice/core';
+import { JsonFileReader, expandGlobs, findFileGroups, inventory, removeFiles, type FileSelector, type JsonlConfig } from '@sluice/file';
+import { createOtlpHttpExporter, otlpHttpExporterSchema } from '@sluice/otlp';
+import { SluiceError } from '@sluice/pdata';
+import { builtinComponents } from './components';
+
+export interface FileCommandOptions {
+  config: string[];
+  to?: string;
+  server?: string;
+  signal?: string;
+  json?: boolean;
+  yes?: boolean;
+}
+
+/** The receiver id the replayed files stand in for, in a `--config` replay. */
+const REPLAY_RECEIVER = 'sluice_replay';
+
+export async function replayCommand(inputs: string[], options: FileCommandOptions): Promise<number> {
+  if (inputs.length === 0 || (options.to === undefined) === (options.config.length === 0)) {
+    process.stderr.write('sluice replay: give FILE|DIR... and either --to URL (OTLP/HTTP) or --config FILE\n');
+    return 2;
+  }
+  const logger = createLogger({ level: 'warn' });
+  const files = await replayFiles(inputs);
+  const target = options.to !== undefined ? await httpTarget(options.to, logger) : await configTarget(options.config, logger);
+  if (!target) return 1;
+  const progress = new Progress(files.length);
+  const reader = new JsonFileReader({
+    consumer: target.consumer,
+    logger,
+    onLine: (file, records, skipped) => progress.update(file, records, skipped),
+  });
+  const started = process.hrtime.bigint();
+  let failed: unknown;
+  try {
+    await reader.read(files, { final: true });
+  } catch (err) {
+    failed = err;
+  } finally {
+    await target.stop();
+    progress.done();
+  }
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const { records, skipped } = reader.totals;
+  process.stdout.write(
+    `replayed ${records} records from ${files.length} file${files.length === 1 ? '' : 's'}, ` +
+      `${skipped} malformed line${skipped === 1 ? '' : 's'} skipped, in ${seconds.toFixed(1)}s\n`,
+  );
+  if (failed) {
+    process.stderr.write(`sluice replay: stopped: ${(failed as Error).message}\n`);
+    return 1;
+  }
+  return 0;
+}
+
+/** Files as given, directories as every file under them (not unfinished `.tmp` compressions). */
+async function replayFiles(inputs: string[]): Promise<string[]> {
+  const files: string[] = [];
+  for (const input of inputs) {
+    const found = await expandGlobs([input, `${input.replace(/\/+$/, '')}/**`], ['**/*.tmp']);
+    if (found.length === 0) throw new SluiceError('SLUICE_CONFIG_READ', `${input}: no such file or directory, or nothing in it`);
+    files.push(...found);
+  }
+  return files;
+}
+
+interface ReplayTarget {
+  consumer: LogsConsumer;
+  /** Delivers what is still pending and stops. */
+  stop(): Promise<void>;
+}
+
+async function httpTarget(url: string, logger: Logger): Promise<ReplayTarget | undefined> {
+  // No sending queue: each batch is acknowledged (after retries) before the next is read.
+  const parsed = otlpHttpExporterSchema.safeParse({ endpoint: url, sending_queue: { enabled: false } });
+  if (!parsed.success) {
+    process.stderr.write(`sluice replay: --to ${url}: ${parsed.error.issues.map((i) => i.message).join('; ')}\n`);
+    return undefined;
+  }
+  const exporter: Exporter = createOtlpHttpExporter(
+    { id: 'otlphttp/replay', kind: 'exporter', logger, telemetry: new Telemetry() },
+    parsed.data,
+  );
+  await exporter.start({ getExtension: () => undefined, getExporters: () => new Map() });
+  return { consumer: exporter, stop: () => exporter.shutdown() };
+}
+
+/** The config's pipelines with their receivers replaced by the files, and no extension that listens. */
+async function configTarget(configFiles: string[], logger: Logger): Promise<ReplayTarget | undefined> {
+  const entries: LogsConsumer[] = [];
+  const registry = builtinComponents();
+  const loaded = loadConfigFiles(configFiles, registry);
+  for (const diagnostic of loaded.diagnostics) process.stderr.write(formatDiagnostic(diagnostic) + '\n');
+  if (!loaded.config) return undefined;
+  const config = loaded.config;
+  const replayReceiver = {
+    id: REPLAY_RECEIVER,
+    config: {},
+    factory: {
+      kind: 'receiver' as const,
+      type: REPLAY_RECEIVER,
+      description: 'the files of `sluice replay`',
+      configSchema: z.object({}),
+      create: (_settings: unknown, _config: unknown, next: LogsConsumer) => {
+        entries.push(next);
+        return { start: () => Promise.resolve(), shutdown: () => Promise.resolve() };
+      },
+    },
+  };
+  const keptExtensions = config.service.extensions.filter(
+    (id) => (config.extensions.get(id)?.factory as { provides?: unknown[] }).provides,
+  );
+  const graph: ServiceGraphConfig = {
+    receivers: new Map([[REPLAY_RECEIVER, replayReceiver]]),
+    processors: config.processors,
+    exporters: config.exporters,
+    extensions: config.extensions,
+    service: {
+      extensions: keptExtensions,
+      pipelines: config.service.pipelines.map((p) => ({ ...p, receivers: [REPLAY_RECEIVER] })),
+      shutdownTimeoutMs: config.service.shutdownTimeoutMs,
+    },
+  };
+  const service = new Service(graph, logger, new Telemetry());
+  await service.start();
+  return {
+    consumer: { consume: (logs, context) => entries[0]!.consume(logs, context) },
+    stop: () => service.shutdown(),
+  };
+}
+
+/** A one-line bar on stderr when it is a terminal; nothing otherwise (the summary says it all). */
+class Progress {
+  private readonly tty = process.stderr.isTTY === true;
+  private readonly files = new Set<string>();
+  private records = 0;
+  private skipped = 0;
+  private lastDraw = 0;
+
+  constructor(private readonly total: number) {}
+
+  update(file: string, records: number, skipped: boolean): void {
+    this.files.add(file);
+    this.records += records;
+    if (skipped) this.skipped++;
+    const now = Date.now();
+    if (!this.tty || now - this.lastDraw < 100) return;
+    this.lastDraw = now;
+    const width = 30;
+    const filled = Math.round((this.files.size / Math.max(1, this.total)) * width);
+    process.stderr.write(
+      `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${this.files.size}/${this.total} files, ${this.records} records, ${this.skipped} skipped`,
+    );
+  }
+
+  done(): void {
+    if (this.tty && this.lastDraw > 0) process.stderr.write('\n');
+  }
+}
+
+export async function filesCommand(action: string | undefined, options: FileCommandOptions): Promise<number> {
+  if ((action !== 'list' && action !== 'wipe') || options.config.length === 0) {
+    process.stderr.write('sluice files: use `files list --config FILE` or `files wipe --config FILE`\n');
+    return 2;
+  }
+  const loaded = loadConfigFiles(options.config, builtinComponents());
+  for (const diagnostic of loaded.diagnostics) process.stderr.write(formatDiagnostic(diagnostic) + '\n');
+  if (!loaded.config) return 1;
+  const exporters = jsonlExporters(loaded.config);
+  const selector: FileSelector = { server: options.server, signal: options.signal };
+  try {
+    return action === 'list'
+      ? await list(exporters, selector, options.json === true)
+      : await wipe(exporters, selector, options.yes === true);
+  } catch (err) {
+    if (!(err instanceof SluiceError)) throw err;
+    process.stderr.write(`sluice files: ${err.message}\n`);
+    return 2;
+  }
+}
+
+function jsonlExporters(config: CollectorConfig): Array<[string, JsonlConfig]> {
+  return [...config.exporters.values()].filter((e) => e.factory.type === 'jsonl').map((e) => [e.id, e.config as JsonlConfig]);
+}
+
+async function list(exporters: Array<[string, JsonlConfig]>, selector: FileSelector, json: boolean): Promise<number> {
+  const rows = [];
+  for (const [id, config] of exporters) for (const entry of await inventory(config, selector)) rows.push({ exporter: id, ...entry });
+  if (json || !process.stdout.isTTY) {
+    process.stdout.write(JSON.stringify(rows, null, json ? 0 : 2) + '\n');
+    return 0;
+  }
+  const table = [
+    ['EXPORTER', 'SERVER', 'SIGNAL', 'SIZE', 'FILES', 'OLDEST', 'NEWEST', 'PATH'],
+    ...rows.map((r) => [
+      r.exporter,
+      r.server || '-',
+      r.signal,
+      String(r.size_bytes),
+      String(r.file_count),
+      r.oldest ?? '-',
+      r.newest ?? '-',
+      r.path,
+    ]),
+  ];
+  const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
+  for (const row of table)
+    process.stdout.write(
+      row
+        .map((cell, i) => cell.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd() + '\n',
+    );
+  return 0;
+}
+
+async function wipe(exporters: Array<[string, JsonlConfig]>, selector: FileSelector, yes: boolean): Promise<number> {
+  const plan = [];
+  for (const [, config] of exporters) plan.push({ config, groups: await findFileGroups(config, selector) });
+  const files = plan.reduce((n, p) => n + p.groups.reduce((m, g) => m + g.files.length, 0), 0);
+  if (!yes) {
+    if (!process.stdin.isTTY) {
+      process.stderr.write(`sluice files wipe: would remove ${files} files; add --yes to confirm\n`);
+      return 2;
+    }
+    const prompt = createInterface({ input: process.stdin, output: process.stderr });
+    const answer = await prompt.question(`remove ${files} files? [y/N] `);
+    prompt.close();
+    if (!/^y(es)?$/i.test(answer.trim())) return 1;
+  }
+  let removed = 0;
+  for (const { config, groups } of plan) removed += await removeFiles(config, groups);
+  process.stdout.write(`removed ${removed} file${removed === 1 ? '' : 's'}\n`);
+  return 0;
+}

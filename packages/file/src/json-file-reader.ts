@@ -1,0 +1,108 @@
+/**
+ * Reads OTLP/JSON files (one LogsData per line, as the jsonl exporter writes them) into a
+ * consumer, one line = one batch. A malformed line is skipped, counted and logged with its
+ * `file:line`; the rest of the file goes on.
+ *
+ * Files are known by a fingerprint, the hash of their first line, not by name: a rotated file
+ * (`logs.jsonl` → `logs-<time>.jsonl` → `logs-<time>.jsonl.gz`) keeps its first line, so it is
+ * read on from where the reader stopped, and nothing is read twice.
+ */
+import { createHash } from 'node:crypto';
+import type { Logger, LogsConsumer } from '@sluice/core';
+import { countLogRecords, decodeLogsJson } from '@sluice/pdata';
+import { readLines, type ReadFrom } from './line-reader';
+
+export interface ReadTotals {
+  /** Records the consumer accepted. */
+  records: number;
+  /** Malformed lines skipped. */
+  skipped: number;
+}
+
+export interface JsonFileReaderOptions {
+  consumer: LogsConsumer;
+  logger: Logger;
+  /** After each accepted batch or skipped line: for counters and progress bars. */
+  onLine?(file: string, records: number, skipped: boolean): void;
+}
+
+export class JsonFileReader {
+  /** Where each file (by fingerprint) was read up to. */
+  private positions = new Map<string, ReadFrom>();
+  readonly totals: ReadTotals = { records: 0, skipped: 0 };
+
+  constructor(private readonly options: JsonFileReaderOptions) {}
+
+  /** Marks what the files hold now as read, so only what is appended later is read (`start_at: end`). */
+  async skipExisting(paths: readonly string[]): Promise<void> {
+    for (const path of paths) {
+      const fingerprint = await fingerprintOf(path);
+      if (fingerprint === undefined) continue;
+      let last: ReadFrom = { offset: 0, line: 0 };
+      for await (const line of readLines(path)) last = { offset: line.end, line: line.number };
+      this.positions.set(fingerprint, last);
+    }
+  }
+
+  /**
+   * Reads each file on from where it was left (from its start when `again`: otelcol's
+   * `replay_file`). `final` also reads a last line without a newline: nobody writes to it any more.
+   * A consumer refusal stops the pass; the refused line is read again next time.
+   */
+  async read(paths: readonly string[], options: { final?: boolean; again?: boolean } = {}): Promise<void> {
+    const seen = new Map<string, ReadFrom>();
+    for (const path of paths) {
+      const fingerprint = await fingerprintOf(path, options.final);
+      if (fingerprint === undefined || seen.has(fingerprint)) continue;
+      const from = (options.again ? undefined : this.positions.get(fingerprint)) ?? { offset: 0, line: 0 };
+      seen.set(fingerprint, from);
+      try {
+        for await (const line of readLines(path, from, options.final)) {
+          await this.readLine(path, line.bytes, line.number);
+          seen.set(fingerprint, { offset: line.end, line: line.number });
+        }
+      } finally {
+        this.positions.set(fingerprint, seen.get(fingerprint)!);
+      }
+    }
+    // Forget files that are gone, so the map does not grow with every rotation.
+    if (!options.again)
+      for (const fingerprint of [...this.positions.keys()]) if (!seen.has(fingerprint)) this.positions.delete(fingerprint);
+  }
+
+  private async readLine(path: string, bytes: Buffer, number: number): Promise<void> {
+    if (isBlank(bytes)) return;
+    let logs;
+    try {
+      logs = decodeLogsJson(bytes);
+    } catch (err) {
+      this.totals.skipped++;
+      this.options.logger.warn('malformed line skipped', { location: `${path}:${number}`, error: (err as Error).message });
+      this.options.onLine?.(path, 0, true);
+      return;
+    }
+    const records = countLogRecords(logs);
+    if (records > 0) await this.options.consumer.consume(logs, {});
+    this.totals.records += records;
+    this.options.onLine?.(path, records, false);
+  }
+}
+
+/** The hash of the file's first line; undefined while it has none (yet). */
+async function fingerprintOf(path: string, partial = false): Promise<string | undefined> {
+  try {
+    for await (const line of readLines(path, { offset: 0, line: 0 }, partial)) {
+      return createHash('sha256').update(line.bytes).digest('hex');
+    }
+  } catch (err) {
+    // A file removed between listing and reading (pruned, wiped) is simply not there any more.
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  return undefined;
+}
+
+function isBlank(bytes: Buffer): boolean {
+  for (const byte of bytes) if (byte !== 0x20 && byte !== 0x0d && byte !== 0x09) return false;
+  return true;
+}

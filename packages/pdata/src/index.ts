@@ -60,6 +60,7 @@ export {
   retryableError,
   permanentError,
   asConsumeError,
+  moreUrgentRefusal,
   systemErrorCode,
   isBindError,
 } from './errors';

@@ -5,7 +5,7 @@ import { BatchProcessor } from './processor';
 export const batchProcessorFactory: ProcessorFactory<BatchConfig> = {
   kind: 'processor',
   type: 'batch',
-  description: 'Groups log records into batches by size and time; acknowledges once the batch is accepted downstream.',
+  description: 'Merges log records that arrive while the previous batch is being handed on (group commit); never waits on a timer.',
   configSchema: batchConfigSchema,
   capabilities: { mutatesData: false },
   create: (settings, config, next) => new BatchProcessor(settings, config, next),

@@ -46,11 +46,11 @@ function startLokiSink(_work: string, track: (child: ChildProcess) => void): Pro
   const stats = () =>
     new Promise<PushStats>((resolveStats) => {
       asked.push(resolveStats);
-      child.stdin!.write('stats\n');
+      child.stdin.write('stats\n');
     });
   return new Promise((resolveSink, reject) => {
     let out = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
+    child.stdout.on('data', (chunk: Buffer) => {
       out += chunk.toString();
       let line: RegExpExecArray | null;
       while ((line = /^(push|stats) (.*)\n/m.exec(out))) {

@@ -5,6 +5,8 @@ export interface LoadResult {
   records: number;
   failed: number;
   seconds: number;
+  /** Records the client gave up on without sending (an SDK's full queue). */
+  dropped?: number;
 }
 
 /**
@@ -15,7 +17,8 @@ const BACKOFF_MS = 50;
 
 /**
  * Posts pre-encoded OTLP/HTTP protobuf bodies (in turn) over `connections` keep-alive connections
- * for `seconds`, one request in flight per connection, as an OTLP exporter would.
+ * for `seconds` (or until `maxRequests` have been sent), one request in flight per connection,
+ * as an OTLP exporter would.
  */
 export async function generateLoad(
   url: string,
@@ -23,22 +26,24 @@ export async function generateLoad(
   recordsPerRequest: number,
   seconds: number,
   connections = 8,
+  maxRequests = Infinity,
 ): Promise<LoadResult> {
   const target = new URL(url);
   const pool = new Pool(target.origin, { connections, pipelining: 1, keepAliveTimeout: 60_000 });
   const deadline = Date.now() + seconds * 1000;
   let requests = 0;
   let failed = 0;
-  let next = 0;
+  let sent = 0;
   const started = process.hrtime.bigint();
   const worker = async () => {
-    while (Date.now() < deadline) {
+    while (Date.now() < deadline && sent < maxRequests) {
+      const body = bodies[sent++ % bodies.length]!;
       try {
         const res = await pool.request({
           path: target.pathname,
           method: 'POST',
           headers: { 'content-type': 'application/x-protobuf' },
-          body: bodies[next++ % bodies.length]!,
+          body,
         });
         await res.body.dump();
         if (res.statusCode === 200) {

@@ -5,6 +5,8 @@
  *
  *   npm run bench                 all scenarios, 8 s each, then the SDK benchmark
  *   BENCH_SECONDS=15 npm run bench -- jsonl loki-raw      (name `sdk` for the SDK benchmark alone)
+ *   npm run bench -- loki-json loki-json-batch otel-sdk-batch loki-1-record   batching: with and
+ *                                                          without `batch`, an OTel SDK flood, Loki pushes
  *   BENCH_COMPARE=../other-checkout npm run bench         each scenario also against another built
  *                                                          checkout's collector, in the same run
  */
@@ -17,7 +19,8 @@ import { encodeLogsProto } from '@sluice/pdata';
 import { generateLoad } from './load';
 import { benchRequest } from './payload';
 import { cpuSeconds, peakRssMb } from './proc';
-import { scenarios, type Scenario } from './scenarios';
+import type { PushStats } from '../test/support/loki/sink-main';
+import { scenarios, type Scenario, type Sink } from './scenarios';
 import { formatSdkBench, runSdkBench } from './sdk';
 
 const ROOT = resolve(__dirname, '../..');
@@ -32,6 +35,11 @@ interface Row {
   cpuPerMillion: number;
   peakRssMb: number;
   failed: number;
+  requests: number;
+  /** Records the client dropped before sending (an SDK's full queue). */
+  dropped: number | undefined;
+  /** What the Loki sink received for the measured load. */
+  pushes: PushStats | undefined;
 }
 
 async function main(): Promise<void> {
@@ -67,11 +75,11 @@ async function main(): Promise<void> {
 
 async function measure(scenario: Scenario, work: string, body: Uint8Array, records: number, root: string): Promise<Row> {
   const sidecars: ChildProcess[] = [];
-  const env = await scenario.prepare?.(work, (child) => sidecars.push(child));
+  const sink = await scenario.prepare?.(work, (child) => sidecars.push(child));
   let args: string[];
   if (scenario.config) {
     const configPath = join(work, 'config.yaml');
-    await writeFile(configPath, scenario.config(work, env ?? {}));
+    await writeFile(configPath, scenario.config(work, sink?.env ?? {}));
     args = [join(root, 'packages/collector/bin/sluice.js'), '--config', configPath];
   } else {
     args = [join(ROOT, 'bench/dist/baseline-server.js')];
@@ -81,8 +89,9 @@ async function measure(scenario: Scenario, work: string, body: Uint8Array, recor
     // A scenario may bring its own requests (same size), e.g. records spread over many servers.
     const bodies = scenario.requests ? scenario.requests(records).map((r) => encodeLogsProto(r)) : [body];
     await generateLoad(url, bodies, records, WARMUP_SECONDS);
+    await quietPushes(sink); // the warm-up's pushes are not the measured load's
     const cpuBefore = cpuSeconds(child.pid!);
-    const load = await generateLoad(url, bodies, records, SECONDS);
+    const load = scenario.drive ? await scenario.drive(url, SECONDS) : await generateLoad(url, bodies, records, SECONDS);
     const cpu = cpuSeconds(child.pid!) - cpuBefore;
     return {
       name: scenario.name,
@@ -90,11 +99,33 @@ async function measure(scenario: Scenario, work: string, body: Uint8Array, recor
       cpuPerMillion: load.records > 0 ? (cpu / load.records) * 1e6 : NaN,
       peakRssMb: peakRssMb(child.pid!),
       failed: load.failed,
+      requests: load.requests,
+      dropped: load.dropped,
+      pushes: await quietPushes(sink),
     };
   } finally {
     child.kill('SIGTERM');
     await new Promise((done) => child.once('exit', done));
     for (const sidecar of sidecars) sidecar.kill('SIGTERM');
+  }
+}
+
+/**
+ * The pushes a sink receives until it has had none for a moment: the collector answers a request
+ * when the data is queued, so pushes go on after the load ends.
+ */
+async function quietPushes(sink: Sink | undefined): Promise<PushStats | undefined> {
+  if (!sink?.stats) return undefined;
+  const total = await sink.stats();
+  for (;;) {
+    await new Promise((resolveWait) => setTimeout(resolveWait, 500));
+    const more = await sink.stats();
+    if (more.pushes === 0) return total;
+    total.pushes += more.pushes;
+    total.entries += more.entries;
+    total.maxPushEntries = Math.max(total.maxPushEntries, more.maxPushEntries);
+    total.maxPushEntryBytes = Math.max(total.maxPushEntryBytes, more.maxPushEntryBytes);
+    total.maxPushWireBytes = Math.max(total.maxPushWireBytes, more.maxPushWireBytes);
   }
 }
 
@@ -129,6 +160,43 @@ function printTable(rows: Row[], described: Scenario[]): void {
   for (const line of lines) process.stdout.write(format(line) + '\n');
   process.stdout.write('\n');
   for (const scenario of described) process.stdout.write(`  ${scenario.name.padEnd(widths[0]!)}  ${scenario.description}\n`);
+  printPushTable(rows);
+}
+
+/** What Loki received for each scenario's measured load: how many pushes for how many requests, and the largest. */
+function printPushTable(rows: Row[]): void {
+  const withPushes = rows.filter((r) => r.pushes !== undefined);
+  if (withPushes.length === 0) return;
+  const header = [
+    'scenario',
+    'requests',
+    'dropped by client',
+    'Loki pushes',
+    'requests per push',
+    'entries',
+    'max entries/push',
+    'max KiB/push',
+    'max wire KiB/push',
+  ];
+  const lines = withPushes.map((r) => {
+    const p = r.pushes!;
+    return [
+      r.name,
+      r.requests.toLocaleString('en-US'),
+      r.dropped === undefined ? '-' : r.dropped.toLocaleString('en-US'),
+      p.pushes.toLocaleString('en-US'),
+      p.pushes > 0 ? (r.requests / p.pushes).toFixed(1) : '-',
+      p.entries.toLocaleString('en-US'),
+      p.maxPushEntries.toLocaleString('en-US'),
+      (p.maxPushEntryBytes / 1024).toFixed(1),
+      (p.maxPushWireBytes / 1024).toFixed(1),
+    ];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
+  const format = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  process.stdout.write('\nLoki pushes for the measured load (KiB: line + structured metadata bytes, what Loki rate-limits)\n');
+  process.stdout.write(format(header) + '\n' + widths.map((w) => '-'.repeat(w)).join('  ') + '\n');
+  for (const line of lines) process.stdout.write(format(line) + '\n');
 }
 
 main().catch((err: unknown) => {

@@ -1,19 +1,33 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import type { LogsData } from '@sluice/pdata';
+import { encodeLogsProto } from '@sluice/pdata';
+import type { PushStats } from '../test/support/loki/sink-main';
+import { generateLoad, type LoadResult } from './load';
 import { benchRequest } from './payload';
+import { floodWithSdk } from './sdk-flood';
 
 const LOKI_SINK = resolve(__dirname, '../../test/dist/support/loki/sink-main.js');
+
+/** What the collector sends to, started before it. */
+export interface Sink {
+  /** Values for `config`, e.g. the push URL. */
+  env: Record<string, string>;
+  /** The pushes the sink accepted since the previous call. */
+  stats?(): Promise<PushStats>;
+}
 
 /** One measured configuration. `config` returns the collector's YAML; none means the bare baseline server. */
 export interface Scenario {
   name: string;
   description: string;
-  /** Starts whatever the collector sends to (e.g. a Loki test server); returns values for `config`. */
-  prepare?(work: string, track: (child: ChildProcess) => void): Promise<Record<string, string>>;
+  /** Starts whatever the collector sends to (e.g. a Loki test server). */
+  prepare?(work: string, track: (child: ChildProcess) => void): Promise<Sink>;
   config?(work: string, env: Record<string, string>): string;
   /** Requests to send in turn instead of the standard one, each of `records` records. */
   requests?(records: number): LogsData[];
+  /** The measured load; without it, 8 connections post 100-record requests for the scenario's seconds. */
+  drive?(url: string, seconds: number): Promise<LoadResult>;
 }
 
 const receiver = `receivers:
@@ -23,57 +37,80 @@ const receiver = `receivers:
 `;
 const quiet = `  telemetry: { metrics: { level: none }, logs: { level: warn } }`;
 
-/** Starts the Loki test server in its own process (decoding and validating every push, keeping nothing). */
-function startLokiSink(_work: string, track: (child: ChildProcess) => void): Promise<Record<string, string>> {
-  const child = spawn(process.execPath, [LOKI_SINK], { stdio: ['ignore', 'pipe', 'inherit'] });
+/**
+ * Starts the Loki test server in its own process (decoding and validating every push, keeping
+ * nothing). It prints `push <url>` when ready and answers each `stats` line on stdin with a
+ * `stats <json>` line.
+ */
+function startLokiSink(_work: string, track: (child: ChildProcess) => void): Promise<Sink> {
+  const child = spawn(process.execPath, [LOKI_SINK], { stdio: ['pipe', 'pipe', 'inherit'] });
   track(child);
+  const asked: Array<(stats: PushStats) => void> = [];
+  const stats = () =>
+    new Promise<PushStats>((resolveStats) => {
+      asked.push(resolveStats);
+      child.stdin.write('stats\n');
+    });
   return new Promise((resolveSink, reject) => {
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => {
       out += chunk.toString();
-      const match = /^push (\S+)$/m.exec(out);
-      if (match) resolveSink({ pushUrl: match[1]! });
+      let line: RegExpExecArray | null;
+      while ((line = /^(push|stats) (.*)\n/m.exec(out))) {
+        out = out.slice(line.index + line[0].length);
+        if (line[1] === 'push') resolveSink({ env: { pushUrl: line[2]! }, stats });
+        else asked.shift()?.(JSON.parse(line[2]!) as PushStats);
+      }
     });
     child.once('exit', (code) => reject(new Error(`the Loki sink exited (${code}) before starting`)));
   });
 }
 
-/**
- * Sluice answers a request only once its batch is accepted downstream, so a batch processor
- * holds each client's request until the batch fills or times out: with 8 clients sending 100
- * records at a time, a size trigger of 800 fills once every client has a request in.
- */
+/** otelcol's defaults (8192 records / 200 ms), as the configs users copy have it. */
 const batchProcessor = `processors:
-  batch: { send_batch_size: 800, timeout: 200ms }
+  batch:
 `;
 
-function lokiScenario(name: string, format: 'raw' | 'json', description: string, batched = false): Scenario {
+function lokiScenario(name: string, format: 'raw' | 'json', description: string, processors = '', drive?: Scenario['drive']): Scenario {
   return {
     name,
     description,
     prepare: startLokiSink,
-    config: (_work, env) => `${receiver}${batched ? batchProcessor : ''}exporters:
+    ...(drive ? { drive } : {}),
+    config: (_work, env) => `${receiver}${processors}exporters:
   loki:
     endpoint: ${env.pushUrl}
     format: ${format}
 service:
 ${quiet}
   pipelines:
-    logs: { receivers: [otlp],${batched ? ' processors: [batch],' : ''} exporters: [loki] }
+    logs: { receivers: [otlp],${processors ? ' processors: [batch],' : ''} exporters: [loki] }
 `,
   };
 }
 
-function jsonlScenario(name: string, description: string, batched = false): Scenario {
+/** The batch processor settings of issue reports: an SDK exporting 512 records at a time must not wait 5 s per export. */
+const sdkBatchProcessor = `processors:
+  batch: { send_batch_size: 1000, timeout: 5s }
+`;
+
+const SINGLE_RECORD_REQUESTS = 20_000;
+
+/** 20,000 requests of one record each over 8 connections: how many pushes Loki gets for them. */
+function singleRecordRequests(url: string): Promise<LoadResult> {
+  return generateLoad(url, [encodeLogsProto(benchRequest(1))], 1, Infinity, 8, SINGLE_RECORD_REQUESTS);
+}
+
+function jsonlScenario(name: string, description: string, processors = ''): Scenario {
   return {
     name,
     description,
-    config: (work) => `${receiver}${batched ? batchProcessor : ''}exporters:
+    config: (work) => `${receiver}${processors}exporters:
   jsonl: { path: ${work}/logs.jsonl }
 service:
 ${quiet}
   pipelines:
-    logs: { receivers: [otlp],${batched ? ' processors: [batch],' : ''} exporters: [jsonl] }
+    logs: { receivers: [otlp],${processors ? ' processors: [batch],' : ''} exporters: [jsonl] }
 `,
   };
 }
@@ -110,7 +147,7 @@ ${quiet}
 export const scenarios: Scenario[] = [
   { name: 'baseline', description: 'Node http server that reads each body and discards it' },
   jsonlScenario('jsonl', 'otlp → jsonl (format json, one LogsData a line)'),
-  jsonlScenario('jsonl-batch', 'otlp → batch → jsonl', true),
+  jsonlScenario('jsonl-batch', 'otlp → batch (otelcol defaults) → jsonl', batchProcessor),
   {
     ...jsonlScenario('jsonl-servers', 'otlp → jsonl, one file, with the jsonl-routed requests (its single-file reference)'),
     requests: serverRequests,
@@ -118,5 +155,19 @@ export const scenarios: Scenario[] = [
   jsonlRouted,
   lokiScenario('loki-raw', 'raw', 'otlp → loki (format raw: body lines, the rest in structured metadata; protobuf+snappy)'),
   lokiScenario('loki-json', 'json', 'otlp → loki (format json: otelcol lokiexporter lines; protobuf+snappy)'),
-  lokiScenario('loki-json-batch', 'json', 'otlp → batch → loki (format json)', true),
+  lokiScenario('loki-json-batch', 'json', 'otlp → batch (otelcol defaults) → loki (format json); against loki-json', batchProcessor),
+  lokiScenario(
+    'otel-sdk-batch',
+    'json',
+    'OTel JS SDK BatchLogRecordProcessor flooding otlp → batch (1000 records / 5s) → loki (format json); failed = refused exports',
+    sdkBatchProcessor,
+    floodWithSdk,
+  ),
+  lokiScenario(
+    'loki-1-record',
+    'json',
+    `${SINGLE_RECORD_REQUESTS.toLocaleString('en-US')} requests of 1 record → loki (format json): Loki pushes per request`,
+    '',
+    singleRecordRequests,
+  ),
 ];

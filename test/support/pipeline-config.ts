@@ -11,11 +11,13 @@ export interface OtlpPipelineOptions {
   service?: Record<string, unknown>;
   /** Serve self-metrics for Prometheus on 127.0.0.1 (a free port); otherwise self-metrics are off. */
   prometheus?: boolean;
+  /** Processors by id, run in this order. */
+  processors?: Record<string, unknown>;
 }
 
 /** Collector YAML for one logs pipeline: the OTLP receiver in, `exporters` (by id) out. */
 export function otlpPipelineConfig(exporters: Record<string, unknown>, options: OtlpPipelineOptions = {}): string {
-  const { otlp = { http: 0 }, tls, extensions, service = {}, prometheus = false } = options;
+  const { otlp = { http: 0 }, tls, extensions, service = {}, prometheus = false, processors } = options;
   const protocols = Object.fromEntries(
     Object.entries(otlp).map(([protocol, port]) => [protocol, { endpoint: `127.0.0.1:${port}`, ...(tls ? { tls } : {}) }]),
   );
@@ -25,12 +27,15 @@ export function otlpPipelineConfig(exporters: Record<string, unknown>, options: 
   return stringify({
     ...(extensions ? { extensions } : {}),
     receivers: { otlp: { protocols } },
+    ...(processors ? { processors } : {}),
     exporters,
     service: {
       ...service,
       ...(extensions ? { extensions: Object.keys(extensions) } : {}),
       telemetry,
-      pipelines: { logs: { receivers: ['otlp'], exporters: Object.keys(exporters) } },
+      pipelines: {
+        logs: { receivers: ['otlp'], ...(processors ? { processors: Object.keys(processors) } : {}), exporters: Object.keys(exporters) },
+      },
     },
   });
 }

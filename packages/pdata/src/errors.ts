@@ -133,6 +133,20 @@ export function asConsumeError(err: unknown): ConsumeError {
   return new ConsumeError('SLUICE_INTERNAL', message, { retryable: false, cause: err });
 }
 
+/**
+ * Of two refusals of the same data, the one the sender hears: a retryable one (a retry can
+ * succeed), else a bug (500 / INTERNAL must not hide behind a 400), else the first permanent one —
+ * so the answer never depends on the order in which parts of the data were refused.
+ */
+export function moreUrgentRefusal(chosen: ConsumeError | undefined, candidate: ConsumeError): ConsumeError {
+  return chosen === undefined || urgency(candidate) > urgency(chosen) ? candidate : chosen;
+}
+
+function urgency(error: ConsumeError): number {
+  if (error.retryable) return 2;
+  return error.code === 'SLUICE_INTERNAL' ? 1 : 0;
+}
+
 /** The errno code of an operating-system error (`ENOSPC`, `EADDRINUSE`, ...), else undefined. */
 export function systemErrorCode(err: unknown): string | undefined {
   const code = err instanceof Error ? (err as { code?: unknown }).code : undefined;

@@ -63,6 +63,7 @@ export {
   retryableError,
   permanentError,
   asConsumeError,
+  moreUrgentRefusal,
   systemErrorCode,
   isBindError,
 } from './errors';

@@ -38,37 +38,138 @@ describe('batch processor', () => {
     });
   }
 
-  it('sends when send_batch_size is reached and resolves each consume once its batch is accepted', async () => {
-    const { settings, next, processor } = create({ send_batch_size: 4, send_batch_max_size: 4, timeout: '1h' });
-    let accept!: () => void;
-    next.answer = () => new Promise<void>((resolve) => (accept = resolve));
-    let firstDone = false;
-    const first = processor.consume(numbered(0, 3), {}).then(() => (firstDone = true));
-    assert.equal(next.received.length, 0, 'three records wait for the fourth');
-    const second = processor.consume(numbered(3, 2), {});
-    assert.equal(next.received.length, 1);
-    assert.deepEqual(bodies(next.received[0]!.logs), ['r0', 'r1', 'r2', 'r3']);
-    await new Promise((r) => setImmediate(r));
-    assert.equal(firstDone, false, 'not acknowledged before the next consumer accepts');
-    accept();
-    await first;
-    const stopping = processor.shutdown(); // flushes r4, which the second consume is waiting for
-    accept();
-    await second;
-    await stopping;
-    assert.deepEqual(bodies(next.received[1]!.logs), ['r4']);
-    assert.equal(await metricValue(settings.telemetry, 'otelcol_processor_batch_batch_size_trigger_send_total', { processor: 'batch' }), 1);
-  });
+  /** What a consume came to: undefined when accepted, else its refusal (observed at once, so never unhandled). */
+  const outcome = (p: Promise<void>): Promise<unknown> =>
+    p.then(
+      () => undefined,
+      (err: unknown) => err,
+    );
 
-  it('sends on timeout', async () => {
-    const { settings, next, processor } = create({ timeout: '5ms' });
-    await processor.consume(numbered(0, 2), {});
+  /** A next consumer whose answers the test gives: `release()` settles the oldest open hand-off. */
+  function gated(next: CapturingConsumer) {
+    const open: Array<{ resolve(): void; reject(err: unknown): void }> = [];
+    next.answer = () => new Promise<void>((resolve, reject) => open.push({ resolve, reject }));
+    const tick = () => new Promise((r) => setImmediate(r));
+    return {
+      open: () => open.length,
+      release: async (err?: unknown) => {
+        const hand = open.shift()!;
+        if (err === undefined) hand.resolve();
+        else hand.reject(err);
+        await tick();
+      },
+      tick,
+    };
+  }
+
+  it('hands a lone request on at once, however long the timeout', async () => {
+    const { settings, next, processor } = create({ timeout: '1h' });
+    const done = processor.consume(numbered(0, 2), {});
+    assert.equal(next.received.length, 1, 'handed on within consume, not on a timer');
+    await done;
     assert.deepEqual(bodies(next.received[0]!.logs), ['r0', 'r1']);
     assert.equal(await metricValue(settings.telemetry, 'otelcol_processor_batch_timeout_trigger_send_total', { processor: 'batch' }), 1);
     await processor.shutdown();
   });
 
-  it('timeout 0 sends at once, split by send_batch_max_size', async () => {
+  it('merges what arrives during a hand-off into one hand-off after it, each consume settling with its own', async () => {
+    const { settings, next, processor } = create({ timeout: '1h' });
+    const gate = gated(next);
+    const settled: string[] = [];
+    const track = (name: string, p: Promise<void>) => p.then(() => settled.push(name));
+    const a = track('a', processor.consume(numbered(0, 2), {}));
+    const b = track('b', processor.consume(numbered(2, 1), {}));
+    const c = track('c', processor.consume(numbered(3, 3), {}));
+    await gate.tick();
+    assert.equal(next.received.length, 1, 'b and c wait for the hand-off of a');
+    const d = track('d', processor.consume(numbered(6, 1), {}));
+    await gate.release();
+    await a;
+    assert.deepEqual(settled, ['a']);
+    assert.equal(next.received.length, 2);
+    assert.deepEqual(bodies(next.received[1]!.logs), ['r2', 'r3', 'r4', 'r5', 'r6'], 'b, c and d in one hand-off, in order');
+    await gate.release();
+    await Promise.all([b, c, d]);
+    assert.deepEqual(settled.sort(), ['a', 'b', 'c', 'd']);
+    assert.equal(await metricValue(settings.telemetry, 'otelcol_processor_batch_batch_send_size', { processor: 'batch' }, '_count'), 2);
+    assert.equal(await metricValue(settings.telemetry, 'otelcol_processor_batch_batch_send_size', { processor: 'batch' }, '_sum'), 7);
+    await processor.shutdown();
+  });
+
+  it('stops a merge at send_batch_size, splits at send_batch_max_size, one hand-off at a time', async () => {
+    const { settings, next, processor } = create({ send_batch_size: 2, send_batch_max_size: 5, timeout: '1h' });
+    const gate = gated(next);
+    const first = processor.consume(numbered(0, 1), {});
+    const rest = [processor.consume(numbered(1, 4), {}), processor.consume(numbered(5, 4), {}), processor.consume(numbered(9, 4), {})];
+    await gate.release();
+    await first;
+    assert.deepEqual(bodies(next.received[1]!.logs), ['r1', 'r2', 'r3', 'r4'], 'one whole request reaches send_batch_size');
+    await gate.release();
+    assert.equal(gate.open(), 1, 'one hand-off at a time');
+    assert.deepEqual(bodies(next.received[2]!.logs), ['r5', 'r6', 'r7', 'r8']);
+    await gate.release();
+    await gate.release();
+    await Promise.all(rest);
+    assert.equal(next.received.length, 4);
+    assert.equal(await metricValue(settings.telemetry, 'otelcol_processor_batch_batch_size_trigger_send_total', { processor: 'batch' }), 3);
+    assert.equal(await metricValue(settings.telemetry, 'otelcol_processor_batch_timeout_trigger_send_total', { processor: 'batch' }), 1);
+
+    const big = create({ send_batch_size: 0, send_batch_max_size: 5, timeout: '1h' });
+    const bigGate = gated(big.next);
+    const pending = [
+      big.processor.consume(numbered(0, 3), {}),
+      big.processor.consume(numbered(3, 4), {}),
+      big.processor.consume(numbered(7, 6), {}),
+    ];
+    while (bigGate.open() > 0) await bigGate.release();
+    await Promise.all(pending);
+    assert.deepEqual(
+      big.next.received.map((r) => bodies(r.logs)),
+      [
+        ['r0', 'r1', 'r2'],
+        ['r3', 'r4', 'r5', 'r6', 'r7'],
+        ['r8', 'r9', 'r10', 'r11', 'r12'],
+      ],
+      'merged up to send_batch_max_size, split inside the third request',
+    );
+  });
+
+  it('rejects every consume of a refused hand-off, and only those', async () => {
+    const { next, processor } = create({ timeout: '1h' });
+    const gate = gated(next);
+    const first = processor.consume(numbered(0, 1), {});
+    const merged = [processor.consume(numbered(1, 1), {}), processor.consume(numbered(2, 1), {})].map(outcome);
+    const refusal = new ConsumeError('SLUICE_QUEUE_FULL', 'full', { retryable: true });
+    await gate.release();
+    await first;
+    await gate.release(refusal);
+    assert.deepEqual(await Promise.all(merged), [refusal, refusal]);
+  });
+
+  it('a consume split over several hand-offs hears the refusal that takes precedence', async () => {
+    const { next, processor } = create({ send_batch_size: 0, send_batch_max_size: 2, timeout: '1h' });
+    const gate = gated(next);
+    const done = outcome(processor.consume(numbered(0, 6), {}));
+    await gate.release(new ConsumeError('SLUICE_BAD_DATA', 'bad', { retryable: false }));
+    await gate.release(new ConsumeError('SLUICE_QUEUE_FULL', 'full', { retryable: true }));
+    await gate.release();
+    const err = (await done) as ConsumeError;
+    assert.ok(err.code === 'SLUICE_QUEUE_FULL' && err.retryable, String(err));
+  });
+
+  it('refuses the merged consumes as SLUICE_INTERNAL when the hand-off fails with a bug', async () => {
+    const { next, processor } = create({});
+    const gate = gated(next);
+    const first = processor.consume(numbered(0, 1), {});
+    const merged = outcome(processor.consume(numbered(1, 1), {}));
+    await gate.release();
+    await first;
+    await gate.release(new TypeError('oops'));
+    const err = (await merged) as ConsumeError;
+    assert.ok(err.code === 'SLUICE_INTERNAL' && !err.retryable, String(err));
+  });
+
+  it('splits a lone request at send_batch_max_size', async () => {
     const { next, processor } = create({ timeout: 0, send_batch_size: 0, send_batch_max_size: 3 });
     await processor.consume(numbered(0, 8), {});
     assert.deepEqual(
@@ -137,7 +238,9 @@ describe('batch processor', () => {
     assert.equal(await metricValue(settings.telemetry, 'otelcol_processor_batch_metadata_cardinality', { processor: 'batch' }), 3);
     await processor.shutdown();
     await Promise.all([a1, b1, a2, none]);
-    const byTenant = new Map(next.received.map((r) => [JSON.stringify(r.context), bodies(r.logs)]));
+    const byTenant = new Map<string, unknown[]>();
+    for (const r of next.received)
+      byTenant.set(JSON.stringify(r.context), [...(byTenant.get(JSON.stringify(r.context)) ?? []), ...bodies(r.logs)]);
     assert.deepEqual(byTenant.get(JSON.stringify({ metadata: { 'x-tenant': ['a'] } })), ['r0', 'r2']);
     assert.deepEqual(byTenant.get(JSON.stringify({ metadata: { 'x-tenant': ['b'] } })), ['r1']);
     assert.deepEqual(byTenant.get(JSON.stringify({ metadata: {} })), ['r3']);
@@ -158,18 +261,26 @@ describe('batch processor', () => {
     );
   });
 
-  it('flushes on shutdown, is idempotent, and refuses data afterwards as retryable', async () => {
+  it('on shutdown hands on what waits, is idempotent, and refuses data afterwards as retryable', async () => {
     const { settings, next, processor } = create({ timeout: '1h' });
-    const pending = processor.consume(numbered(0, 5), {});
-    await Promise.all([processor.shutdown(), processor.shutdown()]);
-    await pending;
-    assert.equal(next.records().length, 5);
-    assert.equal(await metricValue(settings.telemetry, 'otelcol_processor_batch_batch_send_size', { processor: 'batch' }, '_count'), 1);
-    assert.equal(await metricValue(settings.telemetry, 'otelcol_processor_batch_batch_send_size', { processor: 'batch' }, '_sum'), 5);
+    const gate = gated(next);
+    const first = processor.consume(numbered(0, 5), {});
+    const waiting = processor.consume(numbered(5, 2), {});
+    let stopped = false;
+    const stopping = Promise.all([processor.shutdown(), processor.shutdown()]).then(() => (stopped = true));
     await assert.rejects(
-      processor.consume(numbered(5, 1), {}),
+      processor.consume(numbered(7, 1), {}),
       (err: ConsumeError) => err.code === 'SLUICE_SHUTTING_DOWN' && err.retryable,
     );
+    await gate.release();
+    assert.equal(stopped, false, 'shutdown waits for the data accepted before it');
+    await gate.release();
+    await Promise.all([first, waiting, stopping]);
+    assert.deepEqual(
+      next.records().map((r) => r.body),
+      ['r0', 'r1', 'r2', 'r3', 'r4', 'r5', 'r6'],
+    );
+    assert.equal(await metricValue(settings.telemetry, 'otelcol_processor_batch_batch_send_size', { processor: 'batch' }, '_count'), 2);
   });
 
   it('resolves an empty consume at once without sending', async () => {
@@ -186,12 +297,12 @@ describe('batch processor', () => {
       delay: fc.integer({ min: 0, max: 3 }),
     });
     const configArb = fc.record({
-      send_batch_size: fc.integer({ min: 1, max: 10 }),
+      send_batch_size: fc.integer({ min: 0, max: 10 }),
       extraMax: fc.option(fc.integer({ min: 0, max: 6 }), { nil: undefined }),
       timeout: fc.constantFrom('0', '1ms', '1h'),
     });
 
-    it('delivers every record once, keeps order within each resource, and settles each consume by its batches', async () => {
+    it('delivers every record once, in order of arrival, and settles each consume by its batches', async () => {
       await fc.assert(
         fc.asyncProperty(
           configArb,
@@ -200,7 +311,7 @@ describe('batch processor', () => {
           async (cfg, sends, failEvery) => {
             const { next, processor } = create({
               send_batch_size: cfg.send_batch_size,
-              send_batch_max_size: cfg.extraMax === undefined ? 0 : cfg.send_batch_size + cfg.extraMax,
+              send_batch_max_size: cfg.extraMax === undefined ? 0 : cfg.send_batch_size + cfg.extraMax, // 0: no cap
               timeout: cfg.timeout,
             });
             const accepted = new Set<string>();
@@ -212,6 +323,7 @@ describe('batch processor', () => {
               for (const body of bodies(logs)) (fail ? refused : accepted).add(body as string);
               if (fail) throw new ConsumeError('SLUICE_QUEUE_FULL', 'full', { retryable: true });
             };
+            const issuedOrder: string[] = [];
             let issued = 0;
             let allIssued!: () => void;
             const issuing = new Promise<void>((resolve) => (allIssued = resolve));
@@ -226,6 +338,7 @@ describe('batch processor', () => {
                     ).resourceLogs[0]!,
                 );
                 const mine = resourceLogs.flatMap((rl) => bodies({ resourceLogs: [rl] }) as string[]);
+                issuedOrder.push(...mine);
                 const sent = processor.consume({ resourceLogs }, {});
                 if (++issued === sends.length) allIssued();
                 try {
@@ -243,8 +356,7 @@ describe('batch processor', () => {
               }),
             );
             await issuing;
-            // With a long timeout only shutdown sends the rest; the others must settle on their own.
-            if (cfg.timeout === '1h') await processor.shutdown();
+            // Every consume settles without a shutdown: no timeout, however long, holds data.
             assert.equal((await outcomes).length, sends.length);
             await processor.shutdown();
             const delivered = next.records().map((r) => r.body as string);
@@ -253,8 +365,9 @@ describe('batch processor', () => {
             );
             assert.equal(new Set(delivered).size, delivered.length, 'a record was delivered twice');
             assert.deepEqual([...delivered].sort(), [...expected].sort(), 'a record was lost');
-            for (const { logs } of next.received)
-              assert.ok(cfg.extraMax === undefined || countLogRecords(logs) <= cfg.send_batch_size + cfg.extraMax);
+            assert.deepEqual(delivered, issuedOrder, 'hand-offs, one at a time, keep the order of arrival');
+            const max = cfg.extraMax === undefined ? 0 : cfg.send_batch_size + cfg.extraMax;
+            for (const { logs } of next.received) assert.ok(max === 0 || countLogRecords(logs) <= max);
             // Order within each resource: the indexes of one resource arrive increasing.
             const lastIndex = new Map<string, number>();
             for (const { logs } of next.received) {

@@ -1,5 +1,14 @@
 export { startLokiTestServer } from './server';
-export type { FailMode, FailOptions, LokiTestServer, LokiTestServerOptions, RequestRecord, StoredEntry, StoredStream } from './server';
+export type {
+  AcceptedPush,
+  FailMode,
+  FailOptions,
+  LokiTestServer,
+  LokiTestServerOptions,
+  RequestRecord,
+  StoredEntry,
+  StoredStream,
+} from './server';
 export { parseLabelString, canonicalLabels, isValidLabelName, LabelsError } from './labels';
 export { decodePushProto, decodePushJson, DecodeError } from './push-decoder';
 export type { DecodedEntry, DecodedStream } from './push-decoder';

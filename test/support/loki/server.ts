@@ -33,6 +33,16 @@ export interface LokiTestServerOptions {
   keepEntries?: boolean;
   /** Serve HTTPS with this certificate; with `clientCaFile`, require client certificates signed by it (mTLS). */
   tls?: { certFile: string; keyFile: string; clientCaFile?: string };
+  /** Called for every push accepted whole (204), e.g. to count pushes and their sizes under load. */
+  onPush?(push: AcceptedPush): void;
+}
+
+export interface AcceptedPush {
+  /** The request body as sent (compressed). */
+  wireBytes: number;
+  entries: number;
+  /** Line and structured-metadata bytes: what Loki's ingestion rate limits count. */
+  entryBytes: number;
 }
 
 export type FailMode = 'down' | 'slow' | '429' | '500' | '400';
@@ -192,6 +202,7 @@ export async function startLokiTestServer(options: LokiTestServerOptions = {}): 
 
     const errors = validateAndStore(tenant, streams);
     if (errors.length > 0) return answer(req, res, 400, errors.join('\n'));
+    options.onPush?.({ wireBytes: body.length, ...pushSize(streams) });
     answer(req, res, 204, '');
   }
 
@@ -379,6 +390,19 @@ function decode(req: http.IncomingMessage, body: Buffer): DecodedStream[] {
     return decodePushProto(plain);
   }
   throw new UnsupportedMediaType(`unsupported Content-Type ${contentType}`);
+}
+
+function pushSize(streams: DecodedStream[]): { entries: number; entryBytes: number } {
+  let entries = 0;
+  let entryBytes = 0;
+  for (const stream of streams) {
+    entries += stream.entries.length;
+    for (const entry of stream.entries) {
+      entryBytes += Buffer.byteLength(entry.line);
+      for (const [name, value] of Object.entries(entry.metadata)) entryBytes += Buffer.byteLength(name) + Buffer.byteLength(value);
+    }
+  }
+  return { entries, entryBytes };
 }
 
 function includes(have: Record<string, string>, want: Record<string, string>): boolean {

@@ -1,5 +1,13 @@
 import type { LogsConsumer } from '../component';
-import { ConsumeError, asConsumeError, cloneLogsData, countLogRecords, type ClientContext, type LogsData } from '@sluice/pdata';
+import {
+  asConsumeError,
+  cloneLogsData,
+  countLogRecords,
+  moreUrgentRefusal,
+  type ClientContext,
+  type ConsumeError,
+  type LogsData,
+} from '@sluice/pdata';
 import { errorStack, type Logger } from '../logger';
 import { RateLimitedWarner } from '../rate-limited-warner';
 import type { Telemetry } from '../telemetry/telemetry';
@@ -119,19 +127,7 @@ async function settleAll(accepted: Promise<void>[]): Promise<void> {
   const results = await Promise.allSettled(accepted);
   let chosen: ConsumeError | undefined;
   for (const result of results) {
-    if (result.status === 'fulfilled') continue;
-    const error = asConsumeError(result.reason);
-    if (chosen === undefined || precedence(error) > precedence(chosen)) chosen = error;
+    if (result.status === 'rejected') chosen = moreUrgentRefusal(chosen, asConsumeError(result.reason));
   }
   if (chosen) throw chosen;
-}
-
-/**
- * Which refusal the sender hears when several consumers refuse: a retryable one (a retry can
- * succeed), else a bug (500 / INTERNAL must not hide behind a 400), else any permanent one — so
- * the answer never depends on the order of pipelines or exporters in the config.
- */
-function precedence(error: ConsumeError): number {
-  if (error.retryable) return 2;
-  return error.code === 'SLUICE_INTERNAL' ? 1 : 0;
 }

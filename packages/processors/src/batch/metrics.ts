@@ -8,13 +8,22 @@ const SEND_SIZE_BUCKETS = [
 export function batchMetrics(telemetry: Telemetry, processor: string) {
   return {
     sendSize: telemetry
-      .histogram('otelcol_processor_batch_batch_send_size', 'Number of log records in each batch sent.', ['processor'], SEND_SIZE_BUCKETS)
+      .histogram(
+        'otelcol_processor_batch_batch_send_size',
+        'Number of log records in each batch handed to the next consumer.',
+        ['processor'],
+        SEND_SIZE_BUCKETS,
+      )
       .labels({ processor }),
     sizeTrigger: telemetry
-      .counter('otelcol_processor_batch_batch_size_trigger_send_total', 'Batches sent because send_batch_size was reached.', ['processor'])
+      .counter('otelcol_processor_batch_batch_size_trigger_send_total', 'Batches of at least send_batch_size records.', ['processor'])
       .labels({ processor }),
     timeoutTrigger: telemetry
-      .counter('otelcol_processor_batch_timeout_trigger_send_total', 'Batches sent because the timeout fired.', ['processor'])
+      .counter(
+        'otelcol_processor_batch_timeout_trigger_send_total',
+        'Batches smaller than send_batch_size: sent at once, as no timer holds them.',
+        ['processor'],
+      )
       .labels({ processor }),
     cardinality: telemetry
       .gauge('otelcol_processor_batch_metadata_cardinality', 'Distinct metadata value combinations being batched.', ['processor'])

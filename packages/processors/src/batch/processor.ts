@@ -1,13 +1,26 @@
-import { countLogRecords, permanentError, retryableError, type ClientContext, type LogsData } from '@sluice/pdata';
+import {
+  asConsumeError,
+  countLogRecords,
+  moreUrgentRefusal,
+  permanentError,
+  retryableError,
+  type ClientContext,
+  type ConsumeError,
+  type LogsData,
+} from '@sluice/pdata';
 import { consumeOrReject, type CreateSettings, type Host, type LogsConsumer, type Processor } from '@sluice/core';
 import type { BatchConfig } from './config';
 import { batchMetrics, type BatchMetrics } from './metrics';
 import { RecordQueue, type Waiter } from './queue';
 
 /**
- * otelcol's batch processor with Sluice's acknowledgement rule: records wait in memory until a
- * size or time trigger sends them, and each `consume` resolves only when every batch holding its
- * records has been accepted by the next consumer (or rejects with the first refusal).
+ * otelcol's batch processor, keys and all, as a group commit: it never holds data for a timer.
+ * Data that arrives while no hand-off to the next consumer is in progress is handed off at once;
+ * data that arrives during a hand-off waits for it to end and then goes on merged, at most
+ * `send_batch_max_size` records a hand-off, and a merge stops taking requests once it holds
+ * `send_batch_size` records. Each `consume` settles with the outcome of the hand-offs that
+ * carried its records, so refusals and backpressure reach the client. `timeout` is accepted and
+ * unused.
  */
 export class BatchProcessor implements Processor {
   private readonly batchers = new Map<string, Batcher>();
@@ -38,8 +51,9 @@ export class BatchProcessor implements Processor {
     return batcher.add(logs);
   }
 
+  /** Refuses new data and waits until everything accepted so far has been handed off. */
   shutdown(): Promise<void> {
-    this.stopping ??= Promise.all([...this.batchers.values()].map((b) => b.flushAll())).then(() => undefined);
+    this.stopping ??= Promise.all([...this.batchers.values()].map((b) => b.idle())).then(() => undefined);
     return this.stopping;
   }
 
@@ -69,94 +83,87 @@ export class BatchProcessor implements Processor {
   }
 }
 
-/** The batch being assembled for one combination of metadata values. */
+/**
+ * The hand-offs for one combination of metadata values. They happen one at a time, which is what
+ * makes this a group commit (requests pile up only while the next consumer is busy) and keeps
+ * records in arrival order.
+ */
 class Batcher {
   private readonly queue = new RecordQueue();
-  private timer: NodeJS.Timeout | undefined;
-  private readonly sending = new Set<Promise<void>>();
+  /** The hand-offs in progress, until the queue is empty; undefined while idle. */
+  private running: Promise<void> | undefined;
+  /** A merge stops taking requests once it holds this many records. */
+  private readonly enough: number;
+  /** No hand-off carries more records than this: a merge, or a request, is split. */
+  private readonly max: number;
 
   constructor(
-    private readonly config: BatchConfig,
+    config: BatchConfig,
     private readonly next: LogsConsumer,
     private readonly metrics: BatchMetrics,
     private readonly context: ClientContext,
-  ) {}
+  ) {
+    this.enough = config.send_batch_size > 0 ? config.send_batch_size : Infinity;
+    this.max = config.send_batch_max_size > 0 ? config.send_batch_max_size : Infinity;
+  }
 
   add(logs: LogsData): Promise<void> {
-    if (countLogRecords(logs) === 0) return Promise.resolve();
-    return new Promise<void>((resolve, reject) => {
+    const count = countLogRecords(logs);
+    if (count === 0) return Promise.resolve();
+    if (this.running === undefined && count <= this.max) {
+      // Nothing in progress: the request goes on as it is, and its caller hears the next consumer's answer.
+      const accepted = this.handOff(logs, count);
+      this.running = accepted.then(this.drain, this.drain);
+      return accepted;
+    }
+    const done = new Promise<void>((resolve, reject) => {
       const waiter: Waiter = { resolve, reject, queued: 0, inFlight: 0 };
       for (const resourceLogs of logs.resourceLogs) {
-        const count = countLogRecords({ resourceLogs: [resourceLogs] });
-        if (count > 0) this.queue.add(resourceLogs, count, waiter);
+        const n = countLogRecords({ resourceLogs: [resourceLogs] });
+        if (n > 0) this.queue.add(resourceLogs, n, waiter);
       }
-      this.sendFullBatches();
     });
+    // The queue is not empty, so `drain` awaits before it could clear `running`.
+    this.running ??= this.drain();
+    return done;
   }
 
-  /** Sends everything queued (shutdown) and waits until every batch has been answered. */
-  async flushAll(): Promise<void> {
-    this.stopTimer();
-    while (this.queue.count > 0) this.send();
-    await Promise.allSettled([...this.sending]);
+  /** Resolves once nothing is queued or being handed off. */
+  idle(): Promise<void> {
+    return this.running ?? Promise.resolve();
   }
 
-  private sendFullBatches(): void {
-    const { send_batch_size: size, timeout } = this.config;
-    let sent = false;
-    // With no timeout there is nothing to wait for: everything goes now, capped per batch.
-    while (this.queue.count > 0 && (timeout === 0 || this.queue.count >= size)) {
-      this.send();
-      this.metrics.sizeTrigger.inc();
-      sent = true;
-    }
-    if (this.queue.count === 0) this.stopTimer();
-    else if (sent || !this.timer) this.restartTimer();
-  }
-
-  private onTimeout = (): void => {
-    this.timer = undefined;
+  /** Hands off what queued up, merged, until nothing is left; then the batcher is idle. */
+  private drain = async (): Promise<void> => {
     while (this.queue.count > 0) {
-      this.send();
-      this.metrics.timeoutTrigger.inc();
+      const { batch, waiters, count } = this.queue.take(this.enough, this.max);
+      for (const waiter of waiters) waiter.inFlight++;
+      // Merging builds a new LogsData around the callers' ResourceLogs, not copies of them.
+      let error: ConsumeError | undefined;
+      try {
+        await this.handOff({ resourceLogs: batch }, count);
+      } catch (err) {
+        error = asConsumeError(err);
+      }
+      settle(waiters, error);
     }
+    // Cleared in the same turn as the emptiness check, so a request added later starts a new drain.
+    this.running = undefined;
   };
 
-  private send(): void {
-    const max = this.config.send_batch_max_size;
-    const { batch, waiters } = this.queue.take(max > 0 ? max : this.queue.count);
-    const logs: LogsData = { resourceLogs: batch };
-    this.metrics.sendSize.observe(countLogRecords(logs));
-    for (const waiter of waiters) waiter.inFlight++;
-    const settled: Promise<void> = consumeOrReject(this.next, logs, this.context)
-      .then(
-        () => settle(waiters, undefined),
-        (err: unknown) => settle(waiters, err ?? new Error('rejected')),
-      )
-      .then(() => {
-        this.sending.delete(settled);
-      });
-    this.sending.add(settled);
-  }
-
-  private restartTimer(): void {
-    this.stopTimer();
-    this.timer = setTimeout(this.onTimeout, this.config.timeout);
-    // Pending batches alone should not keep the process alive; shutdown flushes them.
-    this.timer.unref();
-  }
-
-  private stopTimer(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
+  private handOff(logs: LogsData, count: number): Promise<void> {
+    this.metrics.sendSize.observe(count);
+    if (count >= this.enough) this.metrics.sizeTrigger.inc();
+    else this.metrics.timeoutTrigger.inc();
+    return consumeOrReject(this.next, logs, this.context);
   }
 }
 
 /** One batch was answered: a waiter settles once none of its records is queued or in flight. */
-function settle(waiters: Set<Waiter>, error: unknown): void {
+function settle(waiters: Set<Waiter>, error: ConsumeError | undefined): void {
   for (const waiter of waiters) {
     waiter.inFlight--;
-    if (error !== undefined && waiter.error === undefined) waiter.error = error;
+    if (error !== undefined) waiter.error = moreUrgentRefusal(waiter.error, error);
     if (waiter.inFlight === 0 && waiter.queued === 0) {
       if (waiter.error === undefined) waiter.resolve();
       else waiter.reject(waiter.error);

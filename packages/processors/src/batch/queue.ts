@@ -1,4 +1,4 @@
-import type { InstrumentationScope, Resource, ResourceLogs, ScopeLogs } from '@sluice/pdata';
+import type { ConsumeError, InstrumentationScope, Resource, ResourceLogs, ScopeLogs } from '@sluice/pdata';
 
 /** Whoever handed records to the batch processor and waits for them to be accepted downstream. */
 export interface Waiter {
@@ -8,7 +8,8 @@ export interface Waiter {
   queued: number;
   /** Batches holding its records that have not settled yet. */
   inFlight: number;
-  error?: unknown;
+  /** The refusal it will hear if any of its batches is refused. */
+  error?: ConsumeError;
 }
 
 interface Entry {
@@ -32,16 +33,20 @@ export class RecordQueue {
     waiter.queued += count;
   }
 
-  /** Removes up to `limit` records from the front; returns them and the waiters they belong to. */
-  take(limit: number): { batch: ResourceLogs[]; waiters: Set<Waiter> } {
+  /**
+   * Removes whole ResourceLogs from the front until the batch holds at least `enough` records,
+   * never more than `max` (the ResourceLogs that crosses `max` is split); returns them and the
+   * waiters they belong to.
+   */
+  take(enough: number, max: number): { batch: ResourceLogs[]; waiters: Set<Waiter>; count: number } {
     const batch: ResourceLogs[] = [];
     const waiters = new Set<Waiter>();
-    let remaining = limit;
+    let count = 0;
     let taken = 0;
-    while (remaining > 0 && taken < this.entries.length) {
+    while (count < enough && count < max && taken < this.entries.length) {
       const entry = this.entries[taken]!;
       waiters.add(entry.waiter);
-      const n = Math.min(entry.count, remaining);
+      const n = Math.min(entry.count, max - count);
       if (n === entry.count) {
         batch.push(entry.resourceLogs);
         taken++;
@@ -52,11 +57,11 @@ export class RecordQueue {
         entry.count -= n;
       }
       entry.waiter.queued -= n;
-      remaining -= n;
+      count += n;
     }
     this.entries.splice(0, taken);
-    this.count -= limit - remaining;
-    return { batch, waiters };
+    this.count -= count;
+    return { batch, waiters, count };
   }
 }
 

@@ -18,7 +18,8 @@ export type { ResourceConfig } from './resource/factory';
 export type { AttributesConfig } from './attributes/factory';
 export type { FilterConfig } from './filter/config';
 export type { LogparseConfig } from './logparse/config';
-export { compileCondition } from './filter/ottl/compile';
+export { compileCondition, compileValue } from './filter/ottl/compile';
+export type { Condition, ValueGetter } from './filter/ottl/compile';
 export { OttlError } from './filter/ottl/lexer';
 
 /** Every processor this package provides, for the collector's registry. */

@@ -110,9 +110,11 @@ export function validateService(entry: MapEntry | undefined, rootPos: Position, 
   const parsed = result.value as ParsedService;
 
   const at = (path: PathSegment[]) => locate(node, entry.keyPos, path).keyPos;
-  const pipelines = Object.entries(parsed.pipelines).map(
-    ([id, lists]): PipelineConfig => ({ id, signal: parseComponentId(id)!.type as Signal, ...lists }),
-  );
+  const pipelines = Object.entries(parsed.pipelines).map(([id, lists]): PipelineConfig => ({
+    id,
+    signal: parseComponentId(id)!.type as Signal,
+    ...lists,
+  }));
   if (pipelines.length === 0 && !diagnostics.some((d) => d.code === 'SLUICE_CONFIG_PIPELINE')) {
     diagnostics.push(
       diagnosticAt(

@@ -96,7 +96,8 @@ function handleRequest(logger, sessions) {
   const failure = randomInt(25) === 0 ? FAILURES[randomInt(FAILURES.length)] : undefined;
   const durationMs = failure ? randomInt(800, 3200) : randomInt(3, randomInt(10) === 0 ? 1500 : 120);
   const status = failure ? failure.status : method === 'POST' ? 201 : 200;
-  const done = { ...request, 'http.response.status_code': status, duration_ms: durationMs };
+  // duration_ms and memory_bytes are what the collector derives its histogram and gauge from.
+  const done = { ...request, 'http.response.status_code': status, duration_ms: durationMs, memory_bytes: process.memoryUsage().rss };
 
   if (failure) {
     const err = new Error(failure.message);

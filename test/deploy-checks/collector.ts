@@ -22,6 +22,7 @@ receivers:
 exporters:
   loki: { endpoint: "http://127.0.0.1:9/loki/api/v1/push" }
   jsonl: { path: ${JSON.stringify(join(dir, 'logs.jsonl'))} }
+  prometheus: { endpoint: "127.0.0.1:0" }
 service:
   telemetry:
     metrics:

@@ -1,9 +1,6 @@
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startDockerConfig } from './deploy-checks/collector';
+import { dockerConfigMetricNames } from './deploy-checks/collector';
 import { isBindMount } from './deploy-checks/compose';
 import {
   dashboardDatasourceUids,
@@ -13,25 +10,8 @@ import {
   promqlProblems,
   type LogqlParser,
 } from './deploy-checks/grafana';
-import { metricNamesFromExposition, promqlMetricNames } from './deploy-checks/promql';
+import { promqlMetricNames } from './deploy-checks/promql';
 import { isObject, readRepoFile, readYaml, repoPath, type Json } from './deploy-checks/repo';
-
-/** The metric names a collector running configs/docker.yaml really serves on /metrics. */
-async function exportedMetricNames(): Promise<Set<string>> {
-  const dir = await mkdtemp(join(tmpdir(), 'sluice-grafana-'));
-  const collector = await startDockerConfig(dir);
-  try {
-    const address = collector.endpoints.metrics;
-    assert.ok(address, `no metrics address in:\n${collector.output()}`);
-    const response = await fetch(`http://${address}/metrics`);
-    assert.equal(response.status, 200);
-    return metricNamesFromExposition(await response.text());
-  } finally {
-    await collector.stop();
-    await collector.kill();
-    await rm(dir, { recursive: true, force: true });
-  }
-}
 
 function dashboards(): [string, Json][] {
   return readdirSync(repoPath('grafana', 'dashboards'))
@@ -54,7 +34,7 @@ describe('deploy: Grafana provisioning', () => {
   let exported: Set<string>;
   before(async () => {
     parser = await loadLogqlParser();
-    exported = await exportedMetricNames();
+    exported = await dockerConfigMetricNames();
   });
 
   it('provisions Loki, Prometheus and a traces datasource whose URL comes from TEMPO_URL', () => {

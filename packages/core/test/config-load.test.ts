@@ -253,7 +253,9 @@ describe('config loading', () => {
       const config = result.config!;
       assert.deepEqual(config.files, [base, override]);
       assert.deepEqual(config.processors.get('batch')!.config, { send_batch_size: 5, timeout: 1000 });
-      assert.deepEqual(config.service.pipelines, [{ id: 'logs', signal: 'logs', receivers: ['otlp'], processors: ['batch'], exporters: ['file', 'loki'] }]);
+      assert.deepEqual(config.service.pipelines, [
+        { id: 'logs', signal: 'logs', receivers: ['otlp'], processors: ['batch'], exporters: ['file', 'loki'] },
+      ]);
     });
 
     it('reports a file it cannot read and every YAML error, each with its file', async () => {

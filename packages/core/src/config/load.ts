@@ -90,7 +90,7 @@ function validateRoots(
 
 function checkTopLevel(root: MapNode): ConfigDiagnostic[] {
   const diagnostics: ConfigDiagnostic[] = [];
-  for (const [key, { keyPos, value }] of root.entries) {
+  for (const [key, { keyPos }] of root.entries) {
     if (!TOP_LEVEL_KEYS.includes(key)) {
       const suggestion = nearestName(key, TOP_LEVEL_KEYS);
       const message = suggestion

@@ -43,7 +43,7 @@ export function deriveMetrics(logs: LogsData, definitions: readonly MetricDefini
             const groupKey = JSON.stringify(labels);
             group = byResource.get(groupKey);
             if (!group) {
-              group = { resource: labels, points: definitions.map(() => new Map()) };
+              group = { resource: labels, points: definitions.map(() => new Map<string, Point>()) };
               byResource.set(groupKey, group);
             }
             groups[m] = group;

@@ -97,15 +97,16 @@ describe('deploy: docker compose files', () => {
     assert.deepEqual(service(main, 'grafana').depends_on, { prometheus: { condition: 'service_healthy' } });
   });
 
-  it('Prometheus scrapes the collector at the port configs/docker.yaml serves metrics on', () => {
+  it('Prometheus scrapes the collector at the ports configs/docker.yaml serves metrics on (its own, derived from logs)', () => {
     const prometheus = readYaml('deploy', 'prometheus', 'prometheus.yml') as Json;
     const config = readYaml('configs', 'docker.yaml') as Json;
     const reader = (((config.service as Json).telemetry as Json).metrics as Json).readers as Json[];
     const port = (((reader[0]!.pull as Json).exporter as Json).prometheus as Json).port as number;
+    const derived = ((config.exporters as Json).prometheus as Json).endpoint as string;
     const targets = (prometheus.scrape_configs as Json[]).flatMap((job) =>
       (job.static_configs as Json[]).flatMap((s) => s.targets as string[]),
     );
-    assert.deepEqual(targets, [`collector:${port}`]);
+    assert.deepEqual(targets, [`collector:${port}`, `collector:${derived.split(':').at(-1)}`]);
   });
 
   it('the split deployment puts Loki on an external network that the override joins', () => {

@@ -1,9 +1,6 @@
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startDockerConfig } from './deploy-checks/collector';
+import { dockerConfigMetricNames } from './deploy-checks/collector';
 import { isBindMount } from './deploy-checks/compose';
 import {
   dashboardDatasourceUids,
@@ -13,25 +10,8 @@ import {
   promqlProblems,
   type LogqlParser,
 } from './deploy-checks/grafana';
-import { metricNamesFromExposition, promqlMetricNames } from './deploy-checks/promql';
+import { promqlMetricNames } from './deploy-checks/promql';
 import { isObject, readRepoFile, readYaml, repoPath, type Json } from './deploy-checks/repo';
-
-/** The metric names a collector running configs/docker.yaml really serves on /metrics. */
-async function exportedMetricNames(): Promise<Set<string>> {
-  const dir = await mkdtemp(join(tmpdir(), 'sluice-grafana-'));
-  const collector = await startDockerConfig(dir);
-  try {
-    const address = collector.endpoints.metrics;
-    assert.ok(address, `no metrics address in:\n${collector.output()}`);
-    const response = await fetch(`http://${address}/metrics`);
-    assert.equal(response.status, 200);
-    return metricNamesFromExposition(await response.text());
-  } finally {
-    await collector.stop();
-    await collector.kill();
-    await rm(dir, { recursive: true, force: true });
-  }
-}
 
 function dashboards(): [string, Json][] {
   return readdirSync(repoPath('grafana', 'dashboards'))
@@ -54,7 +34,7 @@ describe('deploy: Grafana provisioning', () => {
   let exported: Set<string>;
   before(async () => {
     parser = await loadLogqlParser();
-    exported = await exportedMetricNames();
+    exported = await dockerConfigMetricNames();
   });
 
   it('provisions Loki, Prometheus and a traces datasource whose URL comes from TEMPO_URL', () => {
@@ -89,6 +69,20 @@ describe('deploy: Grafana provisioning', () => {
     assert.equal(match?.[1], '4bf92f3577b34da6a3ce929d0e0e4736');
   });
 
+  it('a span opens the logs of its trace: a custom LogQL query on the trace_id structured metadata', () => {
+    const traces = datasources().find((d) => d.uid === 'traces')!;
+    const toLogs = (traces.jsonData as Json).tracesToLogsV2 as Json;
+    assert.equal(toLogs.datasourceUid, 'loki');
+    assert.equal(toLogs.customQuery, true);
+    // `$$` is Grafana's escape for `$` in provisioning; the span variables are filled in as Grafana would.
+    const query = String(toLogs.query)
+      .replace(/\$\$/g, '$')
+      .replace(/\$\{__span\.tags\["service\.name"\]\}/, 'checkout')
+      .replace(/\$\{__trace\.traceId\}/, '4bf92f3577b34da6a3ce929d0e0e4736');
+    assert.equal(query, '{service_name="checkout"} | trace_id="4bf92f3577b34da6a3ce929d0e0e4736"');
+    assert.deepEqual(logqlProblems(parser, query), []);
+  });
+
   it('the dashboards provider reads the folder docker-compose.yml mounts the dashboards into', () => {
     const provider = readYaml('grafana', 'provisioning', 'dashboards', 'dashboards.yaml') as Json;
     const path = ((provider.providers as Json[])[0]!.options as Json).path;
@@ -101,9 +95,9 @@ describe('deploy: Grafana provisioning', () => {
     assert.ok(mounts.some(([source, target]) => source === './grafana/provisioning' && target === '/etc/grafana/provisioning'));
   });
 
-  it('has the "Sluice collector" and "Logs" dashboards, with unique uids', () => {
+  it('has the "Sluice collector", "Logs" and "Error analysis" dashboards, with unique uids', () => {
     const all = dashboards().map(([, d]) => d);
-    assert.deepEqual(all.map((d) => d.title).sort(), ['Logs', 'Sluice collector']);
+    assert.deepEqual(all.map((d) => d.title).sort(), ['Error analysis', 'Logs', 'Sluice collector']);
     assert.equal(new Set(all.map((d) => d.uid)).size, all.length);
   });
 
@@ -122,6 +116,17 @@ describe('deploy: Grafana provisioning', () => {
     assert.ok(queries.length >= 9, `only ${queries.length} Prometheus queries found`);
     for (const query of queries)
       assert.deepEqual(promqlProblems(query.expr, exported), [], `${query.dashboard} / ${query.panel}: ${query.expr}`);
+  });
+
+  it('Error analysis reads the derived error counter and latency histogram, and lists error logs', () => {
+    const [, analysis] = dashboards().find(([, d]) => d.title === 'Error analysis')!;
+    const queries = dashboardQueries('error-analysis', analysis);
+    const read = new Set(queries.flatMap((q) => (q.datasourceUid === 'prometheus' ? promqlMetricNames(q.expr) : [])));
+    for (const name of ['app_errors_total', 'http_server_request_duration_seconds_bucket']) assert.ok(read.has(name), `reads no ${name}`);
+    assert.ok(
+      queries.some((q) => q.datasourceUid === 'loki' && /detected_level=~"error/.test(q.expr)),
+      'no error logs panel',
+    );
   });
 
   it('the collector dashboard covers accepted, sent, failed, dropped, queue, latency, memory and CPU', () => {

@@ -8,9 +8,10 @@ import { loadLogqlParser, logqlProblems } from './deploy-checks/grafana';
 
 const README = readFileSync(join(__dirname, '../../README.md'), 'utf8');
 
-/** The queries of the README's "Everyday LogQL" table, with markdown's `\|` escapes undone. */
-function readmeLogqlQueries(): string[] {
-  const start = README.indexOf('### Everyday LogQL');
+/** The queries of a README query table (the one under `heading`), with markdown's `\|` escapes undone. */
+function readmeQueries(heading: string): string[] {
+  const start = README.indexOf(heading);
+  assert.ok(start >= 0, `no "${heading}" in the README`);
   const table = README.slice(start, README.indexOf('\n## ', start));
   return [...table.matchAll(/^\|[^|]*(?:\\\|[^|]*)*\| `(.+)` \|$/gm)].map((m) => m[1]!.replace(/\\\|/g, '|'));
 }
@@ -46,10 +47,20 @@ describe('README', function () {
   });
 
   it('every everyday LogQL query parses', async () => {
-    const queries = readmeLogqlQueries();
+    const queries = readmeQueries('### Everyday LogQL');
     assert.ok(queries.length >= 6, `found ${queries.length} queries`);
     const parser = await loadLogqlParser();
     for (const query of queries) assert.deepEqual(logqlProblems(parser, query), [], query);
+  });
+
+  it('every LogQL query of "Logs → metrics → alerts → traces" parses; its PromQL reads the derived metrics', async () => {
+    const queries = readmeQueries('## Logs → metrics → alerts → traces');
+    const logql = queries.filter((q) => q.startsWith('{'));
+    assert.ok(logql.length >= 3, `found ${logql.length} LogQL queries`);
+    const parser = await loadLogqlParser();
+    for (const query of logql) assert.deepEqual(logqlProblems(parser, query), [], query);
+    const promql = queries.filter((q) => !q.startsWith('{')).join(' ');
+    for (const name of ['app_errors_total', 'http_server_request_duration_seconds_bucket']) assert.ok(promql.includes(name), name);
   });
 
   it('names every metric the collector defines', () => {

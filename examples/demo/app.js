@@ -2,16 +2,23 @@
 // A pretend "checkout" web service that logs the way a real one does: one line per HTTP request,
 // session logins and logouts, slow requests and the odd failure, each carrying the trace and span
 // ids of the request it belongs to. Logs go through pino to @sluice/sdk, which ships them to a
-// Sluice collector over OTLP.
+// Sluice collector over OTLP; each request's span goes, with the OTel JS SDK, straight to a trace
+// backend (Tempo), so a log line's trace_id opens its trace and the trace finds its logs.
 //
 //   SLUICE_ENDPOINT=http://127.0.0.1:4317 SLUICE_INSECURE=true node examples/demo/app.js
 //   node examples/demo/app.js --count 50     emit 50 requests, flush, exit (used by the tests)
 //
 // Environment: SLUICE_ENDPOINT (default http://127.0.0.1:4317), SLUICE_TOKEN (bearer token),
 // SLUICE_INSECURE=true (plaintext gRPC even with a token, which is then sent in clear: fine on a
-// private network only), DEMO_SERVICE_NAME (default "checkout"), DEMO_INTERVAL_MS (default 250).
+// private network only), DEMO_SERVICE_NAME (default "checkout"), DEMO_INTERVAL_MS (default 250),
+// DEMO_TRACES_ENDPOINT (OTLP/HTTP traces URL, e.g. http://tempo:4318/v1/traces; unset: spans are
+// made for their ids but not exported).
 
 const { randomBytes, randomInt } = require('node:crypto');
+const { SpanKind, SpanStatusCode } = require('@opentelemetry/api');
+const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-proto');
+const { resourceFromAttributes } = require('@opentelemetry/resources');
+const { BatchSpanProcessor, TracerProvider } = require('@opentelemetry/sdk-trace');
 const pino = require('pino');
 const { startLogBridge } = require('@sluice/sdk');
 
@@ -75,13 +82,28 @@ class Sessions {
   }
 }
 
+/** The request's server span; without a traces endpoint it is still made, for its ids. */
+function startTracing(serviceName) {
+  const url = process.env.DEMO_TRACES_ENDPOINT;
+  const provider = new TracerProvider({
+    resource: resourceFromAttributes({ 'service.name': serviceName, 'service.version': '1.4.2', 'deployment.environment.name': 'demo' }),
+    spanProcessors: url ? [new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url }) })] : [],
+  });
+  return { tracer: provider.getTracer('demo'), provider };
+}
+
 /** One simulated request: a fresh trace, its server span, and the lines a handler would log. */
-function handleRequest(logger, sessions) {
-  // Field names the SDK (like @opentelemetry/instrumentation-pino) reads as the record's trace context.
-  const trace = { trace_id: randomBytes(16).toString('hex'), span_id: randomBytes(8).toString('hex'), trace_flags: '01' };
-  const session = sessions.pick(trace);
+function handleRequest(logger, sessions, tracer) {
   const { method, route } = pickRoute();
   const path = route.replace(':id', String(randomInt(1, 500)));
+  const span = tracer.startSpan(`${method} ${route}`, {
+    kind: SpanKind.SERVER,
+    attributes: { 'http.request.method': method, 'http.route': route, 'url.path': path },
+  });
+  const { traceId, spanId } = span.spanContext();
+  // Field names the SDK (like @opentelemetry/instrumentation-pino) reads as the record's trace context.
+  const trace = { trace_id: traceId, span_id: spanId, trace_flags: '01' };
+  const session = sessions.pick(trace);
   const request = {
     ...trace,
     session_id: session.id,
@@ -96,7 +118,8 @@ function handleRequest(logger, sessions) {
   const failure = randomInt(25) === 0 ? FAILURES[randomInt(FAILURES.length)] : undefined;
   const durationMs = failure ? randomInt(800, 3200) : randomInt(3, randomInt(10) === 0 ? 1500 : 120);
   const status = failure ? failure.status : method === 'POST' ? 201 : 200;
-  const done = { ...request, 'http.response.status_code': status, duration_ms: durationMs };
+  // duration_ms and memory_bytes are what the collector derives its histogram and gauge from.
+  const done = { ...request, 'http.response.status_code': status, duration_ms: durationMs, memory_bytes: process.memoryUsage().rss };
 
   if (failure) {
     const err = new Error(failure.message);
@@ -110,13 +133,18 @@ function handleRequest(logger, sessions) {
   if (route === '/api/checkout' && !failure) {
     logger.info({ ...request, order_id: `ord-${randomBytes(4).toString('hex')}`, amount_eur: randomInt(500, 25000) / 100 }, 'order placed');
   }
+  span.setAttribute('http.response.status_code', status);
+  if (failure) span.setStatus({ code: SpanStatusCode.ERROR, message: failure.message });
+  span.end();
 }
 
 async function main() {
   const count = parseCount(process.argv.slice(2));
   const insecure = process.env.SLUICE_INSECURE === 'true';
+  const serviceName = process.env.DEMO_SERVICE_NAME || 'checkout';
+  const tracing = startTracing(serviceName);
   const bridge = await startLogBridge({
-    serviceName: process.env.DEMO_SERVICE_NAME || 'checkout',
+    serviceName,
     serviceVersion: '1.4.2',
     environment: 'demo',
     endpoint: process.env.SLUICE_ENDPOINT || 'http://127.0.0.1:4317',
@@ -138,7 +166,7 @@ async function main() {
     stopping = true;
     clearInterval(timer);
     logger.info({ requests: sent }, 'shutting down');
-    await bridge.shutdown();
+    await Promise.all([bridge.shutdown(), tracing.provider.shutdown()]);
     process.stderr.write(`demo: ${sent} requests logged, bridge shut down\n`);
     process.exit(0);
   };
@@ -147,7 +175,7 @@ async function main() {
   const timer = setInterval(
     () => {
       if (stopping) return;
-      handleRequest(logger, sessions);
+      handleRequest(logger, sessions, tracing.tracer);
       sent += 1;
       if (count !== undefined && sent >= count) void stop();
     },

@@ -95,7 +95,7 @@ function validate(configFiles: string[]): number {
 
 function components(): number {
   const registry = builtinComponents();
-  for (const kind of ['receiver', 'processor', 'exporter', 'extension'] as const) {
+  for (const kind of ['receiver', 'processor', 'exporter', 'connector', 'extension'] as const) {
     process.stdout.write(`${kind}s:\n`);
     for (const type of registry.types(kind)) {
       const factory = registry.get(kind, type)!;

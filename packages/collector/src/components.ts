@@ -2,9 +2,10 @@ import { Registry, bearerTokenAuthExtensionFactory, fileStorageExtensionFactory 
 import { jsonFileReceiverFactory, jsonlExporterFactory } from '@sluice/file';
 import { lokiExporterFactory } from '@sluice/loki';
 import { otlpExporterFactory, otlpHttpExporterFactory, otlpReceiverFactory } from '@sluice/otlp';
-import { processorFactories } from '@sluice/processors';
+import { connectorFactories, processorFactories } from '@sluice/processors';
 import { debugExporterFactory } from './components/debug-exporter';
 import { healthCheckExtensionFactory } from './components/health-check';
+import { prometheusExporterFactory } from './components/prometheus/prometheus-exporter';
 
 /** The components built into this distribution: what `sluice components` lists. */
 export function builtinComponents(): Registry {
@@ -17,6 +18,8 @@ export function builtinComponents(): Registry {
   registry.register(otlpExporterFactory);
   registry.register(otlpHttpExporterFactory);
   registry.register(debugExporterFactory);
+  registry.register(prometheusExporterFactory);
+  for (const factory of connectorFactories) registry.register(factory);
   registry.register(healthCheckExtensionFactory);
   registry.register(fileStorageExtensionFactory);
   registry.register(bearerTokenAuthExtensionFactory);

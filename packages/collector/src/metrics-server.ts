@@ -1,13 +1,22 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type Telemetry } from '@sluice/core';
 import { SluiceError } from '@sluice/pdata';
 
-/** Serves the Prometheus exposition at `/metrics` (otelcol's pull reader). */
+/** What a metrics endpoint serves: the collector's own telemetry, or a prometheus exporter's metrics. */
+export interface ScrapeSource {
+  readonly contentType: string;
+  scrape(): Promise<string>;
+}
+
+/**
+ * Serves a Prometheus exposition at `/metrics` (otelcol's pull reader, and the prometheus
+ * exporter). `what` names the config key in a bind error.
+ */
 export async function startMetricsServer(
-  telemetry: Telemetry,
+  source: ScrapeSource,
   host: string,
   port: number,
+  what = 'service.telemetry.metrics',
 ): Promise<{ address: string; close(): Promise<void> }> {
   const server = http.createServer((req, res) => {
     req.resume();
@@ -15,15 +24,13 @@ export async function startMetricsServer(
       res.writeHead(404, { 'Content-Type': 'text/plain' }).end('metrics are at /metrics\n');
       return;
     }
-    telemetry.scrape().then(
-      (text) => res.writeHead(200, { 'Content-Type': telemetry.registry.contentType }).end(text),
+    source.scrape().then(
+      (text) => res.writeHead(200, { 'Content-Type': source.contentType }).end(text),
       (err: Error) => res.writeHead(500, { 'Content-Type': 'text/plain' }).end(err.message),
     );
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (err) =>
-      reject(new SluiceError('SLUICE_BIND_FAILED', `service.telemetry.metrics ${host}:${port}: ${err.message}`)),
-    );
+    server.once('error', (err) => reject(new SluiceError('SLUICE_BIND_FAILED', `${what} ${host}:${port}: ${err.message}`)));
     server.listen(port, host, () => resolve());
   });
   const address = server.address() as AddressInfo;

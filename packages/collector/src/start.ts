@@ -69,7 +69,13 @@ export async function startCollector(options: StartOptions): Promise<RunningColl
   const metricsConfig = config.service.telemetry.metrics;
   const telemetry = new Telemetry({ processMetrics: metricsConfig !== null });
   const endpoints: Record<string, string> = {};
-  const metricsServer = metricsConfig ? await startMetricsServer(telemetry, metricsConfig.host, metricsConfig.port) : undefined;
+  const metricsServer = metricsConfig
+    ? await startMetricsServer(
+        { contentType: telemetry.registry.contentType, scrape: () => telemetry.scrape() },
+        metricsConfig.host,
+        metricsConfig.port,
+      )
+    : undefined;
   if (metricsServer) endpoints.metrics = metricsServer.address;
 
   const service = new Service(config, logger, telemetry);

@@ -284,7 +284,7 @@ service: {}
     messages: { 0: ['unique'] },
   },
   {
-    name: 'a traces pipeline is refused: Sluice is logs-only',
+    name: 'a traces pipeline is refused: Sluice carries logs and metrics derived from them',
     text: `receivers:
   otlp: { protocols: { http: } }
 exporters:
@@ -296,7 +296,7 @@ service:
     logz/x: { receivers: [otlp], exporters: [file] }
 `,
     expected: ['error SLUICE_CONFIG_PIPELINE service.pipelines.traces @8:5', 'error SLUICE_CONFIG_BAD_ID service.pipelines.logz/x @9:5'],
-    messages: { 0: ['logs only'] },
+    messages: { 0: ['carries logs (and metrics derived from them by connectors)'] },
   },
   {
     name: 'a pipeline without a receiver or an exporter',
@@ -324,7 +324,7 @@ service:
     expected: ['error SLUICE_CONFIG_REQUIRED service @1:1'],
   },
   {
-    name: 'connectors are refused, an unset extension is undefined, an unlisted one is a warning',
+    name: 'an unknown connector type, an unset extension is undefined, an unlisted one is a warning',
     text: `receivers:
   otlp: { protocols: { http: } }
 exporters:
@@ -340,11 +340,54 @@ service:
     logs: { receivers: [otlp], exporters: [file] }
 `,
     expected: [
-      'error SLUICE_CONFIG_UNSUPPORTED_KEY connectors @8:1',
+      'error SLUICE_CONFIG_UNKNOWN_TYPE connectors.forward @9:3',
       'error SLUICE_CONFIG_UNDEFINED_COMPONENT service.extensions[0] @11:16',
       'warning SLUICE_CONFIG_UNUSED exporters.loki/unused @5:3',
       'warning SLUICE_CONFIG_UNUSED extensions.health_check @7:3',
     ],
+  },
+  {
+    name: 'connectors: unsupported keys are coded, a connector needs both ends, signals must match',
+    text: `receivers:
+  otlp: { protocols: { http: } }
+exporters:
+  file: { path: /tmp/out.jsonl }
+  prometheus: { endpoint: 127.0.0.1:0 }
+connectors:
+  count:
+    spans: { span.count: {} }
+  count/orphan:
+  signaltometrics:
+    logs:
+      - name: latency
+        exponential_histogram:
+          value: attributes["ms"]
+      - name: bad
+        sum:
+          value: attributes["ms"] +
+service:
+  pipelines:
+    logs: { receivers: [otlp], exporters: [file, count, count/orphan, signaltometrics, prometheus] }
+    metrics: { receivers: [count, signaltometrics], processors: [batch], exporters: [prometheus, file] }
+`,
+    expected: [
+      'error SLUICE_CONFIG_PIPELINE connectors.count/orphan @9:3',
+      'error SLUICE_CONFIG_INVALID_VALUE connectors.signaltometrics.logs[0] @12:9',
+      'error SLUICE_CONFIG_UNSUPPORTED_KEY connectors.signaltometrics.logs[0].exponential_histogram @13:9',
+      'error SLUICE_CONFIG_INVALID_VALUE connectors.signaltometrics.logs[1].sum.value @17:18',
+      'error SLUICE_CONFIG_PIPELINE service.pipelines.logs.exporters[4] @20:88',
+      'error SLUICE_CONFIG_PIPELINE service.pipelines.metrics.processors @21:53',
+      'error SLUICE_CONFIG_UNDEFINED_COMPONENT service.pipelines.metrics.processors[0] @21:66',
+      'error SLUICE_CONFIG_PIPELINE service.pipelines.metrics.exporters[1] @21:98',
+      'warning SLUICE_CONFIG_UNSUPPORTED_KEY connectors.count.spans @8:5',
+    ],
+    messages: {
+      0: ['receiver of no metrics pipeline'],
+      1: ['exactly one of sum, gauge or histogram'],
+      2: ['exponential histograms are not implemented'],
+      3: ['OTTL value'],
+      4: ['exporter "prometheus" takes metrics'],
+    },
   },
   {
     name: 'service keys are checked like component keys',

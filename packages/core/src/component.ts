@@ -5,9 +5,13 @@
 import type { ZodType, ZodTypeDef } from 'zod';
 import type { ClientContext, ErrorCode, LogsData } from '@sluice/pdata';
 import type { Logger } from './logger';
+import type { MetricsData } from './metrics/model';
 import type { Telemetry } from './telemetry/telemetry';
 
-export type ComponentKind = 'receiver' | 'processor' | 'exporter' | 'extension';
+export type ComponentKind = 'receiver' | 'processor' | 'exporter' | 'connector' | 'extension';
+
+/** What a pipeline carries: `logs` end to end, or `metrics` that connectors derive from logs. */
+export type Signal = 'logs' | 'metrics';
 
 /** `type` or `type/name`, as written in the config. */
 export type ComponentId = string;
@@ -32,6 +36,11 @@ export interface LogsConsumer {
   consume(logs: LogsData, context: ClientContext): Promise<void>;
 }
 
+/** The metrics counterpart of LogsConsumer: resolves once the metrics are accepted. */
+export interface MetricsConsumer {
+  consumeMetrics(metrics: MetricsData): Promise<void>;
+}
+
 export type Receiver = Component;
 export interface Processor extends Component, LogsConsumer {}
 export interface Exporter extends Component, LogsConsumer {
@@ -39,6 +48,13 @@ export interface Exporter extends Component, LogsConsumer {
   health?(): ExporterHealth;
 }
 export type Extension = Component;
+/** An exporter of a metrics pipeline. */
+export interface MetricsExporter extends Component, MetricsConsumer {}
+/**
+ * An exporter of a logs pipeline and a receiver of metrics pipelines, as otelcol's connectors:
+ * it reads the logs it is handed (never changes them) and passes what it derives to `next`.
+ */
+export interface Connector extends Component, LogsConsumer {}
 
 export interface ExporterHealth {
   status: 'ok' | 'degraded' | 'failing' | 'stopped';
@@ -123,7 +139,17 @@ export interface ProcessorFactory<C = unknown> extends FactoryBase<'processor', 
   create(settings: CreateSettings, config: C, next: LogsConsumer): Processor;
 }
 export interface ExporterFactory<C = unknown> extends FactoryBase<'exporter', C> {
+  signal?: 'logs';
   create(settings: CreateSettings, config: C): Exporter;
+}
+export interface MetricsExporterFactory<C = unknown> extends FactoryBase<'exporter', C> {
+  signal: 'metrics';
+  create(settings: CreateSettings, config: C): MetricsExporter;
+}
+/** Connectors only read logs, so they share a pipeline's data with every other exporter without a copy. */
+export interface ConnectorFactory<C = unknown> extends FactoryBase<'connector', C> {
+  capabilities: ProcessorCapabilities & { mutatesData: false };
+  create(settings: CreateSettings, config: C, next: MetricsConsumer): Connector;
 }
 export interface ExtensionFactory<C = unknown> extends FactoryBase<'extension', C> {
   /** The roles its extensions play, so a reference to it (`auth.authenticator`, `sending_queue.storage`) is checked before start. */
@@ -131,7 +157,12 @@ export interface ExtensionFactory<C = unknown> extends FactoryBase<'extension', 
   create(settings: CreateSettings, config: C): Extension;
 }
 
-export type Factory = ReceiverFactory | ProcessorFactory | ExporterFactory | ExtensionFactory;
+export type Factory = ReceiverFactory | ProcessorFactory | ExporterFactory | MetricsExporterFactory | ConnectorFactory | ExtensionFactory;
+
+/** The signal an exporter factory consumes (logs unless it says otherwise). */
+export function exporterSignal(factory: ExporterFactory | MetricsExporterFactory): Signal {
+  return factory.signal ?? 'logs';
+}
 
 /** Splits `type/name` into its parts; returns undefined for an id that is not of that form. */
 export function parseComponentId(id: string): { type: string; name: string } | undefined {

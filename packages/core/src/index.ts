@@ -4,6 +4,12 @@
 export type {
   ComponentKind,
   ComponentId,
+  Signal,
+  MetricsConsumer,
+  MetricsExporter,
+  MetricsExporterFactory,
+  Connector,
+  ConnectorFactory,
   Component,
   LogsConsumer,
   Receiver,
@@ -22,7 +28,10 @@ export type {
   StartProblem,
   ExtensionRole,
 } from './component';
-export { parseComponentId } from './component';
+export { parseComponentId, exporterSignal } from './component';
+
+// the metrics signal connectors derive from logs (metrics/)
+export type { MetricAttributes, NumberPoint, HistogramPoint, MetricData, Metric, ResourceMetrics, MetricsData } from './metrics/model';
 export { Registry } from './registry';
 export { createLogger, createMemoryLogger, errorStack } from './logger';
 export type { Logger, LogLevel, LogFields, StreamLoggerOptions } from './logger';
@@ -83,6 +92,7 @@ export { Service } from './pipeline/service';
 export type { ServiceGraphConfig, ServiceComponentConfig, ServiceStatus } from './pipeline/service';
 export { ExporterFanout, PipelineFanout } from './pipeline/fanout';
 export type { FanoutTarget, FanoutPipeline } from './pipeline/fanout';
+export { MetricsFanout } from './pipeline/metrics-fanout';
 export { consumeOrReject } from './pipeline/consume-or-reject';
 
 // exporter helper: queue, retry, persistence (exporterhelper/)

@@ -64,7 +64,7 @@ describe('config loading', () => {
     assert.deepEqual(config.extensions.get('health_check')!.config, { endpoint: '127.0.0.1:13133' });
     assert.deepEqual(config.service, {
       extensions: ['health_check'],
-      pipelines: [{ id: 'logs', receivers: ['otlp'], processors: ['batch'], exporters: ['file'] }],
+      pipelines: [{ id: 'logs', signal: 'logs', receivers: ['otlp'], processors: ['batch'], exporters: ['file'] }],
       telemetry: { metrics: { level: 'normal', host: '127.0.0.1', port: 8888 }, logs: { level: 'info', encoding: 'console' } },
       shutdownTimeoutMs: 30_000,
     });
@@ -253,7 +253,9 @@ describe('config loading', () => {
       const config = result.config!;
       assert.deepEqual(config.files, [base, override]);
       assert.deepEqual(config.processors.get('batch')!.config, { send_batch_size: 5, timeout: 1000 });
-      assert.deepEqual(config.service.pipelines, [{ id: 'logs', receivers: ['otlp'], processors: ['batch'], exporters: ['file', 'loki'] }]);
+      assert.deepEqual(config.service.pipelines, [
+        { id: 'logs', signal: 'logs', receivers: ['otlp'], processors: ['batch'], exporters: ['file', 'loki'] },
+      ]);
     });
 
     it('reports a file it cannot read and every YAML error, each with its file', async () => {

@@ -1,5 +1,7 @@
 // The public surface of @sluice/processors, listed explicitly.
-import type { ProcessorFactory } from '@sluice/core';
+import type { ConnectorFactory, ProcessorFactory } from '@sluice/core';
+import { countConnectorFactory } from './connectors/count-factory';
+import { signalToMetricsConnectorFactory } from './connectors/signaltometrics-factory';
 import { attributesProcessorFactory } from './attributes/factory';
 import { batchProcessorFactory } from './batch/factory';
 import { filterProcessorFactory } from './filter/factory';
@@ -18,7 +20,11 @@ export type { ResourceConfig } from './resource/factory';
 export type { AttributesConfig } from './attributes/factory';
 export type { FilterConfig } from './filter/config';
 export type { LogparseConfig } from './logparse/config';
-export { compileCondition } from './filter/ottl/compile';
+export { countConnectorFactory, signalToMetricsConnectorFactory };
+export type { CountConfig } from './connectors/count-factory';
+export type { SignalToMetricsConfig } from './connectors/signaltometrics-factory';
+export { compileCondition, compileValue } from './filter/ottl/compile';
+export type { Condition, ValueGetter } from './filter/ottl/compile';
 export { OttlError } from './filter/ottl/lexer';
 
 /** Every processor this package provides, for the collector's registry. */
@@ -30,3 +36,6 @@ export const processorFactories: readonly ProcessorFactory[] = [
   logparseProcessorFactory,
   memoryLimiterProcessorFactory,
 ];
+
+/** Every connector this package provides: logs in, metrics out (they share the OTTL compiler with filter). */
+export const connectorFactories: readonly ConnectorFactory[] = [countConnectorFactory, signalToMetricsConnectorFactory];

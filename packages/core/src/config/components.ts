@@ -1,5 +1,5 @@
 /**
- * The `receivers`, `processors`, `exporters` and `extensions` sections: each id resolved to a
+ * The `receivers`, `processors`, `exporters`, `connectors` and `extensions` sections: each id resolved to a
  * registered factory and its section validated by that factory's schema.
  */
 import { parseComponentId, type ComponentKind } from '../component';
@@ -14,6 +14,7 @@ export const COMPONENT_SECTIONS = {
   receivers: 'receiver',
   processors: 'processor',
   exporters: 'exporter',
+  connectors: 'connector',
   extensions: 'extension',
 } as const satisfies Record<string, ComponentKind>;
 
@@ -28,8 +29,8 @@ export interface ComponentsResult {
 
 export function validateComponents(root: MapNode, registry: Registry): ComponentsResult {
   const result: ComponentsResult = {
-    components: { receivers: new Map(), processors: new Map(), exporters: new Map(), extensions: new Map() },
-    declared: { receivers: new Map(), processors: new Map(), exporters: new Map(), extensions: new Map() },
+    components: { receivers: new Map(), processors: new Map(), exporters: new Map(), connectors: new Map(), extensions: new Map() },
+    declared: { receivers: new Map(), processors: new Map(), exporters: new Map(), connectors: new Map(), extensions: new Map() },
     diagnostics: [],
   };
   for (const section of Object.keys(COMPONENT_SECTIONS) as ComponentSection[]) {

@@ -8,7 +8,7 @@ import type { Registry } from '../registry';
 import { validateComponents } from './components';
 import { sortDiagnostics, type ConfigDiagnostic } from './diagnostics';
 import { expandEnv } from './env-expansion';
-import { diagnosticAt, formatPath, isNull, type ConfigNode, type MapNode } from './located';
+import { diagnosticAt, formatPath, type ConfigNode, type MapNode } from './located';
 import { mergeNodes } from './merge';
 import { validateService } from './service-section';
 import { checkStart } from './start-checks';
@@ -84,20 +84,14 @@ function validateRoots(
 
   const sorted = sortDiagnostics(diagnostics, files);
   if (sorted.some((d) => d.severity === 'error') || !service.service) return { diagnostics: sorted };
-  const { receivers, processors, exporters, extensions } = components.components;
-  return { config: { receivers, processors, exporters, extensions, service: service.service, files }, diagnostics: sorted };
+  const { receivers, processors, exporters, connectors, extensions } = components.components;
+  return { config: { receivers, processors, exporters, connectors, extensions, service: service.service, files }, diagnostics: sorted };
 }
 
 function checkTopLevel(root: MapNode): ConfigDiagnostic[] {
   const diagnostics: ConfigDiagnostic[] = [];
-  for (const [key, { keyPos, value }] of root.entries) {
-    if (key === 'connectors') {
-      const empty = isNull(value) || (value.kind === 'map' && value.entries.size === 0);
-      if (!empty) {
-        const message = 'connectors are not supported: Sluice runs logs pipelines from receivers to exporters';
-        diagnostics.push(diagnosticAt('SLUICE_CONFIG_UNSUPPORTED_KEY', 'error', [key], keyPos, message));
-      }
-    } else if (!TOP_LEVEL_KEYS.includes(key)) {
+  for (const [key, { keyPos }] of root.entries) {
+    if (!TOP_LEVEL_KEYS.includes(key)) {
       const suggestion = nearestName(key, TOP_LEVEL_KEYS);
       const message = suggestion
         ? `unknown key; did you mean ${suggestion}?`

@@ -1,10 +1,11 @@
 /**
- * The `service` section: which extensions start, the logs pipelines and what they name, the
+ * The `service` section: which extensions start, the logs pipelines (and the metrics pipelines
+ * connectors feed) and what they name, the
  * collector's own telemetry (current otelcol syntax and the older `address`), and Sluice's
  * `shutdown_timeout`.
  */
 import { z } from 'zod';
-import { parseComponentId } from '../component';
+import { exporterSignal, parseComponentId, type Signal } from '../component';
 import type { ConfigDiagnostic } from './diagnostics';
 import type { ComponentSection, ComponentsResult } from './components';
 import { diagnosticAt, isNull, locate, type MapEntry, type PathSegment, type Position } from './located';
@@ -109,7 +110,11 @@ export function validateService(entry: MapEntry | undefined, rootPos: Position, 
   const parsed = result.value as ParsedService;
 
   const at = (path: PathSegment[]) => locate(node, entry.keyPos, path).keyPos;
-  const pipelines = Object.entries(parsed.pipelines).map(([id, lists]): PipelineConfig => ({ id, ...lists }));
+  const pipelines = Object.entries(parsed.pipelines).map(([id, lists]): PipelineConfig => ({
+    id,
+    signal: parseComponentId(id)!.type as Signal,
+    ...lists,
+  }));
   if (pipelines.length === 0 && !diagnostics.some((d) => d.code === 'SLUICE_CONFIG_PIPELINE')) {
     diagnostics.push(
       diagnosticAt(
@@ -122,7 +127,8 @@ export function validateService(entry: MapEntry | undefined, rootPos: Position, 
     );
   }
   for (const pipeline of pipelines) diagnostics.push(...checkPipeline(pipeline, components, at));
-  diagnostics.push(...checkReferences(parsed.extensions, 'extensions', ['extensions'], components, at));
+  diagnostics.push(...checkConnectors(pipelines, components));
+  diagnostics.push(...checkReferences(parsed.extensions, ['extensions'], ['extensions'], components, at));
   diagnostics.push(...unusedComponents(parsed, components));
 
   const metrics = metricsConfig(parsed, at, diagnostics);
@@ -138,26 +144,35 @@ export function validateService(entry: MapEntry | undefined, rootPos: Position, 
   };
 }
 
-/** Sluice is logs-only: `traces` and `metrics` pipelines are refused with a clear reason, and skipped. */
+/**
+ * Sluice carries logs, and the metrics connectors derive from them: `traces` and `profiles`
+ * pipelines are refused with a clear reason, and skipped.
+ */
 function dropNonLogsPipelines(entries: Map<string, MapEntry>): ConfigDiagnostic[] {
   const diagnostics: ConfigDiagnostic[] = [];
   for (const [id, { keyPos }] of entries) {
     const parsed = parseComponentId(id);
-    if (parsed?.type === 'logs') continue;
+    if (parsed?.type === 'logs' || parsed?.type === 'metrics') continue;
     const path = ['service', 'pipelines', id];
-    if (parsed && ['traces', 'metrics', 'profiles'].includes(parsed.type)) {
+    if (parsed && ['traces', 'profiles'].includes(parsed.type)) {
       diagnostics.push(
         diagnosticAt(
           'SLUICE_CONFIG_PIPELINE',
           'error',
           path,
           keyPos,
-          `Sluice carries logs only; a ${parsed.type} pipeline cannot run (use logs or logs/<name>)`,
+          `Sluice carries logs (and metrics derived from them by connectors); a ${parsed.type} pipeline cannot run`,
         ),
       );
     } else {
       diagnostics.push(
-        diagnosticAt('SLUICE_CONFIG_BAD_ID', 'error', path, keyPos, `"${id}" is not a pipeline id; write logs or logs/<name>`),
+        diagnosticAt(
+          'SLUICE_CONFIG_BAD_ID',
+          'error',
+          path,
+          keyPos,
+          `"${id}" is not a pipeline id; write logs, logs/<name>, metrics or metrics/<name>`,
+        ),
       );
     }
     entries.delete(id);
@@ -174,35 +189,69 @@ function checkPipeline(pipeline: PipelineConfig, components: ComponentsResult, a
       diagnostics.push(diagnosticAt('SLUICE_CONFIG_PIPELINE', 'error', ['service', ...base, list], at([...base, list]), message));
     }
   }
+  if (pipeline.signal === 'metrics' && pipeline.processors.length > 0) {
+    const message = 'metrics pipelines take no processors in Sluice (connectors shape the metrics they derive)';
+    diagnostics.push(
+      diagnosticAt('SLUICE_CONFIG_PIPELINE', 'error', ['service', ...base, 'processors'], at([...base, 'processors']), message),
+    );
+  }
   for (const list of ['receivers', 'processors', 'exporters'] as const) {
-    diagnostics.push(...checkReferences(pipeline[list], list, [...base, list], components, at));
+    const sections = PIPELINE_SECTIONS[pipeline.signal][list];
+    diagnostics.push(...checkReferences(pipeline[list], sections, [...base, list], components, at));
+  }
+  for (const [index, id] of pipeline.exporters.entries()) {
+    const exporter = components.components.exporters.get(id);
+    if (!exporter || (exporter.factory.kind === 'exporter' && exporterSignal(exporter.factory) === pipeline.signal)) continue;
+    const path: PathSegment[] = [...base, 'exporters', index];
+    const message = `exporter "${id}" takes ${pipeline.signal === 'logs' ? 'metrics' : 'logs'}; it cannot be an exporter of a ${pipeline.signal} pipeline`;
+    diagnostics.push(diagnosticAt('SLUICE_CONFIG_PIPELINE', 'error', ['service', ...path], at(path), message));
   }
   return diagnostics;
 }
 
-/** Each id must name a configured component of the right kind, once. */
+/** Where the ids of each pipeline list are configured: connectors end logs pipelines and start metrics pipelines. */
+const PIPELINE_SECTIONS: Record<Signal, Record<'receivers' | 'processors' | 'exporters', ComponentSection[]>> = {
+  logs: { receivers: ['receivers'], processors: ['processors'], exporters: ['exporters', 'connectors'] },
+  metrics: { receivers: ['connectors'], processors: ['processors'], exporters: ['exporters'] },
+};
+
+/** As otelcol: a connector is an exporter of some logs pipeline and a receiver of some metrics pipeline. */
+function checkConnectors(pipelines: PipelineConfig[], components: ComponentsResult): ConfigDiagnostic[] {
+  const diagnostics: ConfigDiagnostic[] = [];
+  for (const [id, keyPos] of components.declared.connectors) {
+    const exported = pipelines.some((p) => p.signal === 'logs' && p.exporters.includes(id));
+    const received = pipelines.some((p) => p.signal === 'metrics' && p.receivers.includes(id));
+    if (exported === received) continue;
+    const message = exported
+      ? 'is an exporter of a logs pipeline but a receiver of no metrics pipeline, so what it derives goes nowhere'
+      : 'is a receiver of a metrics pipeline but an exporter of no logs pipeline, so it has nothing to derive metrics from';
+    diagnostics.push(diagnosticAt('SLUICE_CONFIG_PIPELINE', 'error', ['connectors', id], keyPos, message));
+  }
+  return diagnostics;
+}
+
+/** Each id must name a configured component of the right kind (one of `sections`), once. */
 function checkReferences(
   ids: string[],
-  section: ComponentSection,
+  sections: ComponentSection[],
   listPath: PathSegment[],
   components: ComponentsResult,
   at: (path: PathSegment[]) => Position,
 ): ConfigDiagnostic[] {
   const diagnostics: ConfigDiagnostic[] = [];
-  const declared = components.declared[section];
   ids.forEach((id, index) => {
     const path: PathSegment[] = [...listPath, index];
     if (ids.indexOf(id) !== index) {
-      const code = section === 'extensions' ? 'SLUICE_CONFIG_INVALID_VALUE' : 'SLUICE_CONFIG_PIPELINE';
+      const code = sections.includes('extensions') ? 'SLUICE_CONFIG_INVALID_VALUE' : 'SLUICE_CONFIG_PIPELINE';
       diagnostics.push(diagnosticAt(code, 'error', ['service', ...path], at(path), `"${id}" is listed twice`));
-    } else if (!declared.has(id)) {
+    } else if (!sections.some((section) => components.declared[section].has(id))) {
       diagnostics.push(
         diagnosticAt(
           'SLUICE_CONFIG_UNDEFINED_COMPONENT',
           'error',
           ['service', ...path],
           at(path),
-          undefinedMessage(id, section, components),
+          undefinedMessage(id, sections, components),
         ),
       );
     }
@@ -210,9 +259,12 @@ function checkReferences(
   return diagnostics;
 }
 
-function undefinedMessage(id: string, section: ComponentSection, components: ComponentsResult): string {
-  let message = `"${id}" is not configured under ${section}`;
-  const suggestion = nearestName(id, components.declared[section].keys());
+function undefinedMessage(id: string, sections: ComponentSection[], components: ComponentsResult): string {
+  let message = `"${id}" is not configured under ${sections.join(' or ')}`;
+  const suggestion = nearestName(
+    id,
+    sections.flatMap((section) => [...components.declared[section].keys()]),
+  );
   if (suggestion) return `${message}; did you mean ${suggestion}?`;
   const elsewhere = (Object.keys(components.declared) as ComponentSection[]).find((other) => components.declared[other].has(id));
   if (elsewhere) message += ` (it is configured under ${elsewhere})`;
@@ -224,6 +276,7 @@ function unusedComponents(parsed: ParsedService, components: ComponentsResult): 
   const used = new Set<string>();
   for (const lists of Object.values(parsed.pipelines)) {
     for (const list of ['receivers', 'processors', 'exporters'] as const) for (const id of lists[list]) used.add(`${list}:${id}`);
+    for (const id of [...lists.receivers, ...lists.exporters]) used.add(`connectors:${id}`);
   }
   for (const id of parsed.extensions) used.add(`extensions:${id}`);
   const diagnostics: ConfigDiagnostic[] = [];

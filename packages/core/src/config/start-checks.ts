@@ -20,9 +20,11 @@ const ROLE_NAMES: Record<ExtensionRole, string> = {
 /** Only what the service starts is checked: an unused component is never started (and is warned about). */
 export function checkStart(root: MapNode, components: ComponentsResult, service: ServiceConfig): ConfigDiagnostic[] {
   const started: Record<ComponentSection, Set<string>> = {
-    receivers: new Set(service.pipelines.flatMap((p) => p.receivers)),
+    receivers: new Set(service.pipelines.filter((p) => p.signal === 'logs').flatMap((p) => p.receivers)),
     processors: new Set(service.pipelines.flatMap((p) => p.processors)),
-    exporters: new Set(service.pipelines.flatMap((p) => p.exporters)),
+    // A logs pipeline's exporters list names connectors too; they are checked as connectors.
+    exporters: new Set(service.pipelines.flatMap((p) => p.exporters).filter((id) => components.components.exporters.has(id))),
+    connectors: new Set(service.pipelines.filter((p) => p.signal === 'metrics').flatMap((p) => p.receivers)),
     extensions: new Set(service.extensions),
   };
   const diagnostics: ConfigDiagnostic[] = [];

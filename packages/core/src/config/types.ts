@@ -1,5 +1,5 @@
 /** The validated config, as the service builds pipelines from it. */
-import type { ComponentKind, Factory } from '../component';
+import type { ComponentKind, Factory, Signal } from '../component';
 import type { ConfigDiagnostic } from './diagnostics';
 
 export interface ComponentConfig {
@@ -18,8 +18,9 @@ export interface ComponentConfig {
 }
 
 export interface PipelineConfig {
-  /** `logs` or `logs/<name>`. */
+  /** `logs`, `logs/<name>`, `metrics` or `metrics/<name>`. */
   id: string;
+  signal: Signal;
   receivers: string[];
   processors: string[];
   exporters: string[];
@@ -47,6 +48,7 @@ export interface CollectorConfig {
   receivers: Map<string, ComponentConfig>;
   processors: Map<string, ComponentConfig>;
   exporters: Map<string, ComponentConfig>;
+  connectors: Map<string, ComponentConfig>;
   extensions: Map<string, ComponentConfig>;
   service: ServiceConfig;
   /** The files the config was read from, in merge order. */

@@ -1,8 +1,23 @@
-import type { Component, ComponentKind, CreateSettings, Exporter, Extension, Factory, Host, LogsConsumer, Processor } from '../component';
+import type {
+  Component,
+  ComponentKind,
+  Connector,
+  CreateSettings,
+  Exporter,
+  Extension,
+  Factory,
+  Host,
+  LogsConsumer,
+  MetricsConsumer,
+  MetricsExporter,
+  Processor,
+  Signal,
+} from '../component';
 import { isPipelineWatcher } from '../extensions/contracts';
 import type { Logger } from '../logger';
 import type { Telemetry } from '../telemetry/telemetry';
 import { ExporterFanout, PipelineFanout, type FanoutPipeline } from './fanout';
+import { MetricsFanout } from './metrics-fanout';
 
 /** The parts of a validated collector config the service needs (the config loader's CollectorConfig fits). */
 export interface ServiceComponentConfig {
@@ -16,10 +31,19 @@ export interface ServiceGraphConfig {
   receivers: ReadonlyMap<string, ServiceComponentConfig>;
   processors: ReadonlyMap<string, ServiceComponentConfig>;
   exporters: ReadonlyMap<string, ServiceComponentConfig>;
+  /** Absent in configs without connectors. */
+  connectors?: ReadonlyMap<string, ServiceComponentConfig>;
   extensions: ReadonlyMap<string, ServiceComponentConfig>;
   service: {
     extensions: readonly string[];
-    pipelines: ReadonlyArray<{ id: string; receivers: readonly string[]; processors: readonly string[]; exporters: readonly string[] }>;
+    pipelines: ReadonlyArray<{
+      id: string;
+      /** `logs` when absent. */
+      signal?: Signal;
+      receivers: readonly string[];
+      processors: readonly string[];
+      exporters: readonly string[];
+    }>;
     shutdownTimeoutMs: number;
   };
 }
@@ -34,9 +58,9 @@ interface Started {
 
 /**
  * Builds the pipeline graph from a validated config and runs its lifecycle: start extensions →
- * exporters → processors → receivers; shut down in reverse within `service.shutdown_timeout`.
- * One exporter or receiver instance per id, shared by every pipeline that names it; one
- * processor instance per pipeline, as in otelcol.
+ * exporters → connectors → processors → receivers; shut down in reverse within
+ * `service.shutdown_timeout`. One exporter, connector or receiver instance per id, shared by every
+ * pipeline that names it; one processor instance per pipeline, as in otelcol.
  */
 export class Service {
   private status: ServiceStatus = 'created';
@@ -119,9 +143,13 @@ export class Service {
     const exporterEntries: Started[] = [];
     const processorEntries: Started[] = [];
     const pipelinesOfReceiver = new Map<string, FanoutPipeline[]>();
+    const connectors = this.buildConnectors(exporterEntries);
 
     for (const pipeline of service.pipelines) {
+      if ((pipeline.signal ?? 'logs') !== 'logs') continue;
       const targets = pipeline.exporters.map((id) => {
+        const connector = connectors.get(id);
+        if (connector) return { id, consumer: connector, optional: false };
         let exporter = this.exporters.get(id);
         const entry = this.config.exporters.get(id)!;
         if (!exporter) {
@@ -162,7 +190,44 @@ export class Service {
     }
   }
 
-  private create(kind: ComponentKind, entry: ServiceComponentConfig, next?: LogsConsumer, pipelineId?: string): Component {
+  /**
+   * The metrics side: each metrics pipeline's exporters, and each connector feeding the metrics
+   * pipelines that list it as a receiver. Their entries go after the exporters they feed, so
+   * they start after them.
+   */
+  private buildConnectors(exporterEntries: Started[]): Map<string, Connector> {
+    const metricsExporters = new Map<string, MetricsExporter>();
+    const pipelinesOfConnector = new Map<string, MetricsConsumer[]>();
+    for (const pipeline of this.config.service.pipelines) {
+      if (pipeline.signal !== 'metrics') continue;
+      const targets = pipeline.exporters.map((id) => {
+        let exporter = metricsExporters.get(id);
+        if (!exporter) {
+          exporter = this.create('exporter', this.config.exporters.get(id)!) as MetricsExporter;
+          metricsExporters.set(id, exporter);
+          exporterEntries.push({ kind: 'exporter', id, component: exporter });
+        }
+        return exporter;
+      });
+      const fanout = new MetricsFanout(targets);
+      for (const id of pipeline.receivers) pipelinesOfConnector.set(id, [...(pipelinesOfConnector.get(id) ?? []), fanout]);
+    }
+    const connectors = new Map<string, Connector>();
+    for (const [id, pipelines] of pipelinesOfConnector) {
+      const next = pipelines.length === 1 ? pipelines[0]! : new MetricsFanout(pipelines);
+      const connector = this.create('connector', this.config.connectors!.get(id)!, next) as Connector;
+      connectors.set(id, connector);
+      exporterEntries.push({ kind: 'connector', id, component: connector });
+    }
+    return connectors;
+  }
+
+  private create(
+    kind: ComponentKind,
+    entry: ServiceComponentConfig,
+    next?: LogsConsumer | MetricsConsumer,
+    pipelineId?: string,
+  ): Component {
     const settings: CreateSettings = {
       id: entry.id,
       kind,
@@ -175,7 +240,9 @@ export class Service {
     switch (factory.kind) {
       case 'receiver':
       case 'processor':
-        return factory.create(settings, entry.config, next!);
+        return factory.create(settings, entry.config, next as LogsConsumer);
+      case 'connector':
+        return factory.create(settings, entry.config, next as MetricsConsumer);
       case 'exporter':
       case 'extension':
         return factory.create(settings, entry.config);

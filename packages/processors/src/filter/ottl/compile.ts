@@ -14,7 +14,9 @@ import { OttlError, tokenize, type Token } from './lexer';
 
 /** A compiled condition: true means the record matches (and the filter drops it). */
 export type Condition = (record: LogRecord, resource: Resource, scope: InstrumentationScope) => boolean;
-type Getter = (record: LogRecord, resource: Resource, scope: InstrumentationScope) => AnyValue;
+/** A compiled value expression: what it reads or computes from a record (null when absent). */
+export type ValueGetter = (record: LogRecord, resource: Resource, scope: InstrumentationScope) => AnyValue;
+type Getter = ValueGetter;
 
 /**
  * Compiles one OTTL condition of the supported subset into a closure, or throws an OttlError
@@ -24,6 +26,16 @@ type Getter = (record: LogRecord, resource: Resource, scope: InstrumentationScop
 export function compileCondition(source: string): Condition {
   return new Parser(tokenize(source)).parseAll();
 }
+
+/**
+ * Compiles one OTTL value expression (a path, a literal, a converter call, or arithmetic over
+ * them with + - * / and parentheses), as signaltometrics' `value` takes; throws an OttlError.
+ */
+export function compileValue(source: string): ValueGetter {
+  return new Parser(tokenize(source)).parseValueAll();
+}
+
+const ARITHMETIC = new Set(['+', '-', '*', '/']);
 
 const COMPARISONS = new Set(['==', '!=', '<', '<=', '>', '>=']);
 
@@ -37,6 +49,39 @@ class Parser {
     const rest = this.peek();
     if (rest.kind !== 'end') throw new OttlError(`unexpected "${rest.text}"`, rest.offset);
     return condition;
+  }
+
+  parseValueAll(): Getter {
+    const value = this.parseSum();
+    const rest = this.peek();
+    if (rest.kind !== 'end') throw new OttlError(`unexpected "${rest.text}"`, rest.offset);
+    return value;
+  }
+
+  private parseSum(): Getter {
+    let left = this.parseProduct();
+    while (this.peek().text === '+' || this.peek().text === '-') {
+      const op = this.next().text;
+      left = arithmetic(op, left, this.parseProduct());
+    }
+    return left;
+  }
+
+  private parseProduct(): Getter {
+    let left = this.parseFactor();
+    while (this.peek().text === '*' || this.peek().text === '/') {
+      const op = this.next().text;
+      left = arithmetic(op, left, this.parseFactor());
+    }
+    return left;
+  }
+
+  private parseFactor(): Getter {
+    if (this.peek().text !== '(') return this.parseValue();
+    this.pos++;
+    const inner = this.parseSum();
+    this.expect(')');
+    return inner;
   }
 
   private parseOr(): Condition {
@@ -75,6 +120,9 @@ class Parser {
     }
     const left = this.parseValue();
     const op = this.peek();
+    if (op.kind === 'punct' && ARITHMETIC.has(op.text)) {
+      throw new OttlError(`arithmetic ("${op.text}") is not supported in conditions`, op.offset);
+    }
     if (op.kind !== 'op' || !COMPARISONS.has(op.text)) {
       throw new OttlError(`expected a comparison (==, !=, <, <=, >, >=) after "${start.text}"`, op.offset);
     }
@@ -151,8 +199,14 @@ class Parser {
   private parseCall(): Getter {
     const name = this.next();
     this.expect('(');
+    const converter = CONVERTERS[name.text];
+    if (converter) {
+      const argument = this.parseValue();
+      this.expect(')');
+      return (r, res, s) => converter(argument(r, res, s));
+    }
     if (name.text !== 'IsMatch') {
-      throw new OttlError(`function "${name.text}" is not supported (supported: IsMatch)`, name.offset);
+      throw new OttlError(`function "${name.text}" is not supported (supported: IsMatch, Double, Int)`, name.offset);
     }
     const target = this.parseValue();
     this.expect(',');
@@ -259,6 +313,47 @@ function indexInto(base: Getter, keys: string[]): Getter {
       value = getAttribute(value.kvlist, key) ?? null;
     }
     return value;
+  };
+}
+
+/** OTTL's Double and Int converters: numbers, booleans and numeric strings convert; anything else is nil. */
+const CONVERTERS: Record<string, (value: AnyValue) => AnyValue> = {
+  Double: (value) => {
+    const number = toNumber(value);
+    return number === undefined ? null : number;
+  },
+  Int: (value) => {
+    const number = toNumber(value);
+    return number === undefined ? null : BigInt(Math.trunc(number));
+  },
+};
+
+function toNumber(value: AnyValue): number | undefined {
+  if (typeof value === 'number' || typeof value === 'bigint') return Number(value);
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  if (typeof value === 'string' && value.trim() !== '') {
+    const number = Number(value);
+    return Number.isFinite(number) ? number : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * OTTL math: two ints give an int (division truncates), otherwise numbers give a float; a nil or
+ * non-numeric operand, or an int division by zero, gives nil.
+ */
+function arithmetic(op: string, left: Getter, right: Getter): Getter {
+  return (r, res, s) => {
+    const a = left(r, res, s);
+    const b = right(r, res, s);
+    if (typeof a === 'bigint' && typeof b === 'bigint') {
+      if (op === '/' && b === 0n) return null;
+      return op === '+' ? a + b : op === '-' ? a - b : op === '*' ? a * b : a / b;
+    }
+    if (!isNumeric(a) || !isNumeric(b)) return null;
+    const x = Number(a);
+    const y = Number(b);
+    return op === '+' ? x + y : op === '-' ? x - y : op === '*' ? x * y : x / y;
   };
 }
 

@@ -1,6 +1,6 @@
 import { SluiceError } from '@sluice/pdata';
 
-/** Tokens of the OTTL condition subset; each keeps its offset for error messages. */
+/** Tokens of the OTTL subset (conditions and value expressions); each keeps its offset for error messages. */
 export type TokenKind = 'ident' | 'string' | 'int' | 'float' | 'op' | 'punct' | 'end';
 
 export interface Token {
@@ -69,11 +69,9 @@ export function tokenize(source: string): Token[] {
     } else if (ch === '<' || ch === '>') {
       tokens.push({ kind: 'op', text: ch, offset: start });
       i++;
-    } else if ('()[],.-'.includes(ch)) {
+    } else if ('()[],.-+*/'.includes(ch)) {
       tokens.push({ kind: 'punct', text: ch, offset: start });
       i++;
-    } else if ('+*/'.includes(ch)) {
-      throw new OttlError(`arithmetic ("${ch}") is not supported`, start);
     } else {
       throw new OttlError(`unexpected character "${ch}"`, start);
     }

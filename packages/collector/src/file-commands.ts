@@ -78,10 +78,11 @@ export async function replayCommand(inputs: string[], options: FileCommandOption
     progress.done();
   }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const { records, skipped } = reader.totals;
+  const { records, skipped, corruptFiles } = reader.totals;
+  const corrupt = corruptFiles > 0 ? `${corruptFiles} corrupt compressed file${corruptFiles === 1 ? '' : 's'} skipped, ` : '';
   process.stdout.write(
     `replayed ${records} records from ${files.length} file${files.length === 1 ? '' : 's'}, ` +
-      `${skipped} malformed line${skipped === 1 ? '' : 's'} skipped, in ${seconds.toFixed(1)}s\n`,
+      `${skipped} malformed line${skipped === 1 ? '' : 's'} skipped, ${corrupt}in ${seconds.toFixed(1)}s\n`,
   );
   if (failed) {
     process.stderr.write(`sluice replay: stopped: ${(failed as Error).message}\n`);

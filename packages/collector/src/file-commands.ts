@@ -58,7 +58,14 @@ export async function replayCommand(inputs: string[], options: FileCommandOption
     return 2;
   }
   const logger = createLogger({ level: 'warn' });
-  const files = await replayFiles(inputs);
+  let files: string[];
+  try {
+    files = await replayFiles(inputs);
+  } catch (err) {
+    if (!(err instanceof SluiceError)) throw err;
+    process.stderr.write(`sluice replay: ${err.message}\n`);
+    return 2;
+  }
   const target = options.to !== undefined ? await httpTarget(options.to, logger) : await configTarget(options.config, logger);
   if (!target) return 1;
   const progress = new Progress(files.length);

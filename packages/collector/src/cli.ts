@@ -21,6 +21,8 @@ Usage:
   sluice replay FILE|DIR... --config FILE    ... or through that config's pipelines
   sluice files list --config FILE [--server S] [--json]
   sluice files wipe --config FILE [--server S] [--signal logs] [--yes]
+                                       through the config's file_admin extension when it
+                                       has one, or --admin URL; SLUICE_ADMIN_TOKEN: its token
   sluice --version | --help
 
 Several --config files are merged in order; later files win.
@@ -43,6 +45,7 @@ export async function main(argv: string[]): Promise<number> {
         signal: { type: 'string' },
         json: { type: 'boolean' },
         yes: { type: 'boolean', short: 'y' },
+        admin: { type: 'string' },
       },
     });
   } catch (err) {

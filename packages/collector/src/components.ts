@@ -1,5 +1,5 @@
 import { Registry, bearerTokenAuthExtensionFactory, fileStorageExtensionFactory } from '@sluice/core';
-import { jsonFileReceiverFactory, jsonlExporterFactory } from '@sluice/file';
+import { fileAdminExtensionFactory, jsonFileReceiverFactory, jsonlExporterFactory } from '@sluice/file';
 import { lokiExporterFactory } from '@sluice/loki';
 import { otlpExporterFactory, otlpHttpExporterFactory, otlpReceiverFactory } from '@sluice/otlp';
 import { connectorFactories, processorFactories } from '@sluice/processors';
@@ -23,5 +23,6 @@ export function builtinComponents(): Registry {
   registry.register(healthCheckExtensionFactory);
   registry.register(fileStorageExtensionFactory);
   registry.register(bearerTokenAuthExtensionFactory);
+  registry.register(fileAdminExtensionFactory);
   return registry;
 }

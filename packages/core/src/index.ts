@@ -46,6 +46,7 @@ export type {
   PipelineWatcher,
 } from './extensions/contracts';
 export { isServerAuthenticator, isClientAuthenticator, isStorageExtension, isPipelineWatcher } from './extensions/contracts';
+export { findServerAuthenticator } from './extensions/server-authenticator';
 export { bearerTokenAuthExtensionFactory } from './extensions/bearer-token-auth';
 export { ClientAuthHeaders } from './extensions/client-auth-headers';
 

@@ -163,6 +163,7 @@ export class JsonlExporter implements Exporter {
       logger: this.settings.logger,
       now: this.now,
       openAfter,
+      smallWritesInline: this.routed,
     });
   }
 

@@ -43,6 +43,16 @@ export interface InventoryEntry {
   file_count: number;
 }
 
+/** One row of `sluice files list --json` and of file_admin's `GET /files`: an inventory entry and its exporter. */
+export interface FileListRow extends InventoryEntry {
+  exporter: string;
+}
+
+/** The JSON both print, so a script reads the same bytes from either. */
+export function fileListJson(rows: readonly FileListRow[]): string {
+  return `${JSON.stringify(rows)}\n`;
+}
+
 const BACKUP = /^(.*)-\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}\.\d{3}((?:\.[^.]*)?)$/;
 
 /** Throws SLUICE_UNKNOWN_SIGNAL for a signal name that is not one of SIGNALS. */

@@ -7,7 +7,7 @@
  * On a write error the file is cut back to its last complete write and closed, so no partial line
  * survives and the next write starts over by opening the file again.
  */
-import { constants } from 'node:fs';
+import { constants, writeSync } from 'node:fs';
 import { access, mkdir, open, rename, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { promisify } from 'node:util';
@@ -18,6 +18,8 @@ import { BackupMill, backupPath } from './backups';
 
 const gzipAsync = promisify(gzip);
 const FILE_MODE = 0o640;
+/** The largest chunk `smallWritesInline` writes on the event loop. */
+const SMALL_WRITE_BYTES = 64 * 1024;
 
 export interface RotationOptions {
   maxBytes: number;
@@ -42,6 +44,12 @@ export interface FileWriterOptions {
   now: () => number;
   /** The file is not opened before this settles (the pool's cap on open files). */
   openAfter?: Promise<void>;
+  /**
+   * Write chunks of up to SMALL_WRITE_BYTES to a regular file on the event loop (`writeSync`, a
+   * page-cache copy) rather than through the thread pool. Routed exporters set it: they make one
+   * small write per file per batch, and there the thread-pool round trip costs several times the copy.
+   */
+  smallWritesInline?: boolean;
 }
 
 interface PendingWrite {
@@ -200,9 +208,12 @@ export class FileWriter {
 
   private async writeAll(data: Buffer): Promise<void> {
     const handle = this.handle!;
+    const inline = this.options.smallWritesInline === true && this.regularFile && data.length <= SMALL_WRITE_BYTES;
     let offset = 0;
     while (offset < data.length) {
-      const { bytesWritten } = await handle.write(data, offset, data.length - offset);
+      const bytesWritten = inline
+        ? writeSync(handle.fd, data, offset, data.length - offset)
+        : (await handle.write(data, offset, data.length - offset)).bytesWritten;
       offset += bytesWritten;
     }
     this.size += data.length;

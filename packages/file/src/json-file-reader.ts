@@ -8,6 +8,7 @@
  * read on from where the reader stopped, and nothing is read twice.
  */
 import { createHash } from 'node:crypto';
+import { stat } from 'node:fs/promises';
 import type { Logger, LogsConsumer } from '@sluice/core';
 import { countLogRecords, decodeLogsJson } from '@sluice/pdata';
 import { readLines, type ReadFrom } from './line-reader';
@@ -17,6 +18,8 @@ export interface ReadTotals {
   records: number;
   /** Malformed lines skipped. */
   skipped: number;
+  /** Files whose compressed data is corrupt or cut short, skipped (from where it breaks). */
+  corruptFiles: number;
 }
 
 export interface JsonFileReaderOptions {
@@ -29,7 +32,9 @@ export interface JsonFileReaderOptions {
 export class JsonFileReader {
   /** Where each file (by fingerprint) was read up to. */
   private positions = new Map<string, ReadFrom>();
-  readonly totals: ReadTotals = { records: 0, skipped: 0 };
+  readonly totals: ReadTotals = { records: 0, skipped: 0, corruptFiles: 0 };
+  /** Corrupt files already reported, by path and size: a poll that meets one again stays quiet. */
+  private readonly corrupt = new Set<string>();
 
   constructor(private readonly options: JsonFileReaderOptions) {}
 
@@ -52,22 +57,44 @@ export class JsonFileReader {
   async read(paths: readonly string[], options: { final?: boolean; again?: boolean } = {}): Promise<void> {
     const seen = new Map<string, ReadFrom>();
     for (const path of paths) {
-      const fingerprint = await fingerprintOf(path, options.final);
-      if (fingerprint === undefined || seen.has(fingerprint)) continue;
-      const from = (options.again ? undefined : this.positions.get(fingerprint)) ?? { offset: 0, line: 0 };
-      seen.set(fingerprint, from);
+      let fingerprint: string | undefined;
       try {
-        for await (const line of readLines(path, from, options.final)) {
-          await this.readLine(path, line.bytes, line.number);
-          seen.set(fingerprint, { offset: line.end, line: line.number });
+        fingerprint = await fingerprintOf(path, options.final);
+        if (fingerprint === undefined || seen.has(fingerprint)) continue;
+        const from = (options.again ? undefined : this.positions.get(fingerprint)) ?? { offset: 0, line: 0 };
+        seen.set(fingerprint, from);
+        try {
+          for await (const line of readLines(path, from, options.final)) {
+            await this.readLine(path, line.bytes, line.number);
+            seen.set(fingerprint, { offset: line.end, line: line.number });
+          }
+        } finally {
+          this.positions.set(fingerprint, seen.get(fingerprint)!);
         }
-      } finally {
-        this.positions.set(fingerprint, seen.get(fingerprint)!);
+      } catch (err) {
+        const code = zlibErrorCode(err);
+        if (code === undefined) throw err;
+        // A gzip member cut short may still be being written (`compression: gzip`): like a partial line, read it next time.
+        if (code === 'Z_BUF_ERROR' && !options.final) continue;
+        // A damaged .gz loses what follows the damage, not the rest of the pass.
+        await this.reportCorrupt(path, err as Error);
       }
     }
     // Forget files that are gone, so the map does not grow with every rotation.
     if (!options.again)
       for (const fingerprint of [...this.positions.keys()]) if (!seen.has(fingerprint)) this.positions.delete(fingerprint);
+  }
+
+  private async reportCorrupt(path: string, err: Error): Promise<void> {
+    const size = await stat(path).then(
+      (s) => s.size,
+      () => -1,
+    );
+    const key = `${path}\0${size}`;
+    if (this.corrupt.has(key)) return;
+    this.corrupt.add(key);
+    this.totals.corruptFiles++;
+    this.options.logger.warn('corrupt compressed file skipped', { file: path, error: err.message });
   }
 
   private async readLine(path: string, bytes: Buffer, number: number): Promise<void> {
@@ -100,6 +127,12 @@ async function fingerprintOf(path: string, partial = false): Promise<string | un
     throw err;
   }
   return undefined;
+}
+
+/** zlib's error code (Z_DATA_ERROR: damaged; Z_BUF_ERROR: "unexpected end of file"), else undefined. */
+function zlibErrorCode(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && code.startsWith('Z_') ? code : undefined;
 }
 
 function isBlank(bytes: Buffer): boolean {

@@ -88,6 +88,36 @@ describe('replaying OTLP/JSON files', () => {
       assert.ok(lines(await readFile(join(dir, 'logs.jsonl'), 'utf8')).length > 0);
     }));
 
+  it('skips a corrupt or truncated .gz file, counted and logged with its name, and reads the other files', () =>
+    withTempDir(async (dir) => {
+      const damaged = gzipSync(line(0) + line(1));
+      // Flip bytes in the deflate data (after the 10-byte header): inflating fails part way or at the CRC.
+      for (let i = 12; i < damaged.length - 8; i += 7) damaged[i] = damaged[i]! ^ 0xff;
+      await writeFile(join(dir, 'a-damaged.jsonl.gz'), damaged);
+      const whole = gzipSync(line(2) + line(3));
+      await writeFile(join(dir, 'b-truncated.jsonl.gz'), whole.subarray(0, whole.length - 12));
+      await writeFile(join(dir, 'c.jsonl'), line(4));
+      await writeFile(join(dir, 'd.jsonl.gz'), gzipSync(line(5)));
+
+      const { bodies, consumer } = collector();
+      const logger = createMemoryLogger();
+      const reader = new JsonFileReader({ consumer, logger });
+      const files = await expandGlobs([join(dir, '*')]);
+      await reader.read(files, { final: true });
+
+      for (const batch of [4, 5]) for (const i of [0, 1]) assert.ok(bodies.includes(`batch ${batch} record ${i}`), `batch ${batch} read`);
+      assert.equal(reader.totals.corruptFiles, 2);
+      const reported = logger.lines.filter((l) => l.message === 'corrupt compressed file skipped').map((l) => l.fields.file);
+      assert.deepEqual(reported.sort(), [join(dir, 'a-damaged.jsonl.gz'), join(dir, 'b-truncated.jsonl.gz')]);
+
+      // Met again (a receiver's next poll): not counted or logged twice, nothing read twice.
+      const read = bodies.length;
+      await reader.read(files, { final: true });
+      assert.equal(bodies.length, read);
+      assert.equal(reader.totals.corruptFiles, 2);
+      assert.equal(logger.lines.filter((l) => l.message === 'corrupt compressed file skipped').length, 2);
+    }));
+
   it('matches otelcol-style globs', () => {
     assert.ok(globToRegExp('/a/**/*.jsonl').test('/a/b/c/x.jsonl'));
     assert.ok(globToRegExp('/a/**/*.jsonl').test('/a/x.jsonl'));

@@ -1,7 +1,7 @@
 /**
  * Everything a start would refuse, short of binding ports and connecting: extensions that
- * `auth.authenticator` and `sending_queue.storage` name (configured, started, of the right
- * role), the files `tls` blocks name, and each factory's own `checkStart`. Loading runs it, so
+ * `auth.authenticator` (of a receiver, exporter or listening extension) and `sending_queue.storage`
+ * name (configured, started, of the right role), the files `tls` blocks name, and each factory's own `checkStart`. Loading runs it, so
  * `sluice validate` and a start refuse the same configs with the same located errors.
  */
 import type { ComponentKind, ExtensionRole, StartProblem } from '../component';
@@ -54,7 +54,9 @@ function sharedBlockProblems(
   components: ComponentsResult,
   startedExtensions: Set<string>,
 ): StartProblem[] {
-  if (kind !== 'receiver' && kind !== 'exporter') return [];
+  if (kind === 'processor') return [];
+  // Receivers and extensions that listen (file_admin) check incoming requests; exporters send.
+  const side = kind === 'exporter' ? 'client' : 'server';
   const problems: StartProblem[] = [];
   const reference = (id: string, path: PathSegment[], role: ExtensionRole) => {
     const problem = extensionProblem(id, role, components, startedExtensions);
@@ -68,11 +70,10 @@ function sharedBlockProblems(
         reference(
           (child as { authenticator: string }).authenticator,
           [...at, 'authenticator'],
-          kind === 'receiver' ? 'server_authenticator' : 'client_authenticator',
+          side === 'server' ? 'server_authenticator' : 'client_authenticator',
         );
       } else if (key === 'tls' && child !== null && typeof child === 'object') {
-        for (const problem of checkTlsFiles(child as TlsFileSettings, kind === 'receiver' ? 'server' : 'client'))
-          problems.push({ ...problem, path: [...at, ...problem.path] });
+        for (const problem of checkTlsFiles(child as TlsFileSettings, side)) problems.push({ ...problem, path: [...at, ...problem.path] });
       } else if (key === 'sending_queue') {
         const queue = child as { enabled?: boolean; storage?: string };
         if (queue.enabled !== false && queue.storage !== undefined) reference(queue.storage, [...at, 'storage'], 'storage');

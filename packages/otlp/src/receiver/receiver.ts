@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import * as https from 'node:https';
 import {
-  isServerAuthenticator,
+  findServerAuthenticator,
   parseHostPort,
   receiverMetrics,
   secureContextOptions,
@@ -9,7 +9,6 @@ import {
   type Host,
   type LogsConsumer,
   type Receiver,
-  type ServerAuthenticator,
   type TlsServerConfig,
 } from '@sluice/core';
 import { SluiceError, isBindError } from '@sluice/pdata';
@@ -41,7 +40,7 @@ export class OtlpReceiver implements Receiver {
     const { grpc: grpcConfig, http: httpConfig } = this.config.protocols;
     if (grpcConfig) {
       const where = `receivers.${this.settings.id}.protocols.grpc`;
-      const authenticator = this.authenticator(host, grpcConfig.auth?.authenticator, where);
+      const authenticator = findServerAuthenticator(host, grpcConfig.auth?.authenticator, where);
       let credentials: grpc.ServerCredentials | undefined;
       if (grpcConfig.tls) credentials = new ReloadingServerCredentials(this.tlsReloader(grpcConfig.tls, where));
       this.grpcServer = new OtlpGrpcServer(grpcConfig, this.next, counters('grpc'), this.settings.logger, authenticator, credentials);
@@ -53,7 +52,7 @@ export class OtlpReceiver implements Receiver {
     }
     if (httpConfig) {
       const where = `receivers.${this.settings.id}.protocols.http`;
-      const authenticator = this.authenticator(host, httpConfig.auth?.authenticator, where);
+      const authenticator = findServerAuthenticator(host, httpConfig.auth?.authenticator, where);
       let createServer: CreateHttpServer | undefined;
       if (httpConfig.tls) {
         const reloader = this.tlsReloader(httpConfig.tls, where);
@@ -94,20 +93,5 @@ export class OtlpReceiver implements Receiver {
     reloader.start();
     this.reloaders.push(reloader);
     return reloader;
-  }
-
-  private authenticator(host: Host, id: string | undefined, where: string): ServerAuthenticator | undefined {
-    if (id === undefined) return undefined;
-    const extension = host.getExtension(id);
-    if (!extension) {
-      throw new SluiceError(
-        'SLUICE_CONFIG_UNDEFINED_COMPONENT',
-        `${where}.auth.authenticator: extension "${id}" is not configured and listed in service.extensions`,
-      );
-    }
-    if (!isServerAuthenticator(extension)) {
-      throw new SluiceError('SLUICE_CONFIG_INVALID_VALUE', `${where}.auth.authenticator: extension "${id}" cannot authenticate requests`);
-    }
-    return extension;
   }
 }

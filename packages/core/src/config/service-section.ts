@@ -109,7 +109,11 @@ export function validateService(entry: MapEntry | undefined, rootPos: Position, 
   const parsed = result.value as ParsedService;
 
   const at = (path: PathSegment[]) => locate(node, entry.keyPos, path).keyPos;
-  const pipelines = Object.entries(parsed.pipelines).map(([id, lists]): PipelineConfig => ({ id, ...lists }));
+  const pipelines = Object.entries(parsed.pipelines).map(([id, lists]): PipelineConfig => ({
+    id,
+    ...lists,
+    exporters: lists.exporters.filter((exporter) => !components.disabledExporters.has(exporter)),
+  }));
   if (pipelines.length === 0 && !diagnostics.some((d) => d.code === 'SLUICE_CONFIG_PIPELINE')) {
     diagnostics.push(
       diagnosticAt(

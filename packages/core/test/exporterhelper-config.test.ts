@@ -21,7 +21,6 @@ describe('exporter helper: config', () => {
         multiplier: 1.5,
         randomization_factor: 0.5,
         max_elapsed_time: 300_000,
-        max_retries: 0,
       },
       sending_queue: { enabled: true, num_consumers: 10, queue_size: DEFAULT_QUEUE_BYTES, sizer: 'bytes', block_on_overflow: false },
     });

@@ -109,7 +109,12 @@ describe('configs/llm-proxy.yaml end to end', function () {
   }
 
   it('pushes gzip JSON in batches of BATCH_SIZE, with exactly the five labels, and one LogQL query finds a session', async () => {
-    await start({ LLM_PROXY_LOKI_ENABLED: 'true', LLM_PROXY_LOKI_BATCH_SIZE: '25', LLM_PROXY_LOKI_BATCH_WAIT: '1h', LLM_PROXY_LOKI_ENVIRONMENT: 'staging' });
+    await start({
+      LLM_PROXY_LOKI_ENABLED: 'true',
+      LLM_PROXY_LOKI_BATCH_SIZE: '25',
+      LLM_PROXY_LOKI_BATCH_WAIT: '1h',
+      LLM_PROXY_LOKI_ENVIRONMENT: 'staging',
+    });
     const types = ['session_start', 'request', 'response', 'fork'] as const;
     for (let i = 0; i < 50; i++) {
       const session = `s-${i % 2}`;
@@ -123,7 +128,13 @@ describe('configs/llm-proxy.yaml end to end', function () {
     const labelSets = new Set(server.entries().map((e) => JSON.stringify(Object.keys(e.labels).sort())));
     assert.deepEqual([...labelSets], [JSON.stringify(['app', 'environment', 'log_type', 'machine', 'provider'])]);
     const first = server.entries()[0]!;
-    assert.deepEqual(first.labels, { app: 'llm-proxy', environment: 'staging', log_type: 'session_start', machine: 'ana@box', provider: 'openai' });
+    assert.deepEqual(first.labels, {
+      app: 'llm-proxy',
+      environment: 'staging',
+      log_type: 'session_start',
+      machine: 'ana@box',
+      provider: 'openai',
+    });
 
     const session = await logql('{app="llm-proxy"} | json | session_id="s-0"');
     assert.equal(session.length, 25, 'every line of session s-0');
@@ -132,7 +143,11 @@ describe('configs/llm-proxy.yaml end to end', function () {
       assert.equal(parsed.attributes.session_id, 's-0', 'session_id stays in the line');
       assert.match(parsed.attributes.request_id, /^r-\d+$/, 'request_id stays in the line');
     }
-    assert.equal((await logql('{app="llm-proxy", provider="anthropic"} | request_id="r-1"')).length, 1, 'request_id is structured metadata');
+    assert.equal(
+      (await logql('{app="llm-proxy", provider="anthropic"} | request_id="r-1"')).length,
+      1,
+      'request_id is structured metadata',
+    );
     assert.equal(flatten(await readJsonlLogs(join(dir.dir, 'llm-proxy.jsonl'))).length, 50, 'the JSONL copy has every record');
   });
 

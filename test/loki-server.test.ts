@@ -55,7 +55,18 @@ describe('Loki test server', () => {
   it('answers query_range with | json as Loki parses lines: nested keys joined by _, _extracted on a clash', async () => {
     await start();
     const line = (session: string) => JSON.stringify({ body: 'x', app: 'dup', attributes: { session_id: session, 'http.method': 'GET' } });
-    await pushJson(server, { streams: [{ stream: { app: 'p' }, values: [[nowNs(), line('s1')], [nowNs(1), line('s2')], [nowNs(2), 'not json']] }] });
+    await pushJson(server, {
+      streams: [
+        {
+          stream: { app: 'p' },
+          values: [
+            [nowNs(), line('s1')],
+            [nowNs(1), line('s2')],
+            [nowNs(2), 'not json'],
+          ],
+        },
+      ],
+    });
     const query = async (logql: string) => {
       const params = new URLSearchParams({ query: logql, start: '0', end: nowNs(10) });
       const res = await request(`${server.url}/loki/api/v1/query_range?${params.toString()}`, { headers: { 'x-scope-orgid': 't1' } });

@@ -190,7 +190,7 @@ describe('config loading', () => {
       assert.equal((config.processors.get('batch')!.config as { send_batch_size: number }).send_batch_size, 512);
     });
 
-    it('re-reads a whole-value list, so an env var can choose a pipeline\'s exporters', () => {
+    it("re-reads a whole-value list, so an env var can choose a pipeline's exporters", () => {
       const text = yaml(`
         receivers: { otlp: }
         exporters:

@@ -155,7 +155,10 @@ describe('exporter helper: retry', () => {
       max_elapsed_time: 0,
       max_retries: 5,
     });
-    await assert.rejects(exporter.consume(makeLogs(1, 3), {}), (err: ConsumeError) => err.retryable && /gave up after 6 attempts/.test(err.message));
+    await assert.rejects(
+      exporter.consume(makeLogs(1, 3), {}),
+      (err: ConsumeError) => err.retryable && /gave up after 6 attempts/.test(err.message),
+    );
     assert.equal(attempts(), 6, 'the first attempt and 5 retries');
     // random() is 0.5 here, so each wait is its interval: 100 ms doubling (the jitter has its own test above).
     assert.deepEqual(clock.sleeps, [100, 200, 400, 800, 1600]);

@@ -404,8 +404,8 @@ function jsonFields(line: string, streamLabels: Record<string, string>): Record<
   const walk = (value: unknown, prefix: string) => {
     if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
       for (const [key, inner] of Object.entries(value)) walk(inner, prefix === '' ? sanitize(key) : `${prefix}_${sanitize(key)}`);
-    } else if (prefix !== '' && !Array.isArray(value)) {
-      out[prefix in streamLabels ? `${prefix}_extracted` : prefix] = value === null ? '' : String(value as string | number | boolean);
+    } else if (prefix !== '' && (value === null || typeof value !== 'object')) {
+      out[prefix in streamLabels ? `${prefix}_extracted` : prefix] = value === null ? '' : String(value);
     }
   };
   if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) walk(parsed, '');

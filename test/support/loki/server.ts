@@ -405,7 +405,8 @@ function jsonFields(line: string, streamLabels: Record<string, string>): Record<
     if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
       for (const [key, inner] of Object.entries(value)) walk(inner, prefix === '' ? sanitize(key) : `${prefix}_${sanitize(key)}`);
     } else if (prefix !== '' && (value === null || typeof value !== 'object')) {
-      out[prefix in streamLabels ? `${prefix}_extracted` : prefix] = value === null ? '' : String(value);
+      out[prefix in streamLabels ? `${prefix}_extracted` : prefix] =
+        value === null ? '' : typeof value === 'string' ? value : JSON.stringify(value);
     }
   };
   if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) walk(parsed, '');

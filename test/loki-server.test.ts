@@ -52,6 +52,33 @@ describe('Loki test server', () => {
     assert.equal(server.query({ service_name: 'a' }, { metadata: { trace_id: 'abc' } }).length, 1);
   });
 
+  it('answers query_range with | json as Loki parses lines: nested keys joined by _, _extracted on a clash', async () => {
+    await start();
+    const line = (session: string) => JSON.stringify({ body: 'x', app: 'dup', attributes: { session_id: session, 'http.method': 'GET' } });
+    await pushJson(server, {
+      streams: [
+        {
+          stream: { app: 'p' },
+          values: [
+            [nowNs(), line('s1')],
+            [nowNs(1), line('s2')],
+            [nowNs(2), 'not json'],
+          ],
+        },
+      ],
+    });
+    const query = async (logql: string) => {
+      const params = new URLSearchParams({ query: logql, start: '0', end: nowNs(10) });
+      const res = await request(`${server.url}/loki/api/v1/query_range?${params.toString()}`, { headers: { 'x-scope-orgid': 't1' } });
+      const body = (await res.body.json()) as { data: { result: Array<{ values: string[][] }> } };
+      return body.data.result.flatMap((stream) => stream.values.map((value) => value[1]));
+    };
+    assert.deepEqual(await query('{app="p"} | json | attributes_session_id="s1"'), [line('s1')]);
+    assert.deepEqual(await query('{app="p"} | json | attributes_http_method="GET" | app_extracted="dup"'), [line('s1'), line('s2')]);
+    assert.deepEqual(await query('{app="p"} | attributes_session_id="s1"'), [], 'without | json the line is not parsed');
+    assert.deepEqual(await query('{app="p"} | json | __error__="JSONParserErr"'), ['not json']);
+  });
+
   it('accepts gzip Content-Encoding', async () => {
     await start();
     const body = gzipSync(JSON.stringify({ streams: [{ stream: { a: 'b' }, values: [[nowNs(), 'zipped']] }] }));

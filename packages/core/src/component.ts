@@ -84,6 +84,8 @@ export interface CreateSettings {
   telemetry: Telemetry;
   /** Components that listen call this with the address they actually bound (port 0 → the real port). */
   onListening?(label: string, address: string): void;
+  /** Exporters: Sluice's `optional: true`, so what the exporter refuses never reaches the sender. */
+  optional?: boolean;
 }
 
 /** The parsed config of a component, defaults applied. */

@@ -190,6 +190,48 @@ describe('config loading', () => {
       assert.equal((config.processors.get('batch')!.config as { send_batch_size: number }).send_batch_size, 512);
     });
 
+    it("re-reads a whole-value list, so an env var can choose a pipeline's exporters", () => {
+      const text = yaml(`
+        receivers: { otlp: }
+        exporters:
+          file: { path: /tmp/a }
+          file/b: { path: '\${env:LIST:-/tmp/b}' }
+        service:
+          pipelines:
+            logs:
+              receivers: [otlp]
+              exporters: \${env:EXPORTERS:-[file]}
+      `);
+      assert.deepEqual(loaded(text, {}).service.pipelines[0]!.exporters, ['file']);
+      assert.deepEqual(loaded(text, { EXPORTERS: '[file, file/b]' }).service.pipelines[0]!.exporters, ['file', 'file/b']);
+      const withListText = loaded(text, { EXPORTERS: '[file, file/b]', LIST: '[x]' });
+      assert.equal((withListText.exporters.get('file/b')!.config as { path: string }).path, '[x]', 'a string is still a string');
+    });
+
+    it('drops an exporter written with enabled: false from every pipeline, and does not call it unused', () => {
+      const text = yaml(`
+        receivers: { otlp: }
+        exporters:
+          file: { path: /tmp/a }
+          loki:
+            endpoint: http://loki
+            optional: true
+            enabled: \${env:LOKI_ENABLED:-false}
+        service:
+          pipelines:
+            logs: { receivers: [otlp], exporters: [file, loki] }
+      `);
+      const off = load(text);
+      assert.deepEqual(off.diagnostics, []);
+      assert.deepEqual(off.config!.service.pipelines[0]!.exporters, ['file']);
+      assert.equal(off.config!.exporters.has('loki'), false);
+      const on = loaded(text, { LOKI_ENABLED: 'true' });
+      assert.deepEqual(on.service.pipelines[0]!.exporters, ['file', 'loki']);
+      assert.equal((on.exporters.get('loki')!.config as Record<string, unknown>).enabled, undefined);
+      const wrong = load(text, { LOKI_ENABLED: 'yes please' });
+      assert.deepEqual(wrong.diagnostics.map(summary), ['error SLUICE_CONFIG_INVALID_VALUE exporters.loki.enabled @7:5']);
+    });
+
     it('keeps the text where a string is wanted, even if it reads as a number', () => {
       const config = loaded(`receivers: { otlp: }\nexporters:\n  file:\n    path: \${env:NAME}\n${PIPELINE}`, { NAME: '0123' });
       assert.equal((config.exporters.get('file')!.config as { path: string }).path, '0123');

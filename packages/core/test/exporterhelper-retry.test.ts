@@ -146,6 +146,26 @@ describe('exporter helper: retry', () => {
     await exporter.shutdown();
   });
 
+  it('gives up after max_retries retries (Sluice-only), whatever max_elapsed_time allows', async () => {
+    const { exporter, clock, attempts } = await directExporter([fail('HTTP 503')], {
+      initial_interval: '100ms',
+      max_interval: '10s',
+      multiplier: 2,
+      randomization_factor: 0.25,
+      max_elapsed_time: 0,
+      max_retries: 5,
+    });
+    await assert.rejects(
+      exporter.consume(makeLogs(1, 3), {}),
+      (err: ConsumeError) => err.retryable && /gave up after 6 attempts/.test(err.message),
+    );
+    assert.equal(attempts(), 6, 'the first attempt and 5 retries');
+    // random() is 0.5 here, so each wait is its interval: 100 ms doubling (the jitter has its own test above).
+    assert.deepEqual(clock.sleeps, [100, 200, 400, 800, 1600]);
+    assert.equal(exporter.health().entries_failed, 3);
+    await exporter.shutdown();
+  });
+
   it('sends once when retry_on_failure is disabled', async () => {
     const { exporter, attempts } = await directExporter([fail()], { enabled: false });
     await assert.rejects(exporter.consume(makeLogs(1), {}), ConsumeError);

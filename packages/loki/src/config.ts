@@ -24,6 +24,8 @@ const labelsSchema = section({
   resource: labelMap,
   attributes: labelMap,
   static: z.record(z.string()).default({}),
+  /** Loki's OTLP default labels (service_name, ...) for resource attributes `resource` does not name; false keeps them out. */
+  default_resource: z.boolean().default(true),
   /** Severity as a `level` label. Off by default: it goes to `detected_level` metadata instead. */
   level: z.boolean().default(false),
   max_values_per_label: z.number().int().min(1).default(100),
@@ -74,7 +76,11 @@ export const lokiConfigSchema = section({
   tenant_id: z.string().default(''),
   encoding: z.enum(['protobuf', 'json']).default('protobuf'),
   /** For json bodies (gzip by default). Protobuf bodies are always snappy, as Loki requires. */
-  compression: z.enum(['gzip', 'none', '']).optional(),
+  compression: z.preprocess(
+    // A bool as well (true = gzip), so one switch such as `${env:USE_GZIP}` can set it.
+    (value) => (typeof value === 'boolean' ? (value ? 'gzip' : 'none') : value),
+    z.enum(['gzip', 'none', '']).optional(),
+  ),
   format: z.enum(['json', 'logfmt', 'raw']).default('json'),
   labels: labelsSchema,
   structured_metadata: structuredMetadataSchema,

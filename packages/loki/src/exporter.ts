@@ -59,6 +59,7 @@ export function createLokiExporter(settings: CreateSettings, config: LokiConfig)
     format: config.format,
     tenantId: config.tenant_id,
     resourceLabels: config.labels.resource,
+    defaultResourceLabels: config.labels.default_resource,
     attributeLabels: config.labels.attributes,
     staticLabels: config.labels.static,
     levelLabel: config.labels.level,

@@ -37,6 +37,8 @@ export interface MappingSettings {
   format?: LineFormat;
   tenantId?: string;
   resourceLabels?: Readonly<Record<string, string | null>>;
+  /** DEFAULT_RESOURCE_LABELS for the attributes `resourceLabels` does not name (default true). */
+  defaultResourceLabels?: boolean;
   attributeLabels?: Readonly<Record<string, string | null>>;
   staticLabels?: Readonly<Record<string, string>>;
   levelLabel?: boolean;
@@ -47,9 +49,10 @@ export interface MappingSettings {
 
 /** Fills in the defaults and normalises every label name once, so the hot path never does. */
 export function resolveMappingOptions(settings: MappingSettings = {}): MappingOptions {
-  const resourceLabels = namedMap({ ...DEFAULT_RESOURCE_LABELS, ...settings.resourceLabels });
+  const defaults = settings.defaultResourceLabels === false ? {} : DEFAULT_RESOURCE_LABELS;
+  const resourceLabels = namedMap({ ...defaults, ...settings.resourceLabels });
   const configured = settings.resourceLabels ?? {};
-  const defaultResourceLabelKeys = new Set(Object.keys(DEFAULT_RESOURCE_LABELS).filter((key) => !(key in configured)));
+  const defaultResourceLabelKeys = new Set(Object.keys(defaults).filter((key) => !(key in configured)));
   const staticLabels = Object.entries(settings.staticLabels ?? {}).map(([name, value]) => ({
     name: normalizeLabelName(name),
     value,

@@ -30,6 +30,14 @@ describe('loki exporter config', () => {
     });
   });
 
+  it('takes compression as a bool too (true = gzip), and labels.default_resource', () => {
+    const json = { endpoint: 'http://l/push', encoding: 'json' };
+    assert.equal(parse({ ...json, compression: true }).data?.compression, 'gzip');
+    assert.equal(parse({ ...json, compression: false }).data?.compression, 'none');
+    assert.equal(parse(json).data?.labels.default_resource, true);
+    assert.equal(parse({ ...json, labels: { default_resource: false } }).data?.labels.default_resource, false);
+  });
+
   const refused: Array<[string, unknown, RegExp]> = [
     ['a missing endpoint', {}, /required/],
     ['an endpoint that is not a URL', { endpoint: '127.0.0.1:3100' }, /not an http\(s\) URL/],

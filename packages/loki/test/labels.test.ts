@@ -49,6 +49,18 @@ describe('label mapping', () => {
       want: { service_name: 'a', cloud_region: 'eu-1', user_agent: 'curl', cluster_name: 'c1' },
     },
     {
+      name: 'the llm-proxy mapping: default labels off, renames, static labels',
+      resource: { 'service.name': 'llm-proxy', 'deployment.environment': 'x', machine: 'ana@box' },
+      attributes: { log_type: 'request', provider: 'openai', session_id: 's1' },
+      settings: {
+        defaultResourceLabels: false,
+        resourceLabels: { machine: null },
+        attributeLabels: { log_type: null, provider: null },
+        staticLabels: { app: 'llm-proxy', environment: 'dev' },
+      },
+      want: { app: 'llm-proxy', environment: 'dev', machine: 'ana@box', log_type: 'request', provider: 'openai' },
+    },
+    {
       name: 'trace and span ids never become labels, even when hinted',
       resource: { 'service.name': 'a' },
       attributes: { trace_id: 'abc', 'loki.attribute.labels': 'trace_id' },

@@ -208,29 +208,40 @@ export async function startLokiTestServer(options: LokiTestServerOptions = {}): 
 
   /**
    * A small part of LogQL, so a client of the query API can be tried here: an equality stream
-   * selector and `| name="value"` filters on structured metadata, e.g. `{service_name="x"} | trace_id="..."`.
+   * selector, `| json` (Loki's json parser: nested keys joined with `_`, a key that is already a
+   * stream label gets `_extracted`), and `| name="value"` filters on the labels so far (stream
+   * labels, structured metadata, parsed fields), e.g. `{app="x"} | json | session_id="..."`.
    */
   function queryRange(req: http.IncomingMessage, res: http.ServerResponse): void {
     const params = new URL(req.url ?? '', 'http://x').searchParams;
     const tenant = limits.authEnabled ? header(req, 'x-scope-orgid') : 'fake';
     if (!tenant) return answer(req, res, 401, 'no org id');
-    const match = /^\s*(\{[^}]*\})((?:\s*\|\s*[a-zA-Z_][a-zA-Z0-9_]*\s*=\s*"(?:[^"\\]|\\.)*")*)\s*$/.exec(params.get('query') ?? '');
-    if (!match) return answer(req, res, 400, `parse error: the test server understands {a="b"} | name="value" only`);
+    const stage = String.raw`\s*\|\s*(?:json|[a-zA-Z_][a-zA-Z0-9_]*\s*=\s*"(?:[^"\\]|\\.)*")`;
+    const match = new RegExp(String.raw`^\s*(\{[^}]*\})((?:${stage})*)\s*$`).exec(params.get('query') ?? '');
+    if (!match) return answer(req, res, 400, `parse error: the test server understands {a="b"} | json | name="value" only`);
     let selector: Record<string, string>;
     try {
       selector = parseLabelString(match[1]!);
     } catch (err) {
       return answer(req, res, 400, `parse error: ${(err as Error).message}`);
     }
-    const metadata: Record<string, string> = {};
-    for (const filter of match[2]!.matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)\s*=\s*("(?:[^"\\]|\\.)*")/g))
-      metadata[filter[1]!] = JSON.parse(filter[2]!) as string;
+    const stages = [...match[2]!.matchAll(/\|\s*(?:(json)|([a-zA-Z_][a-zA-Z0-9_]*)\s*=\s*("(?:[^"\\]|\\.)*"))/g)].map((m) =>
+      m[1] ? ('json' as const) : { name: m[2]!, value: JSON.parse(m[3]!) as string },
+    );
+    const passes = (entry: StoredEntry): boolean => {
+      const labels: Record<string, string> = { ...entry.labels, ...entry.metadata };
+      for (const step of stages) {
+        if (step === 'json') Object.assign(labels, jsonFields(entry.line, entry.labels));
+        else if (labels[step.name] !== step.value) return false;
+      }
+      return true;
+    };
     const start = BigInt(params.get('start') ?? '0');
     const end = params.has('end') ? BigInt(params.get('end')!) : BigInt(now() + 1) * 1_000_000n;
     const byStream = new Map<string, { stream: Record<string, string>; values: string[][] }>();
     for (const entry of stored) {
       if (entry.tenant !== tenant || entry.timestampNs < start || entry.timestampNs > end) continue;
-      if (!includes(entry.labels, selector) || !includes(entry.metadata, metadata)) continue;
+      if (!includes(entry.labels, selector) || !passes(entry)) continue;
       const key = canonicalLabels(entry.labels);
       let stream = byStream.get(key);
       if (!stream) byStream.set(key, (stream = { stream: entry.labels, values: [] }));
@@ -403,6 +414,31 @@ function pushSize(streams: DecodedStream[]): { entries: number; entryBytes: numb
     }
   }
   return { entries, entryBytes };
+}
+
+/** Loki's `| json` without arguments: every scalar leaf, nested keys joined with `_`; a line that is not a JSON object gives none. */
+function jsonFields(line: string, streamLabels: Record<string, string>): Record<string, string> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(line);
+  } catch {
+    return { __error__: 'JSONParserErr' };
+  }
+  const out: Record<string, string> = {};
+  const walk = (value: unknown, prefix: string) => {
+    if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+      for (const [key, inner] of Object.entries(value)) walk(inner, prefix === '' ? sanitize(key) : `${prefix}_${sanitize(key)}`);
+    } else if (prefix !== '' && (value === null || typeof value !== 'object')) {
+      out[prefix in streamLabels ? `${prefix}_extracted` : prefix] =
+        value === null ? '' : typeof value === 'string' ? value : JSON.stringify(value);
+    }
+  };
+  if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) walk(parsed, '');
+  return out;
+}
+
+function sanitize(key: string): string {
+  return key.replace(/[^a-zA-Z0-9_]/g, '_');
 }
 
 function includes(have: Record<string, string>, want: Record<string, string>): boolean {

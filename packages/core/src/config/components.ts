@@ -24,6 +24,8 @@ export interface ComponentsResult {
   components: Record<ComponentSection, Map<string, ComponentConfig>>;
   /** Every id written in each section (valid or not) and where, so references to it are not reported again. */
   declared: Record<ComponentSection, Map<string, Position>>;
+  /** Exporters written with `enabled: false`: validated, then left out of every pipeline. */
+  disabledExporters: Set<string>;
   diagnostics: ConfigDiagnostic[];
 }
 
@@ -31,6 +33,7 @@ export function validateComponents(root: MapNode, registry: Registry): Component
   const result: ComponentsResult = {
     components: { receivers: new Map(), processors: new Map(), exporters: new Map(), connectors: new Map(), extensions: new Map() },
     declared: { receivers: new Map(), processors: new Map(), exporters: new Map(), connectors: new Map(), extensions: new Map() },
+    disabledExporters: new Set(),
     diagnostics: [],
   };
   for (const section of Object.keys(COMPONENT_SECTIONS) as ComponentSection[]) {
@@ -45,7 +48,8 @@ export function validateComponents(root: MapNode, registry: Registry): Component
     for (const [id, { keyPos, value }] of entry.value.entries) {
       result.declared[section].set(id, keyPos);
       const component = validateComponent(section, id, { keyPos, value }, registry, result.diagnostics);
-      if (component) result.components[section].set(id, component);
+      if (component?.enabled === false) result.disabledExporters.add(id);
+      else if (component) result.components[section].set(id, component.config);
     }
   }
   return result;
@@ -57,7 +61,7 @@ function validateComponent(
   { keyPos, value }: MapEntry,
   registry: Registry,
   diagnostics: ConfigDiagnostic[],
-): ComponentConfig | undefined {
+): { config: ComponentConfig; enabled: boolean } | undefined {
   const kind = COMPONENT_SECTIONS[section];
   const parsedId = parseComponentId(id);
   if (!parsedId) {
@@ -80,16 +84,11 @@ function validateComponent(
     return undefined;
   }
   let optional = false;
+  let enabled = true;
   if (kind === 'exporter' && value.kind === 'map') {
-    const flag = value.entries.get('optional');
-    value.entries.delete('optional');
-    if (flag && !isNull(flag.value)) {
-      if (flag.value.kind === 'scalar' && typeof flag.value.value === 'boolean') optional = flag.value.value;
-      else
-        diagnostics.push(
-          diagnosticAt('SLUICE_CONFIG_INVALID_VALUE', 'error', [section, id, 'optional'], flag.keyPos, 'expected true or false'),
-        );
-    }
+    // Sluice's own keys, taken out before the factory's schema (otelcol's) sees the section.
+    optional = takeFlag(value, [section, id], 'optional', diagnostics) ?? false;
+    enabled = takeFlag(value, [section, id], 'enabled', diagnostics) ?? true;
   }
   const { value: config, diagnostics: found } = validateSection(
     { schema: factory.configSchema, node: value, keyPos, path: [section, id] },
@@ -97,7 +96,17 @@ function validateComponent(
   );
   diagnostics.push(...found);
   if (found.some((d) => d.severity === 'error')) return undefined;
-  return { id, type: parsedId.type, name: parsedId.name, kind, factory, config, optional };
+  return { config: { id, type: parsedId.type, name: parsedId.name, kind, factory, config, optional }, enabled };
+}
+
+/** Removes a boolean key from the section; true/false, undefined when absent or null. */
+function takeFlag(section: MapNode, path: string[], key: string, diagnostics: ConfigDiagnostic[]): boolean | undefined {
+  const flag = section.entries.get(key);
+  section.entries.delete(key);
+  if (!flag || isNull(flag.value)) return undefined;
+  if (flag.value.kind === 'scalar' && typeof flag.value.value === 'boolean') return flag.value.value;
+  diagnostics.push(diagnosticAt('SLUICE_CONFIG_INVALID_VALUE', 'error', [...path, key], flag.keyPos, 'expected true or false'));
+  return undefined;
 }
 
 function unknownTypeMessage(kind: ComponentKind, type: string, registry: Registry): string {

@@ -74,13 +74,22 @@ function resolveReference(inner: string, env: NodeJS.ProcessEnv): { name: string
   return { name, value: env[name] ?? variable[2] };
 }
 
-/** `port: ${env:PORT}` gives a number, as otelcol re-reads a whole-value reference as YAML. */
+/**
+ * `port: ${env:PORT}` gives a number and `exporters: ${env:EXPORTERS}` with `[jsonl, loki]` a
+ * list, as otelcol re-reads a whole-value reference as YAML. Where the schema wants a string, the
+ * text is put back (section validation), so `path: ${env:P}` with P=123 still works.
+ */
 function rereadScalar(text: string): unknown {
   if (NULL_LITERAL.test(text)) return null;
   try {
     const value: unknown = parse(text);
-    return typeof value === 'number' || typeof value === 'boolean' ? value : text;
+    if (Array.isArray(value) && value.every(isPlainScalar)) return value;
+    return isPlainScalar(value) && typeof value !== 'string' ? value : text;
   } catch {
     return text;
   }
+}
+
+function isPlainScalar(value: unknown): value is string | number | boolean {
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
 }

@@ -114,6 +114,7 @@ export function validateService(entry: MapEntry | undefined, rootPos: Position, 
     id,
     signal: parseComponentId(id)!.type as Signal,
     ...lists,
+    exporters: lists.exporters.filter((exporter) => !components.disabledExporters.has(exporter)),
   }));
   if (pipelines.length === 0 && !diagnostics.some((d) => d.code === 'SLUICE_CONFIG_PIPELINE')) {
     diagnostics.push(

@@ -14,6 +14,8 @@ export interface RetryConfig {
   randomization_factor: number;
   /** 0 = retry until shutdown. */
   max_elapsed_time: number;
+  /** Sluice-only: give up after this many retries (0 = send once); absent = no limit by count. */
+  max_retries?: number;
 }
 
 export type QueueSizer = 'requests' | 'items' | 'bytes';
@@ -69,6 +71,7 @@ const retrySchema = section({
   multiplier: z.number().min(1, { message: 'must be at least 1' }).default(1.5),
   randomization_factor: z.number().min(0).max(1, { message: 'must be between 0 and 1' }).default(0.5),
   max_elapsed_time: duration('5m'),
+  max_retries: z.number().int().min(0).optional(),
 });
 
 function batchSchema(defaults: BatchConfig | undefined) {

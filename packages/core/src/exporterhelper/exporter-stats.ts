@@ -40,6 +40,8 @@ export class ExporterStats {
     private readonly exporter: string,
     private readonly capacity: number,
     private readonly now: () => number,
+    /** Sluice's `optional: true`: a refusal never reaches the sender, so it is a loss. */
+    private readonly optional = false,
   ) {
     this.counters = exporterMetrics(telemetry);
     this.dropped = telemetry.counter(
@@ -112,7 +114,9 @@ export class ExporterStats {
   /**
    * `entries_failed` and `entries_dropped` do not overlap: failed = gave up or lost, dropped = given
    * up on without retrying. `entries_refused` were never accepted (the queue or its disk was full):
-   * the sender was told to retry, so they are not lost unless the sender gives up.
+   * the sender was told to retry, so they are not lost unless the sender gives up. For an optional
+   * exporter the fan-out swallows the refusal and nobody retries, so they are dropped as well
+   * (`entries_dropped` includes them; `entries_refused` still says how many were refusals).
    */
   health(queueSize: number, stopped: boolean): ExporterHealth {
     let status: ExporterHealth['status'] = 'ok';
@@ -123,7 +127,7 @@ export class ExporterStats {
       status,
       entries_sent: this.entriesSent,
       entries_failed: this.entriesFailed,
-      entries_dropped: this.entriesDropped,
+      entries_dropped: this.optional ? this.entriesDropped + this.entriesRefused : this.entriesDropped,
       entries_refused: this.entriesRefused,
       batches_sent: this.batchesSent,
       queue_length: queueSize,

@@ -132,7 +132,13 @@ class QueuedExporterImpl<P> implements QueuedExporter {
     this.clock = options.clock ?? systemClock;
     const queueConfig = this.config.sending_queue;
     const capacity = queueConfig.enabled ? queueConfig.queue_size : 0;
-    this.stats = new ExporterStats(options.settings.telemetry, options.settings.id, capacity, () => this.clock.now());
+    this.stats = new ExporterStats(
+      options.settings.telemetry,
+      options.settings.id,
+      capacity,
+      () => this.clock.now(),
+      options.settings.optional,
+    );
     if (queueConfig.enabled) this.queue = new BoundedQueue(capacity, (size) => this.stats.setQueueSize(size));
     this.measuresBytes = queueConfig.sizer === 'bytes' || queueConfig.batch?.sizer === 'bytes';
     const logger = options.settings.logger;

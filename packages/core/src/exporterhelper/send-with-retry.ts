@@ -51,7 +51,8 @@ export async function sendWithRetry(
     if (options.stopRetrying?.aborted) return { kind: 'interrupted', attempts };
     const computed = backoff.next();
     const wait = outcome.retryAfterMs === undefined ? computed : Math.min(outcome.retryAfterMs, MAX_RETRY_AFTER_MS);
-    if (retry.max_elapsed_time > 0 && clock.now() - started + wait > retry.max_elapsed_time) {
+    const outOfRetries = retry.max_retries !== undefined && attempts > retry.max_retries;
+    if (outOfRetries || (retry.max_elapsed_time > 0 && clock.now() - started + wait > retry.max_elapsed_time)) {
       return {
         kind: 'failed',
         attempts,

@@ -234,6 +234,7 @@ export class Service {
       logger: this.logger.child(pipelineId ? { [kind]: entry.id, pipeline: pipelineId } : { [kind]: entry.id }),
       telemetry: this.telemetry,
       onListening: (label, address) => this.endpoints.set(label, address),
+      optional: entry.optional,
     };
     const factory = entry.factory;
     if (factory.kind !== kind) throw new Error(`${entry.id} is a ${factory.kind}, not a ${kind}`);

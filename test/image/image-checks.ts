@@ -2,21 +2,16 @@
 import { readRepoFile } from '../deploy-checks/repo';
 import { podman } from './podman';
 
-interface Manifest {
-  dependencies?: Record<string, string>;
-  devDependencies?: Record<string, string>;
-  workspaces?: string[];
-}
-
-/** Root dev dependencies that no workspace needs at run time: the runtime image must not hold them. */
-export function devOnlyDependencies(): string[] {
-  const root = JSON.parse(readRepoFile('package.json')) as Manifest;
-  const runtime = new Set(
-    (root.workspaces ?? []).flatMap((workspace) =>
-      Object.keys((JSON.parse(readRepoFile(workspace, 'package.json')) as Manifest).dependencies ?? {}),
-    ),
-  );
-  return Object.keys(root.devDependencies ?? {}).filter((name) => !runtime.has(name));
+/**
+ * Packages the lockfile marks `dev`: only dev dependencies need them, so `npm prune --omit=dev`
+ * must have removed them. (`devOptional` ones, dev dependencies that are also optional peers of a
+ * workspace, e.g. pino for @sluice/sdk, are kept by npm and not counted.)
+ */
+export function devOnlyPackages(): string[] {
+  const lock = JSON.parse(readRepoFile('package-lock.json')) as { packages: Record<string, { dev?: boolean }> };
+  return Object.entries(lock.packages)
+    .filter(([path, entry]) => entry.dev === true && /^node_modules\/((?:@[^/]+\/)?[^/]+)$/.test(path))
+    .map(([path]) => path.slice('node_modules/'.length));
 }
 
 /** Every file under /app in the image, listed by the image's own `find`. */
@@ -35,8 +30,8 @@ export function contentProblems(files: readonly string[]): string[] {
   const buildInfo = own.filter((file) => file.endsWith('.tsbuildinfo'));
   if (buildInfo.length > 0) problems.push(`build info: ${buildInfo.join(', ')}`);
   const installed = new Set(files.map((file) => /^\/app\/node_modules\/((?:@[^/]+\/)?[^/]+)\/package\.json$/.exec(file)?.[1]));
-  const dev = devOnlyDependencies().filter((name) => installed.has(name));
-  if (dev.length > 0) problems.push(`dev dependencies: ${dev.join(', ')}`);
+  const dev = devOnlyPackages().filter((name) => installed.has(name));
+  if (dev.length > 0) problems.push(`dev dependencies: ${dev.slice(0, 5).join(', ')} (${dev.length} in all)`);
   if (!files.includes('/app/packages/collector/bin/sluice.js')) problems.push('no collector entry point');
   return problems;
 }

@@ -7,7 +7,8 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { OTLPLogExporter as GrpcExporter } from '@opentelemetry/exporter-logs-otlp-grpc';
@@ -17,7 +18,7 @@ import { readRepoFile } from '../deploy-checks/repo';
 import { flatten, readJsonlLogs, waitFor } from '../support/collector';
 import { startLokiTestServer, type LokiTestServer } from '../support/loki';
 import { exportOnce } from '../support/otlp';
-import { addedLayers, contentProblems, imageFiles, imageSize, megabytes } from './image-checks';
+import { addedLayers, contentProblems, devOnlyPackages, imageFiles, imageSize, megabytes } from './image-checks';
 import {
   COLLECTOR_IMAGE,
   DEMO_IMAGE,
@@ -37,9 +38,23 @@ const run = randomBytes(3).toString('hex');
 const TOKEN = `image-tier-${randomBytes(8).toString('hex')}`;
 /** slirp4netns with host loopback: the container reaches this host's 127.0.0.1 (the Loki test server) at 10.0.2.2. */
 const NETWORK = 'slirp4netns:allow_host_loopback=true';
+const BROKEN_IMAGE = `localhost/sluice-broken:${run}`;
+
+/** Builds the runtime target from a scratch copy of the Dockerfile with one line replaced. */
+async function buildBroken(line: string, replacement: string): Promise<void> {
+  const dockerfile = readRepoFile('Dockerfile');
+  assert.ok(dockerfile.includes(line), `the Dockerfile has no line ${line}`);
+  const dir = await mkdtemp(join(tmpdir(), 'sluice-broken-'));
+  try {
+    await writeFile(join(dir, 'Dockerfile'), dockerfile.replace(line, replacement));
+    await buildImage('runtime', BROKEN_IMAGE, join(dir, 'Dockerfile'));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
 
 /** Starts the collector image read-only, only the volume writable, ports published on random host ports. */
-async function startCollector(name: string, volume: string, lokiEndpoint: string): Promise<void> {
+async function startCollector(name: string, volume: string, lokiEndpoint: string, image = COLLECTOR_IMAGE): Promise<void> {
   await podman([
     'run', '--detach', '--name', name,
     '--read-only', '--read-only-tmpfs=false',
@@ -47,9 +62,8 @@ async function startCollector(name: string, volume: string, lokiEndpoint: string
     '--publish', '127.0.0.1::4317', '--publish', '127.0.0.1::4318',
     '--volume', `${volume}:/var/lib/sluice`,
     '--env', `SLUICE_TOKEN=${TOKEN}`, '--env', `LOKI_ENDPOINT=${lokiEndpoint}`,
-    COLLECTOR_IMAGE,
+    image,
   ]); // prettier-ignore
-  await waitHealthy(name);
 }
 
 /** Files under `dir` (recursively) whose bytes contain `marker`. */
@@ -87,12 +101,14 @@ describe('image tier: the collector image under podman', function () {
   });
 
   after(async () => {
-    await removeContainers(first, `${first}-q1`, `${first}-q2`);
-    await podman(['volume', 'rm', '--force', volume, queueVolume], { allowFail: true });
+    await removeContainers(first, `${first}-q1`, `${first}-q2`, `${first}-broken`);
+    await podman(['volume', 'rm', '--force', volume, queueVolume, `${volume}-broken`], { allowFail: true });
+    await podman(['rmi', '--force', BROKEN_IMAGE], { allowFail: true });
     await loki?.close();
   });
 
   it('holds no dev dependencies, TypeScript sources or tests; prints its size', async () => {
+    assert.ok(['typescript', 'mocha', 'eslint'].every((name) => devOnlyPackages().includes(name)));
     assert.deepEqual(contentProblems(await imageFiles(COLLECTOR_IMAGE)), []);
     const layers = await addedLayers(COLLECTOR_IMAGE, base);
     const added = layers.reduce((sum, layer) => sum + layer.size, 0);
@@ -107,6 +123,7 @@ describe('image tier: the collector image under podman', function () {
     const inspected = await podman(['image', 'inspect', '--format', '{{json .Config.Healthcheck.Test}}', COLLECTOR_IMAGE]);
     assert.deepEqual(JSON.parse(inspected.stdout), ['CMD', ...declared!]);
     await startCollector(first, volume, 'http://10.0.2.2:9/loki/api/v1/push');
+    await waitHealthy(first);
     assert.equal(await healthCheck(first), true);
     const config = await podman(['inspect', '--format', '{{.HostConfig.ReadonlyRootfs}} {{.Config.User}}', first]);
     assert.equal(config.stdout.trim(), 'true 1000:1000');
@@ -173,6 +190,7 @@ describe('image tier: the collector image under podman', function () {
     await loki.fail('down');
     const endpoint = `http://10.0.2.2:${loki.port}/loki/api/v1/push`;
     await startCollector(`${first}-q1`, queueVolume, endpoint);
+    await waitHealthy(`${first}-q1`);
     const exporter = new HttpExporter({
       url: `http://${await hostPort(`${first}-q1`, 4318)}/v1/logs`,
       headers: { Authorization: `Bearer ${TOKEN}` },
@@ -189,6 +207,7 @@ describe('image tier: the collector image under podman', function () {
 
     await podman(['kill', `${first}-q1`]);
     await startCollector(`${first}-q2`, queueVolume, endpoint);
+    await waitHealthy(`${first}-q2`);
     assert.equal(loki.entries().length, 0);
     const start = Date.now();
     await loki.recover();
@@ -198,5 +217,27 @@ describe('image tier: the collector image under podman', function () {
       'the queued record in Loki',
     );
     console.log(`    delivered ${entries.length} queued record(s) ${seconds(start)} after Loki came up`);
+  });
+
+  describe('the checks can fail: a scratch copy of the Dockerfile with one line broken', () => {
+    it('a HEALTHCHECK naming a missing script leaves a serving collector unhealthy', async () => {
+      await buildBroken('collector/bin/healthcheck.js', 'collector/bin/missing.js');
+      const name = `${first}-broken`;
+      await startCollector(name, `${volume}-broken`, 'http://10.0.2.2:9/loki/api/v1/push', BROKEN_IMAGE);
+      await waitFor(
+        async () => ((await podman(['logs', name])).stdout.includes('logs →') ? true : undefined),
+        60_000,
+        'the collector serving',
+      );
+      assert.equal(await healthCheck(name), false);
+      await removeContainers(name);
+    });
+
+    it('copying packages from the build stage instead of the pruned one puts sources and tests in the image', async () => {
+      await buildBroken('COPY --from=prune /app/packages/ packages/', 'COPY --from=build /app/packages/ packages/');
+      const problems = contentProblems(await imageFiles(BROKEN_IMAGE)).join('\n');
+      assert.match(problems, /TypeScript sources/);
+      assert.match(problems, /tests/);
+    });
   });
 });

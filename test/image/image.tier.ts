@@ -233,11 +233,21 @@ describe('image tier: the collector image under podman', function () {
       await removeContainers(name);
     });
 
-    it('copying packages from the build stage instead of the pruned one puts sources and tests in the image', async () => {
+    it('copying packages from the build stage instead of the pruned one puts TypeScript sources in the image', async () => {
       await buildBroken('COPY --from=prune /app/packages/ packages/', 'COPY --from=build /app/packages/ packages/');
       const problems = contentProblems(await imageFiles(BROKEN_IMAGE)).join('\n');
       assert.match(problems, /TypeScript sources/);
-      assert.match(problems, /tests/);
+    });
+
+    it('the contents check names dev dependencies and tests in a file list', () => {
+      const files = [
+        '/app/packages/collector/bin/sluice.js',
+        '/app/node_modules/typescript/package.json',
+        '/app/packages/core/dist/test/a.test.js',
+      ];
+      const problems = contentProblems(files).join('\n');
+      assert.match(problems, /dev dependencies: typescript/);
+      assert.match(problems, /tests: /);
     });
   });
 });

@@ -155,7 +155,7 @@ describe('image tier: the collector image under podman', function () {
     const jsonl = join(await volumePath(volume), 'logs', 'logs.jsonl');
     const bodies = await waitFor(
       async () => {
-        const found = flatten(await readJsonlLogs(jsonl)).map((r) => String(r.record.body));
+        const found = flatten(await readJsonlLogs(jsonl)).map((r) => (typeof r.record.body === 'string' ? r.record.body : ''));
         return found.includes(`grpc-${run}`) && found.includes(`http-${run}`) ? found : undefined;
       },
       30_000,

@@ -62,9 +62,10 @@ USER 1000:1000
 VOLUME ["/var/lib/sluice"]
 # OTLP gRPC, OTLP HTTP, Prometheus /metrics, health check.
 EXPOSE 4317 4318 8888 13133
-# Slim images have no curl; Node's own fetch asks the health_check extension.
+# Slim images have no curl: a small Node script asks the health_check extension. Its arguments hold
+# no spaces, so every engine runs the same argument list.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:13133/').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+  CMD ["node", "/app/packages/collector/bin/healthcheck.js", "http://127.0.0.1:13133/"]
 # Node is PID 1 (exec form, no shell): SIGTERM reaches the collector, which drains its queues
 # within service.shutdown_timeout.
 STOPSIGNAL SIGTERM

@@ -6,14 +6,14 @@ import { join } from 'node:path';
 import { startDockerConfig } from './deploy-checks/collector';
 import type { ChildCollector } from './support/child-collector';
 import { execForm, parseStages } from './deploy-checks/dockerfile-rules';
-import { readRepoFile } from './deploy-checks/repo';
+import { readRepoFile, repoRoot } from './deploy-checks/repo';
 
-/** The image's HEALTHCHECK command, pointed at `url` instead of the container's fixed port. */
+/** The image's HEALTHCHECK command, run from the repository (the image's /app) and pointed at `url`. */
 function runImageHealthcheck(url: string): number | null {
   const stages = parseStages(readRepoFile('Dockerfile'));
   const health = stages[stages.length - 1]!.instructions.find((i) => i.keyword === 'HEALTHCHECK');
   const command = execForm(health!.args)!;
-  const [program, ...args] = command.map((arg) => arg.replace('http://127.0.0.1:13133/', url));
+  const [program, ...args] = command.map((arg) => arg.replace('http://127.0.0.1:13133/', url).replace(/^\/app\//, `${repoRoot}/`));
   assert.equal(program, 'node');
   return spawnSync(process.execPath, args, { timeout: 15_000 }).status;
 }

@@ -108,6 +108,15 @@ describe('deploy: Dockerfile', () => {
     assert.deepEqual(problems(['COPY packages/ packages/']), []);
   });
 
+  it('the rule checker refuses a HEALTHCHECK argument with a space in it', () => {
+    const inline = `CMD ["node", "-e", "fetch('${rules.healthUrl}').then((r) => process.exit(r.ok ? 0 : 1))"]`;
+    const problems = checkDockerfile(
+      readRepoFile('Dockerfile').replace(/CMD \["node", "\/app\/packages\/collector\/bin\/healthcheck\.js".*\]/, inline),
+      rules,
+    );
+    assert.deepEqual(problems, ['HEALTHCHECK has an argument with a space (podman would split it)']);
+  });
+
   it('reads exec form and joins continuation lines', () => {
     assert.deepEqual(execForm('--interval=5s CMD ["node", "-e", "x"]'), ['node', '-e', 'x']);
     assert.equal(execForm('node server.js'), undefined);

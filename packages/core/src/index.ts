@@ -100,6 +100,8 @@ export { consumeOrReject } from './pipeline/consume-or-reject';
 export { DEFAULT_QUEUE_BYTES, exporterHelperShape, exporterHelperUnsupportedKeys } from './exporterhelper/config';
 export type { BatchConfig, ExporterHelperConfig, RetryConfig, SendingQueueConfig } from './exporterhelper/config';
 export type { SendOutcome } from './exporterhelper/send-outcome';
+export { modelQueueForm } from './exporterhelper/queue-form';
+export type { QueueForm } from './exporterhelper/queue-form';
 export { ExponentialBackoff } from './exporterhelper/backoff';
 export type { Clock } from './exporterhelper/clock';
 export { systemClock } from './exporterhelper/clock';

@@ -2,9 +2,10 @@
  * The `loki` exporter: records → streams → push requests (one per tenant, split above
  * max_request_bytes) → Loki, behind core's sending queue and retries.
  *
- * A batch is encoded once, right before its first attempt, and a batch that needs several
- * requests remembers which of them Loki already took: a retry sends only what is missing and
- * never encodes twice.
+ * Each request is mapped to streams and encoded (uncompressed) as it is queued; batches join
+ * those fragments and are compressed once, right before their first attempt. A batch that needs
+ * several pushes remembers which of them Loki already took: a retry sends only what is missing
+ * and never encodes twice.
  */
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
@@ -23,12 +24,12 @@ import {
 import type { LogsData } from '@sluice/pdata';
 import { lokiConfigSchema, lokiUnsupportedKeys, type LokiConfig } from './config';
 import type { EncodedBatch } from './encoded-batch';
-import { encodePushRequestJson } from './json-encoder';
+import { encodeJsonStreams, joinJsonStreams } from './json-encoder';
 import { LabelValueGuard } from './label-guard';
 import { createLokiClient, pushPost } from './loki-client';
 import { resolveMappingOptions, type MappingOptions } from './mapping-options';
 import { encodePushRequestProto } from './proto-encoder';
-import type { PushRequest } from './push';
+import { groupPushes, pushQueueForm, type PushFragment, type QueuedPush } from './queued-push';
 import { snappyCompress, snappyImplementation } from './snappy';
 import { splitRequest } from './split';
 import { mapToStreams } from './streams';
@@ -87,23 +88,36 @@ export function createLokiExporter(settings: CreateSettings, config: LokiConfig)
   });
   const gzipJson = config.encoding === 'json' && config.compression !== 'none' && config.compression !== '';
 
-  async function encodeRequest(request: PushRequest): Promise<HttpPost> {
-    if (config.encoding === 'protobuf')
-      return pushPost(snappyCompress(encodePushRequestProto(request.streams)), 'application/x-protobuf', request.tenant);
-    const json = encodePushRequestJson(request.streams);
-    return gzipJson
-      ? pushPost(await gzipAsync(json), 'application/json', request.tenant, 'gzip')
-      : pushPost(json, 'application/json', request.tenant);
-  }
-
-  async function encode(logs: LogsData): Promise<EncodedBatch> {
-    // A record with neither time nor observed time gets the time it is first sent.
+  /** Runs as a request is queued: its streams, encoded but not compressed, per tenant and under max_request_bytes. */
+  function toFragments(logs: LogsData): PushFragment[] {
+    // A record with neither time nor observed time gets the time the collector accepted it.
     const receiveTimeNs = BigInt(Date.now()) * 1_000_000n;
     const requests = mapToStreams(logs, mapping, receiveTimeNs, onLimited).flatMap((r) => splitRequest(r, config.max_request_bytes));
-    const posts: HttpPost[] = [];
-    for (const request of requests) posts.push(await encodeRequest(request));
-    const entries = requests.map((r) => r.streams.reduce((n, s) => n + s.entries.length, 0));
-    return { requests: posts, entries, sent: posts.map(() => false) };
+    return requests.map((request) => ({
+      tenant: request.tenant,
+      body: config.encoding === 'protobuf' ? encodePushRequestProto(request.streams) : encodeJsonStreams(request.streams),
+      entries: request.streams.reduce((n, s) => n + s.entries.length, 0),
+    }));
+  }
+
+  async function encodePush(fragments: readonly PushFragment[]): Promise<HttpPost> {
+    const tenant = fragments[0]!.tenant;
+    const bodies = fragments.map((f) => f.body);
+    if (config.encoding === 'protobuf') {
+      const body = bodies.length === 1 ? bodies[0]! : Buffer.concat(bodies);
+      return pushPost(snappyCompress(body), 'application/x-protobuf', tenant);
+    }
+    const json = joinJsonStreams(bodies);
+    return gzipJson ? pushPost(await gzipAsync(json), 'application/json', tenant, 'gzip') : pushPost(json, 'application/json', tenant);
+  }
+
+  /** A batch's pushes, compressed once before the first attempt: one tenant each, under max_request_bytes. */
+  async function encode(batch: QueuedPush): Promise<EncodedBatch> {
+    const pushes = groupPushes(batch.fragments, config.max_request_bytes);
+    const requests: HttpPost[] = [];
+    for (const push of pushes) requests.push(await encodePush(push));
+    const entries = pushes.map((push) => push.reduce((n, f) => n + f.entries, 0));
+    return { requests, entries, sent: requests.map(() => false) };
   }
 
   async function send(batch: EncodedBatch, signal: AbortSignal): Promise<SendOutcome> {
@@ -130,9 +144,10 @@ export function createLokiExporter(settings: CreateSettings, config: LokiConfig)
       : { ok: true, rejectedRecords: rejected, message: reason };
   }
 
-  return createQueuedExporter<EncodedBatch>({
+  return createQueuedExporter<EncodedBatch, QueuedPush>({
     settings,
     config,
+    form: pushQueueForm(toFragments),
     encode,
     send,
     start(host: Host) {

@@ -5,6 +5,14 @@
 import type { PushStream } from './push';
 
 export function encodePushRequestJson(streams: readonly PushStream[]): Buffer {
+  return joinJsonStreams([encodeJsonStreams(streams)]);
+}
+
+/**
+ * The streams as the inside of the push's `streams` array (`{...},{...}`, no brackets), so the
+ * fragments of several requests join into one push with commas (`joinJsonStreams`).
+ */
+export function encodeJsonStreams(streams: readonly PushStream[]): Buffer {
   const out = streams.map((stream) => ({
     stream: labelObject(stream.labels),
     values: stream.entries.map((entry) => {
@@ -17,8 +25,23 @@ export function encodePushRequestJson(streams: readonly PushStream[]): Buffer {
       return value;
     }),
   }));
-  return Buffer.from(JSON.stringify({ streams: out }));
+  return Buffer.from(JSON.stringify(out).slice(1, -1));
 }
+
+/** One push body from fragments written by `encodeJsonStreams`. */
+export function joinJsonStreams(fragments: readonly Buffer[]): Buffer {
+  const parts: Buffer[] = [Buffer.from('{"streams":[')];
+  for (const fragment of fragments) {
+    if (fragment.length === 0) continue;
+    if (parts.length > 1) parts.push(COMMA);
+    parts.push(fragment);
+  }
+  parts.push(CLOSE);
+  return Buffer.concat(parts);
+}
+
+const COMMA = Buffer.from(',');
+const CLOSE = Buffer.from(']}');
 
 /** Reads back a label string written by formatLabels: `{a="b", c="d\"e"}`. */
 function labelObject(labels: string): Record<string, string> {

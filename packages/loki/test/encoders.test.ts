@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import protobuf from 'protobufjs';
 import { encodePushRequestJson, encodePushRequestProto, snappyCompress, type PushStream } from '../src';
+import { encodeJsonStreams, joinJsonStreams } from '../src/json-encoder';
+import { groupPushes, type PushFragment } from '../src/queued-push';
 
 // An independent reading of Loki's push.proto, built with protobufjs reflection.
 const root = protobuf.Root.fromJSON({
@@ -110,5 +112,24 @@ describe('push encoders', () => {
       streams: Array<{ stream: unknown }>;
     };
     assert.deepEqual(body.streams[0]!.stream, { a: 'say "hi"\\\n' });
+  });
+
+  it('fragments of several requests join into one push: protobuf by concatenation, JSON with commas', () => {
+    const [first, second] = [sample.slice(0, 1), sample.slice(1)];
+    assert.deepEqual(decodeProto(Buffer.concat([encodePushRequestProto(first), encodePushRequestProto(second)])), sample);
+    const joined = joinJsonStreams([encodeJsonStreams(first), encodeJsonStreams([]), encodeJsonStreams(second)]);
+    assert.deepEqual(JSON.parse(joined.toString()), JSON.parse(encodePushRequestJson(sample).toString()));
+    assert.deepEqual(JSON.parse(joinJsonStreams([]).toString()), { streams: [] });
+  });
+
+  it('groups queued fragments into pushes of one tenant each, in order, under the size cap', () => {
+    const fragment = (tenant: string, bytes: number, entries = 1): PushFragment => ({ tenant, body: Buffer.alloc(bytes), entries });
+    const a1 = fragment('a', 400);
+    const b1 = fragment('b', 100);
+    const a2 = fragment('a', 400);
+    const a3 = fragment('a', 400);
+    const big = fragment('b', 5000);
+    const pushes = groupPushes([a1, b1, a2, a3, big], 1000);
+    assert.deepEqual(pushes, [[a1, a2], [b1], [a3], [big]], 'a fragment over the cap on its own still travels, alone');
   });
 });

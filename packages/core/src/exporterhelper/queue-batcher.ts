@@ -10,56 +10,56 @@
  * entry over the cap on its own is cut into parts that fit. The rest of a cut entry starts the
  * next batch. A single record over the cap is sent alone: it cannot be cut.
  */
-import { concatLogs, sizeLogsProto, splitLogs } from '@sluice/pdata';
-import type { LogsData } from '@sluice/pdata';
 import type { BoundedQueue, Sized } from './bounded-queue';
 import type { BatchConfig } from './config';
+import type { QueueForm } from './queue-form';
 
 /** What the batcher needs of a queue entry. `parts` counts the pieces of it not yet settled. */
 export interface BatchableEntry extends Sized {
   readonly records: number;
-  /** OTLP protobuf bytes, when already known (bytes sizer, or read from disk). */
+  /** Its size for the bytes sizer, when already known. */
   readonly bytes?: number;
   parts: number;
 }
 
 /** A slice of one entry's records. */
-interface Piece<E> {
+interface Piece<E, I> {
   entry: E;
-  logs: LogsData;
+  data: I;
   records: number;
   bytes: number;
 }
 
-export interface Batch<E> {
-  logs: LogsData;
+export interface Batch<E, I> {
+  data: I;
   records: number;
   /** The entries it holds (whole or in part): each has one part settled when the batch is done. */
   entries: E[];
 }
 
-export class QueueBatcher<E extends BatchableEntry> {
+export class QueueBatcher<E extends BatchableEntry, I> {
   /** The rest of an entry cut at `max_size`: the next batch starts with it. */
-  private carry: Piece<E> | undefined;
+  private carry: Piece<E, I> | undefined;
 
   constructor(
     private readonly queue: BoundedQueue<E>,
     private readonly config: BatchConfig | undefined,
+    private readonly form: QueueForm<I>,
     /** The entry's data; undefined when it cannot be read (the loader has counted and settled it). */
-    private readonly load: (entry: E) => LogsData | undefined | Promise<LogsData | undefined>,
+    private readonly load: (entry: E) => I | undefined | Promise<I | undefined>,
   ) {}
 
   /** The next batch to send; undefined once the queue is closed and empty. */
-  async next(): Promise<Batch<E> | undefined> {
+  async next(): Promise<Batch<E, I> | undefined> {
     const first = await this.nextPiece(undefined);
     if (!first) return undefined;
     const config = this.config;
-    if (!config) return { logs: first.logs, records: first.records, entries: [first.entry] };
+    if (!config) return { data: first.data, records: first.records, entries: [first.entry] };
 
-    const pieces: Array<Piece<E>> = [];
+    const pieces: Array<Piece<E, I>> = [];
     let size = 0;
     const deadline = Date.now() + config.flush_timeout;
-    let piece: Piece<E> | undefined = first;
+    let piece: Piece<E, I> | undefined = first;
     while (piece) {
       const pieceSize = config.sizer === 'items' ? piece.records : piece.bytes;
       const room = config.max_size > 0 ? config.max_size - size : Infinity;
@@ -76,7 +76,7 @@ export class QueueBatcher<E extends BatchableEntry> {
     const entries: E[] = [];
     for (const { entry } of pieces) if (entries[entries.length - 1] !== entry) entries.push(entry);
     return {
-      logs: concatLogs(pieces.map((p) => p.logs)),
+      data: pieces.length === 1 ? pieces[0]!.data : this.form.merge(pieces.map((p) => p.data)),
       records: pieces.reduce((n, p) => n + p.records, 0),
       entries,
     };
@@ -93,26 +93,31 @@ export class QueueBatcher<E extends BatchableEntry> {
    * The part of `piece` that fits in `room` (kept as the batch's last piece), the rest carried to
    * the next batch. Undefined when nothing of it goes into this batch.
    */
-  private cutToFit(piece: Piece<E>, room: number, batchIsEmpty: boolean, sizer: BatchConfig['sizer']): Piece<E> | undefined {
-    if (sizer === 'bytes' && !batchIsEmpty) {
-      this.carry = piece; // whole requests are not cut to top up a batch, only when one alone is over the cap
+  private cutToFit(piece: Piece<E, I>, room: number, batchIsEmpty: boolean, sizer: BatchConfig['sizer']): Piece<E, I> | undefined {
+    const split = this.form.split;
+    // Whole requests are not cut to top up a batch by bytes, only when one alone is over the cap;
+    // a form that cannot be cut is only ever cut between requests.
+    if ((sizer === 'bytes' && !batchIsEmpty) || !split) {
+      if (batchIsEmpty) return piece;
+      this.carry = piece;
       return undefined;
     }
+    const measure = (data: I) => (sizer === 'bytes' ? this.form.bytes(data) : 0);
     let count = sizer === 'items' ? room : Math.max(1, Math.floor((piece.records * room) / piece.bytes));
-    let [front, rest] = splitLogs(piece.logs, count);
-    let frontBytes = sizer === 'bytes' ? sizeLogsProto(front) : 0;
+    let [front, rest] = split(piece.data, count);
+    let frontBytes = measure(front);
     // Records differ in size: shrink the estimate until the front really fits (it always ends, at one record).
     while (sizer === 'bytes' && frontBytes > room && count > 1) {
       count = Math.max(1, Math.min(count - 1, Math.floor((count * room) / frontBytes)));
-      [front, rest] = splitLogs(piece.logs, count);
-      frontBytes = sizeLogsProto(front);
+      [front, rest] = split(piece.data, count);
+      frontBytes = measure(front);
     }
     piece.entry.parts++;
-    this.carry = { entry: piece.entry, logs: rest, records: piece.records - count, bytes: sizer === 'bytes' ? sizeLogsProto(rest) : 0 };
-    return { entry: piece.entry, logs: front, records: count, bytes: frontBytes };
+    this.carry = { entry: piece.entry, data: rest, records: piece.records - count, bytes: measure(rest) };
+    return { entry: piece.entry, data: front, records: count, bytes: frontBytes };
   }
 
-  private async nextPiece(waitMs: number | undefined): Promise<Piece<E> | undefined> {
+  private async nextPiece(waitMs: number | undefined): Promise<Piece<E, I> | undefined> {
     if (this.carry) {
       const carry = this.carry;
       this.carry = undefined;
@@ -122,10 +127,10 @@ export class QueueBatcher<E extends BatchableEntry> {
       const started = Date.now();
       const entry = await this.queue.take(waitMs);
       if (!entry) return undefined;
-      const logs = await this.load(entry);
-      if (logs) {
-        const bytes = this.config?.sizer === 'bytes' ? (entry.bytes ?? sizeLogsProto(logs)) : 0;
-        return { entry, logs, records: entry.records, bytes };
+      const data = await this.load(entry);
+      if (data !== undefined) {
+        const bytes = this.config?.sizer === 'bytes' ? (entry.bytes ?? this.form.bytes(data)) : 0;
+        return { entry, data, records: entry.records, bytes };
       }
       if (waitMs !== undefined) waitMs = Math.max(0, waitMs - (Date.now() - started));
     }

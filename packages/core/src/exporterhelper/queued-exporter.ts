@@ -27,7 +27,6 @@ import {
   countLogRecords,
   decodeLogsProto,
   encodeLogsProto,
-  sizeLogsProto,
   permanentError,
   retryableError,
 } from '@sluice/pdata';
@@ -41,6 +40,8 @@ import type { Clock } from './clock';
 import type { ExporterHelperConfig } from './config';
 import { ExporterStats } from './exporter-stats';
 import { QueueBatcher } from './queue-batcher';
+import { modelQueueForm } from './queue-form';
+import type { QueueForm } from './queue-form';
 import type { Batch } from './queue-batcher';
 import { SegmentJournal } from './segment-journal';
 import type { RecordRef } from './segment-journal';
@@ -60,8 +61,11 @@ const REFUSAL_WARNING_INTERVAL_MS = 10_000;
  */
 const PERSISTED_FORMAT = 'otlp-logs-proto/1';
 
-/** `P` is the exporter's wire payload, e.g. a compressed request body. */
-export interface QueuedExporterOptions<P> {
+/**
+ * `P` is the exporter's wire payload, e.g. a compressed request body; `I` the form its memory
+ * queue holds requests in (the data model unless `form` says otherwise).
+ */
+export interface QueuedExporterOptions<P, I = LogsData> {
   settings: CreateSettings;
   config: ExporterHelperConfig;
   /**
@@ -69,7 +73,9 @@ export interface QueuedExporterOptions<P> {
    * attempt; every retry gets the same payload, so an exporter may note in it what was already sent.
    * A batch that cannot be encoded is a bug in Sluice: it is dropped (reason `encode_error`), not retried.
    */
-  encode(logs: LogsData): P | Promise<P>;
+  encode(batch: I): P | Promise<P>;
+  /** How the memory queue holds requests; default: the data model (`modelQueueForm`). */
+  form?: QueueForm<I>;
   /** One attempt. Must honour `signal` (aborted at the per-attempt timeout or at the shutdown deadline). */
   send(payload: P, signal: AbortSignal): Promise<SendOutcome>;
   /** The exporter's own start and shutdown (connection pools...). Shutdown runs after the queue has drained. */
@@ -84,7 +90,7 @@ export interface QueuedExporter extends Exporter {
   health(): ExporterHealth;
 }
 
-export function createQueuedExporter<P>(options: QueuedExporterOptions<P>): QueuedExporter {
+export function createQueuedExporter<P, I = LogsData>(options: QueuedExporterOptions<P, I>): QueuedExporter {
   return new QueuedExporterImpl(options);
 }
 
@@ -92,8 +98,8 @@ export function createQueuedExporter<P>(options: QueuedExporterOptions<P>): Queu
 type Delivery = DeliveryResult | { kind: 'unencodable'; reason: string };
 
 /** A request in the queue: the model for a memory queue; a persistent queue keeps only `ref`, so memory does not grow with the backlog. */
-interface QueueEntry {
-  logs?: LogsData;
+interface QueueEntry<I> {
+  data?: I;
   records: number;
   /** In queue sizer units. */
   size: number;
@@ -105,11 +111,12 @@ interface QueueEntry {
   ref?: RecordRef;
 }
 
-class QueuedExporterImpl<P> implements QueuedExporter {
+class QueuedExporterImpl<P, I> implements QueuedExporter {
+  private readonly form: QueueForm<I>;
   private readonly config: ExporterHelperConfig;
   private readonly clock: Clock;
   private readonly stats: ExporterStats;
-  private readonly queue: BoundedQueue<QueueEntry> | undefined;
+  private readonly queue: BoundedQueue<QueueEntry<I>> | undefined;
   private journal: SegmentJournal | undefined;
   /** Aborted at the drain deadline: ends attempts and backoff waits. */
   private readonly stop = new AbortController();
@@ -127,7 +134,9 @@ class QueuedExporterImpl<P> implements QueuedExporter {
   private readonly measuresBytes: boolean;
   private shutdownPromise: Promise<void> | undefined;
 
-  constructor(private readonly options: QueuedExporterOptions<P>) {
+  constructor(private readonly options: QueuedExporterOptions<P, I>) {
+    // Without a form of its own, the exporter's `I` is the model (the options type says so).
+    this.form = options.form ?? (modelQueueForm as unknown as QueueForm<I>);
     this.config = options.config;
     this.clock = options.clock ?? systemClock;
     const queueConfig = this.config.sending_queue;
@@ -156,14 +165,16 @@ class QueuedExporterImpl<P> implements QueuedExporter {
     if (this.stopping) throw retryableError('SLUICE_SHUTTING_DOWN', `exporter ${this.options.settings.id} is shutting down`);
     const records = countLogRecords(logs);
     if (records === 0) return;
-    if (!this.queue) return this.sendDirectly(logs, records);
+    if (!this.queue) return this.sendDirectly(this.form.prepare(logs), records);
     if (this.config.sending_queue.storage !== undefined && !this.journal) {
       throw retryableError('SLUICE_EXPORT_REFUSED', `exporter ${this.options.settings.id} has not opened its persistent queue yet`);
     }
 
-    // A persistent queue encodes anyway (for disk); a bytes sizer (queue or batch) then takes that length.
+    // A persistent queue encodes anyway (for disk) and keeps only where it put it; a bytes sizer
+    // (queue or batch) then takes that length. A memory queue holds the request in its form.
     const encoded = this.journal ? encodeLogsProto(logs) : undefined;
-    const bytes = encoded?.length ?? (this.measuresBytes ? sizeLogsProto(logs) : undefined);
+    const data = encoded ? undefined : this.form.prepare(logs);
+    const bytes = encoded?.length ?? (this.measuresBytes ? this.form.bytes(data!) : undefined);
     const size = this.sizeOf(records, () => bytes!);
     const admitted = this.config.sending_queue.block_on_overflow ? await this.queue.reserve(size) : this.queue.tryReserve(size);
     if (!admitted) {
@@ -185,7 +196,7 @@ class QueuedExporterImpl<P> implements QueuedExporter {
       this.queue.release(size);
       throw this.refused(records, asConsumeError(err));
     }
-    this.queue.push(ref ? { records, size, bytes: ref.length - 4, parts: 1, ref } : { logs, records, size, bytes, parts: 1 });
+    this.queue.push(ref ? { records, size, bytes: ref.length - 4, parts: 1, ref } : { data, records, size, bytes, parts: 1 });
   }
 
   /** Counts and (rate-limited) logs a refusal, so a full queue or disk is never silent. */
@@ -258,7 +269,7 @@ class QueuedExporterImpl<P> implements QueuedExporter {
     this.stats.setQueueSize(0);
   }
 
-  private async openPersistentQueue(host: Host, storageId: string, queue: BoundedQueue<QueueEntry>): Promise<void> {
+  private async openPersistentQueue(host: Host, storageId: string, queue: BoundedQueue<QueueEntry<I>>): Promise<void> {
     const extension = host.getExtension(storageId);
     if (!isStorageExtension(extension)) {
       throw new SluiceError(
@@ -297,8 +308,8 @@ class QueuedExporterImpl<P> implements QueuedExporter {
    * Forms batches from the queue and sends up to `num_consumers` of them at once, until the queue
    * is closed and empty (memory), or shutdown begins (persistent: the rest stays on disk).
    */
-  private async runBatches(queue: BoundedQueue<QueueEntry>): Promise<void> {
-    const batcher = new QueueBatcher(queue, this.config.sending_queue.batch, (entry) => this.load(entry));
+  private async runBatches(queue: BoundedQueue<QueueEntry<I>>): Promise<void> {
+    const batcher = new QueueBatcher(queue, this.config.sending_queue.batch, this.form, (entry) => this.load(entry));
     const sending = new Set<Promise<void>>();
     const halted = () => this.stop.signal.aborted || (this.stopping && this.journal !== undefined);
     for (;;) {
@@ -327,10 +338,10 @@ class QueuedExporterImpl<P> implements QueuedExporter {
    * bytes that no longer decode are dropped (counted); an I/O error (a full file table) leaves the
    * entry on disk for the next start.
    */
-  private async load(entry: QueueEntry): Promise<LogsData | undefined> {
-    if (entry.logs) return entry.logs;
+  private async load(entry: QueueEntry<I>): Promise<I | undefined> {
+    if (entry.data !== undefined) return entry.data;
     try {
-      return decodeLogsProto((await this.journal!.read(entry.ref!)).subarray(4));
+      return this.form.prepare(decodeLogsProto((await this.journal!.read(entry.ref!)).subarray(4)));
     } catch (err) {
       if (systemErrorCode(err) !== undefined) {
         this.options.settings.logger.error('cannot read a batch back from the persistent queue; it stays there for the next start', {
@@ -342,8 +353,8 @@ class QueuedExporterImpl<P> implements QueuedExporter {
     }
   }
 
-  private async sendBatch(batch: Batch<QueueEntry>): Promise<void> {
-    const result = await this.deliver(batch.logs, batch.records);
+  private async sendBatch(batch: Batch<QueueEntry<I>, I>): Promise<void> {
+    const result = await this.deliver(batch.data, batch.records);
     if (result.kind === 'interrupted') {
       // A persistent entry stays on disk for the next start (all of it, even parts already sent).
       this.unsent(batch.records);
@@ -355,8 +366,8 @@ class QueuedExporterImpl<P> implements QueuedExporter {
   }
 
   /** With the queue disabled, `consume` waits for the send and carries its outcome back to the receiver. */
-  private async sendDirectly(logs: LogsData, records: number): Promise<void> {
-    const delivery = this.deliver(logs, records);
+  private async sendDirectly(data: I, records: number): Promise<void> {
+    const delivery = this.deliver(data, records);
     this.directSends.add(delivery);
     const result = await delivery.finally(() => this.directSends.delete(delivery));
     if (result.kind === 'sent') return;
@@ -374,11 +385,11 @@ class QueuedExporterImpl<P> implements QueuedExporter {
    * An `encode` that throws is a bug in Sluice, not the destination's refusal: the same data would
    * fail the same way again, so the batch is dropped under its own reason, logged with the stack.
    */
-  private async deliver(logs: LogsData, records: number): Promise<Delivery> {
+  private async deliver(data: I, records: number): Promise<Delivery> {
     const logger = this.options.settings.logger;
     let payload: P;
     try {
-      payload = await this.options.encode(logs);
+      payload = await this.options.encode(data);
     } catch (err) {
       const reason = `cannot encode the batch: ${err instanceof Error ? err.message : String(err)}`;
       this.stats.droppedRecords(records, 'encode_error');

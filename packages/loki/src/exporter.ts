@@ -10,7 +10,6 @@ import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import {
   ClientAuthHeaders,
-  RateLimitedWarner,
   createQueuedExporter,
   safeEndpoint,
   type CreateSettings,
@@ -20,7 +19,7 @@ import {
   type HttpPost,
   type SendOutcome,
 } from '@sluice/core';
-import type { LogsData } from '@sluice/pdata';
+import { RateLimitedWarner, type LogsData } from '@sluice/pdata';
 import { lokiConfigSchema, lokiUnsupportedKeys, type LokiConfig } from './config';
 import type { EncodedBatch } from './encoded-batch';
 import { encodePushRequestJson } from './json-encoder';

@@ -1,7 +1,7 @@
 import type { LogsConsumer } from '../component';
 import { ConsumeError, asConsumeError, cloneLogsData, countLogRecords, type ClientContext, type LogsData } from '@sluice/pdata';
 import { errorStack, type Logger } from '../logger';
-import { RateLimitedWarner } from '../rate-limited-warner';
+import { RateLimitedWarner } from '@sluice/pdata';
 import type { Telemetry } from '../telemetry/telemetry';
 import { consumeOrReject } from './consume-or-reject';
 

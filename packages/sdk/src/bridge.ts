@@ -71,6 +71,7 @@ export function createLogBridge(options: LogBridgeOptions, exporter: LogRecordEx
   const sink = (scope: string): AdapterSink => ({
     logger: provider.getLogger(scope, SCOPE_VERSION),
     admit: bounded.admit,
+    flush: () => settleWithin(provider.forceFlush(), shutdownTimeoutMs),
     onError,
   });
   const restoreFunctions = new Set<() => void>();

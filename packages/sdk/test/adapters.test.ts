@@ -69,6 +69,26 @@ describe('adapters (in-memory exporter)', () => {
     await bridge.shutdown();
   });
 
+  it("winston transport: emits 'logged', and honours its own level and format", async () => {
+    const { bridge, records } = capturingBridge();
+    const addService = winston.format((info) => ({ ...info, service: 'api' }));
+    const dropSecrets = winston.format((info) => (info.secret ? false : info));
+    const transport = bridge.winstonTransport({ level: 'warn', format: winston.format.combine(dropSecrets(), addService()) });
+    const log = winston.createLogger({ level: 'debug', transports: [transport] });
+    const logged: unknown[] = [];
+    transport.on('logged', (info: { message: unknown }) => logged.push(info.message));
+    log.info('below the transport level');
+    log.warn('kept');
+    log.error('filtered by the format', { secret: true });
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+    const [kept] = exactly(await records(), 1);
+    assert.equal(kept.body, 'kept');
+    assert.equal(kept.attributes.service, 'api', 'the transport format ran');
+    assert.deepEqual(logged, ['kept']);
+    await bridge.shutdown();
+  });
+
   it('console: still prints, sends each method with its severity, and restores', async () => {
     const { bridge, records } = capturingBridge();
     const original = console.warn;

@@ -33,6 +33,14 @@ describe('no records lost when the app exits', () => {
     await assertAllDelivered();
   });
 
+  it('winston with handleExceptions: the uncaught exception is delivered before winston exits the process', async () => {
+    const result = await runFixture('winston-uncaught', { ENDPOINT: `http://${collector.grpc}` });
+    assert.equal(result.code, 1, result.stderr);
+    const [record] = await collector.waitForRecords(1);
+    assert.match(String(record?.body), /unhandled in the app/);
+    assert.equal(record?.attributes?.['exception.type'], 'RangeError');
+  });
+
   /** Runs the fixture in a sigterm mode and sends SIGTERM once it has logged everything. */
   function killedBySigterm(env: Record<string, string>): Promise<ChildResult & { listeners: number }> {
     let signalled = false;

@@ -33,6 +33,17 @@ describe('no records lost when the app exits', () => {
     await assertAllDelivered();
   });
 
+  for (const [mode, code] of [
+    ['exit', 0],
+    ['throw', 1],
+  ] as const) {
+    it(`worker-thread transport: ${mode === 'exit' ? 'process.exit()' : 'an uncaught exception'} right after logging still delivers every record (pino ends the transport on exit)`, async () => {
+      const result = await runFixture('log-then-exit', { ENDPOINT: `http://${collector.grpc}`, COUNT: String(COUNT), ADAPTER: 'worker', MODE: mode });
+      assert.equal(result.code, code, result.stderr);
+      await assertAllDelivered();
+    });
+  }
+
   it('winston with handleExceptions: the uncaught exception is delivered before winston exits the process', async () => {
     const result = await runFixture('winston-uncaught', { ENDPOINT: `http://${collector.grpc}` });
     assert.equal(result.code, 1, result.stderr);

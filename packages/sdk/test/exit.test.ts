@@ -38,7 +38,12 @@ describe('no records lost when the app exits', () => {
     ['throw', 1],
   ] as const) {
     it(`worker-thread transport: ${mode === 'exit' ? 'process.exit()' : 'an uncaught exception'} right after logging still delivers every record (pino ends the transport on exit)`, async () => {
-      const result = await runFixture('log-then-exit', { ENDPOINT: `http://${collector.grpc}`, COUNT: String(COUNT), ADAPTER: 'worker', MODE: mode });
+      const result = await runFixture('log-then-exit', {
+        ENDPOINT: `http://${collector.grpc}`,
+        COUNT: String(COUNT),
+        ADAPTER: 'worker',
+        MODE: mode,
+      });
       assert.equal(result.code, code, result.stderr);
       await assertAllDelivered();
     });

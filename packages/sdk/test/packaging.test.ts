@@ -80,9 +80,10 @@ describe('the SDK installed from its package, outside the repository', function 
     }
     const records = await collector.waitForRecords(3);
     const byService = new Map(records.map((r) => [r.resource?.['service.name'], r.body]));
-    assert.deepEqual(
-      Object.fromEntries(byService),
-      { 'packed-pino': 'from pino', 'packed-winston': 'from winston', 'packed-console': 'from console' },
-    );
+    assert.deepEqual(Object.fromEntries(byService), {
+      'packed-pino': 'from pino',
+      'packed-winston': 'from winston',
+      'packed-console': 'from console',
+    });
   });
 });

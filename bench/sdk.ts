@@ -1,25 +1,43 @@
 /**
- * SDK benchmark: what one log call costs the app's thread, for plain pino and for the ways of
- * getting pino logs to a collector. Exports go over OTLP/HTTP to a loopback sink that accepts and
- * discards; only the logging loop is timed (the bridge's queue holds every record, so nothing is
- * dropped early, and its scheduled export waits until after the loop).
+ * SDK benchmark: what one pino log call costs the app's thread, for plain pino and for the ways of
+ * getting pino logs to a collector, each as a multiple of plain pino measured in the same run.
+ * Exports go over OTLP/HTTP to a loopback sink (in its own thread) that accepts and discards.
  *
- *   node bench/dist/sdk.js            (or through `npm run bench`)
+ * Every variant logs SDK_BENCH_CALLS calls (default 1,000,000) after a warm-up, split into
+ * SDK_BENCH_ROUNDS rounds (default 5) that take turns between the variants, so a noisy moment
+ * hits them all rather than one. A round logs in chunks of 1,000 calls and yields between chunks,
+ * as a server does between requests. The time counted is the app thread's busy time in the round
+ * (event-loop utilisation), so it includes whatever that thread does for the logs in between (the
+ * in-thread stream's batching and export encoding; a worker transport's blocking waits when its
+ * ring buffer is full) but not its idle waits on the network.
+ *
+ *   node bench/dist/sdk.js            (or through `npm run bench -- sdk`)
  */
 import { once } from 'node:events';
+import { performance } from 'node:perf_hooks';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import pino from 'pino';
-import { startLogBridge } from '@sluice/sdk';
+import { startLogBridge, type LogBridge } from '@sluice/sdk';
+
+const CALLS = Number(process.env.SDK_BENCH_CALLS ?? 1_000_000);
+const ROUNDS = Number(process.env.SDK_BENCH_ROUNDS ?? 5);
+const WARMUP = 50_000;
+const CHUNK = 1_000;
+const MAX_QUEUE = 100_000;
 
 export interface SdkBenchRow {
   name: string;
-  nsPerCall: number;
+  /** ns per call in each round. */
+  rounds: number[];
+  /** Records the bridge dropped (queue full): a non-zero count means the figure is not comparable. */
+  dropped?: number;
 }
 
-// Small enough that a transport's 4 MB ring buffer holds the whole burst: we time the app
-// thread's share, not how fast a worker drains.
-const CALLS = 20_000;
-const WARMUP = 5_000;
+export interface SdkBenchResult {
+  calls: number;
+  rows: SdkBenchRow[];
+}
 
 /**
  * Answers every OTLP/HTTP export with 200 and an empty (valid) protobuf response. It runs in its
@@ -41,12 +59,26 @@ async function startSink(): Promise<{ url: string; stop(): Promise<number> }> {
   return { url: `http://127.0.0.1:${port}/v1/logs`, stop: () => worker.terminate() };
 }
 
-/** ns per call of `log.info(fields, msg)`, after a warm-up, on this thread. */
-function time(log: pino.Logger): number {
-  for (let i = 0; i < WARMUP; i++) log.info({ i, user: 'u-42', path: '/checkout', ok: true }, 'bench record');
-  const start = process.hrtime.bigint();
-  for (let i = 0; i < CALLS; i++) log.info({ i, user: 'u-42', path: '/checkout', ok: true }, 'bench record');
-  return Number(process.hrtime.bigint() - start) / CALLS;
+/**
+ * Logs `calls` calls in chunks, yielding between them, then `settle`s; returns the app thread's
+ * busy time per call in ns (event-loop utilisation: the thread's waits on I/O do not count, its
+ * blocking waits for a full transport buffer do).
+ */
+async function timed(variant: Variant, calls: number): Promise<number> {
+  const { log } = variant;
+  const before = performance.eventLoopUtilization();
+  for (let done = 0; done < calls; done += CHUNK) {
+    for (let i = 0; i < CHUNK; i++) log.info({ i, user: 'u-42', path: '/checkout', ok: true }, 'bench record');
+    await yieldToLoop();
+    await variant.pace?.();
+  }
+  await variant.settle();
+  return (performance.eventLoopUtilization(before).active * 1e6) / calls;
+}
+
+/** Waits until pino's destination has taken every line (a transport's worker has read them all). */
+function flushed(log: pino.Logger): Promise<unknown> {
+  return new Promise((resolve) => log.flush(resolve));
 }
 
 type Transport = ReturnType<typeof pino.transport>;
@@ -65,57 +97,96 @@ async function endTransport(stream: Transport): Promise<void> {
   }
 }
 
-export async function runSdkBench(): Promise<SdkBenchRow[]> {
+interface Variant {
+  name: string;
+  log: pino.Logger;
+  bridge?: LogBridge;
+  /** Settles what the round left behind, so it is not charged to the next variant: the bridge's exports (timed, as they run on the app thread), a worker's backlog. */
+  settle: () => Promise<unknown>;
+  /**
+   * Between chunks: the in-thread bridge exports what it has queued once the queue is half full,
+   * as a loaded app's thread would have to; otherwise it drops, and dropping is cheaper than logging.
+   */
+  pace?: () => Promise<unknown>;
+  close: () => Promise<unknown>;
+}
+
+export async function runSdkBench(): Promise<SdkBenchResult> {
   const sink = await startSink();
-  const rows: SdkBenchRow[] = [];
-  const common = {
-    serviceName: 'bench',
-    endpoint: sink.url,
-    protocol: 'http/protobuf' as const,
-    handleSignals: false,
-    maxQueueSize: (CALLS + WARMUP) * 2,
-  };
+  const common = { serviceName: 'bench', endpoint: sink.url, protocol: 'http/protobuf' as const, maxQueueSize: MAX_QUEUE };
 
   // Buffered, as pino is usually run in production (a sync destination pays a syscall per line).
   const devNull = pino.destination({ dest: '/dev/null', sync: false, minLength: 4096 });
   await once(devNull, 'ready');
-  const plain = pino({}, devNull);
-  time(plain); // pino's own code warms up here, so the first row is not charged for the JIT
-  rows.push({ name: 'pino → /dev/null (baseline)', nsPerCall: time(plain) });
-  devNull.flushSync();
-
-  const bridge = startLogBridge({ ...common, scheduledDelayMillis: 3_600_000 });
-  rows.push({ name: 'pino → @sluice/sdk pinoStream (app thread)', nsPerCall: time(pino({}, bridge.pinoStream())) });
-  await bridge.shutdown();
-
-  const ours = pino.transport({
-    target: require.resolve('@sluice/sdk/dist/src/pino-transport.js'),
-    options: common,
-  });
-  rows.push({ name: 'pino → @sluice/sdk pino-transport (worker)', nsPerCall: time(pino({}, ours)) });
-  await endTransport(ours);
-
+  const bridge = startLogBridge({ ...common, scheduledDelayMillis: 200 });
+  const ours = pino.transport({ target: '@sluice/sdk/pino-transport', options: common });
   // pino-opentelemetry-transport reads the endpoint from the environment (its worker shares it).
   process.env.OTEL_EXPORTER_OTLP_LOGS_ENDPOINT = sink.url;
   const theirs = pino.transport({ target: 'pino-opentelemetry-transport', options: { resourceAttributes: { 'service.name': 'bench' } } });
-  rows.push({ name: 'pino → pino-opentelemetry-transport (worker)', nsPerCall: time(pino({}, theirs)) });
-  await endTransport(theirs);
+
+  const logger = (destination: pino.DestinationStream, close: () => Promise<unknown>): Omit<Variant, 'name'> => {
+    const log = pino({}, destination);
+    return { log, settle: () => flushed(log), close };
+  };
+  const variants: Variant[] = [
+    { name: 'pino → /dev/null (baseline)', ...logger(devNull, () => Promise.resolve(devNull.flushSync())) },
+    {
+      name: 'pino → @sluice/sdk pinoStream (app thread)',
+      ...logger(bridge.pinoStream(), () => bridge.shutdown()),
+      settle: () => bridge.forceFlush(),
+      pace: () => (bridge.stats().queued > MAX_QUEUE / 2 ? bridge.forceFlush() : Promise.resolve()),
+      bridge,
+    },
+    { name: 'pino → @sluice/sdk/pino-transport (worker)', ...logger(ours, () => endTransport(ours)) },
+    { name: 'pino → pino-opentelemetry-transport (worker)', ...logger(theirs, () => endTransport(theirs)) },
+  ];
+  for (const variant of variants) await timed(variant, WARMUP);
+  const rows: SdkBenchRow[] = variants.map((variant) => ({ name: variant.name, rounds: [] }));
+  const perRound = Math.ceil(CALLS / ROUNDS / CHUNK) * CHUNK;
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [index, variant] of variants.entries()) rows[index]!.rounds.push(await timed(variant, perRound));
+  }
+  for (const [index, variant] of variants.entries()) {
+    if (variant.bridge) rows[index]!.dropped = variant.bridge.stats().dropped;
+    await variant.close();
+  }
   delete process.env.OTEL_EXPORTER_OTLP_LOGS_ENDPOINT;
   await sink.stop();
-
-  return rows;
+  return { calls: perRound * ROUNDS, rows };
 }
 
-export function formatSdkBench(rows: SdkBenchRow[]): string {
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+export function formatSdkBench({ calls, rows }: SdkBenchResult): string {
+  const baseline = median(rows[0]!.rounds);
+  const theirs = rows.find((row) => row.name.includes('pino-opentelemetry-transport'));
   const width = Math.max(...rows.map((row) => row.name.length));
-  const lines = rows.map((row) => `${row.name.padEnd(width)}  ${row.nsPerCall.toFixed(0).padStart(7)} ns/call`);
-  return [`SDK: app-thread cost of one pino log call (${CALLS} calls)`, ...lines].join('\n');
+  const lines = rows.map((row) => {
+    const mid = median(row.rounds);
+    const spread = `${Math.min(...row.rounds).toFixed(0)}–${Math.max(...row.rounds).toFixed(0)}`;
+    const dropped = row.dropped ? `  (${row.dropped} dropped: not comparable)` : '';
+    return `${row.name.padEnd(width)}  ${mid.toFixed(0).padStart(6)} ns  ${spread.padStart(11)}  ${(mid / baseline).toFixed(2).padStart(6)}×${dropped}`;
+  });
+  const header = `${'variant'.padEnd(width)}  median/call  min–max (ns)  × plain pino (medians)`;
+  const ours = rows.find((row) => row.name.includes('@sluice/sdk/pino-transport'));
+  const versus =
+    ours && theirs ? `worker transport vs pino-opentelemetry-transport: ${(median(ours.rounds) / median(theirs.rounds)).toFixed(2)}×` : '';
+  return [
+    `SDK: app-thread cost of one pino log call; ${calls.toLocaleString('en')} calls a variant after warm-up, ${rows[0]!.rounds.length} interleaved rounds`,
+    header,
+    ...lines,
+    versus,
+  ].join('\n');
 }
 
 if (require.main === module) {
   runSdkBench().then(
-    (rows) => {
-      console.log(formatSdkBench(rows));
+    (result) => {
+      console.log(formatSdkBench(result));
       process.exit(0);
     },
     (error: unknown) => {

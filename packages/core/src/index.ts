@@ -64,18 +64,13 @@ export {
 } from './config/schema';
 export type { AuthConfig, TlsServerConfig, TlsClientConfig } from './config/schema';
 
-// TLS files: one reader and checker, a client and a server form (tls/)
-export { loadTlsFiles } from './tls/tls-files';
-export type { TlsFileRef, TlsFileRefs, TlsMaterial } from './tls/tls-files';
+// TLS: a client and a server form (tls/) of pdata's one TLS file reader
 export { loadClientTls } from './tls/client-tls';
 export { loadServerTls, sameTlsFiles, secureContextOptions } from './tls/server-tls';
 export type { ServerTlsMaterial } from './tls/server-tls';
 
 // endpoints as they may be logged: without credentials or query
 export { safeEndpoint } from './safe-endpoint';
-
-// warnings that repeat: at most one per interval per kind
-export { RateLimitedWarner } from './rate-limited-warner';
 
 // self-telemetry
 export { Telemetry } from './telemetry/telemetry';
@@ -102,7 +97,6 @@ export type { BatchConfig, ExporterHelperConfig, RetryConfig, SendingQueueConfig
 export type { SendOutcome } from './exporterhelper/send-outcome';
 export { modelQueueForm } from './exporterhelper/queue-form';
 export type { QueueForm } from './exporterhelper/queue-form';
-export { ExponentialBackoff } from './exporterhelper/backoff';
 export type { Clock } from './exporterhelper/clock';
 export { systemClock } from './exporterhelper/clock';
 export { HttpPushClient } from './exporterhelper/http-push-client';

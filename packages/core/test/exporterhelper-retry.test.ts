@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { ConsumeError } from '@sluice/pdata';
-import { ExponentialBackoff } from '../src/exporterhelper/backoff';
+import { ExponentialBackoff } from '@sluice/pdata';
 import { createQueuedExporter } from '../src/exporterhelper/queued-exporter';
 import { parseRetryAfter } from '../src/exporterhelper/retry-after';
 import { MAX_RETRY_AFTER_MS } from '../src/exporterhelper/send-with-retry';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { tlsClientSchema, tlsServerSchema } from '../src/config/schema';
 import { loadClientTls } from '../src/tls/client-tls';
 import { loadServerTls } from '../src/tls/server-tls';
-import { TlsFileError, loadTlsFiles } from '../src/tls/tls-files';
+import { TlsFileError, loadTlsFiles } from '@sluice/pdata';
 
 /** The TlsFileError `fn` throws, for its structured fields. */
 function tlsError(fn: () => unknown): TlsFileError {

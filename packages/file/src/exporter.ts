@@ -3,8 +3,8 @@
  * `consume` resolves when the bytes reached the OS: for a file, that is what "accepted" means.
  * With group_by or a path template, each resource or record goes to the file its attributes name.
  */
-import { RateLimitedWarner, exporterMetrics, type CreateSettings, type Exporter, type ExporterHealth, type Host } from '@sluice/core';
-import { ConsumeError, countLogRecords, encodeLogsJson, type ClientContext, type LogsData } from '@sluice/pdata';
+import { exporterMetrics, type CreateSettings, type Exporter, type ExporterHealth, type Host } from '@sluice/core';
+import { ConsumeError, RateLimitedWarner, countLogRecords, encodeLogsJson, type ClientContext, type LogsData } from '@sluice/pdata';
 import type { JsonlConfig } from './config';
 import { encodeFlatLines } from './flat';
 import { FileWriter } from './file-writer';

@@ -11,7 +11,6 @@ import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import {
   ClientAuthHeaders,
-  RateLimitedWarner,
   createQueuedExporter,
   safeEndpoint,
   type CreateSettings,
@@ -21,7 +20,7 @@ import {
   type HttpPost,
   type SendOutcome,
 } from '@sluice/core';
-import type { LogsData } from '@sluice/pdata';
+import { RateLimitedWarner, type LogsData } from '@sluice/pdata';
 import { lokiConfigSchema, lokiUnsupportedKeys, type LokiConfig } from './config';
 import type { EncodedBatch } from './encoded-batch';
 import { encodeJsonStreams, joinJsonStreams } from './json-encoder';

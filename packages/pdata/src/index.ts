@@ -53,6 +53,14 @@ export { encodeLogsJson } from './codec/json-encode';
 export { ProtoReader, MAX_DEPTH } from './codec/proto-reader';
 export { ProtoWriter, int64Size, uint32Size } from './codec/proto-writer';
 
+// shared by the collector and the SDK, which must not load core: jittered exponential backoff,
+// rate-limited warnings, the one TLS file reader
+export { ExponentialBackoff } from './backoff';
+export type { BackoffSettings } from './backoff';
+export { RateLimitedWarner } from './rate-limited-warner';
+export { TlsFileError, certKeyPairError, loadTlsFiles } from './tls-files';
+export type { TlsFileRef, TlsFileRefs, TlsMaterial } from './tls-files';
+
 // the error catalogue
 export {
   ErrorCodes,

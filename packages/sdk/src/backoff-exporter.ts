@@ -1,6 +1,6 @@
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
-import { ExponentialBackoff } from '@sluice/core/light';
+import { ExponentialBackoff } from '@sluice/pdata';
 
 export interface BackoffOptions {
   /** Hold after the first failure, default 1,000 ms; it doubles with each failure in a row. */

@@ -1,7 +1,7 @@
 import type { Context } from '@opentelemetry/api';
 import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
 import type { BridgeCounters } from './stats';
-import type { RateLimitedWarner } from '@sluice/core/light';
+import type { RateLimitedWarner } from '@sluice/pdata';
 
 /**
  * Sits in front of the SDK's BatchLogRecordProcessor and owns the queue bound: the batch

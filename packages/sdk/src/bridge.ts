@@ -71,13 +71,15 @@ export function createLogBridge(options: LogBridgeOptions, exporter: LogRecordEx
   const sink = (scope: string): AdapterSink => ({
     logger: provider.getLogger(scope, SCOPE_VERSION),
     admit: bounded.admit,
+    flush: () => settleWithin(provider.forceFlush(), shutdownTimeoutMs),
     onError,
   });
   const restoreFunctions = new Set<() => void>();
-  const removeExitHooks =
-    options.handleSignals === false
-      ? undefined
-      : installExitHooks({ flush: () => provider.forceFlush(), acceptedCount: () => counters.accepted }, shutdownTimeoutMs);
+  const removeExitHooks = installExitHooks(
+    { flush: () => provider.forceFlush(), acceptedCount: () => counters.accepted },
+    shutdownTimeoutMs,
+    options.handleSignals === true,
+  );
   let shutdownPromise: Promise<void> | undefined;
 
   return {
@@ -97,7 +99,7 @@ export function createLogBridge(options: LogBridgeOptions, exporter: LogRecordEx
     forceFlush: () => provider.forceFlush(),
     shutdown() {
       shutdownPromise ??= (async () => {
-        removeExitHooks?.();
+        removeExitHooks();
         for (const restore of restoreFunctions) restore();
         await settleWithin(provider.shutdown(), shutdownTimeoutMs);
       })();

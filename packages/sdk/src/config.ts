@@ -1,4 +1,4 @@
-import { loadTlsFiles, type TlsFileRef } from '@sluice/core/light';
+import { loadTlsFiles, type TlsFileRef } from '@sluice/pdata';
 import { SluiceError } from '@sluice/pdata';
 import type { LogBridgeOptions, TokenSource } from './options';
 

@@ -2,7 +2,7 @@ import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import type { BridgeCounters } from './stats';
 import type { FallbackFile } from './fallback-file';
-import type { RateLimitedWarner } from '@sluice/core/light';
+import type { RateLimitedWarner } from '@sluice/pdata';
 
 /**
  * Wraps the OTLP exporter to count what was delivered and what failed, warn (rate-limited) about

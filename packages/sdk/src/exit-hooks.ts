@@ -23,11 +23,13 @@ export function settleWithin(promise: Promise<unknown>, ms: number): Promise<voi
 }
 
 /**
- * Flush on beforeExit, SIGTERM and SIGINT. After a signal's flush the process exits as the
- * signal would have — unless the app listens for that signal too, in which case exiting is its
- * call. Returns a function that removes the hooks.
+ * Flush on beforeExit and, only when the app asked (`signals`), on SIGTERM and SIGINT: a listener
+ * on a signal replaces Node's default of dying at once, which is the app's decision, not a
+ * library's. After a signal's flush the process exits as the signal would have — unless the app
+ * listens for that signal too, in which case exiting is its call. Returns a function that removes
+ * the hooks.
  */
-export function installExitHooks(target: ExitHookTarget, timeoutMs: number): () => void {
+export function installExitHooks(target: ExitHookTarget, timeoutMs: number, signals: boolean): () => void {
   let flushedAt = -1;
   let signalled = false;
 
@@ -56,6 +58,6 @@ export function installExitHooks(target: ExitHookTarget, timeoutMs: number): () 
   }
 
   process.on('beforeExit', onBeforeExit);
-  for (const signal of SIGNALS) process.on(signal, onSignal);
+  if (signals) for (const signal of SIGNALS) process.on(signal, onSignal);
   return uninstall;
 }

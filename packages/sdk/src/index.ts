@@ -8,5 +8,3 @@ export type { ErrorCode } from '@sluice/pdata';
 export { PinoOtelStream } from './adapters/pino-stream';
 export type { PinoStreamOptions } from './adapters/pino-stream';
 export type { TraceFields } from './adapters/pino-mixin';
-export { WinstonOtelTransport } from './adapters/winston-transport';
-export type { WinstonTransportOptions } from './adapters/winston-transport';

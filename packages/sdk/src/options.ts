@@ -45,6 +45,9 @@ export interface LogBridgeOptions {
   fallbackFile?: string;
   /** Upper bound for the flush on shutdown, beforeExit and signals. Default 5,000 ms. */
   shutdownTimeoutMs?: number;
-  /** Flush on SIGTERM / SIGINT / beforeExit. Default true. */
+  /**
+   * Also flush on SIGTERM / SIGINT, then exit as the signal would have. Default false: the app's
+   * signal behaviour stays its own (beforeExit and `shutdown()` flush either way).
+   */
   handleSignals?: boolean;
 }

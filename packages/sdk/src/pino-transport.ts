@@ -1,9 +1,9 @@
 /**
- * A pino transport target: pino runs it in a worker thread, so formatting and export cost the
- * app's thread nothing.
+ * `@sluice/sdk/pino-transport`, a pino transport target: pino runs it in a worker thread, so
+ * conversion and export cost the app's thread nothing.
  *
- *   pino({ mixin: bridge.pinoMixin() }, pino.transport({
- *     target: require.resolve('@sluice/sdk/dist/src/pino-transport.js'),
+ *   pino(pino.transport({
+ *     target: '@sluice/sdk/pino-transport',
  *     options: { serviceName: 'checkout', endpoint: 'https://collector:4317' },
  *   }));
  *
@@ -20,7 +20,8 @@ interface PinoConfig {
 }
 
 export default async function pinoTransport(options: LogBridgeOptions = {}) {
-  // The app's thread owns the signals; the worker flushes when pino closes the stream.
+  // Signals are the app thread's business; the worker flushes when pino ends its stream, which
+  // pino does on `transport.end()` and when the app exits (blocking the exit up to 10 s for it).
   const bridge = startLogBridge({ ...options, handleSignals: false });
   const logger = bridge.logger('pino');
   return build(

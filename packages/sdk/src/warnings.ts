@@ -1,4 +1,4 @@
-import { RateLimitedWarner } from '@sluice/core/light';
+import { RateLimitedWarner } from '@sluice/pdata';
 
 /**
  * The bridge's warnings about itself go straight to stderr — never through console, which the

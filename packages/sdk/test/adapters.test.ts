@@ -33,6 +33,40 @@ describe('adapters (in-memory exporter)', () => {
     await bridge.shutdown();
   });
 
+  it('pino stream builds records from the logged object, never parsing the line, with bindings and serializers', async () => {
+    const { bridge, records } = capturingBridge();
+    const log = pino({ messageKey: 'message', serializers: { user: (user: { id: number }) => ({ id: user.id }) } }, bridge.pinoStream());
+    const child = log.child({ request: 'r-1' });
+    const parse = JSON.parse;
+    let parsed = 0;
+    JSON.parse = (...args: Parameters<typeof JSON.parse>) => (parsed++, parse(...args) as unknown);
+    try {
+      child.info({ user: { id: 7, password: 'hunter2' }, when: new Date(0) }, 'hello %s', 'object');
+      child.error(new Error('boom'));
+    } finally {
+      JSON.parse = parse;
+    }
+    assert.equal(parsed, 1, 'only the child bindings are parsed, once');
+    const [hello, failed] = exactly(await records(), 2);
+    assert.equal(hello.body, 'hello object');
+    assert.deepEqual(hello.attributes, { request: 'r-1', user: { id: 7 }, when: '1970-01-01T00:00:00.000Z' });
+    assert.equal(failed.body, 'boom');
+    assert.equal(failed.attributes['exception.message'], 'boom');
+    await bridge.shutdown();
+  });
+
+  it('pino stream: loggers that shape their lines (redact, nestedKey, formatters.log) are read from the line', async () => {
+    const { bridge, records } = capturingBridge();
+    pino({ redact: ['user.password'] }, bridge.pinoStream()).info({ user: { id: 7, password: 'hunter2' } }, 'redacted');
+    pino({ nestedKey: 'payload' }, bridge.pinoStream()).info({ a: 1 }, 'nested');
+    pino({ formatters: { log: (fields) => ({ ...fields, shaped: true }) } }, bridge.pinoStream()).info('formatted');
+    const [redacted, nested, formatted] = exactly(await records(), 3);
+    assert.deepEqual(redacted.attributes, { user: { id: 7, password: '[Redacted]' } });
+    assert.deepEqual(nested.attributes, { payload: { a: 1 } });
+    assert.deepEqual(formatted.attributes, { shaped: true });
+    await bridge.shutdown();
+  });
+
   it('pino mixin puts the active span ids on the line, and they are lifted back', async () => {
     const { bridge, records } = capturingBridge();
     const lines: string[] = [];
@@ -66,6 +100,26 @@ describe('adapters (in-memory exporter)', () => {
     assert.equal(failed.body, 'out of range');
     assert.equal(failed.attributes['exception.type'], 'RangeError');
     assert.match(failed.attributes['exception.stacktrace'] as string, /out of range/);
+    await bridge.shutdown();
+  });
+
+  it("winston transport: emits 'logged', and honours its own level and format", async () => {
+    const { bridge, records } = capturingBridge();
+    const addService = winston.format((info) => ({ ...info, service: 'api' }));
+    const dropSecrets = winston.format((info) => (info.secret ? false : info));
+    const transport = bridge.winstonTransport({ level: 'warn', format: winston.format.combine(dropSecrets(), addService()) });
+    const log = winston.createLogger({ level: 'debug', transports: [transport] });
+    const logged: unknown[] = [];
+    transport.on('logged', (info: { message: unknown }) => logged.push(info.message));
+    log.info('below the transport level');
+    log.warn('kept');
+    log.error('filtered by the format', { secret: true });
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+    const [kept] = exactly(await records(), 1);
+    assert.equal(kept.body, 'kept');
+    assert.equal(kept.attributes.service, 'api', 'the transport format ran');
+    assert.deepEqual(logged, ['kept']);
     await bridge.shutdown();
   });
 

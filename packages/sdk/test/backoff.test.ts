@@ -3,7 +3,7 @@ import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { BackoffExporter } from '../src/backoff-exporter';
 import { createLogBridge } from '../src/bridge';
-import { RateLimitedWarner } from '@sluice/core/light';
+import { RateLimitedWarner } from '@sluice/pdata';
 
 /** Settles each export with the next scripted result, synchronously, and counts the calls. */
 class ScriptedExporter implements LogRecordExporter {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { createLogBridge } from '../src/bridge';
-import { RateLimitedWarner } from '@sluice/core/light';
+import { RateLimitedWarner } from '@sluice/pdata';
 
 /** An exporter the test settles by hand: stands in for a collector that is slow or down. */
 class HeldExporter implements LogRecordExporter {

@@ -21,6 +21,7 @@
  */
 import type { CreateSettings, Exporter, ExporterHealth, Host } from '../component';
 import {
+  RateLimitedWarner,
   SluiceError,
   asConsumeError,
   systemErrorCode,
@@ -33,7 +34,6 @@ import {
 import type { ConsumeError, LogsData } from '@sluice/pdata';
 import { isStorageExtension } from '../extensions/contracts';
 import { errorStack } from '../logger';
-import { RateLimitedWarner } from '../rate-limited-warner';
 import { BoundedQueue } from './bounded-queue';
 import { systemClock } from './clock';
 import type { Clock } from './clock';

@@ -26,9 +26,8 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import { ConsumeError, SluiceError } from '@sluice/pdata';
+import { ConsumeError, RateLimitedWarner, SluiceError } from '@sluice/pdata';
 import type { LogFields, Logger } from '../logger';
-import { RateLimitedWarner } from '../rate-limited-warner';
 
 const HEADER_BYTES = 8;
 const SEGMENT_MAX_BYTES = 8 * 1024 * 1024;

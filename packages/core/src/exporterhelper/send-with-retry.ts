@@ -1,6 +1,6 @@
 import { ConsumeError } from '@sluice/pdata';
 import type { Logger } from '../logger';
-import { ExponentialBackoff } from './backoff';
+import { ExponentialBackoff } from '@sluice/pdata';
 import type { Clock } from './clock';
 import type { RetryConfig } from './config';
 import type { SendOutcome } from './send-outcome';

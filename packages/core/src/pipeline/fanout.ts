@@ -9,7 +9,7 @@ import {
   type LogsData,
 } from '@sluice/pdata';
 import { errorStack, type Logger } from '../logger';
-import { RateLimitedWarner } from '../rate-limited-warner';
+import { RateLimitedWarner } from '@sluice/pdata';
 import type { Telemetry } from '../telemetry/telemetry';
 import { consumeOrReject } from './consume-or-reject';
 

@@ -1,6 +1,6 @@
 import type { ConnectionOptions } from 'node:tls';
 import type { TlsClientConfig } from '../config/schema';
-import { certKeyPairError, loadTlsFiles, type TlsFileRef } from './tls-files';
+import { certKeyPairError, loadTlsFiles, type TlsFileRef } from '@sluice/pdata';
 
 /**
  * A client `tls` block as Node TLS options: the files read and checked once at start, a missing,

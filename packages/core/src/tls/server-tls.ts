@@ -1,6 +1,6 @@
 import type { SecureContextOptions } from 'node:tls';
 import type { TlsServerConfig } from '../config/schema';
-import { certKeyPairError, loadTlsFiles } from './tls-files';
+import { certKeyPairError, loadTlsFiles } from '@sluice/pdata';
 
 export interface ServerTlsMaterial {
   key: Buffer;

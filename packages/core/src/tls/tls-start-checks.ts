@@ -3,7 +3,7 @@
  * located problems (one per key) instead of a thrown error, so `sluice validate` lists them all.
  */
 import type { StartProblem } from '../component';
-import { TlsFileError, certKeyPairError, loadTlsFiles, type TlsFileRefs } from './tls-files';
+import { TlsFileError, certKeyPairError, loadTlsFiles, type TlsFileRefs } from '@sluice/pdata';
 
 export interface TlsFileSettings {
   ca_file?: string;

@@ -26,8 +26,17 @@ function errorAttributes(info: WinstonInfo): AnyValueMap {
   };
 }
 
-/** A winston transport that turns each `info` object into an OTel log record. */
+/**
+ * A winston transport that turns each `info` object into an OTel log record. The base class
+ * applies the transport's `level`, `format`, `silent` and `handleExceptions` options.
+ */
 export class WinstonOtelTransport extends TransportStream {
+  /**
+   * Set by winston's exception and rejection handlers, which then wait (up to 3 s) for 'finish'
+   * before `process.exit(1)` — an exit that skips every hook, so we deliver first.
+   */
+  declare _ending?: boolean;
+
   constructor(
     private readonly sink: AdapterSink,
     options?: WinstonTransportOptions,
@@ -36,7 +45,15 @@ export class WinstonOtelTransport extends TransportStream {
   }
 
   override log(info: WinstonInfo, next: () => void): void {
-    if (!this.sink.admit()) return next();
+    this.emitRecord(info);
+    next();
+    // Once the record is the bridge's (queued, or dropped and counted), as winston's own transports do.
+    setImmediate(() => this.emit('logged', info));
+    if (this._ending) void this.sink.flush().then(() => this.emit('finish'));
+  }
+
+  private emitRecord(info: WinstonInfo): void {
+    if (!this.sink.admit()) return;
     try {
       const level = info[LEVEL] ?? info.level;
       const severity = namedSeverity(typeof level === 'string' ? level : 'info');
@@ -54,6 +71,5 @@ export class WinstonOtelTransport extends TransportStream {
     } catch (error) {
       this.sink.onError(error);
     }
-    next();
   }
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { trace, context, TraceFlags, type Context } from '@opentelemetry/api';
 import { InMemoryLogRecordExporter, type ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { createLogBridge, type LogBridge } from '../../src/bridge';
-import { RateLimitedWarner } from '@sluice/core/light';
+import { RateLimitedWarner } from '@sluice/pdata';
 import type { LogBridgeOptions } from '../../src/options';
 
 export interface CapturingBridge {

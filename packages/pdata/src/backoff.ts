@@ -1,4 +1,10 @@
-import type { RetryConfig } from './config';
+/** The otelcol `retry_on_failure` settings that shape the waits; milliseconds. */
+export interface BackoffSettings {
+  initial_interval: number;
+  max_interval: number;
+  multiplier: number;
+  randomization_factor: number;
+}
 
 /**
  * Exponential backoff as otelcol's retry sender computes it: the interval starts at
@@ -11,7 +17,7 @@ export class ExponentialBackoff {
   private interval: number;
 
   constructor(
-    private readonly config: Pick<RetryConfig, 'initial_interval' | 'max_interval' | 'multiplier' | 'randomization_factor'>,
+    private readonly config: BackoffSettings,
     private readonly random: () => number = Math.random,
   ) {
     this.interval = config.initial_interval;

@@ -1,6 +1,6 @@
 import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { SluiceError, type ErrorCode } from '@sluice/pdata';
+import { SluiceError, type ErrorCode } from './errors';
 
 /** A file a TLS setting names, and that setting's name for messages (`exporters.loki.tls.ca_file`). */
 export interface TlsFileRef {

@@ -1,4 +1,5 @@
-import type { LogFields } from './logger';
+/** Structured fields passed along with a warning (a logger's fields). */
+type LogFields = Record<string, unknown>;
 
 /**
  * Passes a warning on at most once per interval per kind, so a condition that repeats for every

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { RateLimitedWarner } from '../src/rate-limited-warner';
+import { RateLimitedWarner } from '../src/index';
 
 describe('RateLimitedWarner', () => {
   it('passes each kind of warning on at most once per interval, by an injectable clock', () => {

@@ -108,7 +108,12 @@ describe('refusals are visible in /health/loki and in the log', function () {
     running = await startTestCollector(config(server, { queue_size: 1000, sizer: 'items', num_consumers: 1 }));
     const { collector, logger } = running;
 
-    const sent = await sendUntil(collector, (i) => request(i, 1000, 200), 1000, (_, index) => index === 16);
+    const sent = await sendUntil(
+      collector,
+      (i) => request(i, 1000, 200),
+      1000,
+      (_, index) => index === 16,
+    );
     assert.ok(sent.refusedRequests >= 10, `${sent.refusedRequests} of 16 requests refused`);
 
     const health = await lokiHealth(collector);
@@ -163,7 +168,10 @@ describe('refusals are visible in /health/loki and in the log', function () {
       const budget = await waitFor(() => logger.lines.find((line) => line.message === BUDGET_SPENT), 10_000, 'the disk budget warning');
       assert.equal(budget.level, 'warn');
       assert.ok(String(budget.fields.path).startsWith(queueDir), `names the queue directory: ${String(budget.fields.path)}`);
-      assert.ok(typeof budget.fields.free_bytes === 'number' && budget.fields.free_bytes > 0, `free space: ${budget.fields.free_bytes}`);
+      assert.ok(
+        typeof budget.fields.free_bytes === 'number' && budget.fields.free_bytes > 0,
+        `free space: ${String(budget.fields.free_bytes)}`,
+      );
       assert.equal(logger.lines.filter((line) => line.message === BUDGET_SPENT).length, 1, 'one disk warning for the burst');
 
       await server.recover();

@@ -2,7 +2,9 @@
  * Issue 3's crash test: the collector runs as a child process with its Loki sending queue on
  * disk (`file_storage`) while Loki is down. It acknowledges N records, is killed with SIGKILL (no
  * drain, no shutdown hook), and is started again with the same config once Loki is back: all N
- * reach Loki, and the second process says it resumed them from the persistent queue.
+ * reach Loki, and the second process says it resumed them from the persistent queue. The same
+ * holds when the records were acknowledged but never batched: acknowledgement comes when a
+ * request is on disk, not when its batch is sent.
  */
 import assert from 'node:assert/strict';
 import { readdir, writeFile } from 'node:fs/promises';
@@ -33,6 +35,30 @@ async function filesUnder(dir: string): Promise<string[]> {
   return entries.filter((e) => e.isFile()).map((e) => e.name);
 }
 
+/** A collector config whose Loki queue lives in `queueDir`, with `batch` as its sending_queue.batch (absent: Loki's default). */
+function crashConfig(pushUrl: string, queueDir: string, batch?: Record<string, unknown>): string {
+  return otlpPipelineConfig(
+    {
+      loki: {
+        endpoint: pushUrl,
+        tenant_id: 'team-a',
+        format: 'raw',
+        sending_queue: { storage: 'file_storage', sizer: 'items', queue_size: 10000, ...(batch ? { batch } : {}) },
+        retry_on_failure: { initial_interval: '20ms', max_interval: '200ms', max_elapsed_time: 0 },
+      },
+    },
+    { extensions: { file_storage: { directory: queueDir } }, service: { shutdown_timeout: '2s' } },
+  );
+}
+
+/** Every `acked <n>` for n < TOTAL that Loki does not hold. */
+function missingFrom(lines: Iterable<string>): number[] {
+  const have = new Set(lines);
+  const missing: number[] = [];
+  for (let n = 0; n < TOTAL; n++) if (!have.has(`acked ${n}`)) missing.push(n);
+  return missing;
+}
+
 describe('collector crash with a file_storage queue', function () {
   this.timeout(60_000);
 
@@ -41,21 +67,7 @@ describe('collector crash with a file_storage queue', function () {
     const server = await startLokiTestServer();
     const queueDir = join(tmp.dir, 'queue');
     const configFile = join(tmp.dir, 'config.yaml');
-    await writeFile(
-      configFile,
-      otlpPipelineConfig(
-        {
-          loki: {
-            endpoint: server.pushUrl,
-            tenant_id: 'team-a',
-            format: 'raw',
-            sending_queue: { storage: 'file_storage', sizer: 'items', queue_size: 10000 },
-            retry_on_failure: { initial_interval: '20ms', max_interval: '200ms', max_elapsed_time: 0 },
-          },
-        },
-        { extensions: { file_storage: { directory: queueDir } }, service: { shutdown_timeout: '2s' } },
-      ),
-    );
+    await writeFile(configFile, crashConfig(server.pushUrl, queueDir));
     const children: ChildCollector[] = [];
     try {
       await server.fail('down');
@@ -77,11 +89,46 @@ describe('collector crash with a file_storage queue', function () {
       children.push(second);
       await waitFor(() => (server.acceptedEntries >= TOTAL ? true : undefined), 30_000, `${TOTAL} entries in Loki`);
 
-      const lines = new Set(server.entries().map((e) => e.line));
-      const missing: number[] = [];
-      for (let n = 0; n < TOTAL; n++) if (!lines.has(`acked ${n}`)) missing.push(n);
+      const missing = missingFrom(server.entries().map((e) => e.line));
       assert.deepEqual(missing.slice(0, 10), [], `${missing.length} acknowledged records missing`);
       assert.match(second.stdout() + second.stderr(), /resuming batches from the persistent queue/);
+    } finally {
+      for (const { child, exited } of children) {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+        await exited;
+      }
+      await server.close();
+      await tmp.cleanup();
+    }
+  });
+
+  it('sends records acknowledged but not yet batched after SIGKILL and a restart', async () => {
+    const tmp = await tempDir();
+    const server = await startLokiTestServer();
+    const queueDir = join(tmp.dir, 'queue');
+    const holding = join(tmp.dir, 'holding.yaml');
+    const flushing = join(tmp.dir, 'flushing.yaml');
+    // Loki is up, but the first process's batch cannot be complete before the kill: it waits an hour for a billion records.
+    await writeFile(holding, crashConfig(server.pushUrl, queueDir, { flush_timeout: '1h', min_size: 1_000_000_000 }));
+    await writeFile(flushing, crashConfig(server.pushUrl, queueDir));
+    const children: ChildCollector[] = [];
+    try {
+      const first = await spawnCollector([holding]);
+      children.push(first);
+      for (let index = 0; index < REQUESTS; index++) {
+        const res = await postOtlpHttp(first.endpoints['otlp/http']!, request(index));
+        assert.equal(res.status, 200, `request ${index} acknowledged at once, not when its batch fills`);
+      }
+      first.child.kill('SIGKILL');
+      assert.equal(await first.exited, 'SIGKILL');
+      assert.equal(server.requests, 0, 'nothing was batched and sent before the kill');
+
+      const second = await spawnCollector([flushing]);
+      children.push(second);
+      await waitFor(() => (server.acceptedEntries >= TOTAL ? true : undefined), 30_000, `${TOTAL} entries in Loki`);
+      const missing = missingFrom(server.entries().map((e) => e.line));
+      assert.deepEqual(missing.slice(0, 10), [], `${missing.length} acknowledged records missing`);
+      assert.equal(server.acceptedEntries, TOTAL, 'each record once');
     } finally {
       for (const { child, exited } of children) {
         if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');

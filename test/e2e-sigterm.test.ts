@@ -88,4 +88,23 @@ describe('SIGTERM while logs are flowing', function () {
     assert.ok(acknowledged.size >= 2000);
     assert.deepEqual(missing, [], `${missing.length} acknowledged records missing from the file`);
   });
+
+  it('drains and exits 0 when SIGTERM comes right after the startup banner', async () => {
+    // The banner says "running": a supervisor may signal at once, and a collector that is running must drain, not die.
+    // The window is short, so ten starts give the signal ten chances to land in it.
+    const tmp = await tempDir();
+    const config = join(tmp.dir, 'config.yaml');
+    await writeFile(config, otlpPipelineConfig({ jsonl: { path: join(tmp.dir, 'logs.jsonl') } }));
+    try {
+      const exits: Array<number | string> = [];
+      for (let i = 0; i < 10; i++) exits.push(await (await spawnCollector([config])).stop());
+      assert.deepEqual(
+        exits.filter((code) => code !== 0),
+        [],
+        `exits of ten starts: ${exits.join(', ')}`,
+      );
+    } finally {
+      await tmp.cleanup();
+    }
+  });
 });

@@ -110,6 +110,14 @@ function components(): number {
 }
 
 async function run(configFiles: string[]): Promise<number> {
+  // Listening for signals before anything starts: a SIGTERM while receivers open (or just after
+  // the banner) must drain what they accepted, not kill the process outright.
+  let early: NodeJS.Signals | undefined;
+  let onSignal = (signal: NodeJS.Signals) => void (early ??= signal);
+  const listener = (signal: NodeJS.Signals) => onSignal(signal);
+  process.on('SIGTERM', listener);
+  process.on('SIGINT', listener);
+
   let collector: RunningCollector;
   try {
     collector = await startCollector(configFiles.length > 0 ? { configFiles } : { configText: DEFAULT_CONFIG });
@@ -125,7 +133,7 @@ async function run(configFiles: string[]): Promise<number> {
   process.stdout.write(banner(collector, configFiles));
   return new Promise<number>((resolve) => {
     let signalled = false;
-    const stop = (signal: NodeJS.Signals) => {
+    onSignal = (signal: NodeJS.Signals) => {
       if (signalled) {
         process.stderr.write(`sluice: second ${signal}, exiting without waiting for queues to drain\n`);
         process.exit(1);
@@ -143,12 +151,10 @@ async function run(configFiles: string[]): Promise<number> {
         },
       );
     };
-    process.on('SIGTERM', stop);
-    process.on('SIGINT', stop);
+    if (early) onSignal(early);
   });
 }
 
-/** One short block: where the collector listens and where the logs go. */
 function banner(collector: RunningCollector, configFiles: string[]): string {
   const lines = [`sluice ${VERSION} running (${configFiles.length > 0 ? configFiles.join(', ') : 'default pipeline'})`];
   for (const [label, address] of Object.entries(collector.endpoints)) {

@@ -9,6 +9,9 @@
  *                                                          without `batch`, an OTel SDK flood, Loki pushes
  *   BENCH_COMPARE=../other-checkout npm run bench         each scenario also against another built
  *                                                          checkout's collector, in the same run
+ *   BENCH_ROUNDS=5 npm run bench   rounds (default 3): every scenario once per round, interleaved,
+ *                                  so a burst of load elsewhere hits all of them; the table shows
+ *                                  medians and the CPU figure's range across rounds
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -26,6 +29,7 @@ import { formatSdkBench, runSdkBench } from './sdk';
 const ROOT = resolve(__dirname, '../..');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const WARMUP_SECONDS = 2;
+const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
 /** Another built checkout whose collector runs each scenario right after this one's: a before/after in one run. */
 const COMPARE = process.env.BENCH_COMPARE ? resolve(process.env.BENCH_COMPARE) : undefined;
 
@@ -33,6 +37,8 @@ interface Row {
   name: string;
   recordsPerSecond: number;
   cpuPerMillion: number;
+  /** Lowest and highest CPU-s per million records across rounds. */
+  cpuRange: [number, number];
   peakRssMb: number;
   failed: number;
   requests: number;
@@ -53,19 +59,23 @@ async function main(): Promise<void> {
     `load: 8 keep-alive connections, OTLP/HTTP protobuf, ${records} records a request, ${(body.length / records).toFixed(0)} bytes a record; ${SECONDS}s a scenario after ${WARMUP_SECONDS}s warm-up\n\n`,
   );
 
-  const rows: Row[] = [];
-  for (const scenario of selected) {
-    const roots = scenario.config && COMPARE ? [ROOT, COMPARE] : [ROOT];
-    for (const root of roots) {
-      const work = await mkdtemp(join(tmpdir(), 'sluice-bench-'));
-      try {
-        const row = await measure(scenario, work, body, records, root);
-        rows.push(root === ROOT ? row : { ...row, name: `${row.name} @${root}` });
-      } finally {
-        await rm(work, { recursive: true, force: true });
+  const rounds = new Map<string, Row[]>();
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const scenario of selected) {
+      const roots = scenario.config && COMPARE ? [ROOT, COMPARE] : [ROOT];
+      for (const root of roots) {
+        const work = await mkdtemp(join(tmpdir(), 'sluice-bench-'));
+        try {
+          const row = await measure(scenario, work, body, records, root);
+          const name = root === ROOT ? row.name : `${row.name} @${root}`;
+          rounds.set(name, [...(rounds.get(name) ?? []), { ...row, name }]);
+        } finally {
+          await rm(work, { recursive: true, force: true });
+        }
       }
     }
   }
+  const rows = [...rounds.values()].map(medianRow);
   if (rows.length > 0) printTable(rows, selected);
   if (wanted.length === 0 || wanted.includes('sdk')) {
     process.stdout.write('\nSDK: nanoseconds per log call on the app thread\n');
@@ -97,6 +107,7 @@ async function measure(scenario: Scenario, work: string, body: Uint8Array, recor
       name: scenario.name,
       recordsPerSecond: load.records / load.seconds,
       cpuPerMillion: load.records > 0 ? (cpu / load.records) * 1e6 : NaN,
+      cpuRange: [0, 0], // filled in across rounds by medianRow
       peakRssMb: peakRssMb(child.pid!),
       failed: load.failed,
       requests: load.requests,
@@ -108,6 +119,17 @@ async function measure(scenario: Scenario, work: string, body: Uint8Array, recor
     await new Promise((done) => child.once('exit', done));
     for (const sidecar of sidecars) sidecar.kill('SIGTERM');
   }
+}
+
+/** One scenario's rounds as one row: the round with the median CPU figure, with the range across rounds and the highest RSS. */
+function medianRow(rows: Row[]): Row {
+  const sorted = [...rows].sort((a, b) => a.cpuPerMillion - b.cpuPerMillion);
+  const median = sorted[Math.floor((sorted.length - 1) / 2)]!;
+  return {
+    ...median,
+    cpuRange: [sorted[0]!.cpuPerMillion, sorted[sorted.length - 1]!.cpuPerMillion],
+    peakRssMb: Math.max(...rows.map((r) => r.peakRssMb)),
+  };
 }
 
 /**
@@ -145,11 +167,20 @@ function startChild(args: string[]): Promise<{ child: ChildProcess; url: string 
 
 function printTable(rows: Row[], described: Scenario[]): void {
   const floor = rows.find((r) => r.name === 'baseline')?.cpuPerMillion;
-  const header = ['scenario', 'records/s', 'CPU-s per M records', '× baseline', 'peak RSS MB', 'failed requests'];
+  const header = [
+    'scenario',
+    'records/s',
+    'CPU-s per M records',
+    `range (${ROUNDS} rounds)`,
+    '× baseline',
+    'peak RSS MB',
+    'failed requests',
+  ];
   const lines = rows.map((r) => [
     r.name,
     Math.round(r.recordsPerSecond).toLocaleString('en-US'),
     r.cpuPerMillion.toFixed(2),
+    `${r.cpuRange[0].toFixed(2)}–${r.cpuRange[1].toFixed(2)}`,
     floor ? (r.cpuPerMillion / floor).toFixed(2) : '-',
     r.peakRssMb.toFixed(0),
     String(r.failed),

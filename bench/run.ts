@@ -121,12 +121,14 @@ async function measure(scenario: Scenario, work: string, body: Uint8Array, recor
   }
 }
 
-/** One scenario's rounds as one row: the round with the median CPU figure, with the range across rounds and the highest RSS. */
+/** One scenario's rounds as one row: the round with the median CPU figure, the median records/s, the CPU range and the highest RSS. */
 function medianRow(rows: Row[]): Row {
   const sorted = [...rows].sort((a, b) => a.cpuPerMillion - b.cpuPerMillion);
   const median = sorted[Math.floor((sorted.length - 1) / 2)]!;
+  const rates = rows.map((r) => r.recordsPerSecond).sort((a, b) => a - b);
   return {
     ...median,
+    recordsPerSecond: rates[Math.floor((rates.length - 1) / 2)]!,
     cpuRange: [sorted[0]!.cpuPerMillion, sorted[sorted.length - 1]!.cpuPerMillion],
     peakRssMb: Math.max(...rows.map((r) => r.peakRssMb)),
   };

@@ -9,7 +9,7 @@
  *                                                          without `batch`, an OTel SDK flood, Loki pushes
  *   BENCH_COMPARE=../other-checkout npm run bench         each scenario also against another built
  *                                                          checkout's collector, in the same run
- *   BENCH_ROUNDS=5 npm run bench   rounds (default 3): every scenario once per round, interleaved,
+ *   BENCH_ROUNDS=3 npm run bench   rounds (default 1): every scenario once per round, interleaved,
  *                                  so a burst of load elsewhere hits all of them; the table shows
  *                                  medians and the CPU figure's range across rounds
  */
@@ -29,7 +29,7 @@ import { formatSdkBench, runSdkBench } from './sdk';
 const ROOT = resolve(__dirname, '../..');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const WARMUP_SECONDS = 2;
-const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
+const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 1));
 /** Another built checkout whose collector runs each scenario right after this one's: a before/after in one run. */
 const COMPARE = process.env.BENCH_COMPARE ? resolve(process.env.BENCH_COMPARE) : undefined;
 

@@ -95,7 +95,7 @@ export { consumeOrReject } from './pipeline/consume-or-reject';
 export { DEFAULT_QUEUE_BYTES, exporterHelperShape, exporterHelperUnsupportedKeys } from './exporterhelper/config';
 export type { BatchConfig, ExporterHelperConfig, RetryConfig, SendingQueueConfig } from './exporterhelper/config';
 export type { SendOutcome } from './exporterhelper/send-outcome';
-export { modelQueueForm } from './exporterhelper/queue-form';
+export { joinFragments, modelQueueForm, otlpProtoQueueForm } from './exporterhelper/queue-form';
 export type { QueueForm } from './exporterhelper/queue-form';
 export type { Clock } from './exporterhelper/clock';
 export { systemClock } from './exporterhelper/clock';

@@ -5,7 +5,7 @@
  * join by concatenation): decoded objects that wait in a queue outlive the young generation, and
  * promoting and marking them cost more CPU than preparing the request at once.
  */
-import { concatLogs, sizeLogsProto, splitLogs } from '@sluice/pdata';
+import { concatLogs, decodeLogsProto, encodeLogsProto, sizeLogsProto, splitLogs } from '@sluice/pdata';
 import type { LogsData } from '@sluice/pdata';
 
 export interface QueueForm<I> {
@@ -26,3 +26,23 @@ export const modelQueueForm: QueueForm<LogsData> = {
   bytes: sizeLogsProto,
   split: splitLogs,
 };
+
+/**
+ * Requests as OTLP protobuf (ExportLogsServiceRequest) fragments, encoded as they are queued.
+ * `resource_logs` is a repeated field, so fragments join by concatenation into one request;
+ * cutting one (a request over `max_size` alone) decodes, splits and encodes again.
+ */
+export const otlpProtoQueueForm: QueueForm<Buffer[]> = {
+  prepare: (logs) => [encodeLogsProto(logs)],
+  merge: (items) => items.flat(),
+  bytes: (item) => item.reduce((n, fragment) => n + fragment.length, 0),
+  split: (item, records) => {
+    const [front, rest] = splitLogs(decodeLogsProto(joinFragments(item)), records);
+    return [[encodeLogsProto(front)], [encodeLogsProto(rest)]];
+  },
+};
+
+/** One ExportLogsServiceRequest from the fragments of an `otlpProtoQueueForm` item. */
+export function joinFragments(item: readonly Buffer[]): Buffer {
+  return item.length === 1 ? item[0]! : Buffer.concat(item);
+}

@@ -1,12 +1,15 @@
 /**
  * The `otlp` (gRPC) and `otlphttp` exporters: the data model encoded with the OTLP codec, sent
- * behind core's sending queue and retries. A batch is encoded once; retries reuse the bytes.
+ * behind core's sending queue and retries. Protobuf requests are encoded as they are queued and
+ * batches join them by concatenation; a batch is compressed once, and retries reuse the bytes.
  */
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import {
   ClientAuthHeaders,
   createQueuedExporter,
+  joinFragments,
+  otlpProtoQueueForm,
   safeEndpoint,
   type CreateSettings,
   type Exporter,
@@ -14,7 +17,7 @@ import {
   type Host,
   type HttpPost,
 } from '@sluice/core';
-import { encodeLogsJson, encodeLogsProto, type LogsData } from '@sluice/pdata';
+import { encodeLogsJson, type LogsData } from '@sluice/pdata';
 import {
   logsUrl,
   otlpGrpcExporterSchema,
@@ -52,10 +55,11 @@ export const otlpHttpExporterFactory: ExporterFactory<OtlpHttpExporterConfig> = 
 export function createOtlpGrpcExporter(settings: CreateSettings, config: OtlpGrpcExporterConfig): Exporter {
   const auth = new ClientAuthHeaders(settings.id, config.auth);
   const sender = new OtlpGrpcSender({ config, where: `exporters.${settings.id}`, authHeaders: () => auth.headers() });
-  return createQueuedExporter<Buffer>({
+  return createQueuedExporter<Buffer, Buffer[]>({
     settings,
     config,
-    encode: encodeLogsProto,
+    form: otlpProtoQueueForm,
+    encode: joinFragments,
     send: (body, signal) => sender.export(body, signal, config.timeout),
     start(host: Host) {
       auth.resolve(host);
@@ -78,8 +82,7 @@ export function createOtlpHttpExporter(settings: CreateSettings, config: OtlpHtt
     authHeaders: () => auth.headers(),
   });
 
-  async function encode(logs: LogsData): Promise<HttpPost> {
-    const raw = config.encoding === 'proto' ? encodeLogsProto(logs) : Buffer.from(encodeLogsJson(logs), 'utf8');
+  async function post(raw: Buffer): Promise<HttpPost> {
     const gzipped = config.compression === 'gzip';
     return {
       body: gzipped ? await gzipAsync(raw) : raw,
@@ -88,11 +91,10 @@ export function createOtlpHttpExporter(settings: CreateSettings, config: OtlpHtt
     };
   }
 
-  return createQueuedExporter<HttpPost>({
+  const hooks = {
     settings,
     config,
-    encode,
-    send: (body, signal) => sender.post(body, signal),
+    send: (body: HttpPost, signal: AbortSignal) => sender.post(body, signal),
     start(host: Host) {
       auth.resolve(host);
       sender.start();
@@ -103,5 +105,13 @@ export function createOtlpHttpExporter(settings: CreateSettings, config: OtlpHtt
       });
     },
     shutdown: () => sender.close(),
-  });
+  };
+  // Protobuf requests queue as encoded fragments; JSON is written from the model at send.
+  return config.encoding === 'proto'
+    ? createQueuedExporter<HttpPost, Buffer[]>({
+        ...hooks,
+        form: otlpProtoQueueForm,
+        encode: (fragments) => post(joinFragments(fragments)),
+      })
+    : createQueuedExporter<HttpPost>({ ...hooks, encode: (logs: LogsData) => post(Buffer.from(encodeLogsJson(logs), 'utf8')) });
 }

@@ -171,6 +171,30 @@ describe('Loki exporter → Loki test server', () => {
     assert.equal(server.requestLog.filter((r) => r.status === 500).length, 1);
   });
 
+  it('a push Loki refused for good stays counted as dropped when a later push of the same batch is retried', async () => {
+    // Two requests batched together, too big for one push: the first is refused (400, too old), the second is retried once.
+    await startExporter({ max_request_bytes: 2048, format: 'raw', sending_queue: { batch: { flush_timeout: '50ms' } } });
+    const ancient = Array.from({ length: 5 }, (_, i) => ({ timeUnixNano: 1_000_000_000n + BigInt(i), body: `old ${i} ${'x'.repeat(200)}` }));
+    const t = nowNs();
+    const fresh = Array.from({ length: 5 }, (_, i) => ({ timeUnixNano: t + BigInt(i), body: `new ${i} ${'y'.repeat(200)}` }));
+    await server.fail('500', { after: 1, times: 1 });
+    await exporter!.consume(logs({ 'service.name': 'a' }, ancient), {});
+    await exporter!.consume(logs({ 'service.name': 'a' }, fresh), {});
+    await until(() => exporter!.health!().entries_sent + exporter!.health!().entries_dropped >= 5);
+    assert.deepEqual(
+      server.requestLog.map((r) => r.status),
+      [400, 500, 204],
+    );
+    assert.equal(server.entries().length, 5);
+    const health = exporter!.health!();
+    assert.equal(health.entries_sent, 5, 'only the records Loki took count as sent');
+    assert.equal(health.entries_dropped, 5, "the records of the refused push are dropped, with Loki's reason");
+    assert.ok(
+      logger.lines.some((l) => l.message === 'the destination accepted a batch only in part'),
+      'the refusal is logged',
+    );
+  });
+
   it('sends one request per tenant (loki.tenant hint)', async () => {
     await startExporter({ format: 'raw' });
     await exporter!.consume(

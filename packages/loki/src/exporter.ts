@@ -116,24 +116,23 @@ export function createLokiExporter(settings: CreateSettings, config: LokiConfig)
     const requests: HttpPost[] = [];
     for (const push of pushes) requests.push(await encodePush(push));
     const entries = pushes.map((push) => push.reduce((n, f) => n + f.entries, 0));
-    return { requests, entries, sent: requests.map(() => false) };
+    return { requests, entries, sent: requests.map(() => false), rejected: 0, reasons: [] };
   }
 
   async function send(batch: EncodedBatch, signal: AbortSignal): Promise<SendOutcome> {
-    let rejected = 0;
-    let status: string | undefined;
-    const reasons: string[] = [];
     for (let i = 0; i < batch.requests.length; i++) {
       if (batch.sent[i]) continue;
       const outcome = await client.post(batch.requests[i]!, signal);
-      if (!outcome.ok && outcome.retryable) return outcome; // the parts already sent are remembered
+      // The parts already answered are remembered, refusals included, so the retry's outcome still counts them.
+      if (!outcome.ok && outcome.retryable) return outcome;
       batch.sent[i] = true;
       if (!outcome.ok) {
-        rejected += batch.entries[i]!;
-        reasons.push(outcome.reason);
-        status = outcome.status;
+        batch.rejected += batch.entries[i]!;
+        batch.reasons.push(outcome.reason);
+        batch.status = outcome.status;
       }
     }
+    const { rejected, reasons, status } = batch;
     if (rejected === 0) return { ok: true };
     const total = batch.entries.reduce((a, b) => a + b, 0);
     const reason = reasons.join('; ');

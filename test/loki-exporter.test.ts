@@ -171,10 +171,47 @@ describe('Loki exporter → Loki test server', () => {
     assert.equal(server.requestLog.filter((r) => r.status === 500).length, 1);
   });
 
+  for (const format of ['raw', 'json']) {
+    it(`keeps every JSON push body within max_request_bytes when a batch joins many requests (format ${format})`, async () => {
+      const bodies: number[] = [];
+      const own = await startLokiTestServer({ onPush: (push) => bodies.push(push.wireBytes) });
+      try {
+        const parsed = lokiExporterFactory.configSchema.parse({
+          endpoint: own.pushUrl,
+          tenant_id: 'team-a',
+          encoding: 'json',
+          compression: 'none',
+          format,
+          max_request_bytes: 2048,
+          sending_queue: { batch: { flush_timeout: '50ms' } },
+        });
+        exporter = lokiExporterFactory.create({ id: 'loki', kind: 'exporter', logger, telemetry }, parsed);
+        await exporter.start(hostWith());
+        const t = nowNs();
+        // Requests of varied sizes, so some push is filled to within a few bytes of the cap.
+        for (let i = 0; i < 200; i++) {
+          const body = `request "${i}" ${'z'.repeat(20 + ((i * 37) % 90))}`;
+          await exporter.consume(logs({ 'service.name': 'a' }, [{ timeUnixNano: t + BigInt(i), body }]), {});
+        }
+        await until(() => own.acceptedEntries >= 200);
+        assert.ok(bodies.length > 1, `${bodies.length} pushes`);
+        const largest = Math.max(...bodies);
+        assert.ok(largest <= 2048, `a push body of ${largest} bytes, max_request_bytes 2048`);
+      } finally {
+        await exporter?.shutdown();
+        exporter = undefined;
+        await own.close();
+      }
+    });
+  }
+
   it('a push Loki refused for good stays counted as dropped when a later push of the same batch is retried', async () => {
     // Two requests batched together, too big for one push: the first is refused (400, too old), the second is retried once.
     await startExporter({ max_request_bytes: 2048, format: 'raw', sending_queue: { batch: { flush_timeout: '50ms' } } });
-    const ancient = Array.from({ length: 5 }, (_, i) => ({ timeUnixNano: 1_000_000_000n + BigInt(i), body: `old ${i} ${'x'.repeat(200)}` }));
+    const ancient = Array.from({ length: 5 }, (_, i) => ({
+      timeUnixNano: 1_000_000_000n + BigInt(i),
+      body: `old ${i} ${'x'.repeat(200)}`,
+    }));
     const t = nowNs();
     const fresh = Array.from({ length: 5 }, (_, i) => ({ timeUnixNano: t + BigInt(i), body: `new ${i} ${'y'.repeat(200)}` }));
     await server.fail('500', { after: 1, times: 1 });

@@ -23,7 +23,7 @@ import {
 import { RateLimitedWarner, type LogsData } from '@sluice/pdata';
 import { lokiConfigSchema, lokiUnsupportedKeys, type LokiConfig } from './config';
 import type { EncodedBatch } from './encoded-batch';
-import { encodeJsonStreams, joinJsonStreams } from './json-encoder';
+import { JSON_PUSH_FRAMING, encodeJsonStreams, joinJsonStreams } from './json-encoder';
 import { LabelValueGuard } from './label-guard';
 import { createLokiClient, pushPost } from './loki-client';
 import { resolveMappingOptions, type MappingOptions } from './mapping-options';
@@ -112,7 +112,8 @@ export function createLokiExporter(settings: CreateSettings, config: LokiConfig)
 
   /** A batch's pushes, compressed once before the first attempt: one tenant each, under max_request_bytes. */
   async function encode(batch: QueuedPush): Promise<EncodedBatch> {
-    const pushes = groupPushes(batch.fragments, config.max_request_bytes);
+    // Protobuf fragments join by plain concatenation; JSON ones inside `{"streams":[...]}`, with commas.
+    const pushes = groupPushes(batch.fragments, config.max_request_bytes, config.encoding === 'json' ? JSON_PUSH_FRAMING : undefined);
     const requests: HttpPost[] = [];
     for (const push of pushes) requests.push(await encodePush(push));
     const entries = pushes.map((push) => push.reduce((n, f) => n + f.entries, 0));

@@ -205,6 +205,38 @@ describe('Loki exporter → Loki test server', () => {
     });
   }
 
+  for (const encoding of [{ encoding: 'protobuf' }, { encoding: 'json', compression: 'none' }]) {
+    it(`keeps a push of multi-byte or escaped lines within max_request_bytes (${JSON.stringify(encoding)})`, async () => {
+      const bodies: number[] = [];
+      const own = await startLokiTestServer({ onPush: (push) => bodies.push(push.wireBytes) });
+      try {
+        const parsed = lokiExporterFactory.configSchema.parse({
+          endpoint: own.pushUrl,
+          tenant_id: 'team-a',
+          ...encoding,
+          max_request_bytes: 4096,
+          sending_queue: { batch: { min_size: 0 } },
+        });
+        exporter = lokiExporterFactory.create({ id: 'loki', kind: 'exporter', logger, telemetry }, parsed);
+        await exporter.start(hostWith());
+        const t = nowNs();
+        // 3 UTF-8 bytes a character, and (format json) quotes escaped again by a JSON push.
+        // Scattered characters, so snappy barely shrinks a protobuf push either.
+        const cjk = (i: number) =>
+          Array.from({ length: 100 }, (_, k) => String.fromCharCode(0x4e00 + ((i * 7919 + k * 104729) % 20000))).join('');
+        const records = Array.from({ length: 40 }, (_, i) => ({ timeUnixNano: t + BigInt(i), body: `日志 "${i}" ${cjk(i)}` }));
+        await exporter.consume(logs({ 'service.name': 'a' }, records), {});
+        await until(() => own.acceptedEntries >= 40);
+        const largest = Math.max(...bodies);
+        assert.ok(largest <= 4096, `a push body of ${largest} bytes, max_request_bytes 4096`);
+      } finally {
+        await exporter?.shutdown();
+        exporter = undefined;
+        await own.close();
+      }
+    });
+  }
+
   it('a push Loki refused for good stays counted as dropped when a later push of the same batch is retried', async () => {
     // Two requests batched together, too big for one push: the first is refused (400, too old), the second is retried once.
     await startExporter({ max_request_bytes: 2048, format: 'raw', sending_queue: { batch: { flush_timeout: '50ms' } } });

@@ -30,7 +30,8 @@ import { resolveMappingOptions, type MappingOptions } from './mapping-options';
 import { encodePushRequestProto } from './proto-encoder';
 import { groupPushes, pushQueueForm, type PushFragment, type QueuedPush } from './queued-push';
 import { snappyCompress, snappyImplementation } from './snappy';
-import { splitRequest } from './split';
+import { cutRequest, splitRequest } from './split';
+import type { PushRequest } from './push';
 import { mapToStreams } from './streams';
 
 const gzipAsync = promisify(gzip);
@@ -92,11 +93,16 @@ export function createLokiExporter(settings: CreateSettings, config: LokiConfig)
     // A record with neither time nor observed time gets the time the collector accepted it.
     const receiveTimeNs = BigInt(Date.now()) * 1_000_000n;
     const requests = mapToStreams(logs, mapping, receiveTimeNs, onLimited).flatMap((r) => splitRequest(r, config.max_request_bytes));
-    return requests.map((request) => ({
-      tenant: request.tenant,
-      body: config.encoding === 'protobuf' ? encodePushRequestProto(request.streams) : encodeJsonStreams(request.streams),
-      entries: request.streams.reduce((n, s) => n + s.entries.length, 0),
-    }));
+    return requests.flatMap(toFragment);
+  }
+
+  /** A request's fragment; one that encodes over max_request_bytes (multi-byte or escaped lines) is halved until it fits. */
+  function toFragment(request: PushRequest): PushFragment[] {
+    const body = config.encoding === 'protobuf' ? encodePushRequestProto(request.streams) : encodeJsonStreams(request.streams);
+    const entries = request.streams.reduce((n, s) => n + s.entries.length, 0);
+    const framing = config.encoding === 'json' ? JSON_PUSH_FRAMING.push : 0;
+    if (body.length + framing <= config.max_request_bytes || entries < 2) return [{ tenant: request.tenant, body, entries }];
+    return cutRequest(request, Math.floor(entries / 2)).flatMap(toFragment);
   }
 
   async function encodePush(fragments: readonly PushFragment[]): Promise<HttpPost> {

@@ -171,6 +171,99 @@ describe('Loki exporter → Loki test server', () => {
     assert.equal(server.requestLog.filter((r) => r.status === 500).length, 1);
   });
 
+  for (const format of ['raw', 'json']) {
+    it(`keeps every JSON push body within max_request_bytes when a batch joins many requests (format ${format})`, async () => {
+      const bodies: number[] = [];
+      const own = await startLokiTestServer({ onPush: (push) => bodies.push(push.wireBytes) });
+      try {
+        const parsed = lokiExporterFactory.configSchema.parse({
+          endpoint: own.pushUrl,
+          tenant_id: 'team-a',
+          encoding: 'json',
+          compression: 'none',
+          format,
+          max_request_bytes: 2048,
+          sending_queue: { batch: { flush_timeout: '50ms' } },
+        });
+        exporter = lokiExporterFactory.create({ id: 'loki', kind: 'exporter', logger, telemetry }, parsed);
+        await exporter.start(hostWith());
+        const t = nowNs();
+        // Requests of varied sizes, so some push is filled to within a few bytes of the cap.
+        for (let i = 0; i < 200; i++) {
+          const body = `request "${i}" ${'z'.repeat(20 + ((i * 37) % 90))}`;
+          await exporter.consume(logs({ 'service.name': 'a' }, [{ timeUnixNano: t + BigInt(i), body }]), {});
+        }
+        await until(() => own.acceptedEntries >= 200);
+        assert.ok(bodies.length > 1, `${bodies.length} pushes`);
+        const largest = Math.max(...bodies);
+        assert.ok(largest <= 2048, `a push body of ${largest} bytes, max_request_bytes 2048`);
+      } finally {
+        await exporter?.shutdown();
+        exporter = undefined;
+        await own.close();
+      }
+    });
+  }
+
+  for (const encoding of [{ encoding: 'protobuf' }, { encoding: 'json', compression: 'none' }]) {
+    it(`keeps a push of multi-byte or escaped lines within max_request_bytes (${JSON.stringify(encoding)})`, async () => {
+      const bodies: number[] = [];
+      const own = await startLokiTestServer({ onPush: (push) => bodies.push(push.wireBytes) });
+      try {
+        const parsed = lokiExporterFactory.configSchema.parse({
+          endpoint: own.pushUrl,
+          tenant_id: 'team-a',
+          ...encoding,
+          max_request_bytes: 4096,
+          sending_queue: { batch: { min_size: 0 } },
+        });
+        exporter = lokiExporterFactory.create({ id: 'loki', kind: 'exporter', logger, telemetry }, parsed);
+        await exporter.start(hostWith());
+        const t = nowNs();
+        // 3 UTF-8 bytes a character, and (format json) quotes escaped again by a JSON push.
+        // Scattered characters, so snappy barely shrinks a protobuf push either.
+        const cjk = (i: number) =>
+          Array.from({ length: 100 }, (_, k) => String.fromCharCode(0x4e00 + ((i * 7919 + k * 104729) % 20000))).join('');
+        const records = Array.from({ length: 40 }, (_, i) => ({ timeUnixNano: t + BigInt(i), body: `日志 "${i}" ${cjk(i)}` }));
+        await exporter.consume(logs({ 'service.name': 'a' }, records), {});
+        await until(() => own.acceptedEntries >= 40);
+        const largest = Math.max(...bodies);
+        assert.ok(largest <= 4096, `a push body of ${largest} bytes, max_request_bytes 4096`);
+      } finally {
+        await exporter?.shutdown();
+        exporter = undefined;
+        await own.close();
+      }
+    });
+  }
+
+  it('a push Loki refused for good stays counted as dropped when a later push of the same batch is retried', async () => {
+    // Two requests batched together, too big for one push: the first is refused (400, too old), the second is retried once.
+    await startExporter({ max_request_bytes: 2048, format: 'raw', sending_queue: { batch: { flush_timeout: '50ms' } } });
+    const ancient = Array.from({ length: 5 }, (_, i) => ({
+      timeUnixNano: 1_000_000_000n + BigInt(i),
+      body: `old ${i} ${'x'.repeat(200)}`,
+    }));
+    const t = nowNs();
+    const fresh = Array.from({ length: 5 }, (_, i) => ({ timeUnixNano: t + BigInt(i), body: `new ${i} ${'y'.repeat(200)}` }));
+    await server.fail('500', { after: 1, times: 1 });
+    await exporter!.consume(logs({ 'service.name': 'a' }, ancient), {});
+    await exporter!.consume(logs({ 'service.name': 'a' }, fresh), {});
+    await until(() => exporter!.health!().entries_sent + exporter!.health!().entries_dropped >= 5);
+    assert.deepEqual(
+      server.requestLog.map((r) => r.status),
+      [400, 500, 204],
+    );
+    assert.equal(server.entries().length, 5);
+    const health = exporter!.health!();
+    assert.equal(health.entries_sent, 5, 'only the records Loki took count as sent');
+    assert.equal(health.entries_dropped, 5, "the records of the refused push are dropped, with Loki's reason");
+    assert.ok(
+      logger.lines.some((l) => l.message === 'the destination accepted a batch only in part'),
+      'the refusal is logged',
+    );
+  });
+
   it('sends one request per tenant (loki.tenant hint)', async () => {
     await startExporter({ format: 'raw' });
     await exporter!.consume(

@@ -23,14 +23,15 @@ import {
 import { RateLimitedWarner, type LogsData } from '@sluice/pdata';
 import { lokiConfigSchema, lokiUnsupportedKeys, type LokiConfig } from './config';
 import type { EncodedBatch } from './encoded-batch';
-import { encodeJsonStreams, joinJsonStreams } from './json-encoder';
+import { JSON_PUSH_FRAMING, encodeJsonStreams, joinJsonStreams } from './json-encoder';
 import { LabelValueGuard } from './label-guard';
 import { createLokiClient, pushPost } from './loki-client';
 import { resolveMappingOptions, type MappingOptions } from './mapping-options';
 import { encodePushRequestProto } from './proto-encoder';
 import { groupPushes, pushQueueForm, type PushFragment, type QueuedPush } from './queued-push';
 import { snappyCompress, snappyImplementation } from './snappy';
-import { splitRequest } from './split';
+import { cutRequest, splitRequest } from './split';
+import type { PushRequest } from './push';
 import { mapToStreams } from './streams';
 
 const gzipAsync = promisify(gzip);
@@ -92,11 +93,16 @@ export function createLokiExporter(settings: CreateSettings, config: LokiConfig)
     // A record with neither time nor observed time gets the time the collector accepted it.
     const receiveTimeNs = BigInt(Date.now()) * 1_000_000n;
     const requests = mapToStreams(logs, mapping, receiveTimeNs, onLimited).flatMap((r) => splitRequest(r, config.max_request_bytes));
-    return requests.map((request) => ({
-      tenant: request.tenant,
-      body: config.encoding === 'protobuf' ? encodePushRequestProto(request.streams) : encodeJsonStreams(request.streams),
-      entries: request.streams.reduce((n, s) => n + s.entries.length, 0),
-    }));
+    return requests.flatMap(toFragment);
+  }
+
+  /** A request's fragment; one that encodes over max_request_bytes (multi-byte or escaped lines) is halved until it fits. */
+  function toFragment(request: PushRequest): PushFragment[] {
+    const body = config.encoding === 'protobuf' ? encodePushRequestProto(request.streams) : encodeJsonStreams(request.streams);
+    const entries = request.streams.reduce((n, s) => n + s.entries.length, 0);
+    const framing = config.encoding === 'json' ? JSON_PUSH_FRAMING.push : 0;
+    if (body.length + framing <= config.max_request_bytes || entries < 2) return [{ tenant: request.tenant, body, entries }];
+    return cutRequest(request, Math.floor(entries / 2)).flatMap(toFragment);
   }
 
   async function encodePush(fragments: readonly PushFragment[]): Promise<HttpPost> {
@@ -112,28 +118,28 @@ export function createLokiExporter(settings: CreateSettings, config: LokiConfig)
 
   /** A batch's pushes, compressed once before the first attempt: one tenant each, under max_request_bytes. */
   async function encode(batch: QueuedPush): Promise<EncodedBatch> {
-    const pushes = groupPushes(batch.fragments, config.max_request_bytes);
+    // Protobuf fragments join by plain concatenation; JSON ones inside `{"streams":[...]}`, with commas.
+    const pushes = groupPushes(batch.fragments, config.max_request_bytes, config.encoding === 'json' ? JSON_PUSH_FRAMING : undefined);
     const requests: HttpPost[] = [];
     for (const push of pushes) requests.push(await encodePush(push));
     const entries = pushes.map((push) => push.reduce((n, f) => n + f.entries, 0));
-    return { requests, entries, sent: requests.map(() => false) };
+    return { requests, entries, sent: requests.map(() => false), rejected: 0, reasons: [] };
   }
 
   async function send(batch: EncodedBatch, signal: AbortSignal): Promise<SendOutcome> {
-    let rejected = 0;
-    let status: string | undefined;
-    const reasons: string[] = [];
     for (let i = 0; i < batch.requests.length; i++) {
       if (batch.sent[i]) continue;
       const outcome = await client.post(batch.requests[i]!, signal);
-      if (!outcome.ok && outcome.retryable) return outcome; // the parts already sent are remembered
+      // The parts already answered are remembered, refusals included, so the retry's outcome still counts them.
+      if (!outcome.ok && outcome.retryable) return outcome;
       batch.sent[i] = true;
       if (!outcome.ok) {
-        rejected += batch.entries[i]!;
-        reasons.push(outcome.reason);
-        status = outcome.status;
+        batch.rejected += batch.entries[i]!;
+        batch.reasons.push(outcome.reason);
+        batch.status = outcome.status;
       }
     }
+    const { rejected, reasons, status } = batch;
     if (rejected === 0) return { ok: true };
     const total = batch.entries.reduce((a, b) => a + b, 0);
     const reason = reasons.join('; ');

@@ -30,7 +30,7 @@ export function encodeJsonStreams(streams: readonly PushStream[]): Buffer {
 
 /** One push body from fragments written by `encodeJsonStreams`. */
 export function joinJsonStreams(fragments: readonly Buffer[]): Buffer {
-  const parts: Buffer[] = [Buffer.from('{"streams":[')];
+  const parts: Buffer[] = [OPEN];
   for (const fragment of fragments) {
     if (fragment.length === 0) continue;
     if (parts.length > 1) parts.push(COMMA);
@@ -40,8 +40,12 @@ export function joinJsonStreams(fragments: readonly Buffer[]): Buffer {
   return Buffer.concat(parts);
 }
 
+const OPEN = Buffer.from('{"streams":[');
 const COMMA = Buffer.from(',');
 const CLOSE = Buffer.from(']}');
+
+/** What `joinJsonStreams` adds around and between fragments, so pushes can be sized before joining. */
+export const JSON_PUSH_FRAMING = { push: OPEN.length + CLOSE.length, join: COMMA.length };
 
 /** Reads back a label string written by formatLabels: `{a="b", c="d\"e"}`. */
 function labelObject(labels: string): Record<string, string> {

@@ -29,17 +29,30 @@ export function pushQueueForm(toFragments: (logs: LogsData) => PushFragment[]): 
   };
 }
 
-/** Fragments grouped into pushes: one tenant each, in order, each under `maxBytes` unless one fragment alone is over. */
-export function groupPushes(fragments: readonly PushFragment[], maxBytes: number): PushFragment[][] {
+/** Bytes a push body adds around its fragments: once per push, and between two fragments. */
+export interface PushFraming {
+  push: number;
+  join: number;
+}
+
+/**
+ * Fragments grouped into pushes: one tenant each, in order, each body (framing included) under
+ * `maxBytes` unless one fragment alone is over.
+ */
+export function groupPushes(
+  fragments: readonly PushFragment[],
+  maxBytes: number,
+  framing: PushFraming = { push: 0, join: 0 },
+): PushFragment[][] {
   const pushes: PushFragment[][] = [];
   const open = new Map<string, { fragments: PushFragment[]; bytes: number }>();
   for (const fragment of fragments) {
     let current = open.get(fragment.tenant);
-    if (!current || (current.fragments.length > 0 && current.bytes + fragment.body.length > maxBytes)) {
-      current = { fragments: [], bytes: 0 };
+    if (!current || (current.fragments.length > 0 && current.bytes + framing.join + fragment.body.length > maxBytes)) {
+      current = { fragments: [], bytes: framing.push };
       open.set(fragment.tenant, current);
       pushes.push(current.fragments);
-    }
+    } else if (current.fragments.length > 0) current.bytes += framing.join;
     current.fragments.push(fragment);
     current.bytes += fragment.body.length;
   }

@@ -2,7 +2,8 @@
  * Splits a push request whose encoded size would pass `maxBytes` into several, cutting between
  * entries (a stream may continue in the next request). Sizes are estimated from string lengths
  * plus the protobuf framing, so splitting costs no encoding; an entry larger than the limit on
- * its own still travels, alone, and Loki decides.
+ * its own still travels, alone, and Loki decides. The estimate counts characters, not UTF-8 or
+ * escaped bytes, so the exporter cuts again (`cutRequest`) a request whose encoding is over.
  */
 import type { PushEntry, PushRequest, PushStream } from './push';
 
@@ -44,4 +45,26 @@ export function splitRequest(request: PushRequest, maxBytes: number): PushReques
   }
   if (streams.length > 0) out.push({ tenant: request.tenant, streams });
   return out;
+}
+
+/** The first `count` entries of a request and the rest, in order (a stream may continue in the rest). */
+export function cutRequest(request: PushRequest, count: number): [PushRequest, PushRequest] {
+  const front: PushStream[] = [];
+  const rest: PushStream[] = [];
+  let left = count;
+  for (const stream of request.streams) {
+    if (left === 0) rest.push(stream);
+    else if (stream.entries.length <= left) {
+      front.push(stream);
+      left -= stream.entries.length;
+    } else {
+      front.push({ labels: stream.labels, entries: stream.entries.slice(0, left) });
+      rest.push({ labels: stream.labels, entries: stream.entries.slice(left) });
+      left = 0;
+    }
+  }
+  return [
+    { tenant: request.tenant, streams: front },
+    { tenant: request.tenant, streams: rest },
+  ];
 }

@@ -62,7 +62,8 @@ const httpEndpoint = requiredString().superRefine((value, ctx) => {
 
 /**
  * Pushes the size Loki's own clients send (Promtail and Alloy `loki.write`: 1 MiB or 1 s,
- * whichever first), measured as OTLP protobuf bytes, which track the line bytes closely. A push
+ * whichever first), measured as the uncompressed push bytes the memory queue holds (OTLP protobuf
+ * bytes for a persistent queue, read back from disk). A push
  * above `max_request_bytes` is still split by the exporter, so Loki's message size limit holds.
  */
 export const LOKI_DEFAULT_BATCH: BatchConfig = { flush_timeout: 1000, min_size: 1024 * 1024, max_size: 0, sizer: 'bytes' };

@@ -24,7 +24,7 @@ export interface SendingQueueConfig {
   enabled: boolean;
   num_consumers: number;
   queue_size: number;
-  /** `requests`: queue_size counts batches; `items`: log records; `bytes`: their OTLP protobuf size. */
+  /** `requests`: queue_size counts batches; `items`: log records; `bytes`: their size as queued (see QueueForm.bytes). */
   sizer: QueueSizer;
   block_on_overflow: boolean;
   /** A storage extension id (`file_storage` or `file_storage/name`): the queue lives on disk. */
@@ -44,7 +44,7 @@ export interface BatchConfig {
   flush_timeout: number;
   min_size: number;
   max_size: number;
-  /** `items`: log records; `bytes`: their OTLP protobuf size. */
+  /** `items`: log records; `bytes`: their size as queued (see QueueForm.bytes). */
   sizer: 'items' | 'bytes';
 }
 

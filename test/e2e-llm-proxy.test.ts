@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { ExporterHealth } from '@sluice/core';
 import type { LogsData } from '@sluice/pdata';
 import { flatten, readJsonlLogs, startTestCollector, tempDir, waitFor } from './support/collector';
-import { LLM_PROXY_PROFILE, llmProxyLocalConfig, proxyLogs } from './support/llm-proxy';
+import { LLM_PROXY_PROFILE, llmProxyLocalConfig, logqlLines, proxyLogs } from './support/llm-proxy';
 import { startLokiTestServer, type LokiTestServer } from './support/loki/server';
 import { postOtlpHttp } from './support/otlp';
 
@@ -50,14 +50,6 @@ describe('configs/llm-proxy.yaml end to end', function () {
     return (await res.json()) as ExporterHealth;
   }
 
-  async function logql(query: string): Promise<string[]> {
-    const params = new URLSearchParams({ query, start: '0' });
-    const res = await fetch(`${server.url}/loki/api/v1/query_range?${params.toString()}`);
-    assert.equal(res.status, 200, query);
-    const body = (await res.json()) as { data: { result: Array<{ values: string[][] }> } };
-    return body.data.result.flatMap((stream) => stream.values.map((value) => value[1]!));
-  }
-
   it('pushes gzip JSON in batches of BATCH_SIZE, with exactly the five labels, and one LogQL query finds a session', async () => {
     await start({
       LLM_PROXY_LOKI_ENABLED: 'true',
@@ -86,7 +78,7 @@ describe('configs/llm-proxy.yaml end to end', function () {
       provider: 'openai',
     });
 
-    const session = await logql('{app="llm-proxy"} | json | session_id="s-0"');
+    const session = await logqlLines(server.url, '{app="llm-proxy"} | json | session_id="s-0"');
     assert.equal(session.length, 25, 'every line of session s-0');
     for (const line of session) {
       const parsed = JSON.parse(line) as { attributes: { session_id: string; request_id: string } };
@@ -94,7 +86,7 @@ describe('configs/llm-proxy.yaml end to end', function () {
       assert.match(parsed.attributes.request_id, /^r-\d+$/, 'request_id stays in the line');
     }
     assert.equal(
-      (await logql('{app="llm-proxy", provider="anthropic"} | request_id="r-1"')).length,
+      (await logqlLines(server.url, '{app="llm-proxy", provider="anthropic"} | request_id="r-1"')).length,
       1,
       'request_id is structured metadata',
     );

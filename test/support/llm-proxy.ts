@@ -3,6 +3,7 @@
  * listeners to free ports and the JSONL file to a temp dir (maps merge, later wins), and records
  * shaped as the proxy sends them.
  */
+import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
@@ -64,4 +65,13 @@ export function proxyLogs(log: ProxyLog, count = 1): LogsData {
       },
     ],
   };
+}
+
+/** The lines a LogQL log query finds through the Loki test server's query API (`lokiUrl`: its base URL). */
+export async function logqlLines(lokiUrl: string, query: string): Promise<string[]> {
+  const params = new URLSearchParams({ query, start: '0' });
+  const res = await fetch(`${lokiUrl}/loki/api/v1/query_range?${params.toString()}`);
+  assert.equal(res.status, 200, `${query}: ${await res.clone().text()}`);
+  const body = (await res.json()) as { data: { result: Array<{ values: string[][] }> } };
+  return body.data.result.flatMap((stream) => stream.values.map((value) => value[1]!));
 }

@@ -7,6 +7,8 @@
  *   BENCH_SECONDS=15 npm run bench -- jsonl loki-raw      (name `sdk` for the SDK benchmark alone)
  *   npm run bench -- loki-json loki-json-batch otel-sdk-batch loki-1-record   batching: with and
  *                                                          without `batch`, an OTel SDK flood, Loki pushes
+ *   npm run bench -- llm-proxy-loki-off llm-proxy-loki-on   the llm-proxy profile's added latency:
+ *                                                          request round trips (p50, p99), Loki off and on
  *   BENCH_COMPARE=../other-checkout npm run bench         each scenario also against another built
  *                                                          checkout's collector, in the same run
  *   BENCH_ROUNDS=3 npm run bench   rounds (default 1): every scenario once per round, interleaved,
@@ -19,7 +21,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { countLogRecords } from '@sluice/pdata';
 import { encodeLogsProto } from '@sluice/pdata';
-import { generateLoad } from './load';
+import { generateLoad, type LoadResult } from './load';
 import { benchRequest } from './payload';
 import { cpuSeconds, peakRssMb } from './proc';
 import type { PushStats } from '../test/support/loki/sink-main';
@@ -46,6 +48,8 @@ interface Row {
   dropped: number | undefined;
   /** What the Loki sink received for the measured load. */
   pushes: PushStats | undefined;
+  /** Request round trips, for scenarios that measure them. */
+  latencyMs: LoadResult['latencyMs'];
 }
 
 async function main(): Promise<void> {
@@ -113,6 +117,7 @@ async function measure(scenario: Scenario, work: string, body: Uint8Array, recor
       requests: load.requests,
       dropped: load.dropped,
       pushes: await quietPushes(sink),
+      latencyMs: load.latencyMs,
     };
   } finally {
     child.kill('SIGTERM');
@@ -194,6 +199,22 @@ function printTable(rows: Row[], described: Scenario[]): void {
   process.stdout.write('\n');
   for (const scenario of described) process.stdout.write(`  ${scenario.name.padEnd(widths[0]!)}  ${scenario.description}\n`);
   printPushTable(rows);
+  printLatencyTable(rows);
+}
+
+/** Request round trips of the scenarios that measure them (the median round's). */
+function printLatencyTable(rows: Row[]): void {
+  const timed = rows.filter((r) => r.latencyMs !== undefined);
+  if (timed.length === 0) return;
+  const width = Math.max(...timed.map((r) => r.name.length));
+  process.stdout.write('\nOTLP/HTTP request round trip, one request at a time\n');
+  process.stdout.write(`${'scenario'.padEnd(width)}  requests   p50 ms   p99 ms\n`);
+  for (const r of timed) {
+    const { p50, p99 } = r.latencyMs!;
+    process.stdout.write(
+      `${r.name.padEnd(width)}  ${r.requests.toLocaleString('en-US').padStart(8)}  ${p50.toFixed(3).padStart(7)}  ${p99.toFixed(3).padStart(7)}\n`,
+    );
+  }
 }
 
 /** What Loki received for each scenario's measured load: how many pushes for how many requests, and the largest. */

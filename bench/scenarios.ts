@@ -2,12 +2,17 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import type { LogsData } from '@sluice/pdata';
 import { encodeLogsProto } from '@sluice/pdata';
+import { readFileSync } from 'node:fs';
+import { parse, stringify } from 'yaml';
 import type { PushStats } from '../test/support/loki/sink-main';
-import { generateLoad, type LoadResult } from './load';
+import { generateLoad, measureRoundTrips, type LoadResult } from './load';
 import { benchRequest } from './payload';
 import { floodWithSdk } from './sdk-flood';
 
 const LOKI_SINK = resolve(__dirname, '../../test/dist/support/loki/sink-main.js');
+/** The llm-proxy profile's path and records, as its tests have them (compiled beside them, so required from there). */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const llmProxy = require(resolve(__dirname, '../../test/dist/support/llm-proxy.js')) as typeof import('../test/support/llm-proxy');
 
 /** What the collector sends to, started before it. */
 export interface Sink {
@@ -115,6 +120,37 @@ ${quiet}
   };
 }
 
+/**
+ * configs/llm-proxy.yaml as shipped, Loki on or off (as LLM_PROXY_LOKI_ENABLED would set it),
+ * with the listeners on free ports and the JSONL file in the work dir; the rest keeps its defaults.
+ */
+function llmProxyScenario(loki: boolean): Scenario {
+  return {
+    name: `llm-proxy-loki-${loki ? 'on' : 'off'}`,
+    description: `configs/llm-proxy.yaml, Loki ${loki ? 'on' : 'off'}: round trips of one-record requests, one at a time (p50/p99 below)`,
+    ...(loki ? { prepare: startLokiSink } : {}),
+    config: (work, env) => {
+      const profile = parse(readFileSync(llmProxy.LLM_PROXY_PROFILE, 'utf8')) as {
+        receivers: { otlp: { protocols: Record<string, { endpoint: string }> } };
+        exporters: { jsonl: { path: string }; loki: { enabled: unknown; endpoint: string } };
+        extensions: { health_check: { endpoint?: string } | null };
+        service: Record<string, unknown>;
+      };
+      for (const protocol of Object.values(profile.receivers.otlp.protocols)) protocol.endpoint = '127.0.0.1:0';
+      profile.exporters.jsonl.path = `${work}/llm-proxy.jsonl`;
+      profile.exporters.loki.enabled = loki;
+      if (env.pushUrl) profile.exporters.loki.endpoint = env.pushUrl;
+      profile.extensions.health_check = { endpoint: '127.0.0.1:0' };
+      profile.service.telemetry = { metrics: { level: 'none' }, logs: { level: 'warn' } };
+      return stringify(profile);
+    },
+    drive: (url, seconds) => {
+      const request = llmProxy.proxyLogs({ logType: 'response', provider: 'openai', session: 's-bench', request: 'r-1' });
+      return measureRoundTrips(url, encodeLogsProto(request), 1, seconds);
+    },
+  };
+}
+
 const SERVERS = 1000;
 
 /** The standard requests, each record carrying a `server` attribute: together they cover SERVERS servers. */
@@ -170,4 +206,6 @@ export const scenarios: Scenario[] = [
     '',
     singleRecordRequests,
   ),
+  llmProxyScenario(false),
+  llmProxyScenario(true),
 ];

@@ -4,57 +4,13 @@
  * moves the listeners to free ports and the JSONL file to a temp dir (maps merge, later wins).
  */
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { stringify } from 'yaml';
+import { join } from 'node:path';
 import type { ExporterHealth } from '@sluice/core';
-import { newLogRecord, type LogsData } from '@sluice/pdata';
+import type { LogsData } from '@sluice/pdata';
 import { flatten, readJsonlLogs, startTestCollector, tempDir, waitFor } from './support/collector';
+import { LLM_PROXY_PROFILE, llmProxyLocalConfig, logqlLines, proxyLogs } from './support/llm-proxy';
 import { startLokiTestServer, type LokiTestServer } from './support/loki/server';
 import { postOtlpHttp } from './support/otlp';
-
-const PROFILE = resolve(__dirname, '../../configs/llm-proxy.yaml');
-
-interface ProxyLog {
-  logType: 'session_start' | 'request' | 'response' | 'fork';
-  provider: string;
-  session: string;
-  request: string;
-}
-
-/** One OTLP request holding `count` records of one kind, as the proxy's OTLP logger sends them. */
-function proxyLogs(log: ProxyLog, count = 1): LogsData {
-  const now = BigInt(Date.now()) * 1_000_000n;
-  const attributes = [
-    { key: 'log_type', value: log.logType },
-    { key: 'provider', value: log.provider },
-    { key: 'session_id', value: log.session },
-    { key: 'request_id', value: log.request },
-  ];
-  return {
-    resourceLogs: [
-      {
-        resource: {
-          attributes: [
-            { key: 'service.name', value: 'llm-proxy' },
-            { key: 'machine', value: 'ana@box' },
-          ],
-          droppedAttributesCount: 0,
-        },
-        schemaUrl: '',
-        scopeLogs: [
-          {
-            scope: { name: 'llm-proxy', version: '', attributes: [], droppedAttributesCount: 0 },
-            schemaUrl: '',
-            logRecords: Array.from({ length: count }, (_, i) =>
-              newLogRecord({ body: `${log.logType} ${log.request}`, timeUnixNano: now + BigInt(i), attributes }),
-            ),
-          },
-        ],
-      },
-    ],
-  };
-}
 
 describe('configs/llm-proxy.yaml end to end', function () {
   this.timeout(60_000);
@@ -75,17 +31,11 @@ describe('configs/llm-proxy.yaml end to end', function () {
 
   /** Starts the profile with these LLM_PROXY_LOKI_* variables (URL defaults to the test server). */
   async function start(env: Record<string, string>) {
-    const local = join(dir.dir, 'local.yaml');
-    await writeFile(
-      local,
-      stringify({
-        receivers: { otlp: { protocols: { grpc: { endpoint: '127.0.0.1:0' }, http: { endpoint: '127.0.0.1:0' } } } },
-        exporters: { jsonl: { path: join(dir.dir, 'llm-proxy.jsonl') } },
-        extensions: { health_check: { endpoint: '127.0.0.1:0' } },
-        service: { telemetry: { metrics: { level: 'none' } } },
-      }),
-    );
-    const started = await startTestCollector('', { configFiles: [PROFILE, local], env: { LLM_PROXY_LOKI_URL: server.pushUrl, ...env } });
+    const local = await llmProxyLocalConfig(dir.dir);
+    const started = await startTestCollector('', {
+      configFiles: [LLM_PROXY_PROFILE, local],
+      env: { LLM_PROXY_LOKI_URL: server.pushUrl, ...env },
+    });
     collector = started.collector;
     return started;
   }
@@ -98,14 +48,6 @@ describe('configs/llm-proxy.yaml end to end', function () {
   async function lokiHealth(): Promise<ExporterHealth> {
     const res = await fetch(`http://${collector!.endpoints.health_check}/health/loki`);
     return (await res.json()) as ExporterHealth;
-  }
-
-  async function logql(query: string): Promise<string[]> {
-    const params = new URLSearchParams({ query, start: '0' });
-    const res = await fetch(`${server.url}/loki/api/v1/query_range?${params.toString()}`);
-    assert.equal(res.status, 200, query);
-    const body = (await res.json()) as { data: { result: Array<{ values: string[][] }> } };
-    return body.data.result.flatMap((stream) => stream.values.map((value) => value[1]!));
   }
 
   it('pushes gzip JSON in batches of BATCH_SIZE, with exactly the five labels, and one LogQL query finds a session', async () => {
@@ -136,7 +78,7 @@ describe('configs/llm-proxy.yaml end to end', function () {
       provider: 'openai',
     });
 
-    const session = await logql('{app="llm-proxy"} | json | session_id="s-0"');
+    const session = await logqlLines(server.url, '{app="llm-proxy"} | json | session_id="s-0"');
     assert.equal(session.length, 25, 'every line of session s-0');
     for (const line of session) {
       const parsed = JSON.parse(line) as { attributes: { session_id: string; request_id: string } };
@@ -144,7 +86,7 @@ describe('configs/llm-proxy.yaml end to end', function () {
       assert.match(parsed.attributes.request_id, /^r-\d+$/, 'request_id stays in the line');
     }
     assert.equal(
-      (await logql('{app="llm-proxy", provider="anthropic"} | request_id="r-1"')).length,
+      (await logqlLines(server.url, '{app="llm-proxy", provider="anthropic"} | request_id="r-1"')).length,
       1,
       'request_id is structured metadata',
     );

@@ -5,16 +5,7 @@ import { join } from 'node:path';
 import { formatDiagnostic, loadConfigText } from '@sluice/core';
 import { builtinComponents } from '@sluice/collector';
 import { loadLogqlParser, logqlProblems } from './deploy-checks/grafana';
-
-const README = readFileSync(join(__dirname, '../../README.md'), 'utf8');
-
-/** The queries of a README query table (the one under `heading`), with markdown's `\|` escapes undone. */
-function readmeQueries(heading: string): string[] {
-  const start = README.indexOf(heading);
-  assert.ok(start >= 0, `no "${heading}" in the README`);
-  const table = README.slice(start, README.indexOf('\n## ', start));
-  return [...table.matchAll(/^\|[^|]*(?:\\\|[^|]*)*\| `(.+)` \|$/gm)].map((m) => m[1]!.replace(/\\\|/g, '|'));
-}
+import { README, readmeQueries } from './support/readme';
 
 const REPO = join(__dirname, '../..');
 

@@ -10,6 +10,12 @@ import { ConfigInvalidError, startCollector, type RunningCollector } from './sta
 
 const VERSION: string = (JSON.parse(readFileSync(join(__dirname, '../../package.json'), 'utf8')) as { version: string }).version;
 
+/**
+ * The exit code when the drain on shutdown was cut short: distinct from 1 (could not start, or the
+ * shutdown itself failed) and 2 (usage), so a supervisor or script can tell data loss from a crash.
+ */
+const EXIT_RECORDS_LOST = 3;
+
 const HELP = `sluice ${VERSION} — an OpenTelemetry-Collector-style logs pipeline
 
 Usage:
@@ -139,11 +145,20 @@ async function run(configFiles: string[]): Promise<number> {
         process.exit(1);
       }
       signalled = true;
-      process.stderr.write(`sluice: ${signal} received, draining (up to ${collector.config.service.shutdownTimeoutMs / 1000}s)\n`);
+      const timeout = collector.config.service.shutdownTimeoutMs / 1000;
+      process.stderr.write(`sluice: ${signal} received, draining (up to ${timeout}s)\n`);
       collector.shutdown().then(
-        () => {
-          process.stderr.write('sluice: stopped\n');
-          resolve(0);
+        ({ lostRecords, late }) => {
+          if (lostRecords === 0 && late.length === 0) {
+            process.stderr.write('sluice: stopped\n');
+            return resolve(0);
+          }
+          const still = late.length > 0 ? `; still stopping: ${late.join(', ')}` : '';
+          process.stderr.write(
+            `sluice: warning: the drain did not finish within service.shutdown_timeout (${timeout}s): ` +
+              `${lostRecords} log records left in memory queues were lost${still}\n`,
+          );
+          resolve(EXIT_RECORDS_LOST);
         },
         (err: unknown) => {
           process.stderr.write(`sluice: the shutdown failed: ${errorStack(err)}\n`);

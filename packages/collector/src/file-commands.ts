@@ -170,7 +170,7 @@ async function configTarget(configFiles: string[], logger: Logger): Promise<Repl
   await service.start();
   return {
     consumer: { consume: (logs, context) => entries[0]!.consume(logs, context) },
-    stop: () => service.shutdown(),
+    stop: async () => void (await service.shutdown()),
   };
 }
 

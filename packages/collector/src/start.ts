@@ -9,6 +9,7 @@ import {
   type ConfigDiagnostic,
   type Logger,
   type Registry,
+  type ShutdownReport,
 } from '@sluice/core';
 import { SluiceError, isBindError } from '@sluice/pdata';
 import { builtinComponents } from './components';
@@ -32,7 +33,7 @@ export interface RunningCollector {
   readonly telemetry: Telemetry;
   readonly diagnostics: readonly ConfigDiagnostic[];
   /** Stops receivers, drains processors and exporters within `service.shutdown_timeout`. Idempotent. */
-  shutdown(): Promise<void>;
+  shutdown(): Promise<ShutdownReport>;
 }
 
 /** The error thrown when a config does not validate; `diagnostics` holds every problem found. */
@@ -90,14 +91,17 @@ export async function startCollector(options: StartOptions): Promise<RunningColl
   }
   for (const [label, address] of service.listening()) endpoints[label] = address;
 
-  let stopping: Promise<void> | undefined;
+  let stopping: Promise<ShutdownReport> | undefined;
   return {
     endpoints,
     config,
     telemetry,
     diagnostics: result.diagnostics,
     shutdown() {
-      stopping ??= service.shutdown().then(() => metricsServer?.close());
+      stopping ??= service.shutdown().then(async (report) => {
+        await metricsServer?.close();
+        return report;
+      });
       return stopping;
     },
   };

@@ -46,6 +46,8 @@ export interface Processor extends Component, LogsConsumer {}
 export interface Exporter extends Component, LogsConsumer {
   /** Per-exporter health for `/health/<id>`, when the exporter keeps it. */
   health?(): ExporterHealth;
+  /** After shutdown: records it had accepted and lost because the deadline came first (a memory queue's rest). */
+  lostAtShutdown?(): number;
 }
 export type Extension = Component;
 /** An exporter of a metrics pipeline. */

@@ -88,6 +88,7 @@ export interface QueuedExporterOptions<P, I = LogsData> {
 
 export interface QueuedExporter extends Exporter {
   health(): ExporterHealth;
+  lostAtShutdown(): number;
 }
 
 export function createQueuedExporter<P, I = LogsData>(options: QueuedExporterOptions<P, I>): QueuedExporter {
@@ -128,6 +129,7 @@ class QueuedExporterImpl<P, I> implements QueuedExporter {
   private readonly directSends = new Set<Promise<unknown>>();
   /** Records taken from the queue that shutdown kept from being sent (on disk still, for a persistent queue). */
   private interruptedRecords = 0;
+  private lostRecords = 0;
   private stopping = false;
   private stopped = false;
   /** Whether the queue or the batcher measures requests in bytes, so consume measures each once. */
@@ -221,6 +223,10 @@ class QueuedExporterImpl<P, I> implements QueuedExporter {
     return this.stats.health(this.queue?.size() ?? 0, this.stopped);
   }
 
+  lostAtShutdown(): number {
+    return this.lostRecords;
+  }
+
   /** Drains until `signal` aborts (the service's shutdown_timeout), or DEFAULT_DRAIN_MS without one. */
   shutdown(signal?: AbortSignal): Promise<void> {
     this.shutdownPromise ??= this.drainAndStop(signal);
@@ -257,6 +263,7 @@ class QueuedExporterImpl<P, I> implements QueuedExporter {
     } else {
       const lost = leftRecords + this.interruptedRecords;
       if (lost > 0) {
+        this.lostRecords = lost;
         this.stats.failed(lost);
         this.stats.noteError(`${lost} log records lost from the memory queue at shutdown`);
         this.options.settings.logger.warn('shutdown deadline reached: log records in the memory sending queue were lost', {

@@ -50,6 +50,20 @@ export interface ServiceGraphConfig {
 
 export type ServiceStatus = 'created' | 'starting' | 'ready' | 'stopping' | 'stopped';
 
+/** Whether `service.shutdown_timeout` was enough: nothing lost, everything stopped. */
+export interface ShutdownReport {
+  /** Records exporters had accepted and lost at the deadline (memory queues; a persistent queue keeps its rest). */
+  lostRecords: number;
+  /** Components still stopping ABORT_GRACE_MS after the deadline (what they hold is not counted above). */
+  late: string[];
+}
+
+/**
+ * How long past the deadline a component gets to end the work the deadline aborted (sends in
+ * flight) and count what it lost, so the report has the count before the process exits.
+ */
+const ABORT_GRACE_MS = 1000;
+
 interface Started {
   kind: ComponentKind;
   id: string;
@@ -69,7 +83,7 @@ export class Service {
   private readonly exporters = new Map<string, Exporter>();
   private readonly started: Started[] = [];
   private readonly graph: Started[] = [];
-  private shutdownPromise: Promise<void> | undefined;
+  private shutdownPromise: Promise<ShutdownReport> | undefined;
 
   constructor(
     private readonly config: ServiceGraphConfig,
@@ -106,21 +120,25 @@ export class Service {
   }
 
   /** Idempotent. Receivers stop first so no new data arrives; exporters drain last. */
-  shutdown(): Promise<void> {
+  shutdown(): Promise<ShutdownReport> {
     this.shutdownPromise ??= this.stopAll();
     return this.shutdownPromise;
   }
 
-  private async stopAll(): Promise<void> {
+  private async stopAll(): Promise<ShutdownReport> {
     this.status = 'stopping';
     for (const ext of this.extensions.values()) if (isPipelineWatcher(ext)) ext.notReady();
     // One deadline for the whole shutdown: every component gets it (exporters drain their queues until it).
     const deadline = new AbortController();
+    const giveUp = new AbortController();
     const timer = setTimeout(() => deadline.abort(), this.config.service.shutdownTimeoutMs);
+    const giveUpTimer = setTimeout(() => giveUp.abort(), this.config.service.shutdownTimeoutMs + ABORT_GRACE_MS);
+    const report: ShutdownReport = { lostRecords: 0, late: [] };
     try {
       for (const entry of [...this.started].reverse()) {
-        const outcome = await untilAborted(entry.component.shutdown(deadline.signal), deadline.signal);
+        const outcome = await untilAborted(entry.component.shutdown(deadline.signal), giveUp.signal);
         if (outcome === 'timeout') {
+          report.late.push(entry.id);
           this.logger.warn('component did not stop within service.shutdown_timeout', { kind: entry.kind, id: entry.id });
         } else if (outcome instanceof Error) {
           this.logger.error('component failed to stop cleanly', { kind: entry.kind, id: entry.id, error: outcome.message });
@@ -128,8 +146,11 @@ export class Service {
       }
     } finally {
       clearTimeout(timer);
+      clearTimeout(giveUpTimer);
     }
+    for (const exporter of this.exporters.values()) report.lostRecords += exporter.lostAtShutdown?.() ?? 0;
     this.status = 'stopped';
+    return report;
   }
 
   private build(): void {

@@ -13,6 +13,7 @@ import {
   type ExporterFactory,
   type Host,
   type HttpPost,
+  type SendOutcome,
 } from '@sluice/core';
 import { encodeLogsJson, encodeLogsProto, type LogsData } from '@sluice/pdata';
 import {
@@ -49,14 +50,27 @@ export const otlpHttpExporterFactory: ExporterFactory<OtlpHttpExporterConfig> = 
   create: (settings, config) => createOtlpHttpExporter(settings, config),
 };
 
-export function createOtlpGrpcExporter(settings: CreateSettings, config: OtlpGrpcExporterConfig): Exporter {
+/**
+ * Wraps every send attempt of a batch: the `loadbalancing` exporter uses it to hand a batch its
+ * backend cannot take (the backend went away or is failing) to another backend instead.
+ */
+export type SendAttemptHook = (logs: LogsData, send: () => Promise<SendOutcome>) => Promise<SendOutcome>;
+
+/** A batch as it is retried: its encoded body, and the model for a hook that sends it elsewhere. */
+interface GrpcPayload {
+  logs: LogsData;
+  body: Buffer;
+}
+
+export function createOtlpGrpcExporter(settings: CreateSettings, config: OtlpGrpcExporterConfig, onAttempt?: SendAttemptHook): Exporter {
   const auth = new ClientAuthHeaders(settings.id, config.auth);
   const sender = new OtlpGrpcSender({ config, where: `exporters.${settings.id}`, authHeaders: () => auth.headers() });
-  return createQueuedExporter<Buffer>({
+  const send = (payload: GrpcPayload, signal: AbortSignal) => sender.export(payload.body, signal, config.timeout);
+  return createQueuedExporter<GrpcPayload>({
     settings,
     config,
-    encode: encodeLogsProto,
-    send: (body, signal) => sender.export(body, signal, config.timeout),
+    encode: (logs) => ({ logs, body: encodeLogsProto(logs) }),
+    send: onAttempt ? (payload, signal) => onAttempt(payload.logs, () => send(payload, signal)) : send,
     start(host: Host) {
       auth.resolve(host);
       sender.start();

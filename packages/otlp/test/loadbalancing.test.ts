@@ -134,7 +134,7 @@ describe('loadbalancing: resolvers', () => {
     // Nothing listens on 127.0.0.1:<port>; the gateway listens on 127.0.0.2:<port>.
     const gateway = await startGrpcServer([{ ok: true }], 0, '127.0.0.2');
     cleanups.push(() => gateway.close());
-    let answer: () => Promise<string[]> = async () => ['127.0.0.1'];
+    let answer: () => Promise<string[]> = () => Promise.resolve(['127.0.0.1']);
     const lookups: string[] = [];
     const { settings, logger } = testSettings('loadbalancing/dns');
     const exporter = createLoadBalancingExporter(
@@ -160,7 +160,7 @@ describe('loadbalancing: resolvers', () => {
     await until(() => logger.lines.some((line) => line.message.includes('keeping the last known set')), 'the failed lookup logged');
     assert.deepEqual(exporter.endpoints(), [`127.0.0.1:${gateway.port}`]);
 
-    answer = async () => ['127.0.0.2'];
+    answer = () => Promise.resolve(['127.0.0.2']);
     await until(() => exporter.endpoints()[0] === `127.0.0.2:${gateway.port}`, 'the new address in the ring');
     const received = () => gateway.requests.reduce((sum, request) => sum + countLogRecords(request.logs), 0);
     await until(() => received() === 10, "the removed backend's 10 queued records at the new one");

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type LogsData } from '@sluice/pdata';
+import { anyValueToString, type LogsData } from '@sluice/pdata';
 import { spawnCollector, type ChildCollector } from './support/child-collector';
 import { flatten, readJsonlLogs, startTestCollector, tempDir, waitFor } from './support/collector';
 import { logsWithBodies, postOtlpHttp } from './support/otlp';
@@ -31,8 +31,8 @@ function request(services: string[], round: number, records = 5): LogsData {
 /** Every body in a gateway's file, with the service it came with. */
 async function bodiesIn(file: string): Promise<Array<{ service: string; body: string }>> {
   return flatten(await readJsonlLogs(file)).map(({ resource, record }) => ({
-    service: String(resource.attributes.find((a) => a.key === 'service.name')?.value),
-    body: String(record.body),
+    service: anyValueToString(resource.attributes.find((a) => a.key === 'service.name')?.value ?? ''),
+    body: anyValueToString(record.body),
   }));
 }
 

@@ -1,7 +1,7 @@
 import { Registry, bearerTokenAuthExtensionFactory, fileStorageExtensionFactory } from '@sluice/core';
 import { fileAdminExtensionFactory, jsonFileReceiverFactory, jsonlExporterFactory } from '@sluice/file';
 import { lokiExporterFactory } from '@sluice/loki';
-import { otlpExporterFactory, otlpHttpExporterFactory, otlpReceiverFactory } from '@sluice/otlp';
+import { loadBalancingExporterFactory, otlpExporterFactory, otlpHttpExporterFactory, otlpReceiverFactory } from '@sluice/otlp';
 import { connectorFactories, processorFactories } from '@sluice/processors';
 import { debugExporterFactory } from './components/debug-exporter';
 import { healthCheckExtensionFactory } from './components/health-check';
@@ -17,6 +17,7 @@ export function builtinComponents(): Registry {
   registry.register(lokiExporterFactory);
   registry.register(otlpExporterFactory);
   registry.register(otlpHttpExporterFactory);
+  registry.register(loadBalancingExporterFactory);
   registry.register(debugExporterFactory);
   registry.register(prometheusExporterFactory);
   for (const factory of connectorFactories) registry.register(factory);

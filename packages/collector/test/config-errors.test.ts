@@ -81,7 +81,7 @@ service:
     logs: { receivers: [otlp], exporters: [lokki/main] }
 `,
     expected: ['error SLUICE_CONFIG_UNKNOWN_TYPE exporters.lokki/main @4:3'],
-    messages: { 0: ['did you mean loki?', 'built-in exporter types: debug, file, jsonl, loki'] },
+    messages: { 0: ['did you mean loki?', 'built-in exporter types: debug, file, jsonl, load_balancing, loadbalancing, loki'] },
   },
   {
     name: 'a pipeline naming an undefined component, located at the list item',

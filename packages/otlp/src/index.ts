@@ -18,3 +18,11 @@ export type { OtlpReceiverConfig, OtlpGrpcConfig, OtlpHttpConfig } from './recei
 export { otlpExporterFactory, otlpHttpExporterFactory, createOtlpGrpcExporter, createOtlpHttpExporter } from './exporter/factory';
 export { otlpGrpcExporterSchema, otlpHttpExporterSchema } from './exporter/config';
 export type { OtlpGrpcExporterConfig, OtlpHttpExporterConfig } from './exporter/config';
+
+// the load-balancing exporter (exporter/loadbalancing/)
+export { loadBalancingExporterFactory, createLoadBalancingExporter } from './exporter/loadbalancing/factory';
+export { loadBalancingExporterSchema } from './exporter/loadbalancing/config';
+export type { LoadBalancingExporterConfig } from './exporter/loadbalancing/config';
+export type { LoadBalancingExporter } from './exporter/loadbalancing/load-balancer';
+export { HashRing } from './exporter/loadbalancing/hash-ring';
+export type { LookupAll } from './exporter/loadbalancing/dns-resolver';

@@ -70,8 +70,8 @@ const httpUrl = z.string().superRefine((value, ctx) => {
   }
 });
 
-export const otlpGrpcExporterSchema = section({
-  endpoint: grpcEndpoint,
+/** Everything of the `otlp` exporter but its endpoint, which a load balancer's resolver supplies per backend. */
+const otlpGrpcSettingsShape = {
   tls: tlsClientSchema,
   headers,
   auth: authSchema.optional(),
@@ -84,7 +84,12 @@ export const otlpGrpcExporterSchema = section({
     permit_without_stream: z.boolean().default(false),
   }),
   ...exporterHelperShape(),
-});
+};
+
+export const otlpGrpcExporterSchema = section({ endpoint: grpcEndpoint, ...otlpGrpcSettingsShape });
+
+/** The `otlp` exporter's settings without `endpoint`: `protocol.otlp` of the `loadbalancing` exporter. */
+export const otlpGrpcSettingsSchema = section(otlpGrpcSettingsShape);
 
 export const otlpHttpExporterSchema = section({
   /** The base URL; `/v1/logs` is appended unless `logs_endpoint` is set. */
@@ -107,6 +112,7 @@ export const otlpHttpExporterSchema = section({
 });
 
 export type OtlpGrpcExporterConfig = z.infer<typeof otlpGrpcExporterSchema>;
+export type OtlpGrpcSettings = z.infer<typeof otlpGrpcSettingsSchema>;
 export type OtlpHttpExporterConfig = z.infer<typeof otlpHttpExporterSchema>;
 
 /** Where logs are posted: `logs_endpoint` as given, else `endpoint` + `/v1/logs` (as otelcol composes it). */

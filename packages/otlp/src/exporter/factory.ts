@@ -16,8 +16,9 @@ import {
   type ExporterFactory,
   type Host,
   type HttpPost,
+  type SendOutcome,
 } from '@sluice/core';
-import { encodeLogsJson, type LogsData } from '@sluice/pdata';
+import { decodeLogsProto, encodeLogsJson, type LogsData } from '@sluice/pdata';
 import {
   logsUrl,
   otlpGrpcExporterSchema,
@@ -52,15 +53,30 @@ export const otlpHttpExporterFactory: ExporterFactory<OtlpHttpExporterConfig> = 
   create: (settings, config) => createOtlpHttpExporter(settings, config),
 };
 
-export function createOtlpGrpcExporter(settings: CreateSettings, config: OtlpGrpcExporterConfig): Exporter {
+/**
+ * Wraps every send attempt of a batch: the `loadbalancing` exporter uses it to hand a batch its
+ * backend cannot take (the backend went away or is failing) to another backend instead. `batch`
+ * decodes the batch's request back into the model.
+ */
+export type SendAttemptHook = (batch: () => LogsData, send: () => Promise<SendOutcome>) => Promise<SendOutcome>;
+
+export function createOtlpGrpcExporter(settings: CreateSettings, config: OtlpGrpcExporterConfig, onAttempt?: SendAttemptHook): Exporter {
   const auth = new ClientAuthHeaders(settings.id, config.auth);
   const sender = new OtlpGrpcSender({ config, where: `exporters.${settings.id}`, authHeaders: () => auth.headers() });
+  const send = (body: Buffer, signal: AbortSignal) => sender.export(body, signal, config.timeout);
   return createQueuedExporter<Buffer, Buffer[]>({
     settings,
     config,
     form: otlpProtoQueueForm,
     encode: joinFragments,
-    send: (body, signal) => sender.export(body, signal, config.timeout),
+    // Decoded only if the hook sends the batch elsewhere (rare): the queue holds the encoded request.
+    send: onAttempt
+      ? (body, signal) =>
+          onAttempt(
+            () => decodeLogsProto(body),
+            () => send(body, signal),
+          )
+      : send,
     start(host: Host) {
       auth.resolve(host);
       sender.start();

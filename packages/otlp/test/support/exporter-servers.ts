@@ -26,8 +26,8 @@ export interface GrpcRequest {
   metadata: Record<string, string>;
 }
 
-/** `port` lets a test bring a server up on the port an exporter is already retrying. */
-export async function startGrpcServer(script: GrpcReply[], port = 0) {
+/** `port` lets a test bring a server up on the port an exporter is already retrying; `host` another loopback address. */
+export async function startGrpcServer(script: GrpcReply[], port = 0, host = '127.0.0.1') {
   const requests: GrpcRequest[] = [];
   const server = new grpc.Server();
   const identity = (bytes: Buffer) => bytes;
@@ -58,9 +58,9 @@ export async function startGrpcServer(script: GrpcReply[], port = 0) {
     },
   );
   const bound = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(`127.0.0.1:${port}`, grpc.ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound))),
+    server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound))),
   );
-  return { address: `127.0.0.1:${bound}`, requests, close: () => server.forceShutdown() };
+  return { address: `${host}:${bound}`, port: bound, requests, close: () => server.forceShutdown() };
 }
 
 export interface HttpReply {

@@ -146,8 +146,9 @@ class FileStorage implements StorageExtension {
     if (count > 1 && index === 0) found.push(this.config.directory);
     for (const entry of await fs.readdir(this.config.directory)) {
       const match = WORKER_DIRECTORY.exec(entry);
-      const worker = match ? Number(match[1]) : -1;
-      if (worker >= count && worker % count === index) found.push(path.join(this.config.directory, entry));
+      const worker = match ? Number(match[1]) : 0;
+      const owned = count > 1 && worker < count; // by a running worker (itself included)
+      if (match && !owned && worker % count === index) found.push(path.join(this.config.directory, entry));
     }
     return found;
   }

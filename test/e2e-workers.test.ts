@@ -4,7 +4,7 @@
  * connections to spread.
  */
 import assert from 'node:assert/strict';
-import { readdir, writeFile } from 'node:fs/promises';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
 import { ExportResultCode } from '@opentelemetry/core';
@@ -94,6 +94,28 @@ describe('several workers (--workers 2)', function () {
       assert.equal(health.status, 'ok');
       assert.equal(health.entries_sent, TOTAL, 'the workers’ counters summed');
 
+      assert.equal(await collector.stop(), 0, collector.output());
+    } finally {
+      await tmp.cleanup();
+    }
+  });
+
+  it('restarts a worker that dies, and logs it', async () => {
+    const tmp = await tempDir();
+    try {
+      const configFile = join(tmp.dir, 'config.yaml');
+      await writeFile(
+        configFile,
+        otlpPipelineConfig({ jsonl: { path: join(tmp.dir, 'logs.jsonl') } }, { extensions: { health_check: { endpoint: '127.0.0.1:0' } } }),
+      );
+      const collector = await spawnCollector([configFile], {}, ['--workers', '2']);
+      children.push(collector);
+      const workers = (await readFile(`/proc/${collector.child.pid}/task/${collector.child.pid}/children`, 'utf8')).trim().split(' ');
+      assert.equal(workers.length, 2, `two worker processes: ${workers.join(', ')}`);
+      process.kill(Number(workers[0]), 'SIGKILL');
+      await waitFor(() => (/a worker exited unexpectedly; restarting it.*"signal":"SIGKILL"/.test(collector.stderr()) ? true : undefined));
+      await waitFor(() => (/worker restarted/.test(collector.stderr()) ? true : undefined), 15_000, 'the restart');
+      assert.equal((await fetch(`http://${collector.endpoints.health_check}/`)).status, 200, 'ready again');
       assert.equal(await collector.stop(), 0, collector.output());
     } finally {
       await tmp.cleanup();

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import type { LogsData } from '@sluice/pdata';
 import { encodeLogsProto } from '@sluice/pdata';
@@ -76,7 +77,14 @@ const batchProcessor = `processors:
   batch:
 `;
 
-function lokiScenario(name: string, format: 'raw' | 'json', description: string, processors = '', drive?: Scenario['drive']): Scenario {
+function lokiScenario(
+  name: string,
+  format: 'raw' | 'json',
+  description: string,
+  processors = '',
+  drive?: Scenario['drive'],
+  workers = 1,
+): Scenario {
   return {
     name,
     description,
@@ -87,7 +95,7 @@ function lokiScenario(name: string, format: 'raw' | 'json', description: string,
     endpoint: ${env.pushUrl}
     format: ${format}
 service:
-${quiet}
+${quiet}${workers > 1 ? `\n  workers: ${workers}` : ''}
   pipelines:
     logs: { receivers: [otlp],${processors ? ' processors: [batch],' : ''} exporters: [loki] }
 `,
@@ -190,6 +198,14 @@ export const scenarios: Scenario[] = [
   },
   jsonlRouted,
   lokiScenario('loki-raw', 'raw', 'otlp → loki (format raw: body lines, the rest in structured metadata; protobuf+snappy)'),
+  lokiScenario(
+    'loki-raw-2w',
+    'raw',
+    `loki-raw with service.workers: 2 (this machine has ${availableParallelism()} cores; CPU and RSS cover every process)`,
+    '',
+    undefined,
+    2,
+  ),
   lokiScenario('loki-json', 'json', 'otlp → loki (format json: otelcol lokiexporter lines; protobuf+snappy)'),
   lokiScenario('loki-json-batch', 'json', 'otlp → batch (otelcol defaults) → loki (format json); against loki-json', batchProcessor),
   lokiScenario(

@@ -52,9 +52,13 @@ export function exitOf(child: ChildProcess): Promise<number | string> {
   return new Promise((resolveExit) => child.once('exit', (code, signal) => resolveExit(code ?? signal ?? -1)));
 }
 
-/** Runs `sluice --config <file> ...` as a child process and waits for its startup banner. */
-export async function spawnCollector(configFiles: string[], env: NodeJS.ProcessEnv = {}): Promise<ChildCollector> {
-  const args = [SLUICE_BIN, ...configFiles.flatMap((f) => ['--config', f])];
+/** Runs `sluice --config <file> ... [extraArgs]` as a child process and waits for its startup banner. */
+export async function spawnCollector(
+  configFiles: string[],
+  env: NodeJS.ProcessEnv = {},
+  extraArgs: string[] = [],
+): Promise<ChildCollector> {
+  const args = [SLUICE_BIN, ...configFiles.flatMap((f) => ['--config', f]), ...extraArgs];
   const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';

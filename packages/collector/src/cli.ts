@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -6,7 +7,8 @@ import { SluiceError } from '@sluice/pdata';
 import { builtinComponents } from './components';
 import { DEFAULT_CONFIG } from './default-config';
 import { filesCommand, replayCommand } from './file-commands';
-import { ConfigInvalidError, startCollector, type RunningCollector } from './start';
+import { ConfigInvalidError, startCollector } from './start';
+import { runWorker, startWorkers, workerCount, type RunningWorkers } from './workers';
 
 const VERSION: string = (JSON.parse(readFileSync(join(__dirname, '../../package.json'), 'utf8')) as { version: string }).version;
 
@@ -21,6 +23,8 @@ const HELP = `sluice ${VERSION} — an OpenTelemetry-Collector-style logs pipeli
 Usage:
   sluice [--config FILE]...            run the collector (no --config: the default pipeline,
                                        OTLP on 127.0.0.1:4317/4318 → ./data/logs.jsonl)
+         [--workers N|auto]            ... as N pipeline processes sharing the ports
+                                       (default: service.workers, 1; auto: one per core)
   sluice validate --config FILE...     check a config without starting anything (exit 0 or 1)
   sluice components                    list the built-in component types
   sluice replay FILE|DIR... --to URL   send OTLP/JSON files to an OTLP/HTTP base URL
@@ -52,6 +56,7 @@ export async function main(argv: string[]): Promise<number> {
         json: { type: 'boolean' },
         yes: { type: 'boolean', short: 'y' },
         admin: { type: 'string' },
+        workers: { type: 'string', short: 'w' },
       },
     });
   } catch (err) {
@@ -71,7 +76,7 @@ export async function main(argv: string[]): Promise<number> {
   const configFiles = values.config ?? [];
   switch (command) {
     case 'run':
-      return run(configFiles);
+      return run(configFiles, values.workers);
     case 'validate':
       return validate(configFiles);
     case 'components':
@@ -115,7 +120,9 @@ function components(): number {
   return 0;
 }
 
-async function run(configFiles: string[]): Promise<number> {
+async function run(configFiles: string[], workers: string | undefined): Promise<number> {
+  const options = configFiles.length > 0 ? { configFiles } : { configText: DEFAULT_CONFIG };
+  if (cluster.isWorker) return runWorker(options);
   // Listening for signals before anything starts: a SIGTERM while receivers open (or just after
   // the banner) must drain what they accepted, not kill the process outright.
   let early: NodeJS.Signals | undefined;
@@ -124,9 +131,10 @@ async function run(configFiles: string[]): Promise<number> {
   process.on('SIGTERM', listener);
   process.on('SIGINT', listener);
 
-  let collector: RunningCollector;
+  let collector: RunningWorkers;
   try {
-    collector = await startCollector(configFiles.length > 0 ? { configFiles } : { configText: DEFAULT_CONFIG });
+    const count = workerCount(workers, options);
+    collector = count > 1 ? await startWorkers(options, count) : await startCollector(options);
   } catch (err) {
     if (err instanceof ConfigInvalidError) {
       for (const diagnostic of err.diagnostics) process.stderr.write(formatDiagnostic(diagnostic) + '\n');
@@ -170,7 +178,7 @@ async function run(configFiles: string[]): Promise<number> {
   });
 }
 
-function banner(collector: RunningCollector, configFiles: string[]): string {
+function banner(collector: RunningWorkers, configFiles: string[]): string {
   const lines = [`sluice ${VERSION} running (${configFiles.length > 0 ? configFiles.join(', ') : 'default pipeline'})`];
   for (const [label, address] of Object.entries(collector.endpoints)) {
     lines.push(`  ${label.padEnd(22)} ${describeEndpoint(label, address, collector.config)}`);

@@ -88,6 +88,14 @@ export interface CreateSettings {
   onListening?(label: string, address: string): void;
   /** Exporters: Sluice's `optional: true`, so what the exporter refuses never reaches the sender. */
   optional?: boolean;
+  /** Set in each pipeline process of `service.workers` > 1: files and directories are then kept per worker. */
+  worker?: WorkerIdentity;
+}
+
+/** Which of `count` pipeline processes (`service.workers`) this one is; `index` is stable across restarts. */
+export interface WorkerIdentity {
+  readonly index: number;
+  readonly count: number;
 }
 
 /** The parsed config of a component, defaults applied. */

@@ -19,6 +19,7 @@ export type {
   Extension,
   Host,
   CreateSettings,
+  WorkerIdentity,
   ReceiverFactory,
   ProcessorFactory,
   ProcessorCapabilities,
@@ -74,6 +75,7 @@ export { safeEndpoint } from './safe-endpoint';
 
 // self-telemetry
 export { Telemetry } from './telemetry/telemetry';
+export { aggregateWorkerMetrics, WORKER_METRICS_CONTENT_TYPE, type MetricsSnapshot } from './telemetry/worker-metrics';
 export { receiverMetrics, exporterMetrics } from './telemetry/metrics';
 
 // config loading and validation (config/)

@@ -67,6 +67,7 @@ describe('config loading', () => {
       pipelines: [{ id: 'logs', signal: 'logs', receivers: ['otlp'], processors: ['batch'], exporters: ['file'] }],
       telemetry: { metrics: { level: 'normal', host: '127.0.0.1', port: 8888 }, logs: { level: 'info', encoding: 'console' } },
       shutdownTimeoutMs: 30_000,
+      workers: 1,
     });
   });
 

@@ -104,3 +104,17 @@ export const jsonlUnsupportedKeys = {
     why: 'encoding extensions are not available in Sluice; use format: json or flat',
   },
 } as const;
+
+/**
+ * Pipeline process `index` of `service.workers` > 1 writes its own files: `logs.jsonl` becomes
+ * `logs.worker-<index>.jsonl` (the suffix goes before the extension, after any placeholder).
+ * Several processes appending to one file could interleave large writes, and each rotates
+ * its files on its own.
+ */
+export function jsonlConfigForWorker(config: JsonlConfig, index: number): JsonlConfig {
+  const base = Math.max(config.path.lastIndexOf('/'), config.path.lastIndexOf('\\'), config.path.lastIndexOf('}')) + 1;
+  const dot = config.path.lastIndexOf('.');
+  const at = dot > base ? dot : config.path.length;
+  const path = `${config.path.slice(0, at)}.worker-${index}${config.path.slice(at)}`;
+  return { ...config, path, template: PathTemplate.compile(path) };
+}

@@ -54,6 +54,7 @@ export const ErrorCodes = {
   },
   SLUICE_SHUTTING_DOWN: { message: 'the component is shutting down', httpStatus: 503, grpcStatus: GrpcStatus.RESOURCE_EXHAUSTED },
   SLUICE_WRITE_FAILED: { message: 'a file could not be written' },
+  SLUICE_WORKER_FAILED: { message: 'a worker process (service.workers > 1) failed to start or exited with an error' },
   SLUICE_UNKNOWN_SIGNAL: { message: 'a signal name other than logs, metrics or traces', httpStatus: 400 },
   SLUICE_BAD_DATA: { message: 'the data cannot be decoded or is invalid', httpStatus: 400, grpcStatus: GrpcStatus.INVALID_ARGUMENT },
   SLUICE_INTERNAL: {

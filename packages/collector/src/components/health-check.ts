@@ -6,6 +6,7 @@ import {
   parseHostPort,
   section,
   type CreateSettings,
+  type ExporterHealth,
   type ExtensionFactory,
   type Host,
   type PipelineWatcher,
@@ -16,15 +17,23 @@ const healthCheckSchema = section({
   endpoint: endpoint('127.0.0.1:13133'),
   path: z.string().startsWith('/').default('/'),
 });
-type HealthCheckConfig = z.infer<typeof healthCheckSchema>;
+export type HealthCheckConfig = z.infer<typeof healthCheckSchema>;
+
+/** What the health endpoint reports: readiness, and each exporter's health (null: it keeps none). */
+export interface HealthSnapshot {
+  ready: boolean;
+  readySince?: Date;
+  exporters: ReadonlyMap<string, ExporterHealth | null>;
+}
 
 /**
  * otelcol's `health_check` extension: `GET <path>` answers 200 with a JSON status once every
  * pipeline is running and 503 while starting or stopping. Sluice adds `GET <path>health/<exporter id>`
- * with that exporter's delivery counters and last error.
+ * with that exporter's delivery counters and last error. In a pipeline process of
+ * `service.workers` > 1 it does not listen: the primary serves the workers' merged health.
  */
 class HealthCheckExtension implements PipelineWatcher {
-  private server: http.Server | undefined;
+  private server: HealthServer | undefined;
   private ready_ = false;
   private readySince: Date | undefined;
   private host: Host | undefined;
@@ -36,17 +45,9 @@ class HealthCheckExtension implements PipelineWatcher {
 
   async start(host: Host): Promise<void> {
     this.host = host;
-    const server = http.createServer((req, res) => this.handle(req, res));
-    const { host: bindHost, port } = parseHostPort(this.config.endpoint)!;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', (err) =>
-        reject(new SluiceError('SLUICE_BIND_FAILED', `extensions.${this.settings.id}.endpoint ${this.config.endpoint}: ${err.message}`)),
-      );
-      server.listen(port, bindHost, () => resolve());
-    });
-    this.server = server;
-    const address = server.address() as AddressInfo;
-    this.settings.onListening?.(this.settings.id, `${address.address}:${address.port}`);
+    if ((this.settings.worker?.count ?? 1) > 1) return;
+    this.server = await startHealthServer(this.config, this.settings.id, () => Promise.resolve(this.snapshot()));
+    this.settings.onListening?.(this.settings.id, this.server.address);
   }
 
   ready(): void {
@@ -61,36 +62,73 @@ class HealthCheckExtension implements PipelineWatcher {
   async shutdown(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    if (!server) return;
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeAllConnections();
-    await closed;
+    await server?.close();
   }
 
-  private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+  private snapshot(): HealthSnapshot {
+    const exporters = new Map<string, ExporterHealth | null>();
+    for (const [id, exporter] of this.host?.getExporters() ?? []) exporters.set(id, exporter.health?.() ?? null);
+    return { ready: this.ready_, readySince: this.readySince, exporters };
+  }
+}
+
+export interface HealthServer {
+  readonly address: string;
+  close(): Promise<void>;
+}
+
+/** Serves `config.path` and `<path>health/<exporter>` from `snapshot`; `id` names the extension in a bind error. */
+export async function startHealthServer(
+  config: HealthCheckConfig,
+  id: string,
+  snapshot: () => Promise<HealthSnapshot>,
+): Promise<HealthServer> {
+  const server = http.createServer((req, res) => {
     req.resume();
-    const path = (req.url ?? '/').split('?')[0]!;
-    const base = this.config.path.endsWith('/') ? this.config.path : this.config.path + '/';
-    if (path === this.config.path) {
-      const body = this.ready_
+    snapshot().then(
+      (state) => respond(res, config.path, (req.url ?? '/').split('?')[0]!, state),
+      (err: Error) => json(res, 503, { status: 'Server not available', error: err.message }),
+    );
+  });
+  const { host: bindHost, port } = parseHostPort(config.endpoint)!;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err) =>
+      reject(new SluiceError('SLUICE_BIND_FAILED', `extensions.${id}.endpoint ${config.endpoint}: ${err.message}`)),
+    );
+    server.listen(port, bindHost, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  return {
+    address: `${address.address}:${address.port}`,
+    close: () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      return closed;
+    },
+  };
+}
+
+function respond(res: http.ServerResponse, configPath: string, path: string, state: HealthSnapshot): void {
+  const base = configPath.endsWith('/') ? configPath : configPath + '/';
+  if (path === configPath) {
+    const body =
+      state.ready && state.readySince
         ? {
             status: 'Server available',
-            upSince: this.readySince!.toISOString(),
-            uptime: `${((Date.now() - this.readySince!.getTime()) / 1000).toFixed(3)}s`,
+            upSince: state.readySince.toISOString(),
+            uptime: `${((Date.now() - state.readySince.getTime()) / 1000).toFixed(3)}s`,
           }
         : { status: 'Server not available' };
-      return json(res, this.ready_ ? 200 : 503, body);
-    }
-    if (path.startsWith(`${base}health/`)) {
-      const id = decodeURIComponent(path.slice(`${base}health/`.length));
-      const exporter = this.host?.getExporters().get(id);
-      if (!exporter) return json(res, 404, { error: `no exporter "${id}" is running` });
-      if (!exporter.health) return json(res, 200, { exporter: id, status: this.ready_ ? 'ok' : 'stopped' });
-      const health = exporter.health();
-      return json(res, health.status === 'failing' ? 503 : 200, { exporter: id, ...health });
-    }
-    json(res, 404, { error: `${path} not found` });
+    return json(res, state.ready ? 200 : 503, body);
   }
+  if (path.startsWith(`${base}health/`)) {
+    const id = decodeURIComponent(path.slice(`${base}health/`.length));
+    const health = state.exporters.get(id);
+    if (health === undefined) return json(res, 404, { error: `no exporter "${id}" is running` });
+    if (health === null) return json(res, 200, { exporter: id, status: state.ready ? 'ok' : 'stopped' });
+    return json(res, health.status === 'failing' ? 503 : 200, { exporter: id, ...health });
+  }
+  json(res, 404, { error: `${path} not found` });
 }
 
 function json(res: http.ServerResponse, status: number, body: unknown): void {

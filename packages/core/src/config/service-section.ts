@@ -2,7 +2,7 @@
  * The `service` section: which extensions start, the logs pipelines (and the metrics pipelines
  * connectors feed) and what they name, the
  * collector's own telemetry (current otelcol syntax and the older `address`), and Sluice's
- * `shutdown_timeout`.
+ * `shutdown_timeout` and `workers`.
  */
 import { z } from 'zod';
 import { exporterSignal, parseComponentId, type Signal } from '../component';
@@ -48,6 +48,7 @@ const serviceSchema = section({
     }),
   }),
   shutdown_timeout: duration('30s'),
+  workers: z.union([z.literal('auto'), z.number().int().min(1).max(256)]).default(1),
 });
 
 type ParsedService = z.infer<typeof serviceSchema>;
@@ -140,6 +141,7 @@ export function validateService(entry: MapEntry | undefined, rootPos: Position, 
       pipelines,
       telemetry: { metrics: metrics ?? null, logs: parsed.telemetry.logs },
       shutdownTimeoutMs: parsed.shutdown_timeout,
+      workers: parsed.workers,
     },
     diagnostics,
   };

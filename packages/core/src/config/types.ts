@@ -42,6 +42,8 @@ export interface ServiceConfig {
   };
   /** `service.shutdown_timeout` (Sluice-only key), default 30s. */
   shutdownTimeoutMs: number;
+  /** `service.workers` (Sluice-only key): pipeline processes sharing the listening ports; `auto` = one per core. */
+  workers: number | 'auto';
 }
 
 export interface CollectorConfig {

@@ -102,7 +102,7 @@ export class SegmentJournal {
   static async open(directory: string, options: JournalOptions): Promise<{ journal: SegmentJournal; recovered: RecoveredRecord[] }> {
     await fs.mkdir(directory, { recursive: true });
     const names = await fs.readdir(directory);
-    const ids = names.flatMap((name) => (SEGMENT_NAME.test(name) ? [Number(SEGMENT_NAME.exec(name)![1])] : [])).sort((a, b) => a - b);
+    const ids = await segmentIds(directory);
     const journal = new SegmentJournal(directory, options.maxBytes, options.logger, (ids[ids.length - 1] ?? 0) + 1);
     await journal.claimFormat(options.format, ids.length > 0);
 
@@ -130,13 +130,7 @@ export class SegmentJournal {
   /** Checks the directory's FORMAT file, or writes it to a directory that holds no segments yet. */
   private async claimFormat(format: string, hasSegments: boolean): Promise<void> {
     const file = path.join(this.directory, FORMAT_FILE);
-    let found: string | undefined;
-    try {
-      found = (await fs.readFile(file, 'utf8')).trim();
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
-        throw new SluiceError('SLUICE_WRITE_FAILED', `cannot read ${file}`, { cause: err });
-    }
+    const found = await readFormat(this.directory);
     if (found === format) return;
     // No segments: a new queue, or one whose FORMAT write a crash cut short (empty file).
     if ((found === undefined || found === '') && !hasSegments) {
@@ -424,23 +418,86 @@ export class SegmentJournal {
     this.logger.warn(message, { ...fields, free_bytes: free });
   }
 
-  // Makes the new segment's directory entry durable, not just its contents.
-  private async syncDirectory(): Promise<void> {
-    const dir = await fs.open(this.directory, 'r');
-    try {
-      await dir.sync();
-    } finally {
-      await dir.close();
-    }
+  private syncDirectory(): Promise<void> {
+    return syncDirectory(this.directory);
   }
 
   private segmentPath(id: number): string {
-    return path.join(this.directory, `${String(id).padStart(10, '0')}.seg`);
+    return path.join(this.directory, fileName(id, 'seg'));
   }
 
   private ackPath(id: number): string {
-    return path.join(this.directory, `${String(id).padStart(10, '0')}.ack`);
+    return path.join(this.directory, fileName(id, 'ack'));
   }
+}
+
+// Makes new directory entries (a segment, a renamed file) durable, not just their contents.
+async function syncDirectory(directory: string): Promise<void> {
+  const dir = await fs.open(directory, 'r');
+  try {
+    await dir.sync();
+  } finally {
+    await dir.close();
+  }
+}
+
+function fileName(id: number, kind: 'seg' | 'ack'): string {
+  return `${String(id).padStart(10, '0')}.${kind}`;
+}
+
+/** The directory's FORMAT, or undefined when it has none (a new queue, or one written before FORMAT existed). */
+async function readFormat(directory: string): Promise<string | undefined> {
+  const file = path.join(directory, FORMAT_FILE);
+  try {
+    return (await fs.readFile(file, 'utf8')).trim();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new SluiceError('SLUICE_WRITE_FAILED', `cannot read ${file}`, { cause: err });
+  }
+}
+
+async function segmentIds(directory: string): Promise<number[]> {
+  const names = await fs.readdir(directory);
+  return names.flatMap((name) => (SEGMENT_NAME.test(name) ? [Number(SEGMENT_NAME.exec(name)![1])] : [])).sort((a, b) => a - b);
+}
+
+/**
+ * Moves the journal in `source` into the one in `target`, neither of them open, and removes
+ * `source`: the queue a pipeline process left (`service.workers` lowered) is then sent by one
+ * that runs. Segments keep their order, numbered after the target's, each with its ack file (a
+ * crash between the two renames only sends that segment's batches again). Returns false, and
+ * leaves `source` as it is, when the two hold different formats.
+ */
+export async function adoptJournal(target: string, source: string): Promise<boolean> {
+  let ids: number[];
+  try {
+    ids = await segmentIds(source);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return true;
+    throw err;
+  }
+  await fs.mkdir(target, { recursive: true });
+  const targetIds = await segmentIds(target);
+  if (ids.length > 0) {
+    const [format, targetFormat] = await Promise.all([readFormat(source), readFormat(target)]);
+    // A target with segments and no FORMAT was written by an earlier version: only the same kind joins it.
+    const expected = targetFormat === undefined && targetIds.length === 0 ? format : targetFormat;
+    if (format !== expected) return false;
+    if (targetFormat === undefined && format !== undefined) {
+      await fs.rename(path.join(source, FORMAT_FILE), path.join(target, FORMAT_FILE));
+    }
+  }
+  let next = (targetIds[targetIds.length - 1] ?? 0) + 1;
+  for (const id of ids) {
+    await fs.rename(path.join(source, fileName(id, 'seg')), path.join(target, fileName(next, 'seg')));
+    await fs.rename(path.join(source, fileName(id, 'ack')), path.join(target, fileName(next, 'ack'))).catch((err: unknown) => {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    });
+    next++;
+  }
+  await syncDirectory(target);
+  await fs.rm(source, { recursive: true, force: true });
+  return true;
 }
 
 /**

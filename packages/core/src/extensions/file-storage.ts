@@ -13,6 +13,7 @@ import { z } from 'zod';
 import type { CreateSettings, ExtensionFactory } from '../component';
 import { duration, requiredString, section } from '../config/schema';
 import { SluiceError } from '@sluice/pdata';
+import { adoptJournal } from '../exporterhelper/segment-journal';
 import type { StorageExtension } from './contracts';
 
 export const fileStorageConfigSchema = section({
@@ -113,11 +114,48 @@ class FileStorage implements StorageExtension {
 
   async shutdown(): Promise<void> {}
 
-  /** `exporter`, `loki/eu`, `logs` → `<directory>/exporter_loki_eu_logs`, the naming otelcol uses for its files. */
+  /**
+   * `exporter`, `loki/eu`, `logs` → `<directory>/exporter_loki_eu_logs`, the naming otelcol uses
+   * for its files; `<directory>/worker-<i>/...` in pipeline process i of `service.workers` > 1.
+   * Directories the same component left in processes that no longer run (fewer workers than
+   * before, or one process after several) are merged into it first, so every queue is resumed
+   * whatever the number of workers. Each leftover has one adopter (index modulo the worker
+   * count; the top level goes to worker 0), and each process owns its index: two processes never
+   * open the same directory.
+   */
   async directoryFor(kind: string, componentId: string, purpose: string): Promise<string> {
     const name = [kind, componentId, purpose].join('_').replace(/[^A-Za-z0-9._-]/g, '_');
-    const dir = path.join(this.config.directory, name);
+    const { index, count } = this.settings.worker ?? { index: 0, count: 1 };
+    const own = count > 1 ? workerDirectory(this.config.directory, index) : this.config.directory;
+    const dir = path.join(own, name);
     await fs.mkdir(dir, { recursive: true });
+    for (const leftover of await this.leftovers(index, count)) {
+      const source = path.join(leftover, name);
+      if (!(await adoptJournal(dir, source))) {
+        this.settings.logger.warn('a queue left by another worker holds another format; it stays where it is', { path: source });
+      } else if (leftover !== this.config.directory) {
+        await fs.rmdir(leftover).catch(() => undefined); // succeeds once empty: other components may still have theirs there
+      }
+    }
     return dir;
   }
+
+  /** The directories this process adopts: those of worker indexes it no longer runs. */
+  private async leftovers(index: number, count: number): Promise<string[]> {
+    const found: string[] = [];
+    if (count > 1 && index === 0) found.push(this.config.directory);
+    for (const entry of await fs.readdir(this.config.directory)) {
+      const match = WORKER_DIRECTORY.exec(entry);
+      const worker = match ? Number(match[1]) : 0;
+      const owned = count > 1 && worker < count; // by a running worker (itself included)
+      if (match && !owned && worker % count === index) found.push(path.join(this.config.directory, entry));
+    }
+    return found;
+  }
+}
+
+const WORKER_DIRECTORY = /^worker-(\d+)$/;
+
+function workerDirectory(directory: string, index: number): string {
+  return path.join(directory, `worker-${index}`);
 }

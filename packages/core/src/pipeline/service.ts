@@ -4,6 +4,7 @@ import type {
   Connector,
   CreateSettings,
   Exporter,
+  ExporterHealth,
   Extension,
   Factory,
   Host,
@@ -12,6 +13,7 @@ import type {
   MetricsExporter,
   Processor,
   Signal,
+  WorkerIdentity,
 } from '../component';
 import { isPipelineWatcher } from '../extensions/contracts';
 import type { Logger } from '../logger';
@@ -89,6 +91,7 @@ export class Service {
     private readonly config: ServiceGraphConfig,
     private readonly logger: Logger,
     private readonly telemetry: Telemetry,
+    private readonly worker?: WorkerIdentity,
   ) {}
 
   get state(): ServiceStatus {
@@ -98,6 +101,11 @@ export class Service {
   /** Addresses bound by listening components, e.g. `otlp/grpc` → `127.0.0.1:4317`. */
   listening(): ReadonlyMap<string, string> {
     return this.endpoints;
+  }
+
+  /** Each running exporter's health (undefined: it reports none), for a health endpoint served by another process (`service.workers`). */
+  exporterHealth(): Map<string, ExporterHealth | undefined> {
+    return new Map([...this.exporters].map(([id, exporter]) => [id, exporter.health?.()]));
   }
 
   /** Builds and starts everything; on a failure, stops what had started and rethrows. */
@@ -256,6 +264,7 @@ export class Service {
       telemetry: this.telemetry,
       onListening: (label, address) => this.endpoints.set(label, address),
       optional: entry.optional,
+      worker: this.worker,
     };
     const factory = entry.factory;
     if (factory.kind !== kind) throw new Error(`${entry.id} is a ${factory.kind}, not a ${kind}`);

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { MetricsSnapshot } from './worker-metrics';
 
 /**
  * The collector's Prometheus registry. Components ask for metrics by name; asking twice for the
@@ -31,6 +32,11 @@ export class Telemetry {
   /** The Prometheus text exposition of every metric. */
   scrape(): Promise<string> {
     return this.registry.metrics();
+  }
+
+  /** Every metric as data, for the primary of `service.workers` to sum (aggregateWorkerMetrics). */
+  snapshot(): Promise<MetricsSnapshot> {
+    return this.registry.getMetricsAsJSON();
   }
 
   private getOrCreate(name: string, make: () => Counter | Gauge | Histogram): Counter | Gauge | Histogram {

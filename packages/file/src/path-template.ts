@@ -23,8 +23,10 @@ interface Placeholder {
   fallback: string | undefined;
 }
 
-/** Longer values are cut, so a sender cannot make file names the file system refuses (255 bytes). */
-const MAX_VALUE_LENGTH = 120;
+/** Longer values are cut (in UTF-8 bytes), so a sender cannot make file names the file system refuses (255 bytes). */
+const MAX_VALUE_BYTES = 120;
+/** A UTF-16 unit takes at most 3 UTF-8 bytes: shorter strings need no byte count. */
+const SURELY_SHORT = Math.floor(MAX_VALUE_BYTES / 3);
 // eslint-disable-next-line no-control-regex -- control characters are among what this replaces
 const UNSAFE = /[/\\\u0000-\u001f\u007f]/;
 const UNSAFE_ALL = new RegExp(UNSAFE.source, 'g');
@@ -123,7 +125,16 @@ function valueOf(placeholder: Placeholder, resource: readonly KeyValue[], record
 
 /** One safe path segment from a sender's value (exported for the tests that try to escape). */
 export function cleanValue(text: string): string {
-  let value = text.length > MAX_VALUE_LENGTH ? text.slice(0, MAX_VALUE_LENGTH) : text;
+  let value = text.length > SURELY_SHORT ? cutToBytes(text) : text;
   if (UNSAFE.test(value)) value = value.replace(UNSAFE_ALL, '_');
   return DOTS_ONLY.test(value) ? '_' : value;
+}
+
+/** The longest prefix of `text` within MAX_VALUE_BYTES of UTF-8, never splitting a character. */
+function cutToBytes(text: string): string {
+  const bytes = Buffer.from(text, 'utf8');
+  if (bytes.length <= MAX_VALUE_BYTES) return text;
+  let end = MAX_VALUE_BYTES;
+  while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--; // back off continuation bytes to a character start
+  return bytes.subarray(0, end).toString('utf8');
 }

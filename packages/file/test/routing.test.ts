@@ -154,6 +154,20 @@ describe('jsonl path routing', () => {
     assert.equal(cleanValue('y'.repeat(500)).length, 120);
   });
 
+  it('cuts long values by bytes, not characters, and never inside a character', () =>
+    withTempDir(async (dir) => {
+      for (const value of ['中'.repeat(200), 'é'.repeat(200), '😀'.repeat(100), `a${'😀'.repeat(100)}`]) {
+        const cleaned = cleanValue(value);
+        assert.ok(Buffer.byteLength(cleaned) <= 120, `${Buffer.byteLength(cleaned)} bytes`);
+        assert.ok(!/\uFFFD/.test(cleaned) && value.startsWith(cleaned), 'a whole-character prefix');
+      }
+      // 200 CJK characters were 360 bytes once cut to 120 characters: ENAMETOOLONG, the batch refused forever.
+      const { exporter } = createExporter({ path: join(dir, '{attributes.server}.jsonl') });
+      await exporter.consume(recordsWith([], [[{ key: 'server', value: '中'.repeat(200) }]]), {});
+      await exporter.shutdown();
+      assert.equal(exporter.health().entries_sent, 1);
+    }));
+
   it('compiles at config time and refuses malformed templates', () => {
     const config = jsonlConfigSchema.parse({ path: 'logs/{resource.service.name|unknown}.jsonl' });
     assert.ok(config.template instanceof PathTemplate);

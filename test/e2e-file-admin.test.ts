@@ -186,6 +186,23 @@ describe('file_admin extension', function () {
     }
   });
 
+  it('refuses a browser page\'s cross-site request: a simple POST needs no preflight and would wipe with no auth configured', async () => {
+    const { collector } = await startTestCollector(config(tmp.dir));
+    try {
+      const admin = `http://${collector.endpoints.file_admin}`;
+      assert.equal((await postOtlpHttp(collector.endpoints['otlp/http']!, batch('a', 0))).status, 200);
+      // What a form or `fetch(url, { method: 'POST', mode: 'no-cors' })` on any web page sends to 127.0.0.1.
+      const headers = { Origin: 'https://evil.example', 'Sec-Fetch-Site': 'cross-site', 'Content-Type': 'text/plain' };
+      const wipe = await fetch(`${admin}/files/wipe`, { method: 'POST', headers, body: 'x' });
+      assert.equal(wipe.status, 403);
+      assert.deepEqual(await batchesIn(tmp.dir, 'a'), [0], 'nothing was wiped');
+      const list = await fetch(`${admin}/files`, { headers: { Origin: 'https://evil.example' } });
+      assert.equal(list.status, 403);
+    } finally {
+      await collector.shutdown();
+    }
+  });
+
   it('is off unless configured, binds 127.0.0.1 by default, and its authenticator is checked at validation', () => {
     const registry = builtinComponents();
     const minimal = (extensions: string, list: string) => `receivers:

@@ -91,6 +91,11 @@ class FileAdminExtension implements Extension {
   }
 
   private async handle(req: http.IncomingMessage): Promise<Answer> {
+    // A web page can POST to 127.0.0.1 without a preflight (a form, `no-cors`): browsers mark such
+    // requests with Origin / Sec-Fetch-Site, operators' clients (curl, the CLI) do not.
+    if (req.headers.origin !== undefined || (req.headers['sec-fetch-site'] ?? 'none') !== 'none') {
+      return { status: 403, body: json({ error: 'requests from web pages are refused' }) };
+    }
     if (this.authenticator) {
       const result = this.authenticator.authenticate(req.headers);
       if (!result.ok) return { status: 401, body: json({ error: result.reason }), headers: { 'WWW-Authenticate': result.challenge } };

@@ -93,5 +93,38 @@ describe('prometheus exporter', () => {
       assert.deepEqual(lines, ['hits_total{user="a"} 2', 'hits_total{user="b"} 1']);
       assert.deepEqual(dropped, ['hits_total series_limit', 'hits_total series_limit', 'hits_total type_conflict']);
     });
+    it('keeps the exposition valid whatever resource attribute keys senders use: no empty, reserved or `le` label names', () => {
+      const store = new CumulativeStore({
+        namespace: '',
+        addSuffixes: true,
+        constLabels: {},
+        resourceToLabels: true,
+        maxSeriesPerMetric: 10,
+        onDropped: () => undefined,
+      });
+      const resource = { '': 'empty', le: 'sender', __name__: 'other_metric', 'service.name': 'shop' };
+      store.add({
+        resourceMetrics: [
+          {
+            resource,
+            metrics: [
+              {
+                name: 'latency',
+                description: '',
+                unit: 's',
+                data: { type: 'histogram', bounds: [1], points: [{ attributes: {}, count: 1, sum: 0.5, bucketCounts: [1, 0] }] },
+              },
+            ],
+          },
+        ],
+      });
+      // One bad key fails the whole scrape in Prometheus (every metric of the collector is lost).
+      for (const line of store.exposition().split('\n').filter((l) => l !== '' && !l.startsWith('#'))) {
+        const names = [...(line.match(/\{(.*)\}/)?.[1] ?? '').matchAll(/(?:^|,)([^=,]*)="(?:[^"\\]|\\.)*"/g)].map((m) => m[1]!);
+        for (const name of names) assert.match(name, /^(?!__)[A-Za-z_][A-Za-z0-9_]*$/, line);
+        assert.equal(new Set(names).size, names.length, `duplicate label in ${line}`);
+        assert.match(line, /service_name="shop"/);
+      }
+    });
   });
 });

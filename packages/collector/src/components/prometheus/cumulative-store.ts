@@ -93,9 +93,14 @@ export class CumulativeStore {
 
   private series(family: Family, name: string, resource: MetricAttributes, attributes: MetricAttributes): Series | undefined {
     const labels = new Map<string, string>();
-    for (const [key, value] of Object.entries(this.options.constLabels)) labels.set(labelName(key), value);
-    if (this.options.resourceToLabels) for (const [key, value] of Object.entries(resource)) labels.set(labelName(key), value);
-    for (const [key, value] of Object.entries(attributes)) labels.set(labelName(key), value);
+    const set = (key: string, value: string) => {
+      const label = labelName(key);
+      // Prometheus refuses the whole scrape over an empty or reserved (`__`) name or a histogram's own `le`: such keys (a sender's) are left out.
+      if (label !== '' && !label.startsWith('__') && !(family.type === 'histogram' && label === 'le')) labels.set(label, value);
+    };
+    for (const [key, value] of Object.entries(this.options.constLabels)) set(key, value);
+    if (this.options.resourceToLabels) for (const [key, value] of Object.entries(resource)) set(key, value);
+    for (const [key, value] of Object.entries(attributes)) set(key, value);
     const text = [...labels]
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([key, value]) => `${key}="${escapeLabelValue(value)}"`)

@@ -186,7 +186,7 @@ describe('file_admin extension', function () {
     }
   });
 
-  it('refuses a browser page\'s cross-site request: a simple POST needs no preflight and would wipe with no auth configured', async () => {
+  it("refuses a browser page's cross-site request: a simple POST needs no preflight and would wipe with no auth configured", async () => {
     const { collector } = await startTestCollector(config(tmp.dir));
     try {
       const admin = `http://${collector.endpoints.file_admin}`;

@@ -119,7 +119,10 @@ describe('prometheus exporter', () => {
         ],
       });
       // One bad key fails the whole scrape in Prometheus (every metric of the collector is lost).
-      for (const line of store.exposition().split('\n').filter((l) => l !== '' && !l.startsWith('#'))) {
+      for (const line of store
+        .exposition()
+        .split('\n')
+        .filter((l) => l !== '' && !l.startsWith('#'))) {
         const names = [...(line.match(/\{(.*)\}/)?.[1] ?? '').matchAll(/(?:^|,)([^=,]*)="(?:[^"\\]|\\.)*"/g)].map((m) => m[1]!);
         for (const name of names) assert.match(name, /^(?!__)[A-Za-z_][A-Za-z0-9_]*$/, line);
         assert.equal(new Set(names).size, names.length, `duplicate label in ${line}`);

@@ -147,7 +147,7 @@ export async function startWorkers(options: StartOptions, count: number): Promis
     for (const id of config.service.extensions) {
       const extension = config.extensions.get(id)!;
       if (extension.factory.type !== 'health_check') continue;
-      const snapshot = async () => mergeHealth(await pool.ask<HealthSnapshot>('health'), count);
+      const snapshot = async () => mergeHealth([...(await pool.ask<HealthSnapshot>('health')).values()], count);
       const server = await startHealthServer(extension.config as HealthCheckConfig, id, snapshot);
       servers.push(server);
       endpoints[id] = server.address;
@@ -221,11 +221,11 @@ class WorkerPool {
     return endpoints[0]!;
   }
 
-  /** Asks every ready worker (`metrics` or `health`); a worker that does not answer in time is left out. */
-  async ask<T>(what: 'metrics' | 'health'): Promise<T[]> {
+  /** Asks every ready worker (`metrics` or `health`), answers by worker index; one that does not answer in time is left out. */
+  async ask<T>(what: 'metrics' | 'health'): Promise<Map<number, T>> {
     const id = this.nextAsk++;
     const asked = this.slots.filter((slot) => slot.ready && slot.worker?.isConnected());
-    const answers: T[] = [];
+    const answers = new Map<number, T>();
     await new Promise<void>((resolve) => {
       let pending = asked.length;
       const timer = setTimeout(resolve, ASK_TIMEOUT_MS);
@@ -234,8 +234,8 @@ class WorkerPool {
         clearTimeout(timer);
         resolve();
       };
-      this.answers.set(id, (_worker, value) => {
-        answers.push(value as T);
+      this.answers.set(id, (worker, value) => {
+        answers.set(worker, value as T);
         done();
       });
       if (pending === 0) return done();

@@ -233,6 +233,27 @@ describe('config loading', () => {
       assert.deepEqual(wrong.diagnostics.map(summary), ['error SLUICE_CONFIG_INVALID_VALUE exporters.loki.enabled @7:5']);
     });
 
+    it('says what an enabled/optional flag got, and which variable was unset', () => {
+      const text = yaml(`
+        receivers: { otlp: }
+        exporters:
+          file: { path: /tmp/a }
+          loki:
+            endpoint: http://loki
+            enabled: \${env:LOKI_ENABLED}
+        service:
+          pipelines:
+            logs: { receivers: [otlp], exporters: [file, loki] }
+      `);
+      const unset = load(text);
+      assert.deepEqual(unset.diagnostics.map(summary), ['error SLUICE_CONFIG_REQUIRED exporters.loki.enabled @6:5']);
+      assert.match(unset.diagnostics[0]!.message, /LOKI_ENABLED is not set/);
+      const yes = load(text, { LOKI_ENABLED: 'yes' });
+      assert.match(yes.diagnostics[0]!.message, /expected true or false, got "yes"/);
+      const one = load(text, { LOKI_ENABLED: '1' });
+      assert.match(one.diagnostics[0]!.message, /expected true or false, got "1"/);
+    });
+
     it('keeps the text where a string is wanted, even if it reads as a number', () => {
       const config = loaded(`receivers: { otlp: }\nexporters:\n  file:\n    path: \${env:NAME}\n${PIPELINE}`, { NAME: '0123' });
       assert.equal((config.exporters.get('file')!.config as { path: string }).path, '0123');

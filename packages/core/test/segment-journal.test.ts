@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ConsumeError, SluiceError } from '@sluice/pdata';
 import { createMemoryLogger } from '../src/logger';
-import { SegmentJournal } from '../src/exporterhelper/segment-journal';
+import { adoptJournal, SegmentJournal } from '../src/exporterhelper/segment-journal';
 import type { RecordRef } from '../src/exporterhelper/segment-journal';
 import { waitFor } from './exporterhelper-helpers';
 
@@ -173,5 +173,30 @@ describe('segment journal', () => {
     // The disk has room again: appends and reads work, in a fresh segment.
     const ref = await journal.append(payload(9, 100));
     assert.ok((await journal.read(ref)).equals(payload(9, 100)));
+  });
+
+  it('resumes an adoption that a crash cut short right after the FORMAT file moved', async () => {
+    // The queue a worker left: two unsent records.
+    const source = path.join(dir, 'worker-1', 'q');
+    const target = path.join(dir, 'q');
+    const { journal: left } = await SegmentJournal.open(source, { maxBytes: 0, logger: createMemoryLogger(), format: 'test/1' });
+    await left.append(payload(1, 100));
+    await left.append(payload(2, 100));
+    await left.close();
+    await fs.mkdir(target, { recursive: true });
+    // The process dies as the first segment is moved: the FORMAT step is done, no segment moved.
+    const rename = fs.rename;
+    fs.rename = (from, to) =>
+      String(from).endsWith('.seg') ? Promise.reject(Object.assign(new Error('killed'), { code: 'EINTR' })) : rename(from, to);
+    try {
+      await assert.rejects(adoptJournal(target, source), /killed/);
+    } finally {
+      fs.rename = rename;
+    }
+
+    assert.equal(await adoptJournal(target, source), true, 'the next start finishes the adoption');
+    const { journal, recovered } = await SegmentJournal.open(target, { maxBytes: 0, logger: createMemoryLogger(), format: 'test/1' });
+    opened.push(journal);
+    assert.deepEqual(recovered.map((r) => r.header), [1, 2]);
   });
 });

@@ -67,6 +67,17 @@ describe('adapters (in-memory exporter)', () => {
     await bridge.shutdown();
   });
 
+  it('pino stream: what a message serializer or a streamWrite hook scrubs from the line never reaches the record', async () => {
+    const { bridge, records } = capturingBridge();
+    const scrub = (text: string) => text.replace(/hunter2/g, '[scrubbed]');
+    pino({ serializers: { msg: (msg: string) => scrub(msg) } }, bridge.pinoStream()).info('password hunter2');
+    pino({ hooks: { streamWrite: scrub } }, bridge.pinoStream()).info({ password: 'hunter2' }, 'hooked');
+    const [serialized, hooked] = exactly(await records(), 2);
+    assert.equal(serialized.body, 'password [scrubbed]');
+    assert.deepEqual(hooked.attributes, { password: '[scrubbed]' });
+    await bridge.shutdown();
+  });
+
   it('pino mixin puts the active span ids on the line, and they are lifted back', async () => {
     const { bridge, records } = capturingBridge();
     const lines: string[] = [];

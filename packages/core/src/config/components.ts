@@ -104,8 +104,15 @@ function takeFlag(section: MapNode, path: string[], key: string, diagnostics: Co
   const flag = section.entries.get(key);
   section.entries.delete(key);
   if (!flag || isNull(flag.value)) return undefined;
-  if (flag.value.kind === 'scalar' && typeof flag.value.value === 'boolean') return flag.value.value;
-  diagnostics.push(diagnosticAt('SLUICE_CONFIG_INVALID_VALUE', 'error', [...path, key], flag.keyPos, 'expected true or false'));
+  const node = flag.value;
+  if (node.kind === 'scalar' && typeof node.value === 'boolean') return node.value;
+  // `${env:X}` set to yes/1/on, or unset: say which, as the schema-checked keys do.
+  const unset = node.kind === 'scalar' ? (node.env?.unset ?? []) : [];
+  let message = 'expected true or false';
+  if (unset.length > 0) message += `; environment variable ${unset.join(', ')} ${unset.length === 1 ? 'is' : 'are'} not set`;
+  else if (node.kind === 'scalar') message += `, got ${JSON.stringify(node.env?.text ?? node.value)}`;
+  const code = unset.length > 0 && node.kind === 'scalar' && node.value === '' ? 'SLUICE_CONFIG_REQUIRED' : 'SLUICE_CONFIG_INVALID_VALUE';
+  diagnostics.push(diagnosticAt(code, 'error', [...path, key], flag.keyPos, message));
   return undefined;
 }
 

@@ -129,21 +129,11 @@ export class SegmentJournal {
 
   /** Checks the directory's FORMAT file, or writes it to a directory that holds no segments yet. */
   private async claimFormat(format: string, hasSegments: boolean): Promise<void> {
-    const file = path.join(this.directory, FORMAT_FILE);
     const found = await readFormat(this.directory);
     if (found === format) return;
     // No segments: a new queue, or one whose FORMAT write a crash cut short (empty file).
     if ((found === undefined || found === '') && !hasSegments) {
-      const partial = `${file}.tmp`;
-      const handle = await fs.open(partial, 'w');
-      try {
-        await handle.writeFile(`${format}\n`);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await fs.rename(partial, file); // all or nothing: a crash never leaves a half-written FORMAT
-      await this.syncDirectory();
+      await writeFormat(this.directory, format);
       return;
     }
     const written = found === undefined ? `by an earlier Sluice version (it has no ${FORMAT_FILE} file)` : `in format "${found}"`;
@@ -456,6 +446,21 @@ async function readFormat(directory: string): Promise<string | undefined> {
   }
 }
 
+/** Writes the directory's FORMAT all or nothing: a crash never leaves a half-written one. */
+async function writeFormat(directory: string, format: string): Promise<void> {
+  const file = path.join(directory, FORMAT_FILE);
+  const partial = `${file}.tmp`;
+  const handle = await fs.open(partial, 'w');
+  try {
+    await handle.writeFile(`${format}\n`);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await fs.rename(partial, file);
+  await syncDirectory(directory);
+}
+
 async function segmentIds(directory: string): Promise<number[]> {
   const names = await fs.readdir(directory);
   return names.flatMap((name) => (SEGMENT_NAME.test(name) ? [Number(SEGMENT_NAME.exec(name)![1])] : [])).sort((a, b) => a - b);
@@ -483,9 +488,8 @@ export async function adoptJournal(target: string, source: string): Promise<bool
     // A target with segments and no FORMAT was written by an earlier version: only the same kind joins it.
     const expected = targetFormat === undefined && targetIds.length === 0 ? format : targetFormat;
     if (format !== expected) return false;
-    if (targetFormat === undefined && format !== undefined) {
-      await fs.rename(path.join(source, FORMAT_FILE), path.join(target, FORMAT_FILE));
-    }
+    // Copied, not moved: a crash before the segments move must leave the source still naming its format.
+    if (targetFormat === undefined && format !== undefined) await writeFormat(target, format);
   }
   let next = (targetIds[targetIds.length - 1] ?? 0) + 1;
   for (const id of ids) {

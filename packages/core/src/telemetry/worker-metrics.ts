@@ -16,9 +16,12 @@ const PER_WORKER: Readonly<Record<string, string>> = {
 /** The content type of what aggregateWorkerMetrics returns. */
 export const WORKER_METRICS_CONTENT_TYPE: string = AggregatorRegistry.PROMETHEUS_CONTENT_TYPE;
 
-/** The Prometheus exposition of the workers' metrics, summed; `snapshots[i]` is worker i's. */
-export function aggregateWorkerMetrics(snapshots: readonly MetricsSnapshot[]): Promise<string> {
-  const perWorker = snapshots.map((metrics, worker) =>
+/**
+ * The Prometheus exposition of the workers' metrics, summed. Keyed by worker index, not by order of
+ * answer: a worker that did not answer (restarting, slow) must not shift the others' `worker` labels.
+ */
+export function aggregateWorkerMetrics(snapshots: ReadonlyMap<number, MetricsSnapshot>): Promise<string> {
+  const perWorker = [...snapshots].map(([worker, metrics]) =>
     metrics.flatMap((metric) => {
       const name = PER_WORKER[metric.name];
       if (name === undefined) return [];
@@ -26,5 +29,5 @@ export function aggregateWorkerMetrics(snapshots: readonly MetricsSnapshot[]): P
       return [{ ...metric, name, help: `${metric.help} Per pipeline process (service.workers).`, values }];
     }),
   );
-  return AggregatorRegistry.aggregate([...snapshots, ...perWorker]).metrics();
+  return AggregatorRegistry.aggregate([...snapshots.values(), ...perWorker]).metrics();
 }

@@ -3,7 +3,8 @@
  * from the logged object instead of parsing the line pino just serialized. Child bindings,
  * message and error keys, redaction and nesting sit behind pino's private symbols, found once per
  * logger by their descriptions. Whenever something is missing or the logger shapes its output in a
- * way not reproduced here (redaction, `nestedKey`, `formatters.log`), `objectPath` is false and
+ * way not reproduced here (redaction, `nestedKey`, `formatters.log`, a `streamWrite` hook, which
+ * apps use to scrub lines), `objectPath` is false and
  * the stream parses the line: never a record that differs from what pino wrote.
  */
 export interface PinoLoggerView {
@@ -62,6 +63,7 @@ function buildView(logger: PinoLogger): PinoLoggerView {
   const stringifiers = at('pino.stringifiers');
   const serializers = at('pino.serializers');
   const formatters = at('pino.formatters') as { log?: unknown } | undefined;
+  const hooks = at('pino.hooks') as { streamWrite?: unknown } | undefined;
   const known =
     chindingsSymbol !== undefined &&
     typeof messageKey === 'string' &&
@@ -72,7 +74,7 @@ function buildView(logger: PinoLogger): PinoLoggerView {
     serializers !== null;
   if (!known) return NOT_SUPPORTED;
   const redacts = Reflect.ownKeys(stringifiers).length > 0;
-  const objectPath = !redacts && !at('pino.nestedKey') && typeof formatters?.log !== 'function';
+  const objectPath = !redacts && !at('pino.nestedKey') && typeof formatters?.log !== 'function' && typeof hooks?.streamWrite !== 'function';
   return {
     objectPath,
     messageKey,

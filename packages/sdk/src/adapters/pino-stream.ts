@@ -77,7 +77,11 @@ export class PinoOtelStream implements PinoMetadata {
       const serialize = serializers[key] ?? (key === errorKey ? serializers.err : undefined);
       fields[key] = serialize ? serialize(value) : value;
     }
-    if (this.lastMsg !== undefined) fields[view.messageKey] = this.lastMsg;
+    // As pino does: a serializer on the message key applies to the message too (apps scrub with it).
+    if (this.lastMsg !== undefined) {
+      const serializeMessage = serializers[view.messageKey];
+      fields[view.messageKey] = serializeMessage ? serializeMessage(this.lastMsg) : this.lastMsg;
+    }
     fields.time = pinoTime(this.lastTime);
     fields.level = this.lastLevel;
     return fields;

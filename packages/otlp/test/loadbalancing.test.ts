@@ -5,11 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { createServer, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { countLogRecords, newLogRecord, type LogsData } from '@sluice/pdata';
 import { HashRing, createLoadBalancingExporter, loadBalancingExporterFactory, type LoadBalancingExporter } from '../src/index';
 import { splitByKey } from '../src/exporter/loadbalancing/split-by-key';
-import { hostWith, startGrpcServer, testSettings, until } from './support/exporter-servers';
+import { hostWith, metric, startGrpcServer, testSettings, until } from './support/exporter-servers';
 
 const fastRetries = { initial_interval: '10ms', max_interval: '50ms', randomization_factor: 0 };
 
@@ -230,8 +230,62 @@ describe('loadbalancing: resolvers', () => {
     await until(() => atB() >= services.length, 'every service at the remaining backend');
     assert.equal(gatewayA.requests.length, before);
 
+    // A watch the API server ends on its own, so a connection gone silent (an API server failover)
+    // cannot leave the resolver on a stale set: client-go asks the same.
+    const timeoutSeconds = Number(new URL(paths[1]!, 'http://api').searchParams.get('timeoutSeconds'));
+    assert.ok(timeoutSeconds > 0 && timeoutSeconds <= 600, `the watch asks for timeoutSeconds (${paths[1]})`);
+
     send({ type: 'DELETED', object: slice('gw-b', '127.0.0.2') });
     await until(() => exporter.endpoints().length === 0, 'the deleted slice gone');
     await assert.rejects(exporter.consume(logsOf(['x']), {}), /no backend/);
+  });
+});
+
+/** A loopback port nothing listens on (bound, then closed). */
+async function deadPort(): Promise<number> {
+  const server = createTcpServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe('loadbalancing: failing backends', () => {
+  const cleanups: Array<() => unknown> = [];
+  afterEach(async () => {
+    while (cleanups.length > 0) await cleanups.pop()!();
+  });
+
+  function parse(hostnames: string[]) {
+    return loadBalancingExporterFactory.configSchema.parse({
+      protocol: { otlp: { tls: { insecure: true }, retry_on_failure: fastRetries, timeout: '1s' } },
+      resolver: { static: { hostnames } },
+    });
+  }
+
+  it('does not bounce a batch between two failing backends each time one’s ejection ends', async () => {
+    // The ejection is 5 s; Date.now is moved on rather than waited for.
+    const realNow = Date.now;
+    let skew = 0;
+    Date.now = () => realNow() + skew;
+    cleanups.push(() => (Date.now = realNow));
+    const { settings, telemetry } = testSettings('loadbalancing/down');
+    const exporter = createLoadBalancingExporter(settings, parse([`127.0.0.1:${await deadPort()}`, `127.0.0.1:${await deadPort()}`]));
+    cleanups.push(() => exporter.shutdown(AbortSignal.timeout(200)));
+    await exporter.start(hostWith());
+    const rerouted = () => metric(telemetry, 'sluice_loadbalancer_rerouted_log_records_total', { exporter: 'loadbalancing/down' });
+
+    await exporter.consume(logsOf(['checkout']), {});
+    // The first backend fails and hands the batch to the other, which has not failed yet.
+    const deadline = realNow() + 10_000;
+    while ((await rerouted()) < 2 && realNow() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+    assert.equal(await rerouted(), 2);
+    for (let i = 0; i < 3; i++) {
+      skew += 6000;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+    // Both are failing: each retries what it holds (max_elapsed_time then counts it failed) instead
+    // of handing it back and forth with a fresh retry budget every time.
+    assert.equal(await rerouted(), 2, 'the batch was re-routed again between two failing backends');
   });
 });

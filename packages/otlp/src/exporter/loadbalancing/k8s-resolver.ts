@@ -16,6 +16,12 @@ import { backendEndpoint, endpointSet, sameEndpoints, type Resolver } from './re
 const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 /** Between a watch that ended and the next list, and after a failed one. */
 const RELIST_DELAY_MS = 1000;
+/**
+ * How long the API server is asked to keep a watch open (client-go's range). A stream silent for
+ * longer than that and a margin is dead (an API server gone without a FIN): it is dropped.
+ */
+const WATCH_TIMEOUT_S = 300;
+const WATCH_IDLE_MS = (WATCH_TIMEOUT_S + 30) * 1000;
 
 interface EndpointSlice {
   metadata: { name: string; resourceVersion?: string };
@@ -90,6 +96,7 @@ export class K8sResolver implements Resolver {
       query.set('watch', 'true');
       query.set('resourceVersion', watch);
       query.set('allowWatchBookmarks', 'true');
+      query.set('timeoutSeconds', String(WATCH_TIMEOUT_S));
     }
     return `/apis/discovery.k8s.io/v1/namespaces/${encodeURIComponent(this.namespace)}/endpointslices?${query.toString()}`;
   }
@@ -108,7 +115,7 @@ export class K8sResolver implements Resolver {
 
   /** Follows the watch stream (one JSON event a line) until it ends. */
   private async watch(resourceVersion: string, onChange: (endpoints: readonly string[]) => void): Promise<void> {
-    const response = await this.get(this.path(resourceVersion), 0);
+    const response = await this.get(this.path(resourceVersion), WATCH_IDLE_MS);
     let buffered = '';
     for await (const chunk of response) {
       buffered += String(chunk);
@@ -137,11 +144,11 @@ export class K8sResolver implements Resolver {
     onChange(next);
   }
 
-  /** A GET answered 200; `timeoutMs` 0 waits as long as the stream lasts (a watch). */
+  /** A GET answered 200; `timeoutMs` bounds each silence on the socket, the response's included. */
   private get(path: string, timeoutMs: number): Promise<IncomingMessage> {
     const url = new URL(path, this.apiServer);
     const options: RequestOptions = { method: 'GET', signal: this.stop.signal, headers: { accept: 'application/json' } };
-    if (timeoutMs > 0) options.timeout = timeoutMs;
+    options.timeout = timeoutMs;
     if (this.inCluster) {
       // Re-read each time: the kubelet rotates projected service account tokens.
       options.headers = { ...options.headers, authorization: `Bearer ${readFileSync(`${SERVICE_ACCOUNT_DIR}/token`, 'utf8').trim()}` };

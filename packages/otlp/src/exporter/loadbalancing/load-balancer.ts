@@ -6,7 +6,9 @@
  * Nothing accepted is dropped for a backend going away:
  * - a backend whose send fails with a retryable error (connection refused, unavailable) leaves
  *   the rotation for EJECT_MS; the failed batch and everything it has queued go to the backends
- *   that own its keys meanwhile (consistent hashing: only its share moves), then it is tried again;
+ *   that own its keys meanwhile (consistent hashing: only its share moves), then it is tried again.
+ *   Only to backends not known to be failing: when every backend fails, each retries what it
+ *   holds (and counts it failed past max_elapsed_time) rather than passing it back and forth;
  * - a backend the resolver no longer lists is shut down, its memory queue draining the same way
  *   into the others. A persistent queue (`sending_queue.storage`) instead keeps its data on disk
  *   under that backend's endpoint, sent if the backend comes back: the exporter helper does not
@@ -31,6 +33,8 @@ interface Backend {
   readonly exporter: Exporter;
   /** Out of the rotation until then (ms since the epoch); 0 when in it. */
   ejectedUntil: number;
+  /** Its last send failed as if it were down; a failing backend takes no other backend's batches. */
+  failing: boolean;
 }
 
 const NO_CONTEXT: ClientContext = {};
@@ -178,6 +182,7 @@ export class LoadBalancingExporter implements Exporter {
     const backend: Backend = {
       endpoint,
       ejectedUntil: 0,
+      failing: false,
       exporter: createOtlpGrpcExporter(settings, config, (batch, send) => this.attempt(backend, batch, send)),
     };
     return backend;
@@ -192,7 +197,8 @@ export class LoadBalancingExporter implements Exporter {
     if (inRing && (backend.ejectedUntil <= Date.now() || !this.othersInRotation(backend))) {
       const outcome = await send();
       // A server asking to be retried later (RetryInfo) is alive: its keys stay with it.
-      if (outcome.ok || !outcome.retryable || outcome.retryAfterMs !== undefined) return outcome;
+      backend.failing = !outcome.ok && outcome.retryable && outcome.retryAfterMs === undefined;
+      if (outcome.ok || !backend.failing) return outcome;
       if (!this.othersInRotation(backend)) return outcome;
       if (backend.ejectedUntil <= Date.now()) {
         this.settings.logger.warn('a load balancer backend is failing: its share goes to the other backends for a while', {
@@ -208,7 +214,7 @@ export class LoadBalancingExporter implements Exporter {
 
   private othersInRotation(backend: Backend): boolean {
     const now = Date.now();
-    return this.ring.members.some((other) => other !== backend && other.ejectedUntil <= now);
+    return this.ring.members.some((other) => other !== backend && takesReroutes(other, now));
   }
 
   /** Hands a backend's batch to the others, by key; a refusal is this attempt's retryable failure. */
@@ -218,7 +224,7 @@ export class LoadBalancingExporter implements Exporter {
     const parts = splitByKey(
       logs,
       this.config.routing_key,
-      (key) => this.ring.lookup(key, (backend) => other(backend) && backend.ejectedUntil <= now) ?? this.ring.lookup(key, other),
+      (key) => this.ring.lookup(key, (backend) => other(backend) && takesReroutes(backend, now)) ?? this.ring.lookup(key, other),
     );
     try {
       await this.hand(parts, NO_CONTEXT);
@@ -234,6 +240,11 @@ export class LoadBalancingExporter implements Exporter {
     this.rerouted.inc({ exporter: this.settings.id }, countLogRecords(logs));
     return { ok: true };
   }
+}
+
+/** In the rotation and not failing: another backend's batch may be handed to it. */
+function takesReroutes(backend: Backend, now: number): boolean {
+  return backend.ejectedUntil <= now && !backend.failing;
 }
 
 function asError(err: unknown): Error {

@@ -49,8 +49,10 @@ FROM build AS prune
 # and winston, its optional peers, which npm would otherwise keep as dev-and-optional).
 # Only the .ts files go: assets beside them (e.g. vendored .proto files) may be read at run time.
 # re2 loads only build/Release/re2.node: its C++ sources and object files stay behind.
+# npm prune leaves the directories of emptied @scopes (e.g. @pinojs) behind.
 RUN node -e "const fs = require('fs'); const p = JSON.parse(fs.readFileSync('package.json', 'utf8')); p.workspaces = p.workspaces.filter((w) => w !== 'packages/sdk'); fs.writeFileSync('package.json', JSON.stringify(p, null, 2) + '\n')" \
  && npm prune --omit=dev --ignore-scripts --no-audit --no-fund \
+ && find node_modules -mindepth 1 -maxdepth 1 -type d -empty -delete \
  && rm -rf packages/sdk \
  && rm -rf node_modules/re2/vendor node_modules/re2/build/Release/obj.target node_modules/re2/build/Release/.deps \
  && find packages -path '*/src/*' ! -path '*/node_modules/*' -name '*.ts' ! -name '*.d.ts' -delete \

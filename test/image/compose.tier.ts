@@ -64,7 +64,10 @@ describe('compose tier: collector and demo with docker-compose through podman', 
     // podman builds them first, with the host's re2 mounted (the Docker API that compose speaks
     // takes no build mounts); compose then builds the same layers from its own file, from the cache.
     let start = Date.now();
-    for (const [target, tag] of [['runtime', COLLECTOR_IMAGE], ['demo', DEMO_IMAGE]] as const) {
+    for (const [target, tag] of [
+      ['runtime', COLLECTOR_IMAGE],
+      ['demo', DEMO_IMAGE],
+    ] as const) {
       console.log(`    podman build target ${target}: ${await buildImage(target, tag)}, ${seconds(start)}`);
       start = Date.now();
     }
@@ -107,5 +110,18 @@ describe('compose tier: collector and demo with docker-compose through podman', 
     const traced = records.filter((r) => /^[0-9a-f]{32}$/.test(r.record.traceId) && !/^0+$/.test(r.record.traceId));
     assert.ok(traced.length > 0, `no record with a trace id among ${records.length}`);
     console.log(`    ${records.length} demo records in the JSONL, ${traced.length} with trace ids`);
+  });
+
+  it('stops the demo, then the collector, on SIGTERM: neither is killed at the end of its stop_grace_period', async () => {
+    for (const service of ['demo', 'collector']) {
+      const start = Date.now();
+      await compose(['stop', service]);
+      const container = `${project}_${service}_1`;
+      const code = (await podman(['inspect', '--format', '{{.State.ExitCode}}', container])).stdout.trim();
+      const stderr = (await podman(['logs', container], { allowFail: true })).stderr;
+      console.log(`    docker-compose stop ${service}: exit code ${code} in ${seconds(start)}`);
+      // 137 would be the SIGKILL that ends the grace period.
+      assert.equal(code, '0', `${service}:\n${stderr.slice(-2000)}`);
+    }
   });
 });

@@ -92,7 +92,10 @@ describe('image tier: the collector image under podman', function () {
     let start = Date.now();
     base = await standInBase();
     console.log(`    stand-in base image ${base}: ${seconds(start)}`);
-    for (const [target, tag] of [['runtime', COLLECTOR_IMAGE], ['demo', DEMO_IMAGE]] as const) {
+    for (const [target, tag] of [
+      ['runtime', COLLECTOR_IMAGE],
+      ['demo', DEMO_IMAGE],
+    ] as const) {
       start = Date.now();
       const re2 = await buildImage(target, tag);
       console.log(`    built target ${target}: ${seconds(start)} (${re2})`);

@@ -46,10 +46,13 @@ describe('compose tier: collector and demo with docker-compose through podman', 
     // docker-compose 1.29 speaks the Docker API; podman serves it on a unix socket.
     service = spawn('podman', ['system', 'service', '--time=0', `unix://${socket}`], { env: podmanEnv, stdio: 'ignore' });
     await waitFor(() => (existsSync(socket) ? true : undefined), 30_000, 'the podman API socket');
+    const start = Date.now();
+    const base = await standInBase();
+    console.log(`    stand-in base image ${base}: ${seconds(start)}`);
     env = {
       ...podmanEnv,
       DOCKER_HOST: `unix://${socket}`,
-      SLUICE_NODE_IMAGE: await standInBase(),
+      SLUICE_NODE_IMAGE: base,
       SLUICE_RE2_MIRROR: re2MirrorArg(),
       SLUICE_TOKEN: `compose-tier-${randomBytes(8).toString('hex')}`,
     };

@@ -22,10 +22,16 @@ COPY packages/collector/package.json packages/collector/
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
  && rm -rf /var/lib/apt/lists/*
+# re2's install script first fetches a prebuilt binary, from GitHub's releases unless
+# RE2_DOWNLOAD_MIRROR names another host or a path laid out the same way
+# (<mirror>/uhop/node-re2/releases/download/<version>/<platform>-<arch>-<node ABI>); it compiles
+# only when that fails or the binary does not load. Empty by default: re2's own behaviour.
+ARG RE2_DOWNLOAD_MIRROR=
 # --ignore-scripts: the root `prepare` script builds, which needs the sources copied below; so
-# re2's install script, skipped with the rest, is run on its own.
+# re2's install script, skipped with the rest, is run on its own, its output shown (fetched or
+# compiled).
 RUN npm ci --ignore-scripts --no-audit --no-fund \
- && npm_config_nodedir=/usr/local npm rebuild re2 --no-audit --no-fund
+ && npm_config_nodedir=/usr/local npm rebuild re2 --foreground-scripts --no-audit --no-fund
 COPY packages/ packages/
 COPY examples/ examples/
 RUN npx tsc -b packages/collector packages/sdk
@@ -38,9 +44,16 @@ ENTRYPOINT ["node", "/app/examples/demo/app.js"]
 
 # --- prune: drop dev dependencies and TypeScript sources from what the runtime copies ------------
 FROM build AS prune
+# The SDK is a client library the collector never loads (the demo runs from the build stage): out
+# of the workspaces, it is pruned with what only it needs (its OpenTelemetry exporters, and pino
+# and winston, its optional peers, which npm would otherwise keep as dev-and-optional).
 # Only the .ts files go: assets beside them (e.g. vendored .proto files) may be read at run time.
 # re2 loads only build/Release/re2.node: its C++ sources and object files stay behind.
-RUN npm prune --omit=dev --ignore-scripts --no-audit --no-fund \
+# npm prune leaves the directories of emptied @scopes (e.g. @pinojs) behind.
+RUN node -e "const fs = require('fs'); const p = JSON.parse(fs.readFileSync('package.json', 'utf8')); p.workspaces = p.workspaces.filter((w) => w !== 'packages/sdk'); fs.writeFileSync('package.json', JSON.stringify(p, null, 2) + '\n')" \
+ && npm prune --omit=dev --ignore-scripts --no-audit --no-fund \
+ && find node_modules -mindepth 1 -maxdepth 1 -type d -empty -delete \
+ && rm -rf packages/sdk \
  && rm -rf node_modules/re2/vendor node_modules/re2/build/Release/obj.target node_modules/re2/build/Release/.deps \
  && find packages -path '*/src/*' ! -path '*/node_modules/*' -name '*.ts' ! -name '*.d.ts' -delete \
  && rm -rf packages/*/test packages/*/dist/test \

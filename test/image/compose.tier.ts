@@ -11,7 +11,20 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoPath } from '../deploy-checks/repo';
 import { flatten, readJsonlLogs, waitFor } from '../support/collector';
-import { healthCheck, podman, podmanEnv, podmanUnavailable, run, seconds, standInBase, volumePath } from './podman';
+import {
+  COLLECTOR_IMAGE,
+  DEMO_IMAGE,
+  buildImage,
+  healthCheck,
+  podman,
+  podmanEnv,
+  podmanUnavailable,
+  run,
+  seconds,
+  standInBase,
+  volumePath,
+} from './podman';
+import { re2MirrorArg } from './re2-mirror';
 
 const project = `sluice-compose-${randomBytes(3).toString('hex')}`;
 const socket = `/tmp/${project}.sock`;
@@ -33,10 +46,14 @@ describe('compose tier: collector and demo with docker-compose through podman', 
     // docker-compose 1.29 speaks the Docker API; podman serves it on a unix socket.
     service = spawn('podman', ['system', 'service', '--time=0', `unix://${socket}`], { env: podmanEnv, stdio: 'ignore' });
     await waitFor(() => (existsSync(socket) ? true : undefined), 30_000, 'the podman API socket');
+    const start = Date.now();
+    const base = await standInBase();
+    console.log(`    stand-in base image ${base}: ${seconds(start)}`);
     env = {
       ...podmanEnv,
       DOCKER_HOST: `unix://${socket}`,
-      SLUICE_NODE_IMAGE: await standInBase(),
+      SLUICE_NODE_IMAGE: base,
+      SLUICE_RE2_MIRROR: re2MirrorArg(),
       SLUICE_TOKEN: `compose-tier-${randomBytes(8).toString('hex')}`,
     };
   });
@@ -47,7 +64,16 @@ describe('compose tier: collector and demo with docker-compose through podman', 
   });
 
   it('builds the collector and demo images through the compose file', async () => {
-    const start = Date.now();
+    // podman builds them first, with the host's re2 mounted (the Docker API that compose speaks
+    // takes no build mounts); compose then builds the same layers from its own file, from the cache.
+    let start = Date.now();
+    for (const [target, tag] of [
+      ['runtime', COLLECTOR_IMAGE],
+      ['demo', DEMO_IMAGE],
+    ] as const) {
+      console.log(`    podman build target ${target}: ${await buildImage(target, tag)}, ${seconds(start)}`);
+      start = Date.now();
+    }
     await compose(['build', 'collector', 'demo']);
     console.log(`    docker-compose build: ${seconds(start)}`);
   });
@@ -87,5 +113,18 @@ describe('compose tier: collector and demo with docker-compose through podman', 
     const traced = records.filter((r) => /^[0-9a-f]{32}$/.test(r.record.traceId) && !/^0+$/.test(r.record.traceId));
     assert.ok(traced.length > 0, `no record with a trace id among ${records.length}`);
     console.log(`    ${records.length} demo records in the JSONL, ${traced.length} with trace ids`);
+  });
+
+  it('stops the demo, then the collector, on SIGTERM: neither is killed at the end of its stop_grace_period', async () => {
+    for (const service of ['demo', 'collector']) {
+      const start = Date.now();
+      await compose(['stop', service]);
+      const container = `${project}_${service}_1`;
+      const code = (await podman(['inspect', '--format', '{{.State.ExitCode}}', container])).stdout.trim();
+      const stderr = (await podman(['logs', container], { allowFail: true })).stderr;
+      console.log(`    docker-compose stop ${service}: exit code ${code} in ${seconds(start)}`);
+      // 137 would be the SIGKILL that ends the grace period.
+      assert.equal(code, '0', `${service}:\n${stderr.slice(-2000)}`);
+    }
   });
 });

@@ -5,13 +5,19 @@ import { podman } from './podman';
 /**
  * Packages the lockfile marks `dev`: only dev dependencies need them, so `npm prune --omit=dev`
  * must have removed them. (`devOptional` ones, dev dependencies that are also optional peers of a
- * workspace, e.g. pino for @sluice/sdk, are kept by npm and not counted.)
+ * workspace, e.g. pino for @sluice/sdk, are npm's to keep: `sdkPackages` covers those.)
  */
 export function devOnlyPackages(): string[] {
   const lock = JSON.parse(readRepoFile('package-lock.json')) as { packages: Record<string, { dev?: boolean }> };
   return Object.entries(lock.packages)
     .filter(([path, entry]) => entry.dev === true && /^node_modules\/((?:@[^/]+\/)?[^/]+)$/.test(path))
     .map(([path]) => path.slice('node_modules/'.length));
+}
+
+/** The SDK and its optional peers (pino, winston): client-side, never loaded by the collector. */
+export function sdkPackages(): string[] {
+  const sdk = JSON.parse(readRepoFile('packages/sdk/package.json')) as { name: string; peerDependencies?: Record<string, string> };
+  return [sdk.name, ...Object.keys(sdk.peerDependencies ?? {})];
 }
 
 /** Every file under /app in the image, listed by the image's own `find`. */
@@ -32,6 +38,9 @@ export function contentProblems(files: readonly string[]): string[] {
   const installed = new Set(files.map((file) => /^\/app\/node_modules\/((?:@[^/]+\/)?[^/]+)\/package\.json$/.exec(file)?.[1]));
   const dev = devOnlyPackages().filter((name) => installed.has(name));
   if (dev.length > 0) problems.push(`dev dependencies: ${dev.slice(0, 5).join(', ')} (${dev.length} in all)`);
+  const sdk = sdkPackages().filter((name) => installed.has(name));
+  if (own.some((file) => file.startsWith('/app/packages/sdk/'))) sdk.unshift('packages/sdk');
+  if (sdk.length > 0) problems.push(`SDK packages: ${sdk.join(', ')}`);
   if (!files.includes('/app/packages/collector/bin/sluice.js')) problems.push('no collector entry point');
   return problems;
 }

@@ -18,7 +18,7 @@ import { readRepoFile } from '../deploy-checks/repo';
 import { flatten, readJsonlLogs, waitFor } from '../support/collector';
 import { startLokiTestServer, type LokiTestServer } from '../support/loki';
 import { exportOnce } from '../support/otlp';
-import { addedLayers, contentProblems, devOnlyPackages, imageFiles, imageSize, megabytes } from './image-checks';
+import { addedLayers, contentProblems, devOnlyPackages, imageFiles, imageSize, megabytes, sdkPackages } from './image-checks';
 import {
   COLLECTOR_IMAGE,
   DEMO_IMAGE,
@@ -92,12 +92,14 @@ describe('image tier: the collector image under podman', function () {
     let start = Date.now();
     base = await standInBase();
     console.log(`    stand-in base image ${base}: ${seconds(start)}`);
-    start = Date.now();
-    await buildImage('runtime', COLLECTOR_IMAGE);
-    console.log(`    built target runtime: ${seconds(start)}`);
-    start = Date.now();
-    await buildImage('demo', DEMO_IMAGE);
-    console.log(`    built target demo: ${seconds(start)}`);
+    for (const [target, tag] of [
+      ['runtime', COLLECTOR_IMAGE],
+      ['demo', DEMO_IMAGE],
+    ] as const) {
+      start = Date.now();
+      const re2 = await buildImage(target, tag);
+      console.log(`    built target ${target}: ${seconds(start)} (${re2})`);
+    }
   });
 
   after(async () => {
@@ -107,14 +109,23 @@ describe('image tier: the collector image under podman', function () {
     await loki?.close();
   });
 
-  it('holds no dev dependencies, TypeScript sources or tests; prints its size', async () => {
+  it('holds no dev dependencies, SDK, TypeScript sources or tests; prints its size', async () => {
     assert.ok(['typescript', 'mocha', 'eslint'].every((name) => devOnlyPackages().includes(name)));
+    assert.ok(['@sluice/sdk', 'pino', 'winston'].every((name) => sdkPackages().includes(name)));
     assert.deepEqual(contentProblems(await imageFiles(COLLECTOR_IMAGE)), []);
     const layers = await addedLayers(COLLECTOR_IMAGE, base);
     const added = layers.reduce((sum, layer) => sum + layer.size, 0);
     console.log(`    image ${megabytes(await imageSize(COLLECTOR_IMAGE))}; the project's layers ${megabytes(added)}:`);
     for (const layer of layers.filter((l) => l.size > 0))
       console.log(`      ${megabytes(layer.size).padStart(9)}  ${layer.createdBy.slice(0, 90)}`);
+  });
+
+  it("loads re2, the processors' native regex engine, in both images", async () => {
+    const probe = "const RE2 = require('re2'); process.exit(new RE2('a+b').test('xaab') ? 0 : 1)";
+    for (const image of [COLLECTOR_IMAGE, DEMO_IMAGE]) {
+      const result = await podman(['run', '--rm', '--network', 'none', '--entrypoint', 'node', image, '-e', probe], { allowFail: true });
+      assert.equal(result.code, 0, `${image}: ${result.stderr}`);
+    }
   });
 
   it("keeps the Dockerfile's HEALTHCHECK (Docker format) and it passes in a read-only container", async () => {
@@ -239,14 +250,17 @@ describe('image tier: the collector image under podman', function () {
       assert.match(problems, /TypeScript sources/);
     });
 
-    it('the contents check names dev dependencies and tests in a file list', () => {
+    it('the contents check names dev dependencies, SDK packages and tests in a file list', () => {
       const files = [
         '/app/packages/collector/bin/sluice.js',
         '/app/node_modules/typescript/package.json',
+        '/app/node_modules/pino/package.json',
+        '/app/packages/sdk/dist/src/index.js',
         '/app/packages/core/dist/test/a.test.js',
       ];
       const problems = contentProblems(files).join('\n');
       assert.match(problems, /dev dependencies: typescript/);
+      assert.match(problems, /SDK packages: packages\/sdk, pino/);
       assert.match(problems, /tests: /);
     });
   });

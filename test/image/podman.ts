@@ -4,6 +4,7 @@
  */
 import { execFile, spawnSync } from 'node:child_process';
 import { repoPath } from '../deploy-checks/repo';
+import { RE2_MIRROR, re2MirrorBuildArgs } from './re2-mirror';
 
 /** podman's settings for this machine kind (runc, cgroupfs, no rlimits), passed without touching the host's. */
 export const podmanEnv: NodeJS.ProcessEnv = { ...process.env, CONTAINERS_CONF: repoPath('test/image/containers.conf') };
@@ -61,11 +62,12 @@ export function standInBase(): Promise<string> {
 
 /**
  * `podman build` of one Dockerfile target, as `docker build` would: Docker image format (OCI drops
- * HEALTHCHECK) and the host's network (for `npm ci` and apt inside the build).
+ * HEALTHCHECK) and the host's network (for `npm ci` and apt inside the build), plus the host's re2
+ * binary (see re2-mirror.ts). Says where the image's re2 came from.
  */
-export async function buildImage(target: string, tag: string, dockerfile = repoPath('Dockerfile')): Promise<void> {
+export async function buildImage(target: string, tag: string, dockerfile = repoPath('Dockerfile')): Promise<string> {
   const base = await standInBase();
-  await podman([
+  const built = await podman([
     'build',
     '--format',
     'docker',
@@ -73,6 +75,7 @@ export async function buildImage(target: string, tag: string, dockerfile = repoP
     'host',
     '--build-arg',
     `NODE_IMAGE=${base}`,
+    ...re2MirrorBuildArgs(),
     '--target',
     target,
     '--file',
@@ -81,6 +84,14 @@ export async function buildImage(target: string, tag: string, dockerfile = repoP
     tag,
     repoPath(),
   ]);
+  return re2Source(built.stdout);
+}
+
+/** What re2's install script did, from the build's output (shown with --foreground-scripts). */
+function re2Source(output: string): string {
+  if (output.includes('Building locally')) return 're2 compiled in the build';
+  if (!output.includes('Writing to build/Release/re2.node')) return 're2 from a cached layer';
+  return output.includes(`Trying ${RE2_MIRROR}`) ? "re2 from the host's build, not compiled" : 're2 downloaded';
 }
 
 /** Runs the image's own HEALTHCHECK command once, as the engine would: true when healthy. */

@@ -197,6 +197,9 @@ describe('segment journal', () => {
     assert.equal(await adoptJournal(target, source), true, 'the next start finishes the adoption');
     const { journal, recovered } = await SegmentJournal.open(target, { maxBytes: 0, logger: createMemoryLogger(), format: 'test/1' });
     opened.push(journal);
-    assert.deepEqual(recovered.map((r) => r.header), [1, 2]);
+    assert.deepEqual(
+      recovered.map((r) => r.header),
+      [1, 2],
+    );
   });
 });

@@ -11,7 +11,7 @@ async function acceptedSnapshot(count: number): Promise<MetricsSnapshot> {
     registers: [registry],
   });
   accepted.inc({ receiver: 'otlp' }, count);
-  return (await registry.getMetricsAsJSON()) as MetricsSnapshot;
+  return await registry.getMetricsAsJSON();
 }
 
 describe('worker metrics', () => {

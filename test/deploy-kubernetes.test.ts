@@ -82,6 +82,17 @@ describe('deploy/kubernetes manifests', function () {
     }
   });
 
+  it('the schema check rejects a broken manifest (it can fail)', async () => {
+    const { Deployment } = (await import('kubernetes-models/apps/v1')) as unknown as {
+      Deployment: new (data: unknown) => { validate(): void };
+    };
+    const gateway = objects.find(({ object }) => object.kind === 'Deployment')!.object;
+    const broken = structuredClone(gateway) as unknown as { spec: Record<string, unknown> };
+    broken.spec['replicas'] = 'three';
+    assert.doesNotThrow(() => new Deployment(gateway).validate());
+    assert.throws(() => new Deployment(broken).validate());
+  });
+
   it('lists in each kustomization only files that exist', () => {
     for (const file of files.filter((f) => f.endsWith('kustomization.yaml'))) {
       const kustomization = parseAllDocuments(readFileSync(file, 'utf8'))[0]!.toJS() as { resources: string[] };

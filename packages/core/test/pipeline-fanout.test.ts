@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { ConsumeError, permanentError, retryableError } from '@sluice/pdata';
 import type { LogsConsumer } from '../src/component';
 import { createMemoryLogger } from '../src/logger';
-import { PipelineFanout } from '../src/pipeline/fanout';
-import { makeLogs } from './exporterhelper-helpers';
+import { ExporterFanout, PipelineFanout } from '../src/pipeline/fanout';
+import { Telemetry } from '../src/telemetry/telemetry';
+import { makeLogs, sample } from './exporterhelper-helpers';
 
 const throwsBug: LogsConsumer = {
   consume: () => {
@@ -38,5 +39,27 @@ describe('pipeline fan-out: which refusal the sender hears', () => {
     ] as const) {
       assert.equal(await refusal([...consumers]), expected);
     }
+  });
+});
+
+describe('exporter fan-out: an optional exporter', () => {
+  it('never fails the request; its refusals are all counted and logged at most once per interval', async () => {
+    const logger = createMemoryLogger();
+    const telemetry = new Telemetry();
+    const fanout = new ExporterFanout(
+      'logs',
+      [
+        { id: 'jsonl', consumer: { consume: () => Promise.resolve() }, optional: false },
+        { id: 'loki', consumer: queueFull, optional: true },
+      ],
+      logger,
+      telemetry,
+    );
+    for (let i = 0; i < 5; i++) await fanout.consume(makeLogs(i, 3), {});
+    const scrape = await telemetry.scrape();
+    assert.equal(sample(scrape, 'sluice_optional_exporter_refused_log_records_total', 'exporter="loki"'), 15);
+    const warnings = logger.lines.filter((line) => line.message === 'optional exporter refused data; dropped');
+    assert.equal(warnings.length, 1, 'five refusals in a burst: one warning');
+    assert.equal(warnings[0]!.fields['records'], 3);
   });
 });

@@ -28,6 +28,8 @@ export interface FanoutTarget {
  */
 export class ExporterFanout implements LogsConsumer {
   private readonly dropped;
+  /** A refusal repeats for every request while a queue is full: the counter has the full story. */
+  private readonly refusalLog: RateLimitedWarner;
 
   constructor(
     private readonly pipelineId: string,
@@ -40,6 +42,7 @@ export class ExporterFanout implements LogsConsumer {
       'Log records an optional exporter refused; they did not fail the request.',
       ['exporter', 'pipeline'],
     );
+    this.refusalLog = new RateLimitedWarner(OPTIONAL_REFUSAL_LOG_INTERVAL_MS, (message, fields) => logger.warn(message, fields));
   }
 
   consume(logs: LogsData, context: ClientContext): Promise<void> {
@@ -54,7 +57,7 @@ export class ExporterFanout implements LogsConsumer {
       const error = asConsumeError(err);
       const records = countLogRecords(logs);
       this.dropped.inc({ exporter: target.id, pipeline: this.pipelineId }, records);
-      this.logger.warn('optional exporter refused data; dropped', {
+      this.refusalLog.warn(`${target.id} ${error.code}`, 'optional exporter refused data; dropped', {
         exporter: target.id,
         pipeline: this.pipelineId,
         records,
@@ -70,6 +73,9 @@ export interface FanoutPipeline {
   /** Some processor of the pipeline declares `mutatesData`. */
   mutates: boolean;
 }
+
+/** An optional exporter's refusals are logged at most this often per exporter and code. */
+const OPTIONAL_REFUSAL_LOG_INTERVAL_MS = 10_000;
 
 /** A bug repeating on every request is logged at most this often per pipeline. */
 const BUG_LOG_INTERVAL_MS = 60_000;

@@ -16,9 +16,9 @@
  *                                  medians and the CPU figure's range across rounds
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { countLogRecords } from '@sluice/pdata';
 import { encodeLogsProto } from '@sluice/pdata';
 import { generateLoad, type LoadResult } from './load';
@@ -26,7 +26,7 @@ import { benchRequest } from './payload';
 import { cpuSeconds, peakRssMb } from './proc';
 import type { PushStats } from '../test/support/loki/sink-main';
 import { scenarios, type Scenario, type Sink } from './scenarios';
-import { formatSdkBench, runSdkBench } from './sdk';
+import { formatSdkBench, runSdkBench, type SdkBenchResult } from './sdk';
 
 const ROOT = resolve(__dirname, '../..');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
@@ -60,7 +60,7 @@ async function main(): Promise<void> {
   const body = encodeLogsProto(request);
   const records = countLogRecords(request);
   process.stdout.write(
-    `load: 8 keep-alive connections, OTLP/HTTP protobuf, ${records} records a request, ${(body.length / records).toFixed(0)} bytes a record; ${SECONDS}s a scenario after ${WARMUP_SECONDS}s warm-up\n\n`,
+    `load: 8 keep-alive connections, OTLP/HTTP protobuf, ${records} records a request, ${(body.length / records).toFixed(0)} bytes a record; ${SECONDS}s a scenario after ${WARMUP_SECONDS}s warm-up; ${availableParallelism()} cores\n\n`,
   );
 
   const rounds = new Map<string, Row[]>();
@@ -81,10 +81,44 @@ async function main(): Promise<void> {
   }
   const rows = [...rounds.values()].map(medianRow);
   if (rows.length > 0) printTable(rows, selected);
+  let sdk: SdkBenchResult | undefined;
   if (wanted.length === 0 || wanted.includes('sdk')) {
     process.stdout.write('\nSDK: nanoseconds per log call on the app thread\n');
-    process.stdout.write(formatSdkBench(await runSdkBench()) + '\n');
+    sdk = await runSdkBench();
+    process.stdout.write(formatSdkBench(sdk) + '\n');
   }
+  await writeResults(rows, sdk);
+}
+
+/**
+ * The run's figures as JSON (`bench/results/latest.json`, git-ignored), so runs on different
+ * commits can be compared without re-reading the tables.
+ */
+async function writeResults(rows: Row[], sdk: SdkBenchResult | undefined): Promise<void> {
+  const floor = rows.find((r) => r.name === 'baseline')?.cpuPerMillion;
+  const file = join(ROOT, 'bench', 'results', 'latest.json');
+  const results = {
+    date: new Date().toISOString(),
+    node: process.version,
+    cores: availableParallelism(),
+    seconds: SECONDS,
+    rounds: ROUNDS,
+    scenarios: rows.map((r) => ({
+      name: r.name,
+      records_per_second: Math.round(r.recordsPerSecond),
+      cpu_seconds_per_million: r.cpuPerMillion,
+      cpu_range: r.cpuRange,
+      times_floor: floor ? r.cpuPerMillion / floor : null,
+      peak_rss_mb: Math.round(r.peakRssMb),
+      failed_requests: r.failed,
+      ...(r.pushes ? { loki_pushes: r.pushes.pushes, requests: r.requests } : {}),
+      ...(r.latencyMs ? { latency_ms: r.latencyMs } : {}),
+    })),
+    ...(sdk ? { sdk } : {}),
+  };
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(file, JSON.stringify(results, null, 2) + '\n');
+  process.stdout.write(`\nfigures written to ${file}\n`);
 }
 
 async function measure(scenario: Scenario, work: string, body: Uint8Array, records: number, root: string): Promise<Row> {

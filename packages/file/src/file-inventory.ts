@@ -6,11 +6,12 @@
  *
  * Both the `sluice files` command and the `file_admin` extension list and wipe through here.
  */
-import { readdir, rmdir, stat, unlink } from 'node:fs/promises';
+import { rmdir, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { SluiceError, decodeLogsJson } from '@sluice/pdata';
 import type { JsonlConfig } from './config';
 import { formatRfc3339Nano } from './flat';
+import { filesUnder } from './glob';
 import { readLines } from './line-reader';
 
 export const SIGNALS = ['logs', 'metrics', 'traces'] as const;
@@ -172,17 +173,6 @@ function activePathOf(file: string): string {
     .replace(/\.gz$/, '');
   const backup = BACKUP.exec(name);
   return backup ? join(dirname(file), `${backup[1]}${backup[2]}`) : file;
-}
-
-async function filesUnder(dir: string): Promise<string[]> {
-  try {
-    const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-    return entries.filter((entry) => entry.isFile()).map((entry) => join(entry.parentPath, entry.name));
-  } catch (err) {
-    // A directory nobody wrote to yet holds no files: not an error (a wipe of it succeeds).
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
-  }
 }
 
 /** The earliest (`first`) or latest (`last`) record time of the file's first or last readable line. */

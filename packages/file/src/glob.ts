@@ -51,7 +51,7 @@ export async function expandGlobs(include: readonly string[], exclude: readonly 
     const matcher = globToRegExp(pattern);
     const segments = pattern.split('/');
     const firstWild = segments.findIndex((segment) => WILDCARD.test(segment));
-    const candidates = firstWild < 0 ? [pattern] : await walk(segments.slice(0, firstWild).join('/') || '/');
+    const candidates = firstWild < 0 ? [pattern] : await filesUnder(segments.slice(0, firstWild).join('/') || '/');
     for (const path of candidates) {
       if (matcher.test(path) && !excluded.some((re) => re.test(path)) && (await isFile(path))) found.add(path);
     }
@@ -64,7 +64,8 @@ function absolute(pattern: string): string {
   return sep === '/' ? path : path.split(sep).join('/');
 }
 
-async function walk(dir: string): Promise<string[]> {
+/** Every file below `dir`, at any depth; none when `dir` does not exist (nobody wrote there yet). */
+export async function filesUnder(dir: string): Promise<string[]> {
   try {
     const entries = await readdir(dir, { recursive: true, withFileTypes: true });
     return entries.filter((entry) => entry.isFile()).map((entry) => join(entry.parentPath, entry.name));

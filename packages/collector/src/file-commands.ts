@@ -115,9 +115,17 @@ interface ReplayTarget {
   stop(): Promise<void>;
 }
 
+const REPLAY_RETRY_LIMIT = '30s';
+
 async function httpTarget(url: string, logger: Logger): Promise<ReplayTarget | undefined> {
-  // No sending queue: each batch is acknowledged (after retries) before the next is read.
-  const parsed = otlpHttpExporterSchema.safeParse({ endpoint: url, sending_queue: { enabled: false } });
+  // No sending queue: each batch is acknowledged (after retries) before the next is read. Retries
+  // ride out a collector restart but give up within REPLAY_RETRY_LIMIT, so a wrong or dead URL ends
+  // the replay with an error instead of five silent minutes.
+  const parsed = otlpHttpExporterSchema.safeParse({
+    endpoint: url,
+    sending_queue: { enabled: false },
+    retry_on_failure: { initial_interval: '1s', max_interval: '5s', max_elapsed_time: REPLAY_RETRY_LIMIT },
+  });
   if (!parsed.success) {
     process.stderr.write(`sluice replay: --to ${url}: ${parsed.error.issues.map((i) => i.message).join('; ')}\n`);
     return undefined;

@@ -71,6 +71,26 @@ describe('config loading', () => {
     });
   });
 
+  it('reads service.workers as a number from 1 to 256 or auto, and says so for anything else', () => {
+    const pipelineWith = (workers: string) => `
+receivers: { otlp: { protocols: { http: } } }
+exporters: { file: { path: /tmp/x.jsonl } }
+service:
+  workers: ${workers}
+  pipelines: { logs: { receivers: [otlp], exporters: [file] } }
+`;
+    assert.equal(loaded(pipelineWith('2')).service.workers, 2);
+    assert.equal(loaded(pipelineWith('auto')).service.workers, 'auto');
+    for (const wrong of ['0', 'many', '2.5', '300']) {
+      const errors = load(pipelineWith(wrong)).diagnostics.filter((d) => d.severity === 'error');
+      assert.deepEqual(
+        errors.map((d) => [d.path, d.message]),
+        [['service.workers', 'give a number of processes from 1 to 256, or auto']],
+        wrong,
+      );
+    }
+  });
+
   it('gives each component its id parts, kind, factory and optional flag', () => {
     const config = loaded(
       yaml(`

@@ -48,7 +48,13 @@ const serviceSchema = section({
     }),
   }),
   shutdown_timeout: duration('30s'),
-  workers: z.union([z.literal('auto'), z.number().int().min(1).max(256)]).default(1),
+  // One message for every wrong value (a union would report only its first branch: `must be "auto"`).
+  workers: z.unknown().transform((value, ctx): number | 'auto' => {
+    if (value === undefined || value === null) return 1;
+    if (value === 'auto' || (typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 256)) return value;
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'give a number of processes from 1 to 256, or auto' });
+    return z.NEVER;
+  }),
 });
 
 type ParsedService = z.infer<typeof serviceSchema>;

@@ -102,6 +102,39 @@ ${quiet}${workers > 1 ? `\n  workers: ${workers}` : ''}
   };
 }
 
+const BASELINE_SERVER = resolve(__dirname, 'baseline-server.js');
+
+/** The floor's own server, in its own process, as the gateway an OTLP exporter forwards to. */
+function startDiscardingGateway(_work: string, track: (child: ChildProcess) => void): Promise<Sink> {
+  const child = spawn(process.execPath, [BASELINE_SERVER], { stdio: ['ignore', 'pipe', 'inherit'] });
+  track(child);
+  return new Promise((resolveSink, reject) => {
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /baseline (http:\/\/\S+)\/v1\/logs/.exec(out);
+      if (match) resolveSink({ env: { gatewayUrl: match[1]! } });
+    });
+    child.once('exit', (code) => reject(new Error(`the gateway exited (${code}) before starting`)));
+  });
+}
+
+/** Agent → gateway: OTLP/HTTP protobuf in, otlphttp out (no processor, so the bytes are forwarded as they came). */
+const otlpForward: Scenario = {
+  name: 'otlp-forward',
+  description: 'otlp → otlphttp (protobuf, compression none) to a discarding gateway; no processor: bytes forwarded undecoded',
+  prepare: startDiscardingGateway,
+  config: (_work, env) => `${receiver}exporters:
+  otlphttp:
+    endpoint: ${env.gatewayUrl}
+    compression: none
+service:
+${quiet}
+  pipelines:
+    logs: { receivers: [otlp], exporters: [otlphttp] }
+`,
+};
+
 /** The batch processor settings of issue reports: an SDK exporting 512 records at a time must not wait 5 s per export. */
 const sdkBatchProcessor = `processors:
   batch: { send_batch_size: 1000, timeout: 5s }
@@ -197,6 +230,7 @@ export const scenarios: Scenario[] = [
     requests: serverRequests,
   },
   jsonlRouted,
+  otlpForward,
   lokiScenario('loki-raw', 'raw', 'otlp → loki (format raw: body lines, the rest in structured metadata; protobuf+snappy)'),
   lokiScenario(
     'loki-raw-2w',

@@ -4,13 +4,14 @@
  * an agent → gateway chain with TLS and a bearer token; and a gateway that is down, then up.
  */
 import assert from 'node:assert/strict';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { OTLPLogExporter as ProtoExporter } from '@opentelemetry/exporter-logs-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchLogRecordProcessor, LoggerProvider } from '@opentelemetry/sdk-logs';
 import { SeverityNumber } from '@opentelemetry/api-logs';
-import { newLogRecord, type LogsData } from '@sluice/pdata';
+import { decodeLogsProto, encodeLogsProto, newLogRecord, type LogsData } from '@sluice/pdata';
 import { makeTestCerts } from './support/certs';
 import { metricValue, readJsonlLogs, startTestCollector, tempDir, waitFor, waitForRecords } from './support/collector';
 import { startLokiTestServer } from './support/loki';
@@ -142,6 +143,69 @@ describe('collector → collector over OTLP', function () {
       assert.deepEqual(received[0], sent);
     });
   }
+
+  /** An OTLP/HTTP endpoint that keeps every request body as it arrived and answers an empty success. */
+  async function startRawSink(): Promise<{ url: string; bodies: Buffer[] }> {
+    const bodies: Buffer[] = [];
+    const server = createHttpServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        bodies.push(Buffer.concat(chunks));
+        res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise((resolve) => server.close(resolve)));
+    return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, bodies };
+  }
+
+  /** richLogs as protobuf, plus a field this version of OTLP does not define (number 99, a string). */
+  function richRequestWithUnknownField(): Buffer {
+    const unknown = Buffer.from([0x9a, 0x06, 3, 0x6e, 0x65, 0x77]); // field 99, wire type 2, "new"
+    return Buffer.concat([encodeLogsProto(richLogs()), unknown]);
+  }
+
+  async function postBytes(endpoint: string, body: Buffer): Promise<void> {
+    const response = await fetch(`http://${endpoint}/v1/logs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-protobuf' },
+      body,
+    });
+    assert.equal(response.status, 200, await response.text());
+  }
+
+  it('forwards the request bytes as they arrived when no processor changes them: byte for byte, unknown fields too', async () => {
+    const sink = await startRawSink();
+    const a = await startTestCollector(forwarderConfig('otlphttp/forward', { endpoint: sink.url, compression: 'none' }));
+    cleanups.push(() => a.collector.shutdown());
+
+    const sent = richRequestWithUnknownField();
+    await postBytes(a.collector.endpoints['otlp/http']!, sent);
+    await waitFor(() => (sink.bodies.length > 0 ? true : undefined), 10_000, 'the forwarded request at the sink');
+    assert.equal(sink.bodies.length, 1);
+    assert.ok(sink.bodies[0]!.equals(sent), 'the forwarded body is the received body, byte for byte');
+    // And field by field: the same data model as sent (the unknown field is carried, not interpreted).
+    assert.deepEqual(decodeLogsProto(sink.bodies[0]!), richLogs());
+  });
+
+  it('encodes the changed data, not the bytes it arrived as, when a processor changes it', async () => {
+    const sink = await startRawSink();
+    const a = await startTestCollector(
+      otlpPipelineConfig(
+        { 'otlphttp/forward': { endpoint: sink.url, compression: 'none' } },
+        { processors: { attributes: { actions: [{ key: 'added.by', value: 'agent', action: 'insert' }] } } },
+      ),
+    );
+    cleanups.push(() => a.collector.shutdown());
+
+    await postBytes(a.collector.endpoints['otlp/http']!, richRequestWithUnknownField());
+    await waitFor(() => (sink.bodies.length > 0 ? true : undefined), 10_000, 'the forwarded request at the sink');
+    const expected = richLogs();
+    for (const record of expected.resourceLogs[0]!.scopeLogs[0]!.logRecords) record.attributes.push({ key: 'added.by', value: 'agent' });
+    assert.deepEqual(decodeLogsProto(sink.bodies[0]!), expected);
+    assert.ok(sink.bodies[0]!.equals(encodeLogsProto(expected)), 'encoded from the changed model (the unknown field is gone)');
+  });
 
   for (const kind of ['otlp', 'otlphttp'] as const) {
     it(`runs an agent → gateway chain over TLS with a bearer token (${kind}), the gateway writing to a file and Loki`, async () => {

@@ -1,5 +1,13 @@
 import assert from 'node:assert/strict';
-import { ConsumeError, permanentError, retryableError } from '@sluice/pdata';
+import {
+  ConsumeError,
+  decodeLogsProtoLazily,
+  encodeLogsProto,
+  permanentError,
+  retryableError,
+  wireBytesOf,
+  type LogsData,
+} from '@sluice/pdata';
 import type { LogsConsumer } from '../src/component';
 import { createMemoryLogger } from '../src/logger';
 import { ExporterFanout, PipelineFanout } from '../src/pipeline/fanout';
@@ -39,6 +47,35 @@ describe('pipeline fan-out: which refusal the sender hears', () => {
     ] as const) {
       assert.equal(await refusal([...consumers]), expected);
     }
+  });
+});
+
+describe('pipeline fan-out: the bytes a request arrived as', () => {
+  /** What each pipeline saw of the bytes, by pipeline. */
+  async function bytesSeen(mutates: boolean[]): Promise<Array<Uint8Array | undefined>> {
+    const seen: Array<Uint8Array | undefined> = [];
+    const pipelines = mutates.map((m, i) => ({
+      id: `logs/${i}`,
+      mutates: m,
+      consumer: {
+        consume: (logs: LogsData) => {
+          seen[i] = wireBytesOf(logs);
+          return Promise.resolve();
+        },
+      },
+    }));
+    await new PipelineFanout(pipelines, createMemoryLogger()).consume(decodeLogsProtoLazily(encodeLogsProto(makeLogs(0, 2))).logs, {});
+    return seen;
+  }
+
+  it('reach pipelines that only read the data, never one that changes it', async () => {
+    const [readOnly] = await bytesSeen([false]);
+    assert.ok(readOnly instanceof Uint8Array);
+    assert.deepEqual(await bytesSeen([true]), [undefined]);
+    const [reader, changer] = await bytesSeen([false, true]);
+    assert.ok(reader instanceof Uint8Array, 'the reader shares the original, bytes and all');
+    assert.equal(changer, undefined, 'the changer has its own copy');
+    assert.deepEqual(await bytesSeen([true, true]), [undefined, undefined]);
   });
 });
 

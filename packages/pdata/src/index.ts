@@ -12,6 +12,7 @@ export type {
   ResourceLogs,
   LogsData,
   ClientContext,
+  CountedLogsData,
 } from './model';
 export {
   countLogRecords,
@@ -47,6 +48,11 @@ export type { SeverityName } from './severity';
 
 // codecs: OTLP protobuf and OTLP/JSON (codec/)
 export { decodeLogsProto } from './codec/proto-decode';
+export { scanLogsProto } from './codec/proto-scan';
+export type { LogsProtoShape } from './codec/proto-scan';
+// requests that keep their protobuf bytes and decode on first read
+export { decodeLogsProtoLazily, wireBytesOf, forgetWireBytes } from './wire-logs';
+export type { WireDecoded } from './wire-logs';
 export { encodeLogsProto, sizeLogsProto } from './codec/proto-encode';
 export { decodeLogsJson } from './codec/json-decode';
 export { encodeLogsJson } from './codec/json-encode';

@@ -87,7 +87,14 @@ export interface ClientContext {
   auth?: Readonly<Record<string, string>>;
 }
 
+/** Data that knows its record count without being walked (a request whose decoding is deferred). */
+export interface CountedLogsData extends LogsData {
+  readonly knownLogRecordCount: number | undefined;
+}
+
 export function countLogRecords(logs: LogsData): number {
+  const known = (logs as Partial<CountedLogsData>).knownLogRecordCount;
+  if (known !== undefined) return known;
   let count = 0;
   for (const rl of logs.resourceLogs) {
     for (const sl of rl.scopeLogs) count += sl.logRecords.length;

@@ -5,7 +5,7 @@
  * join by concatenation): decoded objects that wait in a queue outlive the young generation, and
  * promoting and marking them cost more CPU than preparing the request at once.
  */
-import { concatLogs, decodeLogsProto, encodeLogsProto, sizeLogsProto, splitLogs } from '@sluice/pdata';
+import { concatLogs, decodeLogsProto, encodeLogsProto, sizeLogsProto, splitLogs, wireBytesOf } from '@sluice/pdata';
 import type { LogsData } from '@sluice/pdata';
 
 export interface QueueForm<I> {
@@ -28,12 +28,13 @@ export const modelQueueForm: QueueForm<LogsData> = {
 };
 
 /**
- * Requests as OTLP protobuf (ExportLogsServiceRequest) fragments, encoded as they are queued.
+ * Requests as OTLP protobuf (ExportLogsServiceRequest) fragments, encoded as they are queued, or
+ * the very bytes they arrived as when nothing changed them (forwarded without decoding).
  * `resource_logs` is a repeated field, so fragments join by concatenation into one request;
  * cutting one (a request over `max_size` alone) decodes, splits and encodes again.
  */
 export const otlpProtoQueueForm: QueueForm<Buffer[]> = {
-  prepare: (logs) => [encodeLogsProto(logs)],
+  prepare: (logs) => [otlpProtoBytes(logs)],
   merge: (items) => items.flat(),
   bytes: (item) => item.reduce((n, fragment) => n + fragment.length, 0),
   split: (item, records) => {
@@ -45,4 +46,12 @@ export const otlpProtoQueueForm: QueueForm<Buffer[]> = {
 /** One ExportLogsServiceRequest from the fragments of an `otlpProtoQueueForm` item. */
 export function joinFragments(item: readonly Buffer[]): Buffer {
   return item.length === 1 ? item[0]! : Buffer.concat(item);
+}
+
+/** The request as OTLP protobuf: the bytes it arrived as when they still describe it, else encoded. */
+export function otlpProtoBytes(logs: LogsData): Buffer {
+  const wire = wireBytesOf(logs);
+  if (wire === undefined) return encodeLogsProto(logs);
+  // A small body may be a view into a much larger socket read: a queue must not pin that.
+  return wire.byteLength * 2 < wire.buffer.byteLength ? Buffer.from(wire) : Buffer.from(wire.buffer, wire.byteOffset, wire.byteLength);
 }

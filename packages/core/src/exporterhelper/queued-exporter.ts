@@ -26,8 +26,7 @@ import {
   asConsumeError,
   systemErrorCode,
   countLogRecords,
-  decodeLogsProto,
-  encodeLogsProto,
+  decodeLogsProtoLazily,
   permanentError,
   retryableError,
 } from '@sluice/pdata';
@@ -40,7 +39,7 @@ import type { Clock } from './clock';
 import type { ExporterHelperConfig } from './config';
 import { ExporterStats } from './exporter-stats';
 import { QueueBatcher } from './queue-batcher';
-import { modelQueueForm } from './queue-form';
+import { modelQueueForm, otlpProtoBytes } from './queue-form';
 import type { QueueForm } from './queue-form';
 import type { Batch } from './queue-batcher';
 import { SegmentJournal } from './segment-journal';
@@ -172,9 +171,9 @@ class QueuedExporterImpl<P, I> implements QueuedExporter {
       throw retryableError('SLUICE_EXPORT_REFUSED', `exporter ${this.options.settings.id} has not opened its persistent queue yet`);
     }
 
-    // A persistent queue encodes anyway (for disk) and keeps only where it put it; a bytes sizer
+    // A persistent queue encodes anyway (for disk; the bytes a request arrived as need no encoding) and keeps only where it put it; a bytes sizer
     // (queue or batch) then takes that length. A memory queue holds the request in its form.
-    const encoded = this.journal ? encodeLogsProto(logs) : undefined;
+    const encoded = this.journal ? otlpProtoBytes(logs) : undefined;
     const data = encoded ? undefined : this.form.prepare(logs);
     const bytes = encoded?.length ?? (this.measuresBytes ? this.form.bytes(data!) : undefined);
     const size = this.sizeOf(records, () => bytes!);
@@ -348,7 +347,8 @@ class QueuedExporterImpl<P, I> implements QueuedExporter {
   private async load(entry: QueueEntry<I>): Promise<I | undefined> {
     if (entry.data !== undefined) return entry.data;
     try {
-      return this.form.prepare(decodeLogsProto((await this.journal!.read(entry.ref!)).subarray(4)));
+      // Checked now (so bad bytes are dropped here); decoded only if the form reads the model.
+      return this.form.prepare(decodeLogsProtoLazily((await this.journal!.read(entry.ref!)).subarray(4)).logs);
     } catch (err) {
       if (systemErrorCode(err) !== undefined) {
         this.options.settings.logger.error('cannot read a batch back from the persistent queue; it stays there for the next start', {

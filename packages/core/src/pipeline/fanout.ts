@@ -3,6 +3,7 @@ import {
   asConsumeError,
   cloneLogsData,
   countLogRecords,
+  forgetWireBytes,
   moreUrgentRefusal,
   type ClientContext,
   type ConsumeError,
@@ -85,8 +86,8 @@ const BUG_LOG_INTERVAL_MS = 60_000;
  * that only read the data share it; each pipeline that changes it gets its own deep copy, and all
  * copies are made before any pipeline runs (a processor changes the data within its `consume`
  * call, so a later copy would copy its changes). When every pipeline changes the data the last one
- * takes the original, which nobody else reads. So the order of pipelines in a config changes
- * nothing.
+ * takes the original, which nobody else reads (and which then forgets the protobuf bytes it
+ * arrived as, see wire-logs). So the order of pipelines in a config changes nothing.
  *
  * A pipeline failing with anything but a ConsumeError has a bug: the data is refused as permanent
  * SLUICE_INTERNAL and the failure is logged with its stack, rate-limited.
@@ -105,6 +106,8 @@ export class PipelineFanout implements LogsConsumer {
 
   consume(logs: LogsData, context: ClientContext): Promise<void> {
     const pipelines = this.pipelines;
+    // A pipeline that changes the original in place: the bytes it arrived as no longer describe it.
+    if (this.allMutate) forgetWireBytes(logs);
     if (pipelines.length === 1) return this.consumeOne(pipelines[0]!, logs, context);
     const last = pipelines.length - 1;
     const inputs = pipelines.map((p, i) => (p.mutates && !(this.allMutate && i === last) ? cloneLogsData(logs) : logs));

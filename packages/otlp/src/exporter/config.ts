@@ -12,6 +12,7 @@ import {
   requiredString,
   section,
   tlsClientSchema,
+  type BatchConfig,
 } from '@sluice/core';
 
 /** otelcol accepts more codecs; these two are what OTLP servers are required to understand. */
@@ -70,6 +71,14 @@ const httpUrl = z.string().superRefine((value, ctx) => {
   }
 });
 
+/**
+ * Batching behind the queue is on by default, as otelcol plans for every exporter: a gateway
+ * takes one large request far more cheaply than many small ones (forwarding 100-record requests
+ * costs about twice the CPU unbatched). Measured in bytes so a batch stays under the 4 MiB a gRPC
+ * server accepts by default; `batch: { min_size: 0 }` sends every request as it is.
+ */
+export const OTLP_DEFAULT_BATCH: BatchConfig = { flush_timeout: 200, min_size: 1024 * 1024, max_size: 4 * 1024 * 1024, sizer: 'bytes' };
+
 /** Everything of the `otlp` exporter but its endpoint, which a load balancer's resolver supplies per backend. */
 const otlpGrpcSettingsShape = {
   tls: tlsClientSchema,
@@ -83,7 +92,7 @@ const otlpGrpcSettingsShape = {
     timeout: duration('10s'),
     permit_without_stream: z.boolean().default(false),
   }),
-  ...exporterHelperShape(),
+  ...exporterHelperShape({ batch: OTLP_DEFAULT_BATCH }),
 };
 
 export const otlpGrpcExporterSchema = section({ endpoint: grpcEndpoint, ...otlpGrpcSettingsShape });
@@ -102,7 +111,7 @@ export const otlpHttpExporterSchema = section({
   encoding: z.enum(['proto', 'json']).default('proto'),
   /** At most this many connections to the server; 0 = as many as needed. */
   max_conns_per_host: z.number().int().min(0).default(0),
-  ...exporterHelperShape(),
+  ...exporterHelperShape({ batch: OTLP_DEFAULT_BATCH }),
   // otelcol's confighttp default: an HTTP request may take longer than a gRPC call's 5s.
   timeout: duration('30s'),
 }).superRefine((config, ctx) => {

@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { errorStack, type Logger, type LogsConsumer, type ServerAuthenticator } from '@sluice/core';
-import { SluiceError, asConsumeError, countLogRecords, decodeLogsProto, type ClientContext, type LogsData } from '@sluice/pdata';
+import { SluiceError, asConsumeError, decodeLogsProtoLazily, type ClientContext, type WireDecoded } from '@sluice/pdata';
 import { encodeExportResponseProto } from '../codec/export-response';
 import type { OtlpGrpcConfig } from './config';
 import { partialSuccess } from './partial-success';
@@ -83,19 +83,20 @@ export class OtlpGrpcServer {
       if (!result.ok) return callback({ code: grpc.status.UNAUTHENTICATED, details: result.reason });
       auth = result.auth;
     }
-    let logs: LogsData;
+    let decoded: WireDecoded;
     try {
-      logs = decodeLogsProto(call.request);
+      // Checked and counted now; decoded only if a component reads the model (see wire-logs).
+      decoded = decodeLogsProtoLazily(call.request);
     } catch (err) {
       const message = err instanceof SluiceError ? err.message : `cannot decode the request: ${(err as Error).message}`;
       return callback({ code: grpc.status.INVALID_ARGUMENT, details: message });
     }
-    const records = countLogRecords(logs);
+    const { logs, logRecords: records } = decoded;
     const context: ClientContext = { address: peerAddress(call.getPeer()) };
     if (this.config.include_metadata) (context as { metadata?: Record<string, string[]> }).metadata = metadataAsLists(call.metadata);
     if (auth) (context as { auth?: Record<string, string> }).auth = auth;
     try {
-      if (records > 0 || logs.resourceLogs.length > 0) await this.next.consume(logs, context);
+      if (records > 0 || decoded.resourceLogs > 0) await this.next.consume(logs, context);
     } catch (err) {
       const error = asConsumeError(err);
       const partial = partialSuccess(error, records);

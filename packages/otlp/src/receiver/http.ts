@@ -10,7 +10,7 @@ import {
   asConsumeError,
   countLogRecords,
   decodeLogsJson,
-  decodeLogsProto,
+  decodeLogsProtoLazily,
   setOwnProperty,
   type ClientContext,
   type LogsData,
@@ -222,16 +222,24 @@ export class OtlpHttpServer {
     res: http.ServerResponse,
   ): Promise<void> {
     let logs: LogsData;
+    let records: number;
+    let resources: number;
     try {
       const raw = contentEncoding === 'identity' ? body : await this.decompress(body, contentEncoding);
       if (raw === undefined) return this.respondTooLarge(res, encoding, undefined);
-      logs = encoding === 'proto' ? decodeLogsProto(raw) : decodeLogsJson(raw);
+      if (encoding === 'proto') {
+        // Checked and counted now; decoded only if a component reads the model (see wire-logs).
+        ({ logs, logRecords: records, resourceLogs: resources } = decodeLogsProtoLazily(raw));
+      } else {
+        logs = decodeLogsJson(raw);
+        records = countLogRecords(logs);
+        resources = logs.resourceLogs.length;
+      }
     } catch (err) {
       const message = err instanceof SluiceError ? err.message : `cannot decode the request: ${(err as Error).message}`;
       return this.respondError(res, encoding, 400, GrpcStatus.INVALID_ARGUMENT, message);
     }
-    const records = countLogRecords(logs);
-    if (records === 0 && logs.resourceLogs.length === 0) return this.respondOk(res, encoding);
+    if (records === 0 && resources === 0) return this.respondOk(res, encoding);
     try {
       await this.next.consume(logs, context);
     } catch (err) {

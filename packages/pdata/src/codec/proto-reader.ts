@@ -166,12 +166,19 @@ export class ProtoReader {
 
   /** A trace or span id: `size` bytes as lowercase hex, or '' when empty. */
   id(size: number, field: string): string {
+    const start = this.skipId(size, field);
+    const end = this.pos;
+    if (end === start) return '';
+    return FAST_SLICES ? (this.buf as SliceMethods).hexSlice(start, end) : this.buf.toString('hex', start, end);
+  }
+
+  /** Checks a trace or span id as `id` does and moves past it; returns where its bytes start. */
+  skipId(size: number, field: string): number {
     const end = this.lengthEnd();
     const start = this.pos;
     this.pos = end;
-    if (end === start) return '';
-    if (end - start !== size) throw this.error(`${field} must be ${size} bytes, got ${end - start} at byte ${start}`);
-    return FAST_SLICES ? (this.buf as SliceMethods).hexSlice(start, end) : this.buf.toString('hex', start, end);
+    if (end !== start && end - start !== size) throw this.error(`${field} must be ${size} bytes, got ${end - start} at byte ${start}`);
+    return start;
   }
 
   /**
@@ -228,8 +235,9 @@ export class ProtoReader {
     }
   }
 
-  private advance(count: number): void {
-    if (this.end - this.pos < count) throw this.error(`truncated value at byte ${this.pos}`);
+  /** Moves past `count` bytes (a fixed32, fixed64 or double read without decoding it, named by `what`). */
+  advance(count: number, what = 'value'): void {
+    if (this.end - this.pos < count) throw this.error(`truncated ${what} at byte ${this.pos}`);
     this.pos += count;
   }
 

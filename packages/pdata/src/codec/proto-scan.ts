@@ -1,0 +1,192 @@
+import {
+  ANY_VALUE_FIELDS,
+  KEY_VALUE_FIELDS,
+  LOG_RECORD_FIELDS,
+  REQUEST_FIELDS,
+  RESOURCE_FIELDS,
+  RESOURCE_LOGS_FIELDS,
+  SCOPE_FIELDS,
+  SCOPE_LOGS_FIELDS,
+  VALUES_FIELDS,
+  asBadData,
+} from './proto-decode';
+import { MAX_DEPTH, ProtoReader } from './proto-reader';
+
+/*
+ * Checks an OTLP logs protobuf body exactly as `decodeLogsProto` would, and counts it, without
+ * building anything: the receiver can then acknowledge or refuse a request whose decoding it
+ * defers (an exporter that forwards or transcodes the bytes never decodes them). It walks the
+ * same messages and fields with the same reader, so it throws the same error for the same bytes;
+ * strings are not looked at because decoding never rejects them (bad UTF-8 becomes U+FFFD).
+ */
+
+export interface LogsProtoShape {
+  resourceLogs: number;
+  logRecords: number;
+}
+
+/** Throws SluiceError('SLUICE_BAD_DATA') where `decodeLogsProto` would. */
+export function scanLogsProto(bytes: Uint8Array): LogsProtoShape {
+  const r = new ProtoReader(bytes);
+  const shape: LogsProtoShape = { resourceLogs: 0, logRecords: 0 };
+  try {
+    while (r.pos < r.end) {
+      const tag = r.tag();
+      if (tag === 0x0a) {
+        scanResourceLogs(r, r.lengthEnd(), shape);
+        shape.resourceLogs++;
+      } else r.skip(tag, REQUEST_FIELDS);
+    }
+  } catch (err) {
+    throw asBadData(err);
+  }
+  return shape;
+}
+
+function scanResourceLogs(r: ProtoReader, end: number, shape: LogsProtoShape): void {
+  const outer = r.end;
+  r.end = end;
+  while (r.pos < end) {
+    const tag = r.tag();
+    if (tag === 0x0a) scanResource(r, r.lengthEnd());
+    else if (tag === 0x12) scanScopeLogs(r, r.lengthEnd(), shape);
+    else if (tag === 0x1a) r.pos = r.lengthEnd();
+    else r.skip(tag, RESOURCE_LOGS_FIELDS);
+  }
+  r.end = outer;
+}
+
+function scanResource(r: ProtoReader, end: number): void {
+  const outer = r.end;
+  r.end = end;
+  while (r.pos < end) {
+    const tag = r.tag();
+    if (tag === 0x0a) scanKeyValue(r, r.lengthEnd());
+    else if (tag === 0x10) r.uint32();
+    else r.skip(tag, RESOURCE_FIELDS);
+  }
+  r.end = outer;
+}
+
+function scanScopeLogs(r: ProtoReader, end: number, shape: LogsProtoShape): void {
+  const outer = r.end;
+  r.end = end;
+  while (r.pos < end) {
+    const tag = r.tag();
+    if (tag === 0x0a) scanScope(r, r.lengthEnd());
+    else if (tag === 0x12) {
+      scanLogRecord(r, r.lengthEnd());
+      shape.logRecords++;
+    } else if (tag === 0x1a) r.pos = r.lengthEnd();
+    else r.skip(tag, SCOPE_LOGS_FIELDS);
+  }
+  r.end = outer;
+}
+
+function scanScope(r: ProtoReader, end: number): void {
+  const outer = r.end;
+  r.end = end;
+  while (r.pos < end) {
+    const tag = r.tag();
+    if (tag === 0x0a || tag === 0x12) r.pos = r.lengthEnd();
+    else if (tag === 0x1a) scanKeyValue(r, r.lengthEnd());
+    else if (tag === 0x20) r.uint32();
+    else r.skip(tag, SCOPE_FIELDS);
+  }
+  r.end = outer;
+}
+
+function scanLogRecord(r: ProtoReader, end: number): void {
+  const outer = r.end;
+  r.end = end;
+  while (r.pos < end) {
+    const tag = r.tag();
+    switch (tag) {
+      case 0x09: // time_unix_nano
+      case 0x59: // observed_time_unix_nano
+        r.advance(8, 'fixed64');
+        break;
+      case 0x10: // severity_number
+      case 0x38: // dropped_attributes_count
+        r.uint32();
+        break;
+      case 0x1a: // severity_text
+      case 0x62: // event_name
+        r.pos = r.lengthEnd();
+        break;
+      case 0x2a:
+        scanAnyValue(r, r.lengthEnd());
+        break;
+      case 0x32:
+        scanKeyValue(r, r.lengthEnd());
+        break;
+      case 0x45: // flags
+        r.advance(4, 'fixed32');
+        break;
+      case 0x4a:
+        r.skipId(16, 'trace_id');
+        break;
+      case 0x52:
+        r.skipId(8, 'span_id');
+        break;
+      default:
+        r.skip(tag, LOG_RECORD_FIELDS);
+    }
+  }
+  r.end = outer;
+}
+
+function scanKeyValue(r: ProtoReader, end: number): void {
+  const outer = r.end;
+  r.end = end;
+  while (r.pos < end) {
+    const tag = r.tag();
+    if (tag === 0x0a) r.pos = r.lengthEnd();
+    else if (tag === 0x12) scanAnyValue(r, r.lengthEnd());
+    else r.skip(tag, KEY_VALUE_FIELDS);
+  }
+  r.end = outer;
+}
+
+function scanAnyValue(r: ProtoReader, end: number): void {
+  if (++r.depth > MAX_DEPTH) throw r.error(`values nested deeper than ${MAX_DEPTH} at byte ${r.pos}`);
+  const outer = r.end;
+  r.end = end;
+  while (r.pos < end) {
+    const tag = r.tag();
+    switch (tag) {
+      case 0x0a: // string_value
+      case 0x3a: // bytes_value
+        r.pos = r.lengthEnd();
+        break;
+      case 0x10: // bool_value
+      case 0x18: // int_value
+        r.bool(); // any varint up to 10 bytes, as bool() and int64() accept
+        break;
+      case 0x21: // double_value
+        r.advance(8, 'double');
+        break;
+      case 0x2a: // array_value
+        scanValues(r, r.lengthEnd(), scanAnyValue);
+        break;
+      case 0x32: // kvlist_value
+        scanValues(r, r.lengthEnd(), scanKeyValue);
+        break;
+      default:
+        r.skip(tag, ANY_VALUE_FIELDS);
+    }
+  }
+  r.end = outer;
+  r.depth--;
+}
+
+function scanValues(r: ProtoReader, end: number, scanValue: (r: ProtoReader, end: number) => void): void {
+  const outer = r.end;
+  r.end = end;
+  while (r.pos < end) {
+    const tag = r.tag();
+    if (tag === 0x0a) scanValue(r, r.lengthEnd());
+    else r.skip(tag, VALUES_FIELDS);
+  }
+  r.end = outer;
+}

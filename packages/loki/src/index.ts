@@ -12,6 +12,8 @@ export { encodePushRequestProto } from './proto-encoder';
 export { encodePushRequestJson } from './json-encoder';
 export { snappyCompress, snappyImplementation } from './snappy';
 export { splitRequest } from './split';
+export { pushFragments } from './push-fragments';
+export type { FragmentSettings } from './push-fragments';
 export { createLokiClient, pushPost } from './loki-client';
 export type { LokiClientOptions } from './loki-client';
 export { lokiExporterFactory, createLokiExporter } from './exporter';

@@ -14,6 +14,7 @@ export { snappyCompress, snappyImplementation } from './snappy';
 export { splitRequest } from './split';
 export { pushFragments } from './push-fragments';
 export type { FragmentSettings } from './push-fragments';
+export { wirePushFragments } from './wire-push';
 export { createLokiClient, pushPost } from './loki-client';
 export type { LokiClientOptions } from './loki-client';
 export { lokiExporterFactory, createLokiExporter } from './exporter';

@@ -47,6 +47,8 @@ export type { SeverityName } from './severity';
 
 // codecs: OTLP protobuf and OTLP/JSON (codec/)
 export { decodeLogsProto } from './codec/proto-decode';
+// single messages, for readers that walk the bytes themselves and decode only some parts
+export { readResource as readResourceProto, readAnyValue as readAnyValueProto } from './codec/proto-decode';
 export { encodeLogsProto, sizeLogsProto } from './codec/proto-encode';
 export { decodeLogsJson } from './codec/json-decode';
 export { encodeLogsJson } from './codec/json-encode';

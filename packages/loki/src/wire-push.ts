@@ -20,6 +20,7 @@ import {
   readResourceProto,
 } from '@sluice/pdata';
 import { normalizeLabelName } from './label-name';
+import type { LabelPair } from './label-string';
 import type { MappingOptions } from './mapping-options';
 import {
   TAG_1_LEN,
@@ -96,7 +97,8 @@ class WireTranscoder {
   // The record being read: its attributes, then its metadata pairs.
   private readonly attrStart: number[] = [];
   private readonly attrEnd: number[] = [];
-  private readonly pairName: string[] = [];
+  /** Each pair's name, encoded as its field (tag, length, bytes). */
+  private readonly pairName: Buffer[] = [];
   private readonly pairKind: number[] = [];
   private readonly pairStart: number[] = [];
   private readonly pairEnd: number[] = [];
@@ -112,12 +114,16 @@ class WireTranscoder {
    */
   private readonly keyStart: number[] = [];
   private readonly keyEnd: number[] = [];
-  private readonly keyName: string[] = [];
+  private readonly keyName: Buffer[] = [];
   private keys = 0;
-  // The same for the severity text.
+  // The same for the severity text, and the metadata pairs of the last severity.
   private severityStart = 0;
   private severityEnd = 0;
   private severityText = '';
+  private pairsSeverityNumber = 0;
+  private pairsSeverityText = '';
+  private severityMetadata: Buffer = Buffer.alloc(0);
+  private severityEstimate = 0;
 
   // The last value read by `value`.
   private valueKind = VALUE_BYTES;
@@ -144,6 +150,10 @@ class WireTranscoder {
     this.keys = 0;
     this.severityStart = this.severityEnd = 0;
     this.severityText = '';
+    this.pairsSeverityNumber = 0;
+    this.pairsSeverityText = '';
+    this.severityMetadata = NO_METADATA;
+    this.severityEstimate = 0;
     const receiveHi = Number(receiveTimeNs >> 32n);
     const receiveLo = Number(receiveTimeNs & 0xffff_ffffn);
     while (r.pos < r.end) {
@@ -181,9 +191,8 @@ class WireTranscoder {
     const plan = planResource(resource, this.options);
     // Hints that steer each record (tenant, attribute labels, a non-raw format) are the model path's.
     if (plan.format !== 'raw' || plan.tenantHint !== undefined || plan.attributeLabelHints.length > 0) return false;
-    const resourceMetadata = encodeMetadata(plan);
-    let resourceEstimate = 0;
-    for (const { name, value } of plan.metadata) resourceEstimate += METADATA_PAIR_OVERHEAD + name.length + value.length;
+    const resourceMetadata = encodeMetadata(plan.metadata);
+    const resourceEstimate = metadataEstimate(plan.metadata);
     let stream = -1;
     r.pos = start;
     while (r.pos < end) {
@@ -298,13 +307,13 @@ class WireTranscoder {
     this.pairs = 0;
     const metadata = this.options.structuredMetadata;
     if (metadata) {
-      if (traceEnd !== traceStart) this.addPair('trace_id', VALUE_HEX, traceStart, traceEnd, '');
-      if (spanEnd !== spanStart) this.addPair('span_id', VALUE_HEX, spanStart, spanEnd, '');
-      if (severityText !== '') this.addPair('severity_text', VALUE_TEXT, 0, 0, severityText);
-      if (severityNumber !== 0) this.addPair('severity_number', VALUE_TEXT, 0, 0, String(severityNumber));
-      const level = detectedLevel(severityNumber, severityText);
-      if (level !== '') this.addPair('detected_level', VALUE_TEXT, 0, 0, level);
+      if (traceEnd !== traceStart) this.addPair(TRACE_ID, VALUE_HEX, traceStart, traceEnd, '');
+      if (spanEnd !== spanStart) this.addPair(SPAN_ID, VALUE_HEX, spanStart, spanEnd, '');
+      this.severityPairs(severityNumber, severityText);
     }
+    // The severity pairs follow the ids.
+    const severityAt = this.pairs;
+    const severityMetadata = metadata ? this.severityMetadata : NO_METADATA;
     for (let i = 0; i < attributes; i++) {
       if (!this.attribute(i, this.attrStart[i]!, this.attrEnd[i]!, metadata)) return false;
     }
@@ -333,22 +342,24 @@ class WireTranscoder {
     const nanos = this.nanos;
     const timestampSize = timestampMessageSize(seconds, nanos);
 
-    let size = 1 + varintSize(timestampSize) + timestampSize + 1 + varintSize(lineLength) + lineLength + resourceMetadata.length;
-    let estimate = ENTRY_OVERHEAD + (lineKind === VALUE_BYTES ? lineLength : lineText.length) + resourceEstimate;
+    let size =
+      1 + varintSize(timestampSize) + timestampSize + 1 + varintSize(lineLength) + lineLength + severityMetadata.length + resourceMetadata.length;
+    let estimate =
+      ENTRY_OVERHEAD + (lineKind === VALUE_BYTES ? lineLength : lineText.length) + resourceEstimate + (metadata ? this.severityEstimate : 0);
     for (let i = 0; i < this.pairs; i++) {
       const name = this.pairName[i]!;
       const kind = this.pairKind[i]!;
-      const nameLength = utf8Length(name);
       const valueLength =
         kind === VALUE_BYTES
           ? this.pairEnd[i]! - this.pairStart[i]!
           : kind === VALUE_HEX
             ? 2 * (this.pairEnd[i]! - this.pairStart[i]!)
             : utf8Length(this.pairText[i]!);
-      const pairSize = 1 + varintSize(nameLength) + nameLength + 1 + varintSize(valueLength) + valueLength;
+      const pairSize = name.length + 1 + varintSize(valueLength) + valueLength;
       this.pairLength[i] = valueLength;
       this.pairSize[i] = pairSize;
       size += 1 + varintSize(pairSize) + pairSize;
+      // The name's field is longer than its text: still an upper bound of the model path's estimate.
       estimate += METADATA_PAIR_OVERHEAD + name.length + (kind === VALUE_TEXT ? this.pairText[i]!.length : valueLength);
     }
     this.estimate += estimate;
@@ -366,10 +377,11 @@ class WireTranscoder {
       pos = copyBytes(this.buf, lineStart, lineEnd, out, pos);
     } else pos = writeString(out, pos, TAG_2_LEN, lineText, lineLength);
     for (let i = 0; i < this.pairs; i++) {
+      if (i === severityAt) pos = copyBytes(severityMetadata, 0, severityMetadata.length, out, pos);
       out[pos++] = TAG_3_LEN;
       pos = writeVarint(out, pos, this.pairSize[i]!);
       const name = this.pairName[i]!;
-      pos = writeString(out, pos, TAG_1_LEN, name, utf8Length(name));
+      pos = copyBytes(name, 0, name.length, out, pos);
       const kind = this.pairKind[i]!;
       const length = this.pairLength[i]!;
       if (kind === VALUE_TEXT) {
@@ -383,6 +395,7 @@ class WireTranscoder {
           ? copyBytes(this.buf, this.pairStart[i]!, this.pairEnd[i]!, out, pos)
           : writeHex(this.buf, this.pairStart[i]!, this.pairEnd[i]!, out, pos);
     }
+    if (severityAt === this.pairs) pos = copyBytes(severityMetadata, 0, severityMetadata.length, out, pos);
     pos = copyBytes(resourceMetadata, 0, resourceMetadata.length, out, pos);
     this.pos = pos;
     this.entryStart.push(entryStart);
@@ -417,7 +430,7 @@ class WireTranscoder {
         r.pos = valueEnd;
       } else r.skip(tag, NO_FIELD_NAMES);
     }
-    let name: string;
+    let name: Buffer;
     if (index < this.keys && sameBytes(this.buf, keyStart, keyEnd, this.keyStart[index]!, this.keyEnd[index]!)) {
       name = this.keyName[index]!;
     } else {
@@ -427,7 +440,7 @@ class WireTranscoder {
         key = r.string();
       }
       if (key.startsWith('loki.')) return false;
-      name = normalizeLabelName(key);
+      name = nameField(normalizeLabelName(key));
       this.keyStart[index] = keyStart;
       this.keyEnd[index] = keyEnd;
       this.keyName[index] = name;
@@ -492,7 +505,23 @@ class WireTranscoder {
     this.valueText = text;
   }
 
-  private addPair(name: string, kind: number, start: number, end: number, text: string): void {
+  /** severity_text, severity_number and detected_level, as addStandardMetadata adds them, encoded once per severity. */
+  private severityPairs(severityNumber: number, severityText: string): void {
+    if (severityNumber === this.pairsSeverityNumber && severityText === this.pairsSeverityText && this.severityMetadata !== NO_METADATA) {
+      return;
+    }
+    const pairs: LabelPair[] = [];
+    if (severityText !== '') pairs.push({ name: 'severity_text', value: severityText });
+    if (severityNumber !== 0) pairs.push({ name: 'severity_number', value: String(severityNumber) });
+    const level = detectedLevel(severityNumber, severityText);
+    if (level !== '') pairs.push({ name: 'detected_level', value: level });
+    this.pairsSeverityNumber = severityNumber;
+    this.pairsSeverityText = severityText;
+    this.severityMetadata = encodeMetadata(pairs);
+    this.severityEstimate = metadataEstimate(pairs);
+  }
+
+  private addPair(name: Buffer, kind: number, start: number, end: number, text: string): void {
     const i = this.pairs++;
     this.pairName[i] = name;
     this.pairKind[i] = kind;
@@ -591,9 +620,8 @@ class WireTranscoder {
 
 const transcoder = new WireTranscoder();
 
-/** A resource's metadata pairs (raw lines carry them on every entry), encoded once. */
-function encodeMetadata(plan: ResourcePlan): Buffer {
-  const pairs = plan.metadata;
+/** Metadata pairs that repeat on many entries (a resource's, a severity's), encoded once. */
+function encodeMetadata(pairs: readonly LabelPair[]): Buffer {
   let size = 0;
   const sizes: number[] = [];
   for (const { name, value } of pairs) {
@@ -613,6 +641,25 @@ function encodeMetadata(plan: ResourcePlan): Buffer {
   }
   return out;
 }
+
+/** split.ts's estimate of metadata pairs. */
+function metadataEstimate(pairs: readonly LabelPair[]): number {
+  let estimate = 0;
+  for (const { name, value } of pairs) estimate += METADATA_PAIR_OVERHEAD + name.length + value.length;
+  return estimate;
+}
+
+/** A label name as the name field of a LabelPairAdapter. */
+function nameField(name: string): Buffer {
+  const length = utf8Length(name);
+  const out = Buffer.allocUnsafe(1 + varintSize(length) + length);
+  writeString(out, 0, TAG_1_LEN, name, length);
+  return out;
+}
+
+const TRACE_ID = nameField('trace_id');
+const SPAN_ID = nameField('span_id');
+const NO_METADATA = Buffer.alloc(0);
 
 function sameBytes(buf: Buffer, start: number, end: number, otherStart: number, otherEnd: number): boolean {
   if (end - start !== otherEnd - otherStart) return false;

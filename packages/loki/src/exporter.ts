@@ -23,16 +23,13 @@ import {
 import { RateLimitedWarner, type LogsData } from '@sluice/pdata';
 import { lokiConfigSchema, lokiUnsupportedKeys, type LokiConfig } from './config';
 import type { EncodedBatch } from './encoded-batch';
-import { JSON_PUSH_FRAMING, encodeJsonStreams, joinJsonStreams } from './json-encoder';
+import { JSON_PUSH_FRAMING, joinJsonStreams } from './json-encoder';
 import { LabelValueGuard } from './label-guard';
 import { createLokiClient, pushPost } from './loki-client';
 import { resolveMappingOptions, type MappingOptions } from './mapping-options';
-import { encodePushRequestProto } from './proto-encoder';
+import { pushFragments } from './push-fragments';
 import { groupPushes, pushQueueForm, type PushFragment, type QueuedPush } from './queued-push';
 import { snappyCompress, snappyImplementation } from './snappy';
-import { cutRequest, splitRequest } from './split';
-import type { PushRequest } from './push';
-import { mapToStreams } from './streams';
 
 const gzipAsync = promisify(gzip);
 
@@ -88,21 +85,12 @@ export function createLokiExporter(settings: CreateSettings, config: LokiConfig)
   });
   const gzipJson = config.encoding === 'json' && config.compression !== 'none' && config.compression !== '';
 
+  const fragmentSettings = { encoding: config.encoding, maxRequestBytes: config.max_request_bytes };
   /** Runs as a request is queued: its streams, encoded but not compressed, per tenant and under max_request_bytes. */
   function toFragments(logs: LogsData): PushFragment[] {
     // A record with neither time nor observed time gets the time the collector accepted it.
     const receiveTimeNs = BigInt(Date.now()) * 1_000_000n;
-    const requests = mapToStreams(logs, mapping, receiveTimeNs, onLimited).flatMap((r) => splitRequest(r, config.max_request_bytes));
-    return requests.flatMap(toFragment);
-  }
-
-  /** A request's fragment; one that encodes over max_request_bytes (multi-byte or escaped lines) is halved until it fits. */
-  function toFragment(request: PushRequest): PushFragment[] {
-    const body = config.encoding === 'protobuf' ? encodePushRequestProto(request.streams) : encodeJsonStreams(request.streams);
-    const entries = request.streams.reduce((n, s) => n + s.entries.length, 0);
-    const framing = config.encoding === 'json' ? JSON_PUSH_FRAMING.push : 0;
-    if (body.length + framing <= config.max_request_bytes || entries < 2) return [{ tenant: request.tenant, body, entries }];
-    return cutRequest(request, Math.floor(entries / 2)).flatMap(toFragment);
+    return pushFragments(logs, mapping, receiveTimeNs, fragmentSettings, onLimited);
   }
 
   async function encodePush(fragments: readonly PushFragment[]): Promise<HttpPost> {

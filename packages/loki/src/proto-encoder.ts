@@ -13,9 +13,9 @@
 import type { PushStream } from './push';
 
 // Field tags: (field number << 3) | wire type; 2 = length-delimited, 0 = varint.
-const TAG_1_LEN = 0x0a;
-const TAG_2_LEN = 0x12;
-const TAG_3_LEN = 0x1a;
+export const TAG_1_LEN = 0x0a;
+export const TAG_2_LEN = 0x12;
+export const TAG_3_LEN = 0x1a;
 const TAG_1_VARINT = 0x08;
 const TAG_2_VARINT = 0x10;
 const NS_PER_SECOND = 1_000_000_000n;
@@ -78,11 +78,11 @@ export function encodePushRequestProto(streams: readonly PushStream[]): Buffer {
   return buf;
 }
 
-function timestampMessageSize(seconds: number, nanos: number): number {
+export function timestampMessageSize(seconds: number, nanos: number): number {
   return (seconds !== 0 ? 1 + varintSize(seconds) : 0) + (nanos !== 0 ? 1 + varintSize(nanos) : 0);
 }
 
-function writeTimestamp(buf: Buffer, pos: number, seconds: number, nanos: number): number {
+export function writeTimestamp(buf: Buffer, pos: number, seconds: number, nanos: number): number {
   buf[pos++] = TAG_1_LEN;
   buf[pos++] = (seconds !== 0 ? 1 + varintSize(seconds) : 0) + (nanos !== 0 ? 1 + varintSize(nanos) : 0);
   if (seconds !== 0) {
@@ -96,7 +96,7 @@ function writeTimestamp(buf: Buffer, pos: number, seconds: number, nanos: number
   return pos;
 }
 
-function writeString(buf: Buffer, pos: number, tag: number, text: string, bytes: number): number {
+export function writeString(buf: Buffer, pos: number, tag: number, text: string, bytes: number): number {
   buf[pos++] = tag;
   pos = writeVarint(buf, pos, bytes);
   if (bytes === text.length && bytes < SHORT_STRING) {
@@ -111,7 +111,7 @@ function writeString(buf: Buffer, pos: number, tag: number, text: string, bytes:
  */
 const SHORT_STRING = 64;
 
-function utf8Length(text: string): number {
+export function utf8Length(text: string): number {
   if (text.length >= SHORT_STRING) return Buffer.byteLength(text, 'utf8');
   for (let i = 0; i < text.length; i++) {
     // Anything but plain ASCII: let Buffer count it exactly (surrogate pairs, lone surrogates).
@@ -121,7 +121,7 @@ function utf8Length(text: string): number {
 }
 
 /** Unsigned varint of a non-negative safe integer. */
-function writeVarint(buf: Buffer, pos: number, value: number): number {
+export function writeVarint(buf: Buffer, pos: number, value: number): number {
   while (value > 0x7f) {
     buf[pos++] = (value & 0x7f) | 0x80;
     value = value < 0x1_0000_0000 ? value >>> 7 : Math.floor(value / 128);
@@ -130,7 +130,7 @@ function writeVarint(buf: Buffer, pos: number, value: number): number {
   return pos;
 }
 
-function varintSize(value: number): number {
+export function varintSize(value: number): number {
   let size = 1;
   while (value > 0x7f) {
     value = Math.floor(value / 128);

@@ -8,9 +8,9 @@
 import type { PushEntry, PushRequest, PushStream } from './push';
 
 /** Tags, length prefixes and the timestamp of one entry, generously. */
-const ENTRY_OVERHEAD = 24;
-const METADATA_PAIR_OVERHEAD = 8;
-const STREAM_OVERHEAD = 8;
+export const ENTRY_OVERHEAD = 24;
+export const METADATA_PAIR_OVERHEAD = 8;
+export const STREAM_OVERHEAD = 8;
 
 export function estimateEntrySize(entry: PushEntry): number {
   let size = ENTRY_OVERHEAD + entry.line.length;

@@ -32,7 +32,7 @@ export const HINT_FORMAT = 'loki.format';
 /** Loki's name for a stream whose record brought no label at all. */
 const UNKNOWN_SERVICE: LabelPair = { name: 'service_name', value: 'unknown_service' };
 
-interface ResourcePlan {
+export interface ResourcePlan {
   labels: Map<string, string>;
   /** formatLabels of `labels`, for records that add none of their own */
   labelString: string;
@@ -154,7 +154,7 @@ function addRecord(
   stream.entries.push({ timestampNs: entryTime(record, receiveTimeNs), line, metadata });
 }
 
-function planResource(resource: Resource, options: MappingOptions): ResourcePlan {
+export function planResource(resource: Resource, options: MappingOptions): ResourcePlan {
   const attributes = resource.attributes;
   let hidden: Set<string> | undefined;
   let format = options.format;

@@ -48,6 +48,8 @@ export type { SeverityName } from './severity';
 
 // codecs: OTLP protobuf and OTLP/JSON (codec/)
 export { decodeLogsProto } from './codec/proto-decode';
+// single messages, for readers that walk the bytes themselves and decode only some parts
+export { readResource as readResourceProto, readAnyValue as readAnyValueProto } from './codec/proto-decode';
 export { scanLogsProto } from './codec/proto-scan';
 export type { LogsProtoShape } from './codec/proto-scan';
 // requests that keep their protobuf bytes and decode on first read

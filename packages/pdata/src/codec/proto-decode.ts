@@ -85,7 +85,7 @@ function readResourceLogs(r: ProtoReader, end: number): ResourceLogs {
 }
 
 /** Reads into `into`: a message field sent twice merges, as protobuf specifies. */
-function readResource(r: ProtoReader, end: number, into: Resource): void {
+export function readResource(r: ProtoReader, end: number, into: Resource): void {
   const outer = r.end;
   r.end = end;
   while (r.pos < end) {
@@ -216,7 +216,7 @@ function readKeyValue(r: ProtoReader, end: number): KeyValue {
   return { key, value };
 }
 
-function readAnyValue(r: ProtoReader, end: number): AnyValue {
+export function readAnyValue(r: ProtoReader, end: number): AnyValue {
   if (++r.depth > MAX_DEPTH) throw r.error(`values nested deeper than ${MAX_DEPTH} at byte ${r.pos}`);
   const outer = r.end;
   r.end = end;

@@ -1,0 +1,216 @@
+import assert from 'node:assert/strict';
+import { decodeLogsProto, encodeLogsProto, newLogRecord, type AnyValue, type LogRecord, type LogsData } from '@sluice/pdata';
+import { pushFragments, resolveMappingOptions, wirePushFragments, type MappingSettings } from '../src';
+import { T0, kv } from './helpers';
+
+const MAX = 5 << 20;
+
+/** The model path's fragments and the transcoder's for the same bytes; the transcoder's, when it answers, must be identical. */
+function compare(bytes: Uint8Array, settings: MappingSettings, receiveTimeNs = T0 + 999n, maxRequestBytes = MAX): boolean {
+  const options = resolveMappingOptions(settings);
+  const expected = pushFragments(decodeLogsProto(bytes), options, receiveTimeNs, { encoding: 'protobuf', maxRequestBytes });
+  const actual = wirePushFragments(bytes, options, receiveTimeNs, maxRequestBytes);
+  if (actual === undefined) return false;
+  assert.deepEqual(actual, expected);
+  return true;
+}
+
+function logs(resources: { attributes: Record<string, AnyValue>; scopes: Partial<LogRecord>[][] }[]): LogsData {
+  return {
+    resourceLogs: resources.map(({ attributes, scopes }) => ({
+      resource: { attributes: kv(attributes), droppedAttributesCount: 0 },
+      schemaUrl: '',
+      scopeLogs: scopes.map((records, i) => ({
+        scope: { name: `scope-${i}`, version: '1', attributes: [], droppedAttributesCount: 0 },
+        logRecords: records.map((fields) => newLogRecord(fields)),
+        schemaUrl: '',
+      })),
+    })),
+  };
+}
+
+/** Seven bytes that are not UTF-8, swapped in for every `BADBYTE` after encoding (same length, so framing holds). */
+const MARKER = Buffer.from('BADBYTE');
+const INVALID = Buffer.from([0xff, 0xc3, 0x28, 0xed, 0xa0, 0x80, 0xe2]);
+
+function withInvalidUtf8(bytes: Buffer): Buffer {
+  const out = Buffer.from(bytes);
+  for (let at = out.indexOf(MARKER); at >= 0; at = out.indexOf(MARKER, at + 1)) INVALID.copy(out, at);
+  return out;
+}
+
+/** mulberry32: a small seeded generator, so a failure reproduces. */
+function random(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const STRINGS = [
+  '',
+  'plain',
+  'GET /api/v1/orders/12345 completed with status 200 in 35ms',
+  'x'.repeat(300),
+  'héllo wörld',
+  '日本語のログ行',
+  'emoji 😀 and more 🎉',
+  '\uFEFFstarts with a BOM',
+  'quotes " and \\ backslash\nnew line\ttab',
+  'control \u0001\u001f chars',
+  'BADBYTE',
+  'prefix BADBYTE suffix that is long enough for the native paths',
+  'ünïcödé '.repeat(20),
+];
+const KEYS = ['http.method', 'user.id', 'thread-name', '1st', 'ключ', 'a b', 'trace_id', 'BADBYTE.key', 'k', 'service.name', 'x.'.repeat(20)];
+const RARE_KEYS = ['loki.tenant', 'loki.format', 'loki.attribute.labels', 'loki.resource.labels', 'loki.other'];
+
+describe('wirePushFragments', () => {
+  it('gives the model path’s fragments, byte for byte, over many generated requests', () => {
+    const next = random(20240611);
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
+    const value = (depth = 0): AnyValue => {
+      const roll = next();
+      if (roll < 0.55) return pick(STRINGS);
+      if (roll < 0.65) return pick([0n, 7n, -42n, 9_007_199_254_740_993n, -(2n ** 63n)]);
+      if (roll < 0.7) return next() < 0.5;
+      if (roll < 0.76) return pick([0, 1.5, -0, 1e21, 3.14159, Number.NaN, Infinity]);
+      if (roll < 0.8) return new Uint8Array([0, 1, 2, 255]);
+      if (roll < 0.85 && depth < 2) return [value(depth + 1), value(depth + 1)];
+      if (roll < 0.9 && depth < 2) return { kvlist: [{ key: pick(KEYS), value: value(depth + 1) }] };
+      return null;
+    };
+    const attributes = (rare: number): Record<string, AnyValue> => {
+      const out: Record<string, AnyValue> = {};
+      const count = Math.floor(next() * 5);
+      for (let i = 0; i < count; i++) out[next() < rare ? pick(RARE_KEYS) : pick(KEYS)] = value();
+      return out;
+    };
+    const time = (): bigint => (next() < 0.25 ? 0n : T0 + BigInt(Math.floor(next() * 1e6)) * pick([1n, 1000n, 1_000_000_000n]));
+    const record = (): Partial<LogRecord> => ({
+      timeUnixNano: time(),
+      observedTimeUnixNano: time(),
+      severityNumber: pick([0, 0, 1, 5, 9, 9, 13, 17, 21, 24, 30]),
+      severityText: pick(['', 'INFO', 'Warning', 'BADBYTE', 'ÉRREUR']),
+      body: next() < 0.8 ? pick(STRINGS) : value(),
+      attributes: kv(attributes(0.03)),
+      droppedAttributesCount: pick([0, 0, 3]),
+      flags: pick([0, 1]),
+      traceId: next() < 0.5 ? '0123456789abcdef0123456789abcdef' : '',
+      spanId: next() < 0.5 ? 'fedcba9876543210' : '',
+      eventName: pick(['', 'event']),
+    });
+    const settings: MappingSettings[] = [
+      { format: 'raw' },
+      { format: 'raw', tenantId: 'team-a' },
+      { format: 'raw', structuredMetadata: false },
+      { format: 'raw', staticLabels: { env: 'prod', 'cluster.name': 'BADBYTE "quoted"' } },
+      { format: 'raw', defaultResourceLabels: false },
+      { format: 'raw', resourceLabels: { 'http.method': null, 'k8s.pod.name': 'pod' } },
+      { format: 'raw', attributeLabels: { 'http.method': null } },
+      { format: 'raw', levelLabel: true },
+      { format: 'raw', metadataAttributes: ['user.id'] },
+      { format: 'json' },
+      { format: 'logfmt' },
+    ];
+    let taken = 0;
+    let takenWithInvalid = 0;
+    const cases = 600;
+    for (let n = 0; n < cases; n++) {
+      const resources = Array.from({ length: 1 + Math.floor(next() * 3) }, () => {
+        const resource = attributes(0.05);
+        if (next() < 0.7) resource['service.name'] = pick(['checkout', 'BADBYTE', 'ßervice', '']);
+        if (next() < 0.3) resource['service.namespace'] = pick(['shop', 'x']);
+        if (next() < 0.2) resource['k8s.pod.name'] = pick(STRINGS);
+        const scopes = Array.from({ length: Math.floor(next() * 3) }, () => Array.from({ length: Math.floor(next() * 6) }, record));
+        return { attributes: resource, scopes };
+      });
+      const encoded = encodeLogsProto(logs(resources));
+      const bytes = next() < 0.3 ? withInvalidUtf8(encoded) : encoded;
+      const maxRequestBytes = next() < 0.15 ? pick([1, 200, 2000]) : MAX;
+      const answered = compare(bytes, pick(settings), T0 + BigInt(Math.floor(next() * 1e12)), maxRequestBytes);
+      if (answered) taken++;
+      if (answered && bytes !== encoded && bytes.includes(INVALID)) takenWithInvalid++;
+    }
+    // Not a test that passes by always falling back: most raw-format cases are the transcoder's.
+    assert.ok(taken > cases / 4, `transcoder answered ${taken} of ${cases}`);
+    assert.ok(takenWithInvalid > 10, `transcoder answered ${takenWithInvalid} requests with invalid UTF-8`);
+  });
+
+  it('answers the common case itself: string bodies, string and int attributes, raw lines', () => {
+    const records = Array.from({ length: 50 }, (_, i) => ({
+      timeUnixNano: T0 + BigInt(i),
+      severityNumber: 9,
+      severityText: 'INFO',
+      body: `request ${i} done`,
+      traceId: '0123456789abcdef0123456789abcdef',
+      spanId: '0123456789abcdef',
+      attributes: kv({ 'http.method': 'GET', 'http.status_code': 200n, 'user.id': `u${i}` }),
+    }));
+    const bytes = encodeLogsProto(logs([{ attributes: { 'service.name': 'orders', 'host.name': 'node-1' }, scopes: [records] }]));
+    for (const settings of [{ format: 'raw' }, { format: 'raw', tenantId: 't' }, { format: 'raw', structuredMetadata: false }] as const) {
+      assert.ok(compare(bytes, settings), JSON.stringify(settings));
+    }
+  });
+
+  it('keeps the model path’s order: streams first seen first, entries stably by time, time → observed → receive time', () => {
+    const bytes = encodeLogsProto(
+      logs([
+        { attributes: { 'service.name': 'b' }, scopes: [[{ body: 'b1', timeUnixNano: T0 + 5n }, { body: 'b0', timeUnixNano: T0 + 1n }]] },
+        {
+          attributes: { 'service.name': 'a' },
+          scopes: [
+            [
+              { body: 'a-late', timeUnixNano: T0 + 2n ** 40n },
+              { body: 'a-observed', observedTimeUnixNano: T0 + 3n },
+              { body: 'a-untimed' },
+              { body: 'a-same-1', timeUnixNano: T0 + 3n },
+            ],
+          ],
+        },
+        { attributes: { 'service.name': 'b' }, scopes: [[{ body: 'b-again', timeUnixNano: T0 + 1n }]] },
+      ]),
+    );
+    assert.ok(compare(bytes, { format: 'raw' }, T0 + 3n));
+    assert.ok(compare(bytes, { format: 'raw' }, 0n));
+    assert.ok(compare(bytes, { format: 'raw' }, 2n ** 64n - 1n));
+  });
+
+  it('answers for resource hints it can plan, and an empty request', () => {
+    const hinted = encodeLogsProto(
+      logs([{ attributes: { 'service.name': 'a', 'loki.resource.labels': 'host.name', 'host.name': 'h', 'loki.format': 'raw' }, scopes: [[{ body: 'x' }]] }]),
+    );
+    assert.ok(compare(hinted, { format: 'json' }));
+    assert.deepEqual(wirePushFragments(encodeLogsProto({ resourceLogs: [] }), resolveMappingOptions({ format: 'raw' }), T0, MAX), []);
+  });
+
+  it('leaves a request the model path would split to it, at every limit around its size', () => {
+    const records = Array.from({ length: 6 }, (_, i) => ({ body: `line ${i} ünïcödé`, attributes: kv({ k: 'v', n: BigInt(i) }) }));
+    const bytes = encodeLogsProto(logs([{ attributes: { 'service.name': 'a', 'host.name': 'h' }, scopes: [records] }]));
+    const [whole] = pushFragments(decodeLogsProto(bytes), resolveMappingOptions({ format: 'raw' }), T0, { encoding: 'protobuf', maxRequestBytes: MAX });
+    let answered = 0;
+    for (let max = whole!.body.length - 20; max < whole!.body.length + 200; max++) if (compare(bytes, { format: 'raw' }, T0, max)) answered++;
+    assert.ok(answered > 0);
+  });
+
+  it('leaves to the model path what it does not cover', () => {
+    const plain = encodeLogsProto(logs([{ attributes: { 'service.name': 'a' }, scopes: [[{ body: 'x', attributes: kv({ k: 'v' }) }, { body: 'y' }]] }]));
+    const options = (settings: MappingSettings) => resolveMappingOptions(settings);
+    const fallsBack = (bytes: Uint8Array, settings: MappingSettings, max = MAX) =>
+      assert.equal(wirePushFragments(bytes, options(settings), T0, max), undefined, JSON.stringify(settings));
+    fallsBack(plain, { format: 'json' });
+    fallsBack(plain, { format: 'logfmt' });
+    fallsBack(plain, { format: 'raw', attributeLabels: { k: null } });
+    fallsBack(plain, { format: 'raw', levelLabel: true });
+    fallsBack(plain, { format: 'raw', metadataAttributes: ['k'] });
+    fallsBack(plain, { format: 'raw' }, 10);
+    for (const key of RARE_KEYS) {
+      fallsBack(encodeLogsProto(logs([{ attributes: {}, scopes: [[{ body: 'x', attributes: kv({ [key]: 'v' }) }]] }])), { format: 'raw' });
+    }
+    fallsBack(encodeLogsProto(logs([{ attributes: { 'loki.tenant': 'org', org: 'o' }, scopes: [[{ body: 'x' }]] }])), { format: 'raw' });
+    // Bytes the decoder refuses: the model path reports them.
+    fallsBack(Buffer.from([0x0a, 0x05, 0x12]), { format: 'raw' });
+  });
+});

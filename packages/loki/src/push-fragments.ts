@@ -1,8 +1,10 @@
 /**
- * A request's push fragments from the logs model: mapped to streams, one request per tenant,
- * split under max_request_bytes, encoded but not compressed.
+ * A request's push fragments: mapped to streams, one request per tenant, split under
+ * max_request_bytes, encoded but not compressed. Written straight from the protobuf bytes the
+ * request arrived as when the transcoder covers the case (raw lines, protobuf pushes: the same
+ * bytes, without decoding), else from the logs model.
  */
-import type { LogsData } from '@sluice/pdata';
+import { wireBytesOf, type LogsData } from '@sluice/pdata';
 import { JSON_PUSH_FRAMING, encodeJsonStreams } from './json-encoder';
 import type { MappingOptions } from './mapping-options';
 import { encodePushRequestProto } from './proto-encoder';
@@ -10,6 +12,7 @@ import type { PushRequest } from './push';
 import type { PushFragment } from './queued-push';
 import { cutRequest, splitRequest } from './split';
 import { mapToStreams, type LimitedLabelListener } from './streams';
+import { wirePushFragments } from './wire-push';
 
 export interface FragmentSettings {
   encoding: 'protobuf' | 'json';
@@ -23,6 +26,11 @@ export function pushFragments(
   settings: FragmentSettings,
   onLimited?: LimitedLabelListener,
 ): PushFragment[] {
+  const wire = settings.encoding === 'protobuf' ? wireBytesOf(logs) : undefined;
+  if (wire !== undefined) {
+    const fragments = wirePushFragments(wire, mapping, receiveTimeNs, settings.maxRequestBytes);
+    if (fragments !== undefined) return fragments;
+  }
   const requests = mapToStreams(logs, mapping, receiveTimeNs, onLimited).flatMap((r) => splitRequest(r, settings.maxRequestBytes));
   return requests.flatMap((request) => toFragment(request, settings));
 }

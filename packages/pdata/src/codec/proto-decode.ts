@@ -10,13 +10,13 @@ import { MAX_DEPTH, ProtoReader } from './proto-reader';
  * Field numbers are from opentelemetry/proto (see ../../proto).
  */
 
-// Field names by number, for error messages about known fields.
-const REQUEST_FIELDS = names({ 1: 'resource_logs' });
-const RESOURCE_LOGS_FIELDS = names({ 1: 'resource', 2: 'scope_logs', 3: 'schema_url' });
-const RESOURCE_FIELDS = names({ 1: 'attributes', 2: 'dropped_attributes_count' });
-const SCOPE_LOGS_FIELDS = names({ 1: 'scope', 2: 'log_records', 3: 'schema_url' });
-const SCOPE_FIELDS = names({ 1: 'name', 2: 'version', 3: 'attributes', 4: 'dropped_attributes_count' });
-const LOG_RECORD_FIELDS = names({
+// Field names by number, for error messages about known fields (the JSON transcoder skips with them too).
+export const REQUEST_FIELDS = names({ 1: 'resource_logs' });
+export const RESOURCE_LOGS_FIELDS = names({ 1: 'resource', 2: 'scope_logs', 3: 'schema_url' });
+export const RESOURCE_FIELDS = names({ 1: 'attributes', 2: 'dropped_attributes_count' });
+export const SCOPE_LOGS_FIELDS = names({ 1: 'scope', 2: 'log_records', 3: 'schema_url' });
+export const SCOPE_FIELDS = names({ 1: 'name', 2: 'version', 3: 'attributes', 4: 'dropped_attributes_count' });
+export const LOG_RECORD_FIELDS = names({
   1: 'time_unix_nano',
   2: 'severity_number',
   3: 'severity_text',
@@ -29,8 +29,8 @@ const LOG_RECORD_FIELDS = names({
   11: 'observed_time_unix_nano',
   12: 'event_name',
 });
-const KEY_VALUE_FIELDS = names({ 1: 'key', 2: 'value' });
-const ANY_VALUE_FIELDS = names({
+export const KEY_VALUE_FIELDS = names({ 1: 'key', 2: 'value' });
+export const ANY_VALUE_FIELDS = names({
   1: 'string_value',
   2: 'bool_value',
   3: 'int_value',
@@ -39,7 +39,7 @@ const ANY_VALUE_FIELDS = names({
   6: 'kvlist_value',
   7: 'bytes_value',
 });
-const VALUES_FIELDS = names({ 1: 'values' });
+export const VALUES_FIELDS = names({ 1: 'values' });
 
 /**
  * Decodes an ExportLogsServiceRequest (or LogsData: the same field 1) protobuf body.

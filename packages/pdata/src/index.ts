@@ -58,6 +58,7 @@ export type { WireDecoded } from './wire-logs';
 export { encodeLogsProto, sizeLogsProto } from './codec/proto-encode';
 export { decodeLogsJson } from './codec/json-decode';
 export { encodeLogsJson } from './codec/json-encode';
+export { transcodeLogsProtoToJson } from './codec/proto-to-json';
 export { ProtoReader, MAX_DEPTH } from './codec/proto-reader';
 export { ProtoWriter, int64Size, uint32Size } from './codec/proto-writer';
 

@@ -10,7 +10,7 @@ import { MAX_DEPTH, ProtoReader } from './proto-reader';
  * Field numbers are from opentelemetry/proto (see ../../proto).
  */
 
-// Field names by number, for error messages about known fields.
+// Field names by number, for error messages about known fields (the scan and the JSON transcoder skip with them too).
 export const REQUEST_FIELDS = names({ 1: 'resource_logs' });
 export const RESOURCE_LOGS_FIELDS = names({ 1: 'resource', 2: 'scope_logs', 3: 'schema_url' });
 export const RESOURCE_FIELDS = names({ 1: 'attributes', 2: 'dropped_attributes_count' });

@@ -12,6 +12,9 @@ export class ProtoReader {
   end: number;
   /** How deep the AnyValue being read is nested, to stop recursion bombs. */
   depth = 0;
+  /** The low and high 32 bits, unsigned, of the last `varint64` read: callers that write the value as text need no bigint. */
+  lo = 0;
+  hi = 0;
   /** Where the last tag started, for error messages. */
   private tagStart = 0;
 
@@ -77,8 +80,16 @@ export class ProtoReader {
     throw this.error(`varint longer than 10 bytes at byte ${start}`);
   }
 
-  /** A two's-complement int64 varint. Small non-negative values (most ints in logs) take the short path. */
+  /** A two's-complement int64 varint. */
   int64(): bigint {
+    this.varint64();
+    const hi = this.hi;
+    if (hi < 0x200000) return BigInt(hi * 4294967296 + this.lo); // below 2^53: exact as a double
+    return BigInt.asIntN(64, (BigInt(hi) << 32n) | BigInt(this.lo));
+  }
+
+  /** Reads a 64-bit varint into `lo` and `hi`. Small non-negative values (most ints in logs) take the short path. */
+  varint64(): void {
     const buf = this.buf;
     const start = this.pos;
     const end = this.end;
@@ -90,7 +101,9 @@ export class ProtoReader {
       lo |= (b & 0x7f) << shift;
       if (b < 0x80) {
         this.pos = p;
-        return BigInt(lo);
+        this.lo = lo;
+        this.hi = 0;
+        return;
       }
     }
     // The fifth byte straddles the two 32-bit halves: 4 bits to lo, 3 bits to hi.
@@ -105,9 +118,8 @@ export class ProtoReader {
       hi |= (b & 0x7f) << shift;
     }
     this.pos = p;
-    hi >>>= 0;
-    if (hi < 0x200000) return BigInt(hi * 4294967296 + lo); // below 2^53: exact as a double
-    return BigInt.asIntN(64, (BigInt(hi) << 32n) | BigInt(lo));
+    this.lo = lo;
+    this.hi = hi >>> 0;
   }
 
   fixed32(): number {

@@ -1,0 +1,737 @@
+import {
+  ANY_VALUE_FIELDS,
+  KEY_VALUE_FIELDS,
+  LOG_RECORD_FIELDS,
+  REQUEST_FIELDS,
+  RESOURCE_FIELDS,
+  RESOURCE_LOGS_FIELDS,
+  SCOPE_FIELDS,
+  SCOPE_LOGS_FIELDS,
+  VALUES_FIELDS,
+} from './proto-decode';
+import { MAX_DEPTH, ProtoReader } from './proto-reader';
+
+/*
+ * OTLP logs protobuf → OTLP/JSON without building the data model, for an exporter writing a request
+ * exactly as it was received. The output is byte for byte `encodeLogsJson(decodeLogsProto(bytes))`:
+ * the same member order, omitted defaults, escapes and number formats.
+ *
+ * It writes each field as it reads it, so it handles the layout every encoder produces: known
+ * fields in field-number order, each singular field once, a repeated field's elements together.
+ * Anything else (reordered fields, a field sent twice, an AnyValue with two members set) would need
+ * protobuf's merge rules, so the transcoder gives up and the caller takes the model path.
+ */
+
+/** Thrown to give up: cheaper than an Error (no stack), and caught in this file only. */
+const GIVE_UP = Symbol('give up');
+
+/**
+ * The OTLP/JSON line of an ExportLogsServiceRequest protobuf body, with '\n' appended when
+ * `newline`; undefined when this layout is not handled (or the bytes are malformed) and the
+ * caller must use `encodeLogsJson(decodeLogsProto(bytes))`.
+ */
+export function transcodeLogsProtoToJson(bytes: Uint8Array, newline = false): Buffer | undefined {
+  const r = new ProtoReader(bytes);
+  const o = new JsonOut(bytes.length * 2 + 64);
+  try {
+    request(r, o);
+  } catch {
+    return undefined;
+  }
+  if (newline) o.byte(0x0a);
+  return o.buf.subarray(0, o.pos);
+}
+
+const QUOTE = 0x22;
+const COMMA = 0x2c;
+const CLOSE_BRACKET = 0x5d;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+
+const ascii = (text: string): Uint8Array => Buffer.from(text, 'latin1');
+const RESOURCE_LOGS_OPEN = ascii('{"resourceLogs":[');
+const LIST_END = ascii(']}');
+const RESOURCE_OPEN = ascii('{"resource":');
+const SCOPE_OPEN = ascii('{"scope":');
+const EMPTY_OBJECT = ascii('{}');
+const COMMA_BYTES = ascii(',');
+const SCOPE_LOGS_OPEN = ascii(',"scopeLogs":[');
+const LOG_RECORDS_OPEN = ascii(',"logRecords":[');
+const SCHEMA_URL = ascii(',"schemaUrl":');
+const ATTRIBUTES_OPEN = ascii('"attributes":[');
+const DROPPED = ascii('"droppedAttributesCount":');
+const NAME = ascii('"name":');
+const VERSION = ascii('"version":');
+const TIME = ascii('"timeUnixNano":"');
+const SEVERITY_NUMBER = ascii('"severityNumber":');
+const SEVERITY_TEXT = ascii('"severityText":');
+const BODY = ascii('"body":');
+const FLAGS = ascii('"flags":');
+const TRACE_ID = ascii('"traceId":"');
+const SPAN_ID = ascii('"spanId":"');
+const OBSERVED_TIME = ascii('"observedTimeUnixNano":"');
+const EVENT_NAME = ascii('"eventName":');
+const KEY = ascii('"key":');
+const VALUE = ascii('"value":');
+const STRING_VALUE = ascii('{"stringValue":');
+const BOOL_TRUE = ascii('{"boolValue":true}');
+const BOOL_FALSE = ascii('{"boolValue":false}');
+const INT_VALUE = ascii('{"intValue":"');
+const DOUBLE_VALUE = ascii('{"doubleValue":');
+const ARRAY_VALUE = ascii('{"arrayValue":{');
+const KVLIST_VALUE = ascii('{"kvlistValue":{');
+const VALUES_OPEN = ascii('"values":[');
+const BYTES_VALUE = ascii('{"bytesValue":"');
+const QUOTE_BRACE = ascii('"}');
+const LIST_CLOSE_BRACES = ascii(']}}');
+const CLOSE_BRACES = ascii('}}');
+
+/*
+ * Each message writer mirrors its reader in proto-decode.ts. `at` is the number of the last known
+ * field read; `next` moves it forward or gives up, and closes the list of a repeated field.
+ */
+
+/** `next`'s `repeated` for a message with no repeated field. */
+const NONE = -1;
+
+function next(o: JsonOut, at: number, field: number, repeated: number): number {
+  if (field <= at) throw GIVE_UP;
+  if (at === repeated) o.byte(CLOSE_BRACKET);
+  return field;
+}
+
+function request(r: ProtoReader, o: JsonOut): void {
+  o.raw(RESOURCE_LOGS_OPEN);
+  let count = 0;
+  while (r.pos < r.end) {
+    const tag = r.tag();
+    if (tag === 0x0a) {
+      if (count++ > 0) o.byte(COMMA);
+      resourceLogs(r, o, r.lengthEnd());
+    } else r.skip(tag, REQUEST_FIELDS);
+  }
+  o.raw(LIST_END);
+}
+
+function resourceLogs(r: ProtoReader, o: JsonOut, end: number): void {
+  const outer = r.end;
+  r.end = end;
+  o.raw(RESOURCE_OPEN);
+  let at = 0;
+  while (r.pos < end) {
+    const tag = r.tag();
+    switch (tag) {
+      case 0x0a:
+        at = next(o, at, 1, 2);
+        resource(r, o, r.lengthEnd());
+        break;
+      case 0x12:
+        at = listItem(o, at, SCOPE_LOGS_OPEN);
+        scopeLogs(r, o, r.lengthEnd());
+        break;
+      case 0x1a:
+        at = schemaUrl(r, o, at, SCOPE_LOGS_OPEN);
+        break;
+      default:
+        r.skip(tag, RESOURCE_LOGS_FIELDS);
+    }
+  }
+  if (at < 3) closeList(o, at, SCOPE_LOGS_OPEN);
+  o.byte(CLOSE_BRACE);
+  r.end = outer;
+}
+
+function scopeLogs(r: ProtoReader, o: JsonOut, end: number): void {
+  const outer = r.end;
+  r.end = end;
+  o.raw(SCOPE_OPEN);
+  let at = 0;
+  while (r.pos < end) {
+    const tag = r.tag();
+    switch (tag) {
+      case 0x0a:
+        at = next(o, at, 1, 2);
+        scope(r, o, r.lengthEnd());
+        break;
+      case 0x12:
+        at = listItem(o, at, LOG_RECORDS_OPEN);
+        logRecord(r, o, r.lengthEnd());
+        break;
+      case 0x1a:
+        at = schemaUrl(r, o, at, LOG_RECORDS_OPEN);
+        break;
+      default:
+        r.skip(tag, SCOPE_LOGS_FIELDS);
+    }
+  }
+  if (at < 3) closeList(o, at, LOG_RECORDS_OPEN);
+  o.byte(CLOSE_BRACE);
+  r.end = outer;
+}
+
+/*
+ * ResourceLogs and ScopeLogs share a shape: a message always written (field 1), a list always
+ * written (2), then schemaUrl (3), omitted when empty. These write what fields 1 and 2 leave open
+ * or, when not sent, write them empty.
+ */
+
+function listItem(o: JsonOut, at: number, listOpen: Uint8Array): number {
+  if (at === 2) {
+    o.byte(COMMA);
+    return 2;
+  }
+  if (at > 2) throw GIVE_UP;
+  if (at === 0) o.raw(EMPTY_OBJECT);
+  o.raw(listOpen);
+  return 2;
+}
+
+function closeList(o: JsonOut, at: number, listOpen: Uint8Array): void {
+  if (at === 0) o.raw(EMPTY_OBJECT);
+  if (at < 2) o.raw(listOpen);
+  o.byte(CLOSE_BRACKET);
+}
+
+function schemaUrl(r: ProtoReader, o: JsonOut, at: number, listOpen: Uint8Array): number {
+  if (at === 3) throw GIVE_UP;
+  closeList(o, at, listOpen);
+  const end = r.lengthEnd();
+  if (end > r.pos) {
+    o.raw(SCHEMA_URL);
+    o.string(r.buf, r.pos, end);
+  }
+  r.pos = end;
+  return 3;
+}
+
+function resource(r: ProtoReader, o: JsonOut, end: number): void {
+  const outer = r.end;
+  r.end = end;
+  o.byte(OPEN_BRACE);
+  let at = 0;
+  while (r.pos < end) {
+    const tag = r.tag();
+    switch (tag) {
+      case 0x0a:
+        if (at === 1) o.byte(COMMA);
+        else {
+          at = next(o, at, 1, 1);
+          o.raw(ATTRIBUTES_OPEN);
+        }
+        keyValue(r, o, r.lengthEnd());
+        break;
+      case 0x10: {
+        at = next(o, at, 2, 1);
+        const count = r.uint32();
+        if (count !== 0) {
+          member(o, DROPPED);
+          o.uint(count);
+        }
+        break;
+      }
+      default:
+        r.skip(tag, RESOURCE_FIELDS);
+    }
+  }
+  if (at === 1) o.byte(CLOSE_BRACKET);
+  o.byte(CLOSE_BRACE);
+  r.end = outer;
+}
+
+function scope(r: ProtoReader, o: JsonOut, end: number): void {
+  const outer = r.end;
+  r.end = end;
+  o.byte(OPEN_BRACE);
+  let at = 0;
+  while (r.pos < end) {
+    const tag = r.tag();
+    switch (tag) {
+      case 0x0a:
+        at = next(o, at, 1, 3);
+        stringMember(r, o, NAME);
+        break;
+      case 0x12:
+        at = next(o, at, 2, 3);
+        stringMember(r, o, VERSION);
+        break;
+      case 0x1a:
+        if (at === 3) o.byte(COMMA);
+        else {
+          at = next(o, at, 3, 3);
+          member(o, ATTRIBUTES_OPEN);
+        }
+        keyValue(r, o, r.lengthEnd());
+        break;
+      case 0x20: {
+        at = next(o, at, 4, 3);
+        const count = r.uint32();
+        if (count !== 0) {
+          member(o, DROPPED);
+          o.uint(count);
+        }
+        break;
+      }
+      default:
+        r.skip(tag, SCOPE_FIELDS);
+    }
+  }
+  if (at === 3) o.byte(CLOSE_BRACKET);
+  o.byte(CLOSE_BRACE);
+  r.end = outer;
+}
+
+// In field-number order, which is also the JSON member order.
+function logRecord(r: ProtoReader, o: JsonOut, end: number): void {
+  const outer = r.end;
+  r.end = end;
+  o.byte(OPEN_BRACE);
+  let at = 0;
+  while (r.pos < end) {
+    const tag = r.tag();
+    switch (tag) {
+      case 0x09:
+        at = next(o, at, 1, 6);
+        fixed64Member(r, o, TIME);
+        break;
+      case 0x10: {
+        at = next(o, at, 2, 6);
+        const severity = r.int32();
+        if (severity !== 0) {
+          member(o, SEVERITY_NUMBER);
+          o.int(severity);
+        }
+        break;
+      }
+      case 0x1a:
+        at = next(o, at, 3, 6);
+        stringMember(r, o, SEVERITY_TEXT);
+        break;
+      case 0x2a: {
+        at = next(o, at, 5, 6);
+        const mark = o.pos;
+        member(o, BODY);
+        if (!anyValue(r, o, r.lengthEnd())) o.pos = mark; // an empty AnyValue is no body
+        break;
+      }
+      case 0x32:
+        if (at === 6) o.byte(COMMA);
+        else {
+          at = next(o, at, 6, 6);
+          member(o, ATTRIBUTES_OPEN);
+        }
+        keyValue(r, o, r.lengthEnd());
+        break;
+      case 0x38: {
+        at = next(o, at, 7, 6);
+        const count = r.uint32();
+        if (count !== 0) {
+          member(o, DROPPED);
+          o.uint(count);
+        }
+        break;
+      }
+      case 0x45: {
+        at = next(o, at, 8, 6);
+        const flags = r.fixed32();
+        if (flags !== 0) {
+          member(o, FLAGS);
+          o.uint(flags);
+        }
+        break;
+      }
+      case 0x4a:
+        at = next(o, at, 9, 6);
+        idMember(r, o, TRACE_ID, 16);
+        break;
+      case 0x52:
+        at = next(o, at, 10, 6);
+        idMember(r, o, SPAN_ID, 8);
+        break;
+      case 0x59:
+        at = next(o, at, 11, 6);
+        fixed64Member(r, o, OBSERVED_TIME);
+        break;
+      case 0x62:
+        at = next(o, at, 12, 6);
+        stringMember(r, o, EVENT_NAME);
+        break;
+      default:
+        r.skip(tag, LOG_RECORD_FIELDS);
+    }
+  }
+  if (at === 6) o.byte(CLOSE_BRACKET);
+  o.byte(CLOSE_BRACE);
+  r.end = outer;
+}
+
+function keyValue(r: ProtoReader, o: JsonOut, end: number): void {
+  const outer = r.end;
+  r.end = end;
+  o.byte(OPEN_BRACE);
+  let at = 0;
+  while (r.pos < end) {
+    const tag = r.tag();
+    if (tag === 0x0a) {
+      at = next(o, at, 1, NONE);
+      stringMember(r, o, KEY);
+    } else if (tag === 0x12) {
+      at = next(o, at, 2, NONE);
+      const mark = o.pos;
+      member(o, VALUE);
+      if (!anyValue(r, o, r.lengthEnd())) o.pos = mark; // an empty value is left out
+    } else r.skip(tag, KEY_VALUE_FIELDS);
+  }
+  o.byte(CLOSE_BRACE);
+  r.end = outer;
+}
+
+/** Writes one AnyValue; false, with nothing written, for the empty value (no member set). */
+function anyValue(r: ProtoReader, o: JsonOut, end: number): boolean {
+  if (++r.depth > MAX_DEPTH) throw GIVE_UP;
+  const outer = r.end;
+  r.end = end;
+  let set = false;
+  while (r.pos < end) {
+    const tag = r.tag();
+    // A oneof: a second member would win over the first, which is already written.
+    if (set && (tag === 0x0a || tag === 0x10 || tag === 0x18 || tag === 0x21 || tag === 0x2a || tag === 0x32 || tag === 0x3a)) {
+      throw GIVE_UP;
+    }
+    switch (tag) {
+      case 0x0a: {
+        const stringEnd = r.lengthEnd();
+        o.raw(STRING_VALUE);
+        o.string(r.buf, r.pos, stringEnd);
+        o.byte(CLOSE_BRACE);
+        r.pos = stringEnd;
+        set = true;
+        break;
+      }
+      case 0x10:
+        o.raw(r.bool() ? BOOL_TRUE : BOOL_FALSE);
+        set = true;
+        break;
+      case 0x18:
+        r.varint64();
+        o.raw(INT_VALUE);
+        o.int64(r.lo, r.hi);
+        o.raw(QUOTE_BRACE);
+        set = true;
+        break;
+      case 0x21:
+        o.raw(DOUBLE_VALUE);
+        o.double(r.double());
+        o.byte(CLOSE_BRACE);
+        set = true;
+        break;
+      case 0x2a:
+        o.raw(ARRAY_VALUE);
+        arrayValues(r, o, r.lengthEnd());
+        set = true;
+        break;
+      case 0x32:
+        o.raw(KVLIST_VALUE);
+        keyValueListValues(r, o, r.lengthEnd());
+        set = true;
+        break;
+      case 0x3a: {
+        const bytesEnd = r.lengthEnd();
+        o.raw(BYTES_VALUE);
+        o.ascii(r.buf.toString('base64', r.pos, bytesEnd));
+        o.raw(QUOTE_BRACE);
+        r.pos = bytesEnd;
+        set = true;
+        break;
+      }
+      default:
+        r.skip(tag, ANY_VALUE_FIELDS);
+    }
+  }
+  r.end = outer;
+  r.depth--;
+  return set;
+}
+
+/** The inside of an ArrayValue, closing the wrapper the caller opened. Empty values in a list are `{}`. */
+function arrayValues(r: ProtoReader, o: JsonOut, end: number): void {
+  const outer = r.end;
+  r.end = end;
+  let count = 0;
+  while (r.pos < end) {
+    const tag = r.tag();
+    if (tag === 0x0a) {
+      o.raw(count++ === 0 ? VALUES_OPEN : COMMA_BYTES);
+      if (!anyValue(r, o, r.lengthEnd())) o.raw(EMPTY_OBJECT);
+    } else r.skip(tag, VALUES_FIELDS);
+  }
+  o.raw(count === 0 ? CLOSE_BRACES : LIST_CLOSE_BRACES);
+  r.end = outer;
+}
+
+function keyValueListValues(r: ProtoReader, o: JsonOut, end: number): void {
+  const outer = r.end;
+  r.end = end;
+  let count = 0;
+  while (r.pos < end) {
+    const tag = r.tag();
+    if (tag === 0x0a) {
+      o.raw(count++ === 0 ? VALUES_OPEN : COMMA_BYTES);
+      keyValue(r, o, r.lengthEnd());
+    } else r.skip(tag, VALUES_FIELDS);
+  }
+  o.raw(count === 0 ? CLOSE_BRACES : LIST_CLOSE_BRACES);
+  r.end = outer;
+}
+
+/** Writes `name` after a comma unless it is the object's first member. */
+function member(o: JsonOut, name: Uint8Array): void {
+  if (o.buf[o.pos - 1] !== OPEN_BRACE) o.byte(COMMA);
+  o.raw(name);
+}
+
+function stringMember(r: ProtoReader, o: JsonOut, name: Uint8Array): void {
+  const end = r.lengthEnd();
+  if (end > r.pos) {
+    member(o, name);
+    o.string(r.buf, r.pos, end);
+  }
+  r.pos = end;
+}
+
+/** An unsigned fixed64 as a decimal string; `name` includes the opening quote. */
+function fixed64Member(r: ProtoReader, o: JsonOut, name: Uint8Array): void {
+  const lo = r.fixed32();
+  const hi = r.fixed32();
+  if (lo === 0 && hi === 0) return;
+  member(o, name);
+  o.uint64(lo, hi);
+  o.byte(QUOTE);
+}
+
+/** A trace or span id as lowercase hex; a length the decoder would reject gives up. */
+function idMember(r: ProtoReader, o: JsonOut, name: Uint8Array, size: number): void {
+  const end = r.lengthEnd();
+  const start = r.pos;
+  r.pos = end;
+  if (end === start) return;
+  if (end - start !== size) throw GIVE_UP;
+  member(o, name);
+  o.hex(r.buf, start, end);
+  o.byte(QUOTE);
+}
+
+/** JSON.stringify's escape for each ASCII character that needs one (control characters, '"', '\\'), taken from V8 itself. */
+const ESCAPES: (Uint8Array | null)[] = Array.from({ length: 0x80 }, (_, code) => {
+  const quoted = JSON.stringify(String.fromCharCode(code));
+  return quoted.length === 3 ? null : ascii(quoted.slice(1, -1));
+});
+/** 1 for each byte copied into a JSON string as it is: ASCII that needs no escape. A table beats the comparisons. */
+const PLAIN = Uint8Array.from({ length: 0x100 }, (_, code) => (code < 0x80 && ESCAPES[code] === null ? 1 : 0));
+const HEX_DIGITS = ascii('0123456789abcdef');
+
+/** A growing output buffer with the few JSON writes the transcoder needs. */
+class JsonOut {
+  buf: Buffer;
+  pos = 0;
+
+  constructor(size: number) {
+    this.buf = Buffer.allocUnsafe(size);
+  }
+
+  byte(value: number): void {
+    if (this.pos === this.buf.length) this.grow(1);
+    this.buf[this.pos++] = value;
+  }
+
+  raw(bytes: Uint8Array): void {
+    const length = bytes.length;
+    this.room(length);
+    const buf = this.buf;
+    const pos = this.pos;
+    for (let i = 0; i < length; i++) buf[pos + i] = bytes[i]!;
+    this.pos = pos + length;
+  }
+
+  ascii(text: string): void {
+    const length = text.length;
+    this.room(length);
+    const buf = this.buf;
+    const pos = this.pos;
+    for (let i = 0; i < length; i++) buf[pos + i] = text.charCodeAt(i);
+    this.pos = pos + length;
+  }
+
+  /** A non-negative integer below 2^53, written in int32 chunks: integer division is cheap, double division is not. */
+  uint(value: number): void {
+    if (value < 0x80000000) {
+      this.int32Digits(value);
+      return;
+    }
+    let high = Math.floor(value / 1e7); // below 2^53 / 10^7 < 2^31
+    let low = value - high * 1e7;
+    if (low < 0) {
+      // the division rounded up
+      high--;
+      low += 1e7;
+    }
+    this.int32Digits(high);
+    this.paddedDigits(low, 7);
+  }
+
+  /**
+   * An unsigned 64-bit integer from its 32-bit halves, without a bigint. Above 2^53 it is split
+   * at 10^6: both parts and every intermediate stay exact as doubles.
+   */
+  uint64(lo: number, hi: number): void {
+    if (hi < 0x200000) {
+      this.uint(hi * 4294967296 + lo);
+      return;
+    }
+    const hiQuotient = Math.floor(hi / 1e6);
+    const rest = (hi - hiQuotient * 1e6) * 4294967296 + lo; // below 10^6 · 2^32 < 2^53
+    let loQuotient = Math.floor(rest / 1e6);
+    let low = rest - loQuotient * 1e6;
+    if (low < 0) {
+      loQuotient--;
+      low += 1e6;
+    }
+    this.uint(hiQuotient * 4294967296 + loQuotient);
+    this.paddedDigits(low, 6);
+  }
+
+  /** An int32, possibly negative. */
+  int(value: number): void {
+    if (value < 0) {
+      this.byte(0x2d);
+      value = -value;
+    }
+    this.uint(value);
+  }
+
+  /** A non-negative int32. */
+  private int32Digits(value: number): void {
+    let digits = 1;
+    for (let rest = value; rest >= 10; rest = (rest / 10) | 0) digits++;
+    this.paddedDigits(value, digits);
+  }
+
+  /** The last `width` decimal digits of a non-negative int32, zero-padded. */
+  private paddedDigits(value: number, width: number): void {
+    this.room(width);
+    const buf = this.buf;
+    const start = this.pos;
+    for (let pos = start + width - 1; pos >= start; pos--) {
+      const quotient = (value / 10) | 0;
+      buf[pos] = 0x30 + value - quotient * 10;
+      value = quotient;
+    }
+    this.pos = start + width;
+  }
+
+  /** A two's-complement 64-bit integer from its unsigned 32-bit halves. */
+  int64(lo: number, hi: number): void {
+    if (hi < 0x80000000) {
+      this.uint64(lo, hi);
+      return;
+    }
+    this.byte(0x2d);
+    const negatedLo = (~lo + 1) >>> 0;
+    this.uint64(negatedLo, (~hi + (negatedLo === 0 ? 1 : 0)) >>> 0);
+  }
+
+  /** As JSON.stringify writes protojson's double: a number, or a string for what JSON cannot carry. */
+  double(value: number): void {
+    if (value === 0) this.ascii(1 / value < 0 ? '"-0"' : '0');
+    else if (Number.isFinite(value)) this.ascii(String(value));
+    else this.ascii(`"${value}"`);
+  }
+
+  hex(src: Buffer, start: number, end: number): void {
+    this.room(2 * (end - start));
+    const buf = this.buf;
+    let pos = this.pos;
+    for (let i = start; i < end; i++) {
+      const b = src[i]!;
+      buf[pos++] = HEX_DIGITS[b >> 4]!;
+      buf[pos++] = HEX_DIGITS[b & 0x0f]!;
+    }
+    this.pos = pos;
+  }
+
+  /**
+   * The UTF-8 string at src[start, end) as a JSON string literal, escaped as JSON.stringify does.
+   * Valid UTF-8 is copied as it is (decoding and re-encoding would give the same bytes); bytes
+   * that are not take the decoder's path: decode with U+FFFD for invalid bytes, then stringify.
+   */
+  string(src: Buffer, start: number, end: number): void {
+    this.room((end - start) * 6 + 2);
+    const buf = this.buf;
+    const begin = this.pos;
+    let pos = begin;
+    buf[pos++] = QUOTE;
+    let i = start;
+    while (i < end) {
+      const b = src[i]!;
+      if (PLAIN[b] === 1) {
+        buf[pos++] = b;
+        i++;
+        continue;
+      }
+      if (b < 0x80) {
+        const escape = ESCAPES[b]!;
+        for (let k = 0; k < escape.length; k++) buf[pos++] = escape[k]!;
+        i++;
+        continue;
+      }
+      const length = utf8SequenceLength(src, i, end);
+      if (length === 0) {
+        this.pos = begin;
+        this.decodedString(src, start, end);
+        return;
+      }
+      for (const last = i + length; i < last; i++) buf[pos++] = src[i]!;
+    }
+    buf[pos++] = QUOTE;
+    this.pos = pos;
+  }
+
+  private decodedString(src: Buffer, start: number, end: number): void {
+    const json = JSON.stringify(src.toString('utf8', start, end));
+    this.room(json.length * 3);
+    this.pos += this.buf.write(json, this.pos, 'utf8');
+  }
+
+  private room(count: number): void {
+    if (this.buf.length - this.pos < count) this.grow(count);
+  }
+
+  private grow(count: number): void {
+    const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + count));
+    this.buf.copy(bigger, 0, 0, this.pos);
+    this.buf = bigger;
+  }
+}
+
+/**
+ * The length of the well-formed UTF-8 sequence whose lead byte (0x80 or above) is at src[i], or 0
+ * when it is not one: a stray continuation byte, an overlong form, a surrogate, a code point above
+ * U+10FFFF or a sequence cut short (Unicode's table of well-formed byte sequences).
+ */
+function utf8SequenceLength(src: Buffer, i: number, end: number): number {
+  const b = src[i]!;
+  if (b < 0xc2) return 0;
+  if (b < 0xe0) return i + 1 < end && (src[i + 1]! & 0xc0) === 0x80 ? 2 : 0;
+  if (b < 0xf0) {
+    if (i + 2 >= end) return 0;
+    const c = src[i + 1]!;
+    const ok = b === 0xe0 ? c >= 0xa0 && c <= 0xbf : b === 0xed ? c >= 0x80 && c <= 0x9f : (c & 0xc0) === 0x80;
+    return ok && (src[i + 2]! & 0xc0) === 0x80 ? 3 : 0;
+  }
+  if (b < 0xf5) {
+    if (i + 3 >= end) return 0;
+    const c = src[i + 1]!;
+    const ok = b === 0xf0 ? c >= 0x90 && c <= 0xbf : b === 0xf4 ? c >= 0x80 && c <= 0x8f : (c & 0xc0) === 0x80;
+    return ok && (src[i + 2]! & 0xc0) === 0x80 && (src[i + 3]! & 0xc0) === 0x80 ? 4 : 0;
+  }
+  return 0;
+}

@@ -4,7 +4,16 @@
  * With group_by or a path template, each resource or record goes to the file its attributes name.
  */
 import { exporterMetrics, type CreateSettings, type Exporter, type ExporterHealth, type Host } from '@sluice/core';
-import { ConsumeError, RateLimitedWarner, countLogRecords, encodeLogsJson, type ClientContext, type LogsData } from '@sluice/pdata';
+import {
+  ConsumeError,
+  RateLimitedWarner,
+  countLogRecords,
+  encodeLogsJson,
+  transcodeLogsProtoToJson,
+  wireBytesOf,
+  type ClientContext,
+  type LogsData,
+} from '@sluice/pdata';
 import type { JsonlConfig } from './config';
 import { encodeFlatLines } from './flat';
 import { FileWriter } from './file-writer';
@@ -106,7 +115,7 @@ export class JsonlExporter implements Exporter {
     if (records === 0) return;
     const labels = { exporter: this.settings.id };
     try {
-      await this.pool.write(path, Buffer.from(this.encode(logs)));
+      await this.pool.write(path, this.encode(logs));
     } catch (err) {
       this.failed += records;
       this.metrics.sendFailed.inc(labels, records);
@@ -119,9 +128,11 @@ export class JsonlExporter implements Exporter {
     this.metrics.sent.inc(labels, records);
   }
 
-  private encode(logs: LogsData): string {
-    if (this.config.format === 'flat') return encodeFlatLines(logs, BigInt(this.now()) * 1_000_000n);
-    return `${encodeLogsJson(logs)}\n`;
+  private encode(logs: LogsData): Buffer {
+    if (this.config.format === 'flat') return Buffer.from(encodeFlatLines(logs, BigInt(this.now()) * 1_000_000n));
+    // The line straight from the bytes the request arrived as, when it still has them (unrouted, unchanged).
+    const wire = wireBytesOf(logs);
+    return (wire && transcodeLogsProtoToJson(wire, true)) ?? Buffer.from(`${encodeLogsJson(logs)}\n`);
   }
 
   /** Splits the batch by file; records with no file (no attribute, no default) are dropped, counted and logged. */

@@ -117,6 +117,22 @@ describe('exporter helper: batching behind the queue (sending_queue.batch)', () 
     assert.deepEqual(sizes.slice(0, 2), [3, 3], 'whole requests are not cut when the next one does not fit');
   });
 
+  it('max_size (bytes): a single record over the cap goes alone, with no empty request after it', async () => {
+    // otlp and otlphttp now batch by bytes (4 MiB cap) by default, so any one-record request over the cap takes this path.
+    const cap = sizeLogsProto(makeLogs(0, 1, 100));
+    const t = await batchingExporter({ num_consumers: 1, batch: { sizer: 'bytes', min_size: cap, max_size: cap, flush_timeout: '20ms' } });
+    await t.exporter.consume(makeLogs(0, 1, 5 * cap), {});
+    await waitFor(() => t.batches.length >= 1, 'the oversized record');
+    await new Promise((resolve) => setTimeout(resolve, 100)); // several flush_timeouts: room for a stray batch
+    await t.exporter.shutdown();
+    assert.deepEqual(
+      t.batches.map((b) => b.length),
+      [1],
+      'one send of the record; an empty send of the zero-record rest of the cut is a request the destination never needed',
+    );
+    assert.equal(t.exporter.health().batches_sent, 1);
+  });
+
   it('with a persistent queue, forgets a cut request only when every part of it was sent', async () => {
     const directory = await fs.mkdtemp(path.join(os.tmpdir(), 'sluice-batch-'));
     try {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { concatLogs, countLogRecords, decodeLogsProto, decodeLogsProtoLazily, encodeLogsProto } from '@sluice/pdata';
-import { joinFragments, otlpProtoQueueForm } from '../src/exporterhelper/queue-form';
+import { joinFragments, otlpProtoBytes, otlpProtoQueueForm } from '../src/exporterhelper/queue-form';
 import { makeLogs } from './exporterhelper-helpers';
 
 describe('queue forms: OTLP protobuf fragments', () => {
@@ -38,5 +38,32 @@ describe('queue forms: OTLP protobuf fragments', () => {
     const [fragment] = otlpProtoQueueForm.prepare(decodeLogsProtoLazily(view).logs);
     assert.ok(fragment!.equals(bytes));
     assert.notEqual(fragment!.buffer, big.buffer);
+  });
+
+  // proto3 parsers other than Sluice's (Go google.golang.org/protobuf, upb/Python, Java, C++) refuse a
+  // request whose string holds invalid UTF-8, or whose tag or length varint does not fit its value
+  // in 32 bits. Sluice accepts both (U+FFFD, low 32 bits), so forwarding such bytes as they arrived
+  // makes the destination refuse the whole batch (permanent: dropped), other clients' records too;
+  // before, the re-encoded request was valid.
+  it('re-encodes a request whose strings are not valid UTF-8, rather than forwarding bytes a strict parser refuses', () => {
+    const bytes = encodeLogsProto(makeLogs(0, 2));
+    // Seven bytes that are not UTF-8 over the first seven of a body (same length, so the framing holds).
+    Buffer.from([0xff, 0xc3, 0x28, 0xed, 0xa0, 0x80, 0xe2]).copy(bytes, bytes.indexOf(Buffer.from('batch 0 record 1')));
+    const forwarded = otlpProtoBytes(decodeLogsProtoLazily(bytes).logs);
+    assert.ok(
+      forwarded.equals(encodeLogsProto(decodeLogsProto(bytes))),
+      'the forwarded strings are valid UTF-8 (U+FFFD), as the decoder read them',
+    );
+  });
+
+  it('re-encodes a request whose tag varint holds bits beyond 32, rather than forwarding a field number a strict parser refuses', () => {
+    const canonical = encodeLogsProto(makeLogs(0, 2));
+    assert.equal(canonical[0], 0x0a);
+    // Tag 0x0a as a 5-byte varint with bit 32 set: Sluice keeps the low 32 bits (field 1, resource_logs);
+    // Go reads field number 2^29 + 1, over the maximum, and refuses the request.
+    const bytes = Buffer.concat([Buffer.from([0x8a, 0x80, 0x80, 0x80, 0x10]), canonical.subarray(1)]);
+    assert.deepEqual(decodeLogsProto(bytes), makeLogs(0, 2), 'Sluice reads it as resource_logs');
+    const forwarded = otlpProtoBytes(decodeLogsProtoLazily(bytes).logs);
+    assert.ok(forwarded.equals(canonical), 'forwarded as Sluice read it, not with the overlong tag');
   });
 });

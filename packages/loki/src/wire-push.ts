@@ -13,6 +13,7 @@
 import { isUtf8 } from 'node:buffer';
 import {
   ProtoReader,
+  SluiceError,
   anyValueToString,
   detectedLevel,
   emptyResource,
@@ -50,9 +51,10 @@ export function wirePushFragments(
   if (options.attributeLabels.size > 0 || options.levelLabel || options.metadataAttributes.size > 0) return undefined;
   try {
     return transcoder.run(bytes, options, receiveTimeNs, maxRequestBytes);
-  } catch {
-    // Bytes the decoder would refuse: the model path reports them properly.
-    return undefined;
+  } catch (err) {
+    // Bytes the decoder would refuse: the model path reports them properly. Anything else is a bug.
+    if (err instanceof SluiceError) return undefined;
+    throw err;
   } finally {
     transcoder.release();
   }

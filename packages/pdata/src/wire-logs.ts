@@ -1,7 +1,7 @@
 /**
  * A request that keeps the protobuf bytes it arrived as, and decodes them only when someone reads
  * the model. Exporters that can work from the bytes (an OTLP exporter forwarding them, a
- * transcoder writing Loki pushes or JSONL lines) ask `wireBytesOf` and never pay for decoding;
+ * transcoder writing Loki pushes or JSONL lines) ask for them and never pay for decoding;
  * everyone else reads `resourceLogs` as from any LogsData.
  *
  * The bytes are only true to the data while nobody changes it: a pipeline whose processors mutate
@@ -14,25 +14,47 @@ import type { CountedLogsData, LogsData, ResourceLogs } from './model';
 
 class WireLogs implements CountedLogsData {
   private decoded: ResourceLogs[] | undefined;
+  /** Whether other parsers read the bytes as Sluice does: checked on first ask. */
+  private forwardable: boolean | undefined;
 
   constructor(
-    public wire: Uint8Array | undefined,
-    private readonly source: Uint8Array,
+    /** The request's bytes while they are still needed: to decode, or because they still describe the data. */
+    private bytes: Uint8Array | undefined,
+    private valid: boolean,
     private readonly count: number,
   ) {}
 
-  /** Only while the bytes still stand for the data: once it may have changed, it is walked. */
-  get knownLogRecordCount(): number | undefined {
-    return this.wire === undefined ? undefined : this.count;
-  }
-
   get resourceLogs(): ResourceLogs[] {
-    return (this.decoded ??= decodeLogsProto(this.source).resourceLogs);
+    if (this.decoded === undefined) {
+      this.decoded = decodeLogsProto(this.bytes!).resourceLogs;
+      if (!this.valid) this.bytes = undefined;
+    }
+    return this.decoded;
   }
 
   set resourceLogs(value: ResourceLogs[]) {
     this.decoded = value;
-    this.wire = undefined;
+    this.forget();
+  }
+
+  /** Only while the bytes still stand for the data: once it may have changed, it is walked. */
+  get knownLogRecordCount(): number | undefined {
+    return this.valid ? this.count : undefined;
+  }
+
+  wire(): Uint8Array | undefined {
+    return this.valid ? this.bytes : undefined;
+  }
+
+  forwardableWire(): Uint8Array | undefined {
+    if (!this.valid) return undefined;
+    this.forwardable ??= scanLogsProto(this.bytes!, { forwarding: true }).forwardable;
+    return this.forwardable ? this.bytes : undefined;
+  }
+
+  forget(): void {
+    this.valid = false;
+    if (this.decoded !== undefined) this.bytes = undefined;
   }
 }
 
@@ -48,15 +70,27 @@ export interface WireDecoded {
  */
 export function decodeLogsProtoLazily(bytes: Uint8Array): WireDecoded {
   const shape = scanLogsProto(bytes);
-  return { logs: new WireLogs(bytes, bytes, shape.logRecords), logRecords: shape.logRecords, resourceLogs: shape.resourceLogs };
+  return { logs: new WireLogs(bytes, true, shape.logRecords), logRecords: shape.logRecords, resourceLogs: shape.resourceLogs };
 }
 
-/** The OTLP protobuf bytes this data is exactly the encoding of, when known. */
+/**
+ * The OTLP protobuf bytes this data is exactly the decoding of, when known: for readers that
+ * decode them as Sluice does (a transcoder).
+ */
 export function wireBytesOf(logs: LogsData): Uint8Array | undefined {
-  return logs instanceof WireLogs ? logs.wire : undefined;
+  return logs instanceof WireLogs ? logs.wire() : undefined;
+}
+
+/**
+ * The same bytes, only when any protobuf parser reads them as Sluice does: every string valid
+ * UTF-8 (Sluice reads bad bytes as U+FFFD, others refuse the request) and every tag and length
+ * within 32 bits. What is sent on as it arrived must not make the next hop refuse a whole batch.
+ */
+export function forwardableWireBytesOf(logs: LogsData): Uint8Array | undefined {
+  return logs instanceof WireLogs ? logs.forwardableWire() : undefined;
 }
 
 /** Called before the data may be changed in place: its bytes would no longer match. */
 export function forgetWireBytes(logs: LogsData): void {
-  if (logs instanceof WireLogs) logs.wire = undefined;
+  if (logs instanceof WireLogs) logs.forget();
 }

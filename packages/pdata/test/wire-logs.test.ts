@@ -7,6 +7,7 @@ import {
   decodeLogsProtoLazily,
   encodeLogsProto,
   forgetWireBytes,
+  forwardableWireBytesOf,
   newLogRecord,
   scanLogsProto,
   wireBytesOf,
@@ -67,6 +68,12 @@ describe('wire logs: checked and counted now, decoded on first read', () => {
         const bytes = damaged(encodeLogsProto(logs), steps);
         const decoded = outcome(() => decodeLogsProto(bytes));
         const scanned = outcome(() => scanLogsProto(bytes));
+        const strict = outcome(() => scanLogsProto(bytes, { forwarding: true }));
+        assert.deepEqual(
+          strict.ok ? { ...strict.value, forwardable: false } : strict,
+          scanned.ok ? { ...scanned.value, forwardable: false } : scanned,
+          'checking strings changes nothing else',
+        );
         assert.equal(
           scanned.ok,
           decoded.ok,
@@ -112,5 +119,36 @@ describe('wire logs: checked and counted now, decoded on first read', () => {
     replaced.resourceLogs = [];
     assert.equal(wireBytesOf(replaced), undefined, 'assigning resourceLogs forgets the bytes');
     assert.equal(countLogRecords(replaced), 0);
+  });
+
+  it('forwards as they are only bytes every protobuf parser reads as Sluice does', () => {
+    const plain = encodeLogsProto(sampleLogs());
+    assert.equal(forwardableWireBytesOf(decodeLogsProtoLazily(plain).logs), plain);
+
+    // Not UTF-8 in a body: Sluice reads U+FFFD, other parsers refuse the request.
+    const badBody = Buffer.from(plain);
+    badBody.set([0xff, 0xfe, 0xc3], badBody.indexOf('two'));
+    const lazily = decodeLogsProtoLazily(badBody).logs;
+    assert.equal(forwardableWireBytesOf(lazily), undefined);
+    assert.equal(wireBytesOf(lazily), badBody, 'a transcoder, which reads the bytes as Sluice does, still has them');
+
+    // The same bytes in a bytes value, and multi-byte text, are fine.
+    const withBytes = sampleLogs();
+    withBytes.resourceLogs[0]!.scopeLogs[0]!.logRecords[0]!.attributes.push({ key: 'raw', value: Uint8Array.from([0xff, 0xfe, 0xc3]) });
+    withBytes.resourceLogs[0]!.scopeLogs[0]!.logRecords[0]!.body = 'ünïcødé 🙂';
+    withBytes.resourceLogs[0]!.scopeLogs[0]!.logRecords[0]!.severityNumber = -1; // a ten-byte varint, legitimately
+    const encoded = encodeLogsProto(withBytes);
+    assert.equal(forwardableWireBytesOf(decodeLogsProtoLazily(encoded).logs), encoded);
+
+    // A tag whose varint has bits beyond 32: Sluice keeps the low 32, other parsers refuse it.
+    const wideTag = Buffer.concat([Buffer.from([0x8a, 0x80, 0x80, 0x80, 0x10]), plain.subarray(1)]);
+    assert.equal(forwardableWireBytesOf(decodeLogsProtoLazily(wideTag).logs), undefined);
+  });
+
+  it('lets go of the bytes once decoded data no longer matches them', () => {
+    const { logs } = decodeLogsProtoLazily(encodeLogsProto(sampleLogs()));
+    assert.ok(logs.resourceLogs.length === 1);
+    forgetWireBytes(logs);
+    assert.equal((logs as unknown as { bytes: unknown }).bytes, undefined, 'nothing keeps the request body alive');
   });
 });

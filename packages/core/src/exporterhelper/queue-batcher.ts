@@ -112,6 +112,8 @@ export class QueueBatcher<E extends BatchableEntry, I> {
       [front, rest] = split(piece.data, count);
       frontBytes = measure(front);
     }
+    // A single record over the cap goes alone: there is no rest to carry (an empty request).
+    if (count >= piece.records) return piece;
     piece.entry.parts++;
     this.carry = { entry: piece.entry, data: rest, records: piece.records - count, bytes: measure(rest) };
     return { entry: piece.entry, data: front, records: count, bytes: frontBytes };

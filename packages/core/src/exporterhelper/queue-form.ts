@@ -5,7 +5,7 @@
  * join by concatenation): decoded objects that wait in a queue outlive the young generation, and
  * promoting and marking them cost more CPU than preparing the request at once.
  */
-import { concatLogs, decodeLogsProto, encodeLogsProto, sizeLogsProto, splitLogs, wireBytesOf } from '@sluice/pdata';
+import { concatLogs, decodeLogsProto, encodeLogsProto, sizeLogsProto, splitLogs, forwardableWireBytesOf } from '@sluice/pdata';
 import type { LogsData } from '@sluice/pdata';
 
 export interface QueueForm<I> {
@@ -48,9 +48,9 @@ export function joinFragments(item: readonly Buffer[]): Buffer {
   return item.length === 1 ? item[0]! : Buffer.concat(item);
 }
 
-/** The request as OTLP protobuf: the bytes it arrived as when they still describe it, else encoded. */
+/** The request as OTLP protobuf: the bytes it arrived as when they still describe it (and any parser reads them so), else encoded. */
 export function otlpProtoBytes(logs: LogsData): Buffer {
-  const wire = wireBytesOf(logs);
+  const wire = forwardableWireBytesOf(logs);
   if (wire === undefined) return encodeLogsProto(logs);
   // A small body may be a view into a much larger socket read: a queue must not pin that.
   return wire.byteLength * 2 < wire.buffer.byteLength ? Buffer.from(wire) : Buffer.from(wire.buffer, wire.byteOffset, wire.byteLength);

@@ -15,6 +15,12 @@ export class ProtoReader {
   /** The low and high 32 bits, unsigned, of the last `varint64` read: callers that write the value as text need no bigint. */
   lo = 0;
   hi = 0;
+  /**
+   * Set once a `uint32` read (a tag, a length) kept the low 32 bits of a larger value. Sluice reads
+   * on, as protobuf allows for 32-bit fields; other parsers refuse such a tag or length, so bytes
+   * that had one are not forwarded as they are.
+   */
+  droppedHighBits = false;
   /** Where the last tag started, for error messages. */
   private tagStart = 0;
 
@@ -51,6 +57,7 @@ export class ProtoReader {
       const b = buf[p]!;
       // Bits past the 32nd shift out of the int32: a varint longer than 5 bytes keeps its low 32 bits.
       if (i < 5) value |= (b & 0x7f) << (7 * i);
+      if ((i === 4 && b & 0x70) || (i > 4 && b & 0x7f)) this.droppedHighBits = true;
       if (b < 0x80) {
         this.pos = p + 1;
         return value >>> 0;

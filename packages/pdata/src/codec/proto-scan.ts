@@ -10,93 +10,121 @@ import {
   VALUES_FIELDS,
   asBadData,
 } from './proto-decode';
+import { isUtf8 } from 'node:buffer';
 import { MAX_DEPTH, ProtoReader } from './proto-reader';
 
 /*
  * Checks an OTLP logs protobuf body exactly as `decodeLogsProto` would, and counts it, without
  * building anything: the receiver can then acknowledge or refuse a request whose decoding it
  * defers (an exporter that forwards or transcodes the bytes never decodes them). It walks the
- * same messages and fields with the same reader, so it throws the same error for the same bytes;
- * strings are not looked at because decoding never rejects them (bad UTF-8 becomes U+FFFD).
+ * same messages and fields with the same reader, so it throws the same error for the same bytes.
+ *
+ * Decoding never rejects a string (bad UTF-8 becomes U+FFFD) and keeps the low 32 bits of an
+ * oversized tag or length, so the scan does not look at strings unless asked: `forwarding` also
+ * says whether other OTLP implementations would read the bytes the same way (every string valid
+ * UTF-8, every tag and length within 32 bits), which forwarding them as they are requires.
  */
 
 export interface LogsProtoShape {
   resourceLogs: number;
   logRecords: number;
+  /** With `forwarding`: the bytes mean the same to any protobuf parser. */
+  forwardable: boolean;
+}
+
+interface Scan extends LogsProtoShape {
+  checkStrings: boolean;
 }
 
 /** Throws SluiceError('SLUICE_BAD_DATA') where `decodeLogsProto` would. */
-export function scanLogsProto(bytes: Uint8Array): LogsProtoShape {
+export function scanLogsProto(bytes: Uint8Array, options: { forwarding?: boolean } = {}): LogsProtoShape {
   const r = new ProtoReader(bytes);
-  const shape: LogsProtoShape = { resourceLogs: 0, logRecords: 0 };
+  const checkStrings = options.forwarding ?? false;
+  const scan: Scan = { resourceLogs: 0, logRecords: 0, forwardable: checkStrings, checkStrings };
   try {
     while (r.pos < r.end) {
       const tag = r.tag();
       if (tag === 0x0a) {
-        scanResourceLogs(r, r.lengthEnd(), shape);
-        shape.resourceLogs++;
+        scanResourceLogs(r, r.lengthEnd(), scan);
+        scan.resourceLogs++;
       } else r.skip(tag, REQUEST_FIELDS);
     }
   } catch (err) {
     throw asBadData(err);
   }
-  return shape;
+  if (r.droppedHighBits) scan.forwardable = false;
+  return { resourceLogs: scan.resourceLogs, logRecords: scan.logRecords, forwardable: scan.forwardable };
 }
 
-function scanResourceLogs(r: ProtoReader, end: number, shape: LogsProtoShape): void {
+/** Moves past a string field; when checking strings, notes one that is not valid UTF-8. */
+function scanString(r: ProtoReader, scan: Scan): void {
+  const end = r.lengthEnd();
+  if (scan.checkStrings && scan.forwardable && !isUtf8Range(r.buf, r.pos, end)) scan.forwardable = false;
+  r.pos = end;
+}
+
+/** ASCII (most log text) is checked in the loop; only a string with other bytes is handed to isUtf8. */
+function isUtf8Range(buf: Buffer, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    if (buf[i]! >= 0x80) return isUtf8(buf.subarray(i, end));
+  }
+  return true;
+}
+
+function scanResourceLogs(r: ProtoReader, end: number, scan: Scan): void {
   const outer = r.end;
   r.end = end;
   while (r.pos < end) {
     const tag = r.tag();
-    if (tag === 0x0a) scanResource(r, r.lengthEnd());
-    else if (tag === 0x12) scanScopeLogs(r, r.lengthEnd(), shape);
-    else if (tag === 0x1a) r.pos = r.lengthEnd();
+    if (tag === 0x0a) scanResource(r, r.lengthEnd(), scan);
+    else if (tag === 0x12) scanScopeLogs(r, r.lengthEnd(), scan);
+    else if (tag === 0x1a) scanString(r, scan);
     else r.skip(tag, RESOURCE_LOGS_FIELDS);
   }
   r.end = outer;
 }
 
-function scanResource(r: ProtoReader, end: number): void {
+function scanResource(r: ProtoReader, end: number, scan: Scan): void {
   const outer = r.end;
   r.end = end;
   while (r.pos < end) {
     const tag = r.tag();
-    if (tag === 0x0a) scanKeyValue(r, r.lengthEnd());
-    else if (tag === 0x10) r.uint32();
+    if (tag === 0x0a) scanKeyValue(r, r.lengthEnd(), scan);
+    else if (tag === 0x10) r.bool(); // uint32: any varint, as uint32() reads it
     else r.skip(tag, RESOURCE_FIELDS);
   }
   r.end = outer;
 }
 
-function scanScopeLogs(r: ProtoReader, end: number, shape: LogsProtoShape): void {
+function scanScopeLogs(r: ProtoReader, end: number, scan: Scan): void {
   const outer = r.end;
   r.end = end;
   while (r.pos < end) {
     const tag = r.tag();
-    if (tag === 0x0a) scanScope(r, r.lengthEnd());
+    if (tag === 0x0a) scanScope(r, r.lengthEnd(), scan);
     else if (tag === 0x12) {
-      scanLogRecord(r, r.lengthEnd());
-      shape.logRecords++;
-    } else if (tag === 0x1a) r.pos = r.lengthEnd();
+      scanLogRecord(r, r.lengthEnd(), scan);
+      scan.logRecords++;
+    } else if (tag === 0x1a) scanString(r, scan);
     else r.skip(tag, SCOPE_LOGS_FIELDS);
   }
   r.end = outer;
 }
 
-function scanScope(r: ProtoReader, end: number): void {
+function scanScope(r: ProtoReader, end: number, scan: Scan): void {
   const outer = r.end;
   r.end = end;
   while (r.pos < end) {
     const tag = r.tag();
-    if (tag === 0x0a || tag === 0x12) r.pos = r.lengthEnd();
-    else if (tag === 0x1a) scanKeyValue(r, r.lengthEnd());
-    else if (tag === 0x20) r.uint32();
+    if (tag === 0x0a || tag === 0x12) scanString(r, scan);
+    else if (tag === 0x1a) scanKeyValue(r, r.lengthEnd(), scan);
+    else if (tag === 0x20) r.bool();
     else r.skip(tag, SCOPE_FIELDS);
   }
   r.end = outer;
 }
 
-function scanLogRecord(r: ProtoReader, end: number): void {
+function scanLogRecord(r: ProtoReader, end: number, scan: Scan): void {
   const outer = r.end;
   r.end = end;
   while (r.pos < end) {
@@ -108,17 +136,17 @@ function scanLogRecord(r: ProtoReader, end: number): void {
         break;
       case 0x10: // severity_number
       case 0x38: // dropped_attributes_count
-        r.uint32();
+        r.bool(); // any varint, as int32() and uint32() read it
         break;
       case 0x1a: // severity_text
       case 0x62: // event_name
-        r.pos = r.lengthEnd();
+        scanString(r, scan);
         break;
       case 0x2a:
-        scanAnyValue(r, r.lengthEnd());
+        scanAnyValue(r, r.lengthEnd(), scan);
         break;
       case 0x32:
-        scanKeyValue(r, r.lengthEnd());
+        scanKeyValue(r, r.lengthEnd(), scan);
         break;
       case 0x45: // flags
         r.advance(4, 'fixed32');
@@ -136,19 +164,19 @@ function scanLogRecord(r: ProtoReader, end: number): void {
   r.end = outer;
 }
 
-function scanKeyValue(r: ProtoReader, end: number): void {
+function scanKeyValue(r: ProtoReader, end: number, scan: Scan): void {
   const outer = r.end;
   r.end = end;
   while (r.pos < end) {
     const tag = r.tag();
-    if (tag === 0x0a) r.pos = r.lengthEnd();
-    else if (tag === 0x12) scanAnyValue(r, r.lengthEnd());
+    if (tag === 0x0a) scanString(r, scan);
+    else if (tag === 0x12) scanAnyValue(r, r.lengthEnd(), scan);
     else r.skip(tag, KEY_VALUE_FIELDS);
   }
   r.end = outer;
 }
 
-function scanAnyValue(r: ProtoReader, end: number): void {
+function scanAnyValue(r: ProtoReader, end: number, scan: Scan): void {
   if (++r.depth > MAX_DEPTH) throw r.error(`values nested deeper than ${MAX_DEPTH} at byte ${r.pos}`);
   const outer = r.end;
   r.end = end;
@@ -156,6 +184,8 @@ function scanAnyValue(r: ProtoReader, end: number): void {
     const tag = r.tag();
     switch (tag) {
       case 0x0a: // string_value
+        scanString(r, scan);
+        break;
       case 0x3a: // bytes_value
         r.pos = r.lengthEnd();
         break;
@@ -167,10 +197,10 @@ function scanAnyValue(r: ProtoReader, end: number): void {
         r.advance(8, 'double');
         break;
       case 0x2a: // array_value
-        scanValues(r, r.lengthEnd(), scanAnyValue);
+        scanValues(r, r.lengthEnd(), scan, scanAnyValue);
         break;
       case 0x32: // kvlist_value
-        scanValues(r, r.lengthEnd(), scanKeyValue);
+        scanValues(r, r.lengthEnd(), scan, scanKeyValue);
         break;
       default:
         r.skip(tag, ANY_VALUE_FIELDS);
@@ -180,12 +210,12 @@ function scanAnyValue(r: ProtoReader, end: number): void {
   r.depth--;
 }
 
-function scanValues(r: ProtoReader, end: number, scanValue: (r: ProtoReader, end: number) => void): void {
+function scanValues(r: ProtoReader, end: number, scan: Scan, scanValue: (r: ProtoReader, end: number, scan: Scan) => void): void {
   const outer = r.end;
   r.end = end;
   while (r.pos < end) {
     const tag = r.tag();
-    if (tag === 0x0a) scanValue(r, r.lengthEnd());
+    if (tag === 0x0a) scanValue(r, r.lengthEnd(), scan);
     else r.skip(tag, VALUES_FIELDS);
   }
   r.end = outer;

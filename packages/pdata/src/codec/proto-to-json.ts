@@ -9,6 +9,7 @@ import {
   SCOPE_LOGS_FIELDS,
   VALUES_FIELDS,
 } from './proto-decode';
+import { SluiceError } from '../errors';
 import { MAX_DEPTH, ProtoReader } from './proto-reader';
 
 /*
@@ -35,8 +36,10 @@ export function transcodeLogsProtoToJson(bytes: Uint8Array, newline = false): Bu
   const o = new JsonOut(bytes.length * 2 + 64);
   try {
     request(r, o);
-  } catch {
-    return undefined;
+  } catch (err) {
+    // A layout left to the model path, or bytes the decoder refuses (it says what is wrong); anything else is a bug.
+    if (err === GIVE_UP || err instanceof SluiceError) return undefined;
+    throw err;
   }
   if (newline) o.byte(0x0a);
   return o.buf.subarray(0, o.pos);

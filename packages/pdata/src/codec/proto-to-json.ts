@@ -23,8 +23,8 @@ import { MAX_DEPTH, ProtoReader } from './proto-reader';
  * protobuf's merge rules, so the transcoder gives up and the caller takes the model path.
  */
 
-/** Thrown to give up: cheaper than an Error (no stack), and caught in this file only. */
-const GIVE_UP = Symbol('give up');
+/** Thrown to give up; made once (no stack captured per throw) and caught in this file only. */
+const GIVE_UP = new Error('layout left to the model path');
 
 /**
  * The OTLP/JSON line of an ExportLogsServiceRequest protobuf body, with '\n' appended when

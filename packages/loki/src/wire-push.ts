@@ -11,28 +11,12 @@
  * on a resource is left to the model path's own `planResource`.
  */
 import { isUtf8 } from 'node:buffer';
-import {
-  ProtoReader,
-  anyValueToString,
-  detectedLevel,
-  emptyResource,
-  readAnyValueProto,
-  readResourceProto,
-} from '@sluice/pdata';
+import { ProtoReader, anyValueToString, detectedLevel, emptyResource, readAnyValueProto, readResourceProto } from '@sluice/pdata';
+import { decimalLength, decimalScale, scaledDigits, writeDecimal } from './decimal-text';
 import { normalizeLabelName } from './label-name';
 import type { LabelPair } from './label-string';
 import type { MappingOptions } from './mapping-options';
-import {
-  TAG_1_LEN,
-  TAG_2_LEN,
-  TAG_3_LEN,
-  timestampMessageSize,
-  utf8Length,
-  varintSize,
-  writeString,
-  writeTimestamp,
-  writeVarint,
-} from './proto-encoder';
+import { TAG_1_LEN, TAG_2_LEN, TAG_3_LEN, utf8Length, varintSize, writeString, writeTimestamp, writeVarint } from './proto-encoder';
 import type { PushFragment } from './queued-push';
 import { ENTRY_OVERHEAD, METADATA_PAIR_OVERHEAD, STREAM_OVERHEAD } from './split';
 import { planResource, type ResourcePlan } from './streams';
@@ -65,7 +49,7 @@ const NO_FIELD_NAMES: readonly (string | undefined)[] = [];
 const VALUE_BYTES = 0; // a valid UTF-8 range of the request
 const VALUE_HEX = 1; // an id range, as lowercase hex
 const VALUE_TEXT = 2; // a string: what the decoder and anyValueToString make of any other value
-const VALUE_INT = 3; // a non-negative int64 below 2^53, in decimal
+const VALUE_DECIMAL = 3; // a number String() writes in plain digits: ints below 2^53, short doubles
 
 const NS_PER_SECOND = 1e9;
 
@@ -126,13 +110,14 @@ class WireTranscoder {
   private severityMetadata: Buffer = Buffer.alloc(0);
   private severityEstimate = 0;
 
-  // The value to write next: its kind, where it is (bytes, hex), what it is (int, text), its UTF-8 length.
+  // The value to write next: its kind, where it is (bytes, hex), what it is (decimal digits and scale, text), its UTF-8 length.
   private valueKind = VALUE_BYTES;
   private valueStart = 0;
   private valueEnd = 0;
   /** A long string's bytes, viewed once to check them and to copy them. */
   private valueView: Uint8Array | undefined;
   private valueNumber = 0;
+  private valueScale = 0;
   private valueText = '';
   private valueLength = 0;
 
@@ -327,9 +312,8 @@ class WireTranscoder {
     const entryStart = this.pos;
     const guess = this.entryPrefix;
     const fieldsStart = entryStart + 1 + guess;
-    let out = this.reserve(1 + guess + MAX_TIMESTAMP_FIELD);
-    let pos = writeTimestamp(out, fieldsStart, this.seconds, this.nanos);
-    this.pos = pos;
+    this.reserve(1 + guess + MAX_TIMESTAMP_FIELD);
+    this.pos = writeTimestamp(this.scratch, fieldsStart, this.seconds, this.nanos);
     if (bodyStart >= 0) this.value(bodyStart, bodyEnd);
     else this.setText('');
     let estimate = ENTRY_OVERHEAD + this.writeValue();
@@ -358,8 +342,9 @@ class WireTranscoder {
 
     const size = this.pos - fieldsStart;
     const prefix = varintSize(size);
+    // The scratch may have grown while the entry was written.
+    const out = this.reserve(Math.max(0, prefix - guess));
     if (prefix !== guess) {
-      out = this.reserve(prefix);
       out.copyWithin(entryStart + 1 + prefix, fieldsStart, this.pos);
       this.pos += prefix - guess;
       this.entryPrefix = prefix;
@@ -477,9 +462,7 @@ class WireTranscoder {
       case 0x18: {
         const int = safeVarint(buf, start + 1, end);
         if (int >= 0) {
-          this.valueKind = VALUE_INT;
-          this.valueNumber = int;
-          this.valueLength = decimalLength(int);
+          this.setDecimal(int, 0);
           return;
         }
         break;
@@ -493,7 +476,10 @@ class WireTranscoder {
         break;
       case 0x21:
         if (end - start === 9) {
-          this.setText(String(buf.readDoubleLE(start + 1)));
+          const double = buf.readDoubleLE(start + 1);
+          const scale = decimalScale(double);
+          if (scale >= 0) this.setDecimal(scaledDigits(double, scale), scale);
+          else this.setText(String(double));
           return;
         }
         break;
@@ -511,6 +497,13 @@ class WireTranscoder {
     this.valueStart = start;
     this.valueEnd = end;
     this.valueLength = kind === VALUE_HEX ? 2 * (end - start) : end - start;
+  }
+
+  private setDecimal(digits: number, scale: number): void {
+    this.valueKind = VALUE_DECIMAL;
+    this.valueNumber = digits;
+    this.valueScale = scale;
+    this.valueLength = decimalLength(digits, scale);
   }
 
   private setText(text: string): void {
@@ -537,9 +530,8 @@ class WireTranscoder {
         out.set(view, pos);
         pos += length;
       } else pos = copyShort(this.buf, this.valueStart, this.valueEnd, out, pos);
-    }
-    else if (kind === VALUE_HEX) pos = writeHex(this.buf, this.valueStart, this.valueEnd, out, pos);
-    else pos = writeDecimal(out, pos, this.valueNumber, length);
+    } else if (kind === VALUE_HEX) pos = writeHex(this.buf, this.valueStart, this.valueEnd, out, pos);
+    else pos = writeDecimal(out, pos, this.valueNumber, this.valueScale, length);
     this.pos = pos;
     return length;
   }
@@ -723,10 +715,15 @@ function copyShort(from: Buffer, start: number, end: number, to: Buffer, pos: nu
   return pos;
 }
 
-/** All of `from`: TypedArray#set copies without the view Buffer#copy makes of a range. */
+/**
+ * All of `from`: TypedArray#set copies without the view Buffer#copy makes of a range, and beats
+ * a byte loop from about this length.
+ */
+const SHORT_COPY = 8;
+
 function writeBytes(from: Buffer, to: Buffer, pos: number): number {
   const length = from.length;
-  if (length >= SHORT_BYTES) to.set(from, pos);
+  if (length >= SHORT_COPY) to.set(from, pos);
   else for (let i = 0; i < length; i++) to[pos + i] = from[i]!;
   return pos + length;
 }
@@ -778,21 +775,4 @@ function safeVarint(buf: Buffer, pos: number, end: number): number {
     scale *= 128;
   }
   return -1;
-}
-
-/** Digits of a non-negative safe integer. */
-function decimalLength(value: number): number {
-  let length = 1;
-  for (let limit = 10; value >= limit && length < 16; limit *= 10) length++;
-  return length;
-}
-
-/** A non-negative safe integer in `length` decimal digits, as String(value) writes it. */
-function writeDecimal(out: Buffer, pos: number, value: number, length: number): number {
-  for (let p = pos + length - 1; p >= pos; p--) {
-    const rest = Math.floor(value / 10);
-    out[p] = 0x30 + value - rest * 10;
-    value = rest;
-  }
-  return pos + length;
 }

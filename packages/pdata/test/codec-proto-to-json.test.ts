@@ -47,8 +47,32 @@ const TEXTS = [
   '\uffff\ufffd',
 ];
 const DOUBLES = [0, -0, 1, -1.5, 0.1, 1e21, 1e-7, 5e-324, Number.MAX_VALUE, NaN, Infinity, -Infinity, 123456.789];
-const INTS = [0n, 1n, -1n, 127n, 128n, 2n ** 31n, 2n ** 32n, 2n ** 53n, 2n ** 53n + 1n, INT64_MAX, INT64_MAX - 1n, INT64_MIN, INT64_MIN + 1n, -(2n ** 32n)];
-const FIXED64 = [0n, 1n, 2n ** 53n - 1n, 2n ** 53n, 1_700_000_000_123_456_789n, 9_999_999_999_999_999_999n, 10_000_000_000_000_000_000n, UINT64_MAX];
+const INTS = [
+  0n,
+  1n,
+  -1n,
+  127n,
+  128n,
+  2n ** 31n,
+  2n ** 32n,
+  2n ** 53n,
+  2n ** 53n + 1n,
+  INT64_MAX,
+  INT64_MAX - 1n,
+  INT64_MIN,
+  INT64_MIN + 1n,
+  -(2n ** 32n),
+];
+const FIXED64 = [
+  0n,
+  1n,
+  2n ** 53n - 1n,
+  2n ** 53n,
+  1_700_000_000_123_456_789n,
+  9_999_999_999_999_999_999n,
+  10_000_000_000_000_000_000n,
+  UINT64_MAX,
+];
 
 function randomLogs(random: () => number): LogsData {
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
@@ -56,12 +80,15 @@ function randomLogs(random: () => number): LogsData {
   const text = (): string => {
     if (random() < 0.6) return pick(TEXTS);
     let out = '';
-    for (let i = count(12); i > 0; i--) out += String.fromCodePoint(random() < 0.8 ? count(0x7f) : random() < 0.5 ? count(0xd7ff) : 0xe000 + count(0x10ffff - 0xe000));
+    for (let i = count(12); i > 0; i--)
+      out += String.fromCodePoint(random() < 0.8 ? count(0x7f) : random() < 0.5 ? count(0xd7ff) : 0xe000 + count(0x10ffff - 0xe000));
     return out;
   };
   const fixed64 = (): bigint => (random() < 0.7 ? pick(FIXED64) : BigInt(count(2 ** 30)) * BigInt(count(2 ** 30)) * BigInt(count(16)));
-  const int64 = (): bigint => (random() < 0.6 ? pick(INTS) : BigInt.asIntN(64, BigInt(count(2 ** 32)) * BigInt(count(2 ** 32)) + BigInt(count(2 ** 32))));
-  const hex = (bytes: number): string => (random() < 0.2 ? '' : Buffer.from(Array.from({ length: bytes }, () => count(255))).toString('hex'));
+  const int64 = (): bigint =>
+    random() < 0.6 ? pick(INTS) : BigInt.asIntN(64, BigInt(count(2 ** 32)) * BigInt(count(2 ** 32)) + BigInt(count(2 ** 32)));
+  const hex = (bytes: number): string =>
+    random() < 0.2 ? '' : Buffer.from(Array.from({ length: bytes }, () => count(255))).toString('hex');
   const anyValue = (depth: number): AnyValue => {
     switch (count(depth > 2 ? 5 : 7)) {
       case 0:
@@ -102,7 +129,12 @@ function randomLogs(random: () => number): LogsData {
     resourceLogs: Array.from({ length: count(3) }, () => ({
       resource: { attributes: attributes(0), droppedAttributesCount: dropped() },
       scopeLogs: Array.from({ length: count(3) }, () => ({
-        scope: { name: random() < 0.5 ? '' : text(), version: random() < 0.5 ? '' : text(), attributes: attributes(1), droppedAttributesCount: dropped() },
+        scope: {
+          name: random() < 0.5 ? '' : text(),
+          version: random() < 0.5 ? '' : text(),
+          attributes: attributes(1),
+          droppedAttributesCount: dropped(),
+        },
         logRecords: Array.from({ length: count(4) }, record),
         schemaUrl: random() < 0.5 ? '' : text(),
       })),
@@ -116,7 +148,13 @@ function single(record: Partial<LogRecord>, resourceAttributes: KeyValue[] = [])
     resourceLogs: [
       {
         resource: { attributes: resourceAttributes, droppedAttributesCount: 0 },
-        scopeLogs: [{ scope: { name: '', version: '', attributes: [], droppedAttributesCount: 0 }, logRecords: [newLogRecord(record)], schemaUrl: '' }],
+        scopeLogs: [
+          {
+            scope: { name: '', version: '', attributes: [], droppedAttributesCount: 0 },
+            logRecords: [newLogRecord(record)],
+            schemaUrl: '',
+          },
+        ],
         schemaUrl: '',
       },
     ],
@@ -155,11 +193,27 @@ const ld = (field: number, ...parts: number[][]): number[] => {
 const str = (field: number, value: string): number[] => ld(field, [...Buffer.from(value)]);
 /** One unknown field of each wire type, groups included. */
 const unknowns = (field: number): number[] => [
-  ...tag(field, 0), ...varint(300),
-  ...tag(field + 1, 1), 1, 2, 3, 4, 5, 6, 7, 8,
+  ...tag(field, 0),
+  ...varint(300),
+  ...tag(field + 1, 1),
+  1,
+  2,
+  3,
+  4,
+  5,
+  6,
+  7,
+  8,
   ...ld(field + 2, [1, 2, 3]),
-  ...tag(field + 3, 5), 1, 2, 3, 4,
-  ...tag(field + 4, 3), ...tag(1, 0), 1, ...tag(field + 4, 4),
+  ...tag(field + 3, 5),
+  1,
+  2,
+  3,
+  4,
+  ...tag(field + 4, 3),
+  ...tag(1, 0),
+  1,
+  ...tag(field + 4, 4),
 ];
 const request = (...resourceLogs: number[][]): Buffer => Buffer.from(resourceLogs.flatMap((rl) => ld(1, rl)));
 
@@ -210,7 +264,17 @@ describe('transcodeLogsProtoToJson', () => {
     assertTranscoded(
       encodeLogsProto(
         single({
-          body: { kvlist: [{ key: '', value: [] }, { key: 'm', value: { kvlist: [] } }, { key: 'b', value: new Uint8Array(0) }, { key: 's', value: '' }, { key: 'f', value: false }, { key: 'z', value: 0n }, { key: 'd', value: 0 }] },
+          body: {
+            kvlist: [
+              { key: '', value: [] },
+              { key: 'm', value: { kvlist: [] } },
+              { key: 'b', value: new Uint8Array(0) },
+              { key: 's', value: '' },
+              { key: 'f', value: false },
+              { key: 'z', value: 0n },
+              { key: 'd', value: 0 },
+            ],
+          },
         }),
       ),
     );
@@ -224,11 +288,25 @@ describe('transcodeLogsProtoToJson', () => {
       { key: 'bytes', value: Uint8Array.from([0, 0xff, 0xfb, 0xef]) },
     ];
     for (const time of FIXED64) {
-      assertTranscoded(encodeLogsProto(single({ timeUnixNano: time, observedTimeUnixNano: time, body: { kvlist: kvs }, traceId: 'ffffffffffffffffffffffffffffffff', spanId: '0000000000000001' })));
+      assertTranscoded(
+        encodeLogsProto(
+          single({
+            timeUnixNano: time,
+            observedTimeUnixNano: time,
+            body: { kvlist: kvs },
+            traceId: 'ffffffffffffffffffffffffffffffff',
+            spanId: '0000000000000001',
+          }),
+        ),
+      );
     }
     for (let bits = 0; bits < 64; bits++) {
       for (const value of [2n ** BigInt(bits), 2n ** BigInt(bits) - 1n, 10n ** BigInt(Math.min(bits, 19))]) {
-        assertTranscoded(encodeLogsProto(single({ timeUnixNano: value, body: BigInt.asIntN(64, value), attributes: [{ key: 'n', value: -BigInt.asIntN(64, value) }] })));
+        assertTranscoded(
+          encodeLogsProto(
+            single({ timeUnixNano: value, body: BigInt.asIntN(64, value), attributes: [{ key: 'n', value: -BigInt.asIntN(64, value) }] }),
+          ),
+        );
       }
     }
   });
@@ -262,10 +340,19 @@ describe('transcodeLogsProtoToJson', () => {
     const value = ld(2, str(1, 'v'), unknowns(20));
     const keyValue = [...str(1, 'k'), ...unknowns(20), ...value];
     const anyKvlist = ld(6, ld(1, keyValue), unknowns(20));
-    const record = ld(2, [...tag(1, 1), 1, 0, 0, 0, 0, 0, 0, 0], unknowns(13), ld(5, unknowns(20), anyKvlist), ld(6, keyValue), unknowns(20));
+    const record = ld(
+      2,
+      [...tag(1, 1), 1, 0, 0, 0, 0, 0, 0, 0],
+      unknowns(13),
+      ld(5, unknowns(20), anyKvlist),
+      ld(6, keyValue),
+      unknowns(20),
+    );
     const scope = ld(1, str(1, 'name'), unknowns(10), ld(3, keyValue));
     const scopeLogs = ld(2, scope, unknowns(10), record, str(3, 'https://schema'));
-    assertTranscoded(Buffer.from([...unknowns(2), ...ld(1, ld(1, ld(1, keyValue), unknowns(10)), unknowns(10), scopeLogs), ...unknowns(2)]));
+    assertTranscoded(
+      Buffer.from([...unknowns(2), ...ld(1, ld(1, ld(1, keyValue), unknowns(10)), unknowns(10), scopeLogs), ...unknowns(2)]),
+    );
   });
 
   it('gives up, rather than differ, on layouts that need protobuf merge rules', () => {

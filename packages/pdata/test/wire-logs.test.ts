@@ -151,4 +151,30 @@ describe('wire logs: checked and counted now, decoded on first read', () => {
     forgetWireBytes(logs);
     assert.equal((logs as unknown as { bytes: unknown }).bytes, undefined, 'nothing keeps the request body alive');
   });
+
+  it('finds a byte that is not UTF-8 at any position of a string, wherever the request sits in its buffer', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.string({ minLength: 1, maxLength: 80 }), fc.string({ unit: 'binary', minLength: 1, maxLength: 40 })),
+        fc.nat(),
+        fc.integer({ min: 0, max: 7 }),
+        fc.boolean(),
+        (text, at, offset, damage) => {
+          const logs = sampleLogs();
+          logs.resourceLogs[0]!.scopeLogs[0]!.logRecords[1]!.body = `<${text}>`;
+          const encoded = encodeLogsProto(logs);
+          const start = encoded.indexOf(Buffer.from(`<${text}>`));
+          const length = Buffer.byteLength(`<${text}>`);
+          if (damage) encoded[start + (at % length)] = 0xff; // never valid in UTF-8
+          // The same bytes at an offset of 0..7 in a larger buffer: the word-at-a-time check must not depend on alignment.
+          const holder = Buffer.alloc(encoded.length + 16);
+          encoded.copy(holder, offset);
+          const view = holder.subarray(offset, offset + encoded.length);
+          const forwardable = forwardableWireBytesOf(decodeLogsProtoLazily(view).logs) !== undefined;
+          assert.equal(forwardable, !damage);
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
 });

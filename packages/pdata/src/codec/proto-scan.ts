@@ -34,13 +34,29 @@ export interface LogsProtoShape {
 
 interface Scan extends LogsProtoShape {
   checkStrings: boolean;
+  /** With checkStrings: the request's whole ArrayBuffer as bytes and as 32-bit words, and where the request starts in it. */
+  bytes: Uint8Array;
+  words: Int32Array;
+  offset: number;
 }
+
+const NO_BYTES = new Uint8Array(0);
+const NO_WORDS = new Int32Array(0);
 
 /** Throws SluiceError('SLUICE_BAD_DATA') where `decodeLogsProto` would. */
 export function scanLogsProto(bytes: Uint8Array, options: { forwarding?: boolean } = {}): LogsProtoShape {
   const r = new ProtoReader(bytes);
   const checkStrings = options.forwarding ?? false;
-  const scan: Scan = { resourceLogs: 0, logRecords: 0, forwardable: checkStrings, checkStrings };
+  const buffer = r.buf.buffer;
+  const scan: Scan = {
+    resourceLogs: 0,
+    logRecords: 0,
+    forwardable: checkStrings,
+    checkStrings,
+    bytes: checkStrings ? new Uint8Array(buffer) : NO_BYTES,
+    words: checkStrings ? new Int32Array(buffer, 0, buffer.byteLength >> 2) : NO_WORDS,
+    offset: r.buf.byteOffset,
+  };
   try {
     while (r.pos < r.end) {
       const tag = r.tag();
@@ -59,15 +75,22 @@ export function scanLogsProto(bytes: Uint8Array, options: { forwarding?: boolean
 /** Moves past a string field; when checking strings, notes one that is not valid UTF-8. */
 function scanString(r: ProtoReader, scan: Scan): void {
   const end = r.lengthEnd();
-  if (scan.checkStrings && scan.forwardable && !isUtf8Range(r.buf, r.pos, end)) scan.forwardable = false;
+  if (scan.checkStrings && scan.forwardable && !isAscii(scan, r.pos, end) && !isUtf8(r.buf.subarray(r.pos, end))) scan.forwardable = false;
   r.pos = end;
 }
 
-/** ASCII (most log text) is checked in the loop; only a string with other bytes is handed to isUtf8. */
-function isUtf8Range(buf: Buffer, start: number, end: number): boolean {
-  for (let i = start; i < end; i++) {
-    if (buf[i]! >= 0x80) return isUtf8(buf.subarray(i, end));
-  }
+/**
+ * Most log text is ASCII: checked four bytes at a time (aligned words of the whole buffer), so
+ * only a string with other bytes is handed to isUtf8 (whose call costs more than a short loop).
+ */
+function isAscii(scan: Scan, start: number, end: number): boolean {
+  const { bytes, words } = scan;
+  let i = start + scan.offset;
+  const last = end + scan.offset;
+  for (; i < last && (i & 3) !== 0; i++) if (bytes[i]! >= 0x80) return false;
+  const wordsEnd = last >> 2;
+  for (let w = i >> 2; w < wordsEnd; w++) if ((words[w]! & 0x80808080) !== 0) return false;
+  for (i = Math.max(i, wordsEnd << 2); i < last; i++) if (bytes[i]! >= 0x80) return false;
   return true;
 }
 
@@ -90,7 +113,8 @@ function scanResource(r: ProtoReader, end: number, scan: Scan): void {
   while (r.pos < end) {
     const tag = r.tag();
     if (tag === 0x0a) scanKeyValue(r, r.lengthEnd(), scan);
-    else if (tag === 0x10) r.bool(); // uint32: any varint, as uint32() reads it
+    else if (tag === 0x10)
+      r.bool(); // uint32: any varint, as uint32() reads it
     else r.skip(tag, RESOURCE_FIELDS);
   }
   r.end = outer;

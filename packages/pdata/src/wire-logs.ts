@@ -14,14 +14,14 @@ import type { CountedLogsData, LogsData, ResourceLogs } from './model';
 
 class WireLogs implements CountedLogsData {
   private decoded: ResourceLogs[] | undefined;
-  /** Whether other parsers read the bytes as Sluice does: checked on first ask. */
-  private forwardable: boolean | undefined;
 
   constructor(
     /** The request's bytes while they are still needed: to decode, or because they still describe the data. */
     private bytes: Uint8Array | undefined,
     private valid: boolean,
     private readonly count: number,
+    /** Whether other parsers read the bytes as Sluice does. */
+    private readonly forwardable: boolean,
   ) {}
 
   get resourceLogs(): ResourceLogs[] {
@@ -47,9 +47,7 @@ class WireLogs implements CountedLogsData {
   }
 
   forwardableWire(): Uint8Array | undefined {
-    if (!this.valid) return undefined;
-    this.forwardable ??= scanLogsProto(this.bytes!, { forwarding: true }).forwardable;
-    return this.forwardable ? this.bytes : undefined;
+    return this.valid && this.forwardable ? this.bytes : undefined;
   }
 
   forget(): void {
@@ -69,8 +67,11 @@ export interface WireDecoded {
  * would) and returns data that decodes on first read and carries the bytes for `wireBytesOf`.
  */
 export function decodeLogsProtoLazily(bytes: Uint8Array): WireDecoded {
-  const shape = scanLogsProto(bytes);
-  return { logs: new WireLogs(bytes, true, shape.logRecords), logRecords: shape.logRecords, resourceLogs: shape.resourceLogs };
+  // Strings are checked now rather than when an exporter forwards the bytes: walking the request
+  // twice would cost more than checking strings that are not forwarded.
+  const shape = scanLogsProto(bytes, { forwarding: true });
+  const logs = new WireLogs(bytes, true, shape.logRecords, shape.forwardable);
+  return { logs, logRecords: shape.logRecords, resourceLogs: shape.resourceLogs };
 }
 
 /**

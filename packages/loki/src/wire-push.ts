@@ -3,7 +3,7 @@
  * and attribute strings are copied as bytes into the push request instead of being decoded to
  * strings, mapped as objects and encoded again.
  *
- * It covers the common case: protobuf push, `raw` lines, labels from resource attributes only,
+ * It covers the common case: protobuf push, `raw` or `json` lines (wire-json-line.ts), labels from resource attributes only,
  * no `loki.*` hint on a record, no per-record labels or copied metadata attributes, and a request
  * that fits in one fragment. For anything else it answers `undefined` and the caller takes the
  * model path (`pushFragments`). When it answers, its fragments are byte for byte the ones
@@ -35,6 +35,7 @@ import {
   writeVarint,
 } from './proto-encoder';
 import type { PushFragment } from './queued-push';
+import { WireJsonLine, wireScopePart } from './wire-json-line';
 import { ENTRY_OVERHEAD, METADATA_PAIR_OVERHEAD, STREAM_OVERHEAD } from './split';
 import { planResource, type ResourcePlan } from './streams';
 
@@ -133,6 +134,8 @@ class WireTranscoder {
   private valueEnd = 0;
   private valueText = '';
 
+  private readonly jsonLine = new WireJsonLine();
+
   // The last time split by `splitTime`, and its split of `hi:0`.
   private seconds = 0;
   private nanos = 0;
@@ -191,8 +194,8 @@ class WireTranscoder {
       else r.skip(tag, NO_FIELD_NAMES);
     }
     const plan = planResource(resource, this.options);
-    // Hints that steer each record (tenant, attribute labels, a non-raw format) are the model path's.
-    if (plan.format !== 'raw' || plan.tenantHint !== undefined || plan.attributeLabelHints.length > 0) return false;
+    // Hints that steer each record (tenant, attribute labels) and logfmt lines are the model path's.
+    if (plan.format === 'logfmt' || plan.tenantHint !== undefined || plan.attributeLabelHints.length > 0) return false;
     const resourceMetadata = encodeMetadata(plan.metadata);
     const resourceEstimate = metadataEstimate(plan.metadata);
     let stream = -1;
@@ -204,6 +207,8 @@ class WireTranscoder {
         continue;
       }
       const scopeEnd = r.lengthEnd();
+      // The end of a json line: its resource's part and its scope's.
+      const jsonTail = plan.format === 'json' ? this.jsonLine.tail(plan.linePart, wireScopePart(r, scopeEnd)) : undefined;
       r.end = scopeEnd;
       while (r.pos < scopeEnd) {
         const scopeTag = r.tag();
@@ -213,7 +218,7 @@ class WireTranscoder {
         }
         const recordEnd = r.lengthEnd();
         if (stream < 0) stream = this.streamOf(plan);
-        if (!this.record(recordEnd, stream, resourceMetadata, resourceEstimate, receiveHi, receiveLo)) return false;
+        if (!this.record(recordEnd, stream, resourceMetadata, resourceEstimate, receiveHi, receiveLo, jsonTail)) return false;
         r.pos = recordEnd;
       }
       r.end = end;
@@ -233,7 +238,10 @@ class WireTranscoder {
     return index;
   }
 
-  /** Reads one LogRecord and writes its entry to the scratch; false when the record needs the model path. */
+  /**
+   * Reads one LogRecord and writes its entry to the scratch, its line raw or, given `jsonTail`,
+   * json; false when the record needs the model path.
+   */
   private record(
     end: number,
     stream: number,
@@ -241,8 +249,10 @@ class WireTranscoder {
     resourceEstimate: number,
     receiveHi: number,
     receiveLo: number,
+    jsonTail: Buffer | undefined,
   ): boolean {
     const r = this.r;
+    const start = r.pos;
     const outer = r.end;
     r.end = end;
     let timeHi = 0;
@@ -305,7 +315,7 @@ class WireTranscoder {
     // Ids of another size are refused by the decoder.
     if ((traceEnd - traceStart !== 16 && traceEnd !== traceStart) || (spanEnd - spanStart !== 8 && spanEnd !== spanStart)) return false;
 
-    // The metadata pairs, in addStandardMetadata + addRawMetadata order.
+    // The metadata pairs, in addStandardMetadata + addRawMetadata (raw lines only) order.
     this.pairs = 0;
     const metadata = this.options.structuredMetadata;
     if (metadata) {
@@ -316,12 +326,20 @@ class WireTranscoder {
     // The severity pairs follow the ids.
     const severityAt = this.pairs;
     const severityMetadata = metadata ? this.severityMetadata : NO_METADATA;
-    for (let i = 0; i < attributes; i++) {
-      if (!this.attribute(i, this.attrStart[i]!, this.attrEnd[i]!, metadata)) return false;
+    let lineSource = this.buf;
+    if (jsonTail !== undefined) {
+      if (!this.jsonLine.write(r, start, end, jsonTail)) return false;
+      lineSource = this.jsonLine.out;
+      this.valueKind = VALUE_BYTES;
+      this.valueStart = 0;
+      this.valueEnd = this.jsonLine.length;
+    } else {
+      for (let i = 0; i < attributes; i++) {
+        if (!this.attribute(i, this.attrStart[i]!, this.attrEnd[i]!, metadata)) return false;
+      }
+      if (bodyStart >= 0) this.value(bodyStart, bodyEnd);
+      else this.setText('');
     }
-
-    if (bodyStart >= 0) this.value(bodyStart, bodyEnd);
-    else this.setText('');
     const lineKind = this.valueKind;
     const lineStart = this.valueStart;
     const lineEnd = this.valueEnd;
@@ -376,7 +394,7 @@ class WireTranscoder {
     if (lineKind === VALUE_BYTES) {
       out[pos++] = TAG_2_LEN;
       pos = writeVarint(out, pos, lineLength);
-      pos = copyBytes(this.buf, lineStart, lineEnd, out, pos);
+      pos = copyBytes(lineSource, lineStart, lineEnd, out, pos);
     } else pos = writeString(out, pos, TAG_2_LEN, lineText, lineLength);
     for (let i = 0; i < this.pairs; i++) {
       if (i === severityAt) pos = copyBytes(severityMetadata, 0, severityMetadata.length, out, pos);

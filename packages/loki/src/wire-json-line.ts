@@ -205,13 +205,22 @@ export class WireJsonLine {
     const out = this.out;
     if (isArrayIndex(out, start + 1, end - 1)) throw GIVE_UP;
     const length = end - start;
-    if (hints && length > LOKI_HINT.length && out[start + 1] === LOKI_HINT[1] && out.compare(LOKI_HINT, 0, LOKI_HINT.length, start, start + LOKI_HINT.length) === 0) {
+    if (
+      hints &&
+      length > LOKI_HINT.length &&
+      out[start + 1] === LOKI_HINT[1] &&
+      out.compare(LOKI_HINT, 0, LOKI_HINT.length, start, start + LOKI_HINT.length) === 0
+    ) {
       throw GIVE_UP;
     }
     for (let k = base; k < this.keys; k++) {
       const other = this.keyStart[k]!;
       // Most keys differ in length or first character: the native compare only for the rest.
-      if (this.keyEnd[k]! - other === length && out[other + 1] === out[start + 1] && out.compare(out, other, other + length, start, end) === 0) {
+      if (
+        this.keyEnd[k]! - other === length &&
+        out[other + 1] === out[start + 1] &&
+        out.compare(out, other, other + length, start, end) === 0
+      ) {
         throw GIVE_UP;
       }
     }

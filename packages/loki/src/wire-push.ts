@@ -363,9 +363,19 @@ class WireTranscoder {
     const timestampSize = timestampMessageSize(seconds, nanos);
 
     let size =
-      1 + varintSize(timestampSize) + timestampSize + 1 + varintSize(lineLength) + lineLength + severityMetadata.length + resourceMetadata.length;
+      1 +
+      varintSize(timestampSize) +
+      timestampSize +
+      1 +
+      varintSize(lineLength) +
+      lineLength +
+      severityMetadata.length +
+      resourceMetadata.length;
     let estimate =
-      ENTRY_OVERHEAD + (lineKind === VALUE_BYTES ? lineLength : lineText.length) + resourceEstimate + (metadata ? this.severityEstimate : 0);
+      ENTRY_OVERHEAD +
+      (lineKind === VALUE_BYTES ? lineLength : lineText.length) +
+      resourceEstimate +
+      (metadata ? this.severityEstimate : 0);
     for (let i = 0; i < this.pairs; i++) {
       const name = this.pairName[i]!;
       const kind = this.pairKind[i]!;

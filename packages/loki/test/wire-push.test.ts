@@ -64,7 +64,19 @@ const STRINGS = [
   'prefix BADBYTE suffix that is long enough for the native paths',
   'ünïcödé '.repeat(20),
 ];
-const KEYS = ['http.method', 'user.id', 'thread-name', '1st', 'ключ', 'a b', 'trace_id', 'BADBYTE.key', 'k', 'service.name', 'x.'.repeat(20)];
+const KEYS = [
+  'http.method',
+  'user.id',
+  'thread-name',
+  '1st',
+  'ключ',
+  'a b',
+  'trace_id',
+  'BADBYTE.key',
+  'k',
+  'service.name',
+  'x.'.repeat(20),
+];
 const RARE_KEYS = ['loki.tenant', 'loki.format', 'loki.attribute.labels', 'loki.resource.labels', 'loki.other'];
 
 describe('wirePushFragments', () => {
@@ -158,7 +170,15 @@ describe('wirePushFragments', () => {
   it('keeps the model path’s order: streams first seen first, entries stably by time, time → observed → receive time', () => {
     const bytes = encodeLogsProto(
       logs([
-        { attributes: { 'service.name': 'b' }, scopes: [[{ body: 'b1', timeUnixNano: T0 + 5n }, { body: 'b0', timeUnixNano: T0 + 1n }]] },
+        {
+          attributes: { 'service.name': 'b' },
+          scopes: [
+            [
+              { body: 'b1', timeUnixNano: T0 + 5n },
+              { body: 'b0', timeUnixNano: T0 + 1n },
+            ],
+          ],
+        },
         {
           attributes: { 'service.name': 'a' },
           scopes: [
@@ -180,7 +200,12 @@ describe('wirePushFragments', () => {
 
   it('answers for resource hints it can plan, and an empty request', () => {
     const hinted = encodeLogsProto(
-      logs([{ attributes: { 'service.name': 'a', 'loki.resource.labels': 'host.name', 'host.name': 'h', 'loki.format': 'raw' }, scopes: [[{ body: 'x' }]] }]),
+      logs([
+        {
+          attributes: { 'service.name': 'a', 'loki.resource.labels': 'host.name', 'host.name': 'h', 'loki.format': 'raw' },
+          scopes: [[{ body: 'x' }]],
+        },
+      ]),
     );
     assert.ok(compare(hinted, { format: 'json' }));
     assert.deepEqual(wirePushFragments(encodeLogsProto({ resourceLogs: [] }), resolveMappingOptions({ format: 'raw' }), T0, MAX), []);
@@ -189,14 +214,20 @@ describe('wirePushFragments', () => {
   it('leaves a request the model path would split to it, at every limit around its size', () => {
     const records = Array.from({ length: 6 }, (_, i) => ({ body: `line ${i} ünïcödé`, attributes: kv({ k: 'v', n: BigInt(i) }) }));
     const bytes = encodeLogsProto(logs([{ attributes: { 'service.name': 'a', 'host.name': 'h' }, scopes: [records] }]));
-    const [whole] = pushFragments(decodeLogsProto(bytes), resolveMappingOptions({ format: 'raw' }), T0, { encoding: 'protobuf', maxRequestBytes: MAX });
+    const [whole] = pushFragments(decodeLogsProto(bytes), resolveMappingOptions({ format: 'raw' }), T0, {
+      encoding: 'protobuf',
+      maxRequestBytes: MAX,
+    });
     let answered = 0;
-    for (let max = whole!.body.length - 20; max < whole!.body.length + 200; max++) if (compare(bytes, { format: 'raw' }, T0, max)) answered++;
+    for (let max = whole!.body.length - 20; max < whole!.body.length + 200; max++)
+      if (compare(bytes, { format: 'raw' }, T0, max)) answered++;
     assert.ok(answered > 0);
   });
 
   it('leaves to the model path what it does not cover', () => {
-    const plain = encodeLogsProto(logs([{ attributes: { 'service.name': 'a' }, scopes: [[{ body: 'x', attributes: kv({ k: 'v' }) }, { body: 'y' }]] }]));
+    const plain = encodeLogsProto(
+      logs([{ attributes: { 'service.name': 'a' }, scopes: [[{ body: 'x', attributes: kv({ k: 'v' }) }, { body: 'y' }]] }]),
+    );
     const options = (settings: MappingSettings) => resolveMappingOptions(settings);
     const fallsBack = (bytes: Uint8Array, settings: MappingSettings, max = MAX) =>
       assert.equal(wirePushFragments(bytes, options(settings), T0, max), undefined, JSON.stringify(settings));
@@ -251,7 +282,20 @@ describe('wirePushFragments, json lines', () => {
       const roll = next();
       if (roll < 0.45) return pick(STRINGS);
       if (roll < 0.55)
-        return pick([0n, 7n, -42n, 2n ** 53n - 1n, -(2n ** 53n) + 1n, 2n ** 53n, -(2n ** 53n), 9_007_199_254_740_993n, -(2n ** 63n), 2n ** 63n - 1n, 4294967296n, -4294967296n]);
+        return pick([
+          0n,
+          7n,
+          -42n,
+          2n ** 53n - 1n,
+          -(2n ** 53n) + 1n,
+          2n ** 53n,
+          -(2n ** 53n),
+          9_007_199_254_740_993n,
+          -(2n ** 63n),
+          2n ** 63n - 1n,
+          4294967296n,
+          -4294967296n,
+        ]);
       if (roll < 0.6) return next() < 0.5;
       if (roll < 0.68) return pick([0, 1.5, -0, 1e21, 1e-7, 3.14159, -2.5e-300, Number.MAX_VALUE, Number.NaN, Infinity, -Infinity]);
       if (roll < 0.72) return pick([new Uint8Array([0, 1, 2, 255]), new Uint8Array(0), new Uint8Array([251, 255, 191])]);
@@ -327,7 +371,13 @@ describe('wirePushFragments, json lines', () => {
         body: `${text} ${i}`,
         traceId: i % 2 === 0 ? '0123456789abcdef0123456789abcdef' : '',
         spanId: i % 2 === 0 ? '0123456789abcdef' : '',
-        attributes: kv({ 'http.method': 'GET', 'http.status_code': 200n, 'duration.ms': 1.25, cached: i % 3 === 0, 'user.name': `${text} u${i}` }),
+        attributes: kv({
+          'http.method': 'GET',
+          'http.status_code': 200n,
+          'duration.ms': 1.25,
+          cached: i % 3 === 0,
+          'user.name': `${text} u${i}`,
+        }),
       }));
       const bytes = encodeLogsProto(
         jsonLogs([
@@ -340,7 +390,12 @@ describe('wirePushFragments, json lines', () => {
           },
         ]),
       );
-      for (const settings of [{}, { format: 'json' }, { format: 'json', resourceLabels: { 'host.name': null } }, { format: 'json', structuredMetadata: false }] as const) {
+      for (const settings of [
+        {},
+        { format: 'json' },
+        { format: 'json', resourceLabels: { 'host.name': null } },
+        { format: 'json', structuredMetadata: false },
+      ] as const) {
         assert.ok(compare(bytes, settings), `${text} ${JSON.stringify(settings)}`);
       }
     }
@@ -351,7 +406,19 @@ describe('wirePushFragments, json lines', () => {
       jsonLogs([
         {
           attributes: kv({ 'service.name': 'a', 'host.name': 'h' }),
-          scopes: [{ name: 's', version: '', records: [{ body: { kvlist: kv({ n: 2n ** 60n, d: Number.NaN, b: new Uint8Array([1]), l: [null, true] }) }, attributes: kv({ k: 'v' }) }, {}] }],
+          scopes: [
+            {
+              name: 's',
+              version: '',
+              records: [
+                {
+                  body: { kvlist: kv({ n: 2n ** 60n, d: Number.NaN, b: new Uint8Array([1]), l: [null, true] }) },
+                  attributes: kv({ k: 'v' }),
+                },
+                {},
+              ],
+            },
+          ],
         },
       ]),
     );
@@ -368,8 +435,14 @@ describe('wirePushFragments, json lines', () => {
 
   it('leaves to the model path records whose objects JavaScript would reorder or merge, and hints', () => {
     const fallsBack = (records: Partial<LogRecord>[]) => {
-      const bytes = encodeLogsProto(jsonLogs([{ attributes: kv({ 'service.name': 'a' }), scopes: [{ name: 's', version: '1', records }] }]));
-      assert.equal(wirePushFragments(bytes, resolveMappingOptions({ format: 'json' }), T0, MAX), undefined, JSON.stringify(records, (_, v: unknown) => (typeof v === 'bigint' ? String(v) : v)));
+      const bytes = encodeLogsProto(
+        jsonLogs([{ attributes: kv({ 'service.name': 'a' }), scopes: [{ name: 's', version: '1', records }] }]),
+      );
+      assert.equal(
+        wirePushFragments(bytes, resolveMappingOptions({ format: 'json' }), T0, MAX),
+        undefined,
+        JSON.stringify(records, (_, v: unknown) => (typeof v === 'bigint' ? String(v) : v)),
+      );
       // And what the model path makes of it is still checked by the generated requests above.
     };
     const twice: KeyValue[] = [
@@ -392,6 +465,20 @@ describe('wirePushFragments, json lines', () => {
     const resourceLogs = Buffer.concat([Buffer.from([0x12, scopeLogs.length]), scopeLogs]);
     const request = Buffer.concat([Buffer.from([0x0a, resourceLogs.length]), resourceLogs]);
     assert.equal(wirePushFragments(request, resolveMappingOptions({ format: 'json' }), T0, MAX), undefined);
-    assert.ok(compare(encodeLogsProto(jsonLogs([{ attributes: [], scopes: [{ name: '', version: '', records: [{ body: 'x', attributes: kv({ '017': 1n, '-1': 2n, '4294967295': 3n, '1e3': 4n }) }] }] }])), { format: 'json' }));
+    assert.ok(
+      compare(
+        encodeLogsProto(
+          jsonLogs([
+            {
+              attributes: [],
+              scopes: [
+                { name: '', version: '', records: [{ body: 'x', attributes: kv({ '017': 1n, '-1': 2n, '4294967295': 3n, '1e3': 4n }) }] },
+              ],
+            },
+          ]),
+        ),
+        { format: 'json' },
+      ),
+    );
   });
 });

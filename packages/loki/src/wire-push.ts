@@ -3,9 +3,9 @@
  * and attribute strings are copied as bytes into the push request instead of being decoded to
  * strings, mapped as objects and encoded again.
  *
- * It covers the common case: protobuf push, `raw` or `json` lines (wire-json-line.ts), labels from resource attributes only,
- * no `loki.*` hint on a record, no per-record labels or copied metadata attributes, and a request
- * that fits in one fragment. For anything else it answers `undefined` and the caller takes the
+ * It covers the common case: protobuf push, `raw` or `json` lines (wire-json-line.ts), labels
+ * from resource attributes only, no `loki.*` hint on a record, no per-record labels or copied
+ * metadata attributes, and a request that fits in one fragment. For anything else it answers `undefined` and the caller takes the
  * model path (`pushFragments`). When it answers, its fragments are byte for byte the ones
  * `pushFragments(decodeLogsProto(bytes), ...)` makes for protobuf. Everything that depends only
  * on a resource is left to the model path's own `planResource`.
@@ -20,20 +20,11 @@ import {
   readAnyValueProto,
   readResourceProto,
 } from '@sluice/pdata';
+import { decimalLength, decimalScale, scaledDigits, writeDecimal } from './decimal-text';
 import { normalizeLabelName } from './label-name';
 import type { LabelPair } from './label-string';
 import type { MappingOptions } from './mapping-options';
-import {
-  TAG_1_LEN,
-  TAG_2_LEN,
-  TAG_3_LEN,
-  timestampMessageSize,
-  utf8Length,
-  varintSize,
-  writeString,
-  writeTimestamp,
-  writeVarint,
-} from './proto-encoder';
+import { TAG_1_LEN, TAG_2_LEN, TAG_3_LEN, utf8Length, varintSize, writeString, writeTimestamp, writeVarint } from './proto-encoder';
 import type { PushFragment } from './queued-push';
 import { WireJsonLine, wireScopePart } from './wire-json-line';
 import { ENTRY_OVERHEAD, METADATA_PAIR_OVERHEAD, STREAM_OVERHEAD } from './split';
@@ -67,14 +58,22 @@ const NO_FIELD_NAMES: readonly (string | undefined)[] = [];
 // How a metadata value (or the line) is written.
 const VALUE_BYTES = 0; // a valid UTF-8 range of the request
 const VALUE_HEX = 1; // an id range, as lowercase hex
-const VALUE_TEXT = 2; // a string, for values that are not plain valid UTF-8 strings on the wire
+const VALUE_TEXT = 2; // a string: what the decoder and anyValueToString make of any other value
+const VALUE_DECIMAL = 3; // a number String() writes in plain digits: ints below 2^53, short doubles
 
 const NS_PER_SECOND = 1e9;
 
 const HEX_DIGITS = Buffer.from('0123456789abcdef', 'latin1');
 
-/** Below this, a byte loop beats a call into Buffer's native copy or UTF-8 check. */
+/**
+ * Below this, a byte loop beats a view of the range (an allocation) and a native copy or UTF-8
+ * check; most keys and attribute values are this short, bodies are longer.
+ */
 const SHORT_BYTES = 24;
+
+/** Room for a timestamp field: tag, length, and both varints at their longest. */
+const MAX_TIMESTAMP_FIELD = 2 + 11 + 6;
+const MAX_VARINT32 = 5;
 
 /** The scratch the entries are written to is kept between calls up to this size. */
 const SCRATCH_KEEP = 1 << 20;
@@ -97,18 +96,11 @@ class WireTranscoder {
   /** split.ts's size estimate, from byte lengths: never below the model path's, which counts characters. */
   private estimate = 0;
 
-  // The record being read: its attributes, then its metadata pairs.
+  // The attributes of the record being read.
   private readonly attrStart: number[] = [];
   private readonly attrEnd: number[] = [];
-  /** Each pair's name, encoded as its field (tag, length, bytes). */
-  private readonly pairName: Buffer[] = [];
-  private readonly pairKind: number[] = [];
-  private readonly pairStart: number[] = [];
-  private readonly pairEnd: number[] = [];
-  private readonly pairText: string[] = [];
-  private readonly pairLength: number[] = [];
-  private readonly pairSize: number[] = [];
-  private pairs = 0;
+  /** How many bytes the last entry's length prefix took: the guess for the next one. */
+  private entryPrefix = 2;
 
   /**
    * The key last seen at each attribute index and its label name: the records of a request tend
@@ -128,11 +120,16 @@ class WireTranscoder {
   private severityMetadata: Buffer = Buffer.alloc(0);
   private severityEstimate = 0;
 
-  // The last value read by `value`.
+  // The value to write next: its kind, where it is (bytes, hex), what it is (decimal digits and scale, text), its UTF-8 length.
   private valueKind = VALUE_BYTES;
   private valueStart = 0;
   private valueEnd = 0;
+  /** A long string's bytes, viewed once to check them and to copy them; or a json line. */
+  private valueView: Uint8Array | undefined;
+  private valueNumber = 0;
+  private valueScale = 0;
   private valueText = '';
+  private valueLength = 0;
 
   private readonly jsonLine = new WireJsonLine();
 
@@ -315,37 +312,6 @@ class WireTranscoder {
     // Ids of another size are refused by the decoder.
     if ((traceEnd - traceStart !== 16 && traceEnd !== traceStart) || (spanEnd - spanStart !== 8 && spanEnd !== spanStart)) return false;
 
-    // The metadata pairs, in addStandardMetadata + addRawMetadata (raw lines only) order.
-    this.pairs = 0;
-    const metadata = this.options.structuredMetadata;
-    if (metadata) {
-      if (traceEnd !== traceStart) this.addPair(TRACE_ID, VALUE_HEX, traceStart, traceEnd, '');
-      if (spanEnd !== spanStart) this.addPair(SPAN_ID, VALUE_HEX, spanStart, spanEnd, '');
-      this.severityPairs(severityNumber, severityText);
-    }
-    // The severity pairs follow the ids.
-    const severityAt = this.pairs;
-    const severityMetadata = metadata ? this.severityMetadata : NO_METADATA;
-    let lineSource = this.buf;
-    if (jsonTail !== undefined) {
-      if (!this.jsonLine.write(r, start, end, jsonTail)) return false;
-      lineSource = this.jsonLine.out;
-      this.valueKind = VALUE_BYTES;
-      this.valueStart = 0;
-      this.valueEnd = this.jsonLine.length;
-    } else {
-      for (let i = 0; i < attributes; i++) {
-        if (!this.attribute(i, this.attrStart[i]!, this.attrEnd[i]!, metadata)) return false;
-      }
-      if (bodyStart >= 0) this.value(bodyStart, bodyEnd);
-      else this.setText('');
-    }
-    const lineKind = this.valueKind;
-    const lineStart = this.valueStart;
-    const lineEnd = this.valueEnd;
-    const lineText = this.valueText;
-    const lineLength = lineKind === VALUE_BYTES ? lineEnd - lineStart : utf8Length(lineText);
-
     // The record's time; when the sender left it 0, the observed time; else the receive time.
     let hi = timeHi;
     let lo = timeLo;
@@ -358,130 +324,119 @@ class WireTranscoder {
       }
     }
     this.splitTime(hi, lo);
-    const seconds = this.seconds;
-    const nanos = this.nanos;
-    const timestampSize = timestampMessageSize(seconds, nanos);
 
-    let size =
-      1 +
-      varintSize(timestampSize) +
-      timestampSize +
-      1 +
-      varintSize(lineLength) +
-      lineLength +
-      severityMetadata.length +
-      resourceMetadata.length;
-    let estimate =
-      ENTRY_OVERHEAD +
-      (lineKind === VALUE_BYTES ? lineLength : lineText.length) +
-      resourceEstimate +
-      (metadata ? this.severityEstimate : 0);
-    for (let i = 0; i < this.pairs; i++) {
-      const name = this.pairName[i]!;
-      const kind = this.pairKind[i]!;
-      const valueLength =
-        kind === VALUE_BYTES
-          ? this.pairEnd[i]! - this.pairStart[i]!
-          : kind === VALUE_HEX
-            ? 2 * (this.pairEnd[i]! - this.pairStart[i]!)
-            : utf8Length(this.pairText[i]!);
-      const pairSize = name.length + 1 + varintSize(valueLength) + valueLength;
-      this.pairLength[i] = valueLength;
-      this.pairSize[i] = pairSize;
-      size += 1 + varintSize(pairSize) + pairSize;
-      // The name's field is longer than its text: still an upper bound of the model path's estimate.
-      estimate += METADATA_PAIR_OVERHEAD + name.length + (kind === VALUE_TEXT ? this.pairText[i]!.length : valueLength);
-    }
-    this.estimate += estimate;
-
-    // The EntryAdapter, as encodePushRequestProto writes it.
-    const out = this.reserve(1 + varintSize(size) + size);
+    // The EntryAdapter, as encodePushRequestProto writes it, but in one pass: its fields are
+    // written after a length prefix of the size the last entry's took, and moved in the rare
+    // case this one's differs.
     const entryStart = this.pos;
-    let pos = entryStart;
-    out[pos++] = TAG_2_LEN;
-    pos = writeVarint(out, pos, size);
-    pos = writeTimestamp(out, pos, seconds, nanos);
-    if (lineKind === VALUE_BYTES) {
-      out[pos++] = TAG_2_LEN;
-      pos = writeVarint(out, pos, lineLength);
-      pos = copyBytes(lineSource, lineStart, lineEnd, out, pos);
-    } else pos = writeString(out, pos, TAG_2_LEN, lineText, lineLength);
-    for (let i = 0; i < this.pairs; i++) {
-      if (i === severityAt) pos = copyBytes(severityMetadata, 0, severityMetadata.length, out, pos);
-      out[pos++] = TAG_3_LEN;
-      pos = writeVarint(out, pos, this.pairSize[i]!);
-      const name = this.pairName[i]!;
-      pos = copyBytes(name, 0, name.length, out, pos);
-      const kind = this.pairKind[i]!;
-      const length = this.pairLength[i]!;
-      if (kind === VALUE_TEXT) {
-        pos = writeString(out, pos, TAG_2_LEN, this.pairText[i]!, length);
-        continue;
+    const guess = this.entryPrefix;
+    const fieldsStart = entryStart + 1 + guess;
+    this.reserve(1 + guess + MAX_TIMESTAMP_FIELD);
+    this.pos = writeTimestamp(this.scratch, fieldsStart, this.seconds, this.nanos);
+    if (jsonTail !== undefined) {
+      if (!this.jsonLine.write(r, start, end, jsonTail)) return false;
+      this.setRange(VALUE_BYTES, 0, this.jsonLine.length);
+      this.valueView = this.jsonLine.out.subarray(0, this.jsonLine.length);
+    } else if (bodyStart >= 0) this.value(bodyStart, bodyEnd);
+    else this.setText('');
+    let estimate = ENTRY_OVERHEAD + this.writeValue();
+    // The metadata pairs, in addStandardMetadata + addRawMetadata (raw lines only) order.
+    const metadata = this.options.structuredMetadata;
+    if (metadata) {
+      if (traceEnd !== traceStart) {
+        this.setRange(VALUE_HEX, traceStart, traceEnd);
+        estimate += this.writePair(TRACE_ID);
       }
-      out[pos++] = TAG_2_LEN;
-      pos = writeVarint(out, pos, length);
-      pos =
-        kind === VALUE_BYTES
-          ? copyBytes(this.buf, this.pairStart[i]!, this.pairEnd[i]!, out, pos)
-          : writeHex(this.buf, this.pairStart[i]!, this.pairEnd[i]!, out, pos);
+      if (spanEnd !== spanStart) {
+        this.setRange(VALUE_HEX, spanStart, spanEnd);
+        estimate += this.writePair(SPAN_ID);
+      }
+      this.severityPairs(severityNumber, severityText);
+      this.writeMetadata(this.severityMetadata);
+      estimate += this.severityEstimate;
     }
-    if (severityAt === this.pairs) pos = copyBytes(severityMetadata, 0, severityMetadata.length, out, pos);
-    pos = copyBytes(resourceMetadata, 0, resourceMetadata.length, out, pos);
-    this.pos = pos;
+    // A json line has the attributes; a raw one, their metadata pairs.
+    for (let i = 0; jsonTail === undefined && i < attributes; i++) {
+      const added = this.attribute(i, this.attrStart[i]!, this.attrEnd[i]!, metadata);
+      if (added < 0) return false;
+      estimate += added;
+    }
+    this.writeMetadata(resourceMetadata);
+    this.estimate += estimate + resourceEstimate;
+
+    const size = this.pos - fieldsStart;
+    const prefix = varintSize(size);
+    // The scratch may have grown while the entry was written.
+    const out = this.reserve(Math.max(0, prefix - guess));
+    if (prefix !== guess) {
+      out.copyWithin(entryStart + 1 + prefix, fieldsStart, this.pos);
+      this.pos += prefix - guess;
+      this.entryPrefix = prefix;
+    }
+    out[entryStart] = TAG_2_LEN;
+    writeVarint(out, entryStart + 1, size);
     this.entryStart.push(entryStart);
-    this.entryEnd.push(pos);
+    this.entryEnd.push(this.pos);
     this.entryHi.push(hi);
     this.entryLo.push(lo);
     this.entryStream.push(stream);
     return true;
   }
 
-  /** A record attribute: false for a `loki.*` hint (the model path's), else its metadata pair when wanted. */
-  private attribute(index: number, start: number, end: number, metadata: boolean): boolean {
-    const r = this.r;
-    const outer = r.end;
-    r.pos = start;
-    r.end = end;
-    let keyAt = -1;
+  /**
+   * A record attribute: -1 for a `loki.*` hint (the model path's), else its metadata pair when
+   * wanted, written; answers the pair's share of the size estimate.
+   */
+  private attribute(index: number, start: number, end: number, metadata: boolean): number {
+    const buf = this.buf;
+    // No key is the empty key.
     let keyStart = 0;
     let keyEnd = 0;
     let valueStart = -1;
-    let valueEnd = 0;
-    while (r.pos < end) {
-      const tag = r.tag();
-      if (tag === 0x0a) {
-        keyAt = r.pos;
-        keyEnd = r.lengthEnd();
-        keyStart = r.pos;
-        r.pos = keyEnd;
-      } else if (tag === 0x12) {
-        valueEnd = r.lengthEnd();
-        valueStart = r.pos;
-        r.pos = valueEnd;
-      } else r.skip(tag, NO_FIELD_NAMES);
+    let valueEnd = end;
+    // The usual layout, a short key and then the value, is read in place.
+    if (end - start >= 4 && buf[start] === 0x0a && buf[start + 1]! < 0x80) {
+      keyStart = start + 2;
+      keyEnd = keyStart + buf[start + 1]!;
+      if (keyEnd < end && buf[keyEnd] === 0x12) valueStart = fieldFilling(buf, keyEnd + 1, end);
+    }
+    if (valueStart < 0) {
+      // Any other: the last key and value on the wire win.
+      const r = this.r;
+      const outer = r.end;
+      r.pos = start;
+      r.end = end;
+      keyStart = keyEnd = 0;
+      while (r.pos < end) {
+        const tag = r.tag();
+        if (tag === 0x0a) {
+          keyEnd = r.lengthEnd();
+          keyStart = r.pos;
+          r.pos = keyEnd;
+        } else if (tag === 0x12) {
+          valueEnd = r.lengthEnd();
+          valueStart = r.pos;
+          r.pos = valueEnd;
+        } else r.skip(tag, NO_FIELD_NAMES);
+      }
+      r.end = outer;
     }
     let name: Buffer;
-    if (index < this.keys && sameBytes(this.buf, keyStart, keyEnd, this.keyStart[index]!, this.keyEnd[index]!)) {
+    if (index < this.keys && sameBytes(buf, keyStart, keyEnd, this.keyStart[index]!, this.keyEnd[index]!)) {
       name = this.keyName[index]!;
     } else {
-      let key = '';
-      if (keyAt >= 0) {
-        r.pos = keyAt;
-        key = r.string();
-      }
-      if (key.startsWith('loki.')) return false;
+      const key = buf.toString('utf8', keyStart, keyEnd);
+      if (key.startsWith('loki.')) return -1;
       name = nameField(normalizeLabelName(key));
       this.keyStart[index] = keyStart;
       this.keyEnd[index] = keyEnd;
       this.keyName[index] = name;
       if (index === this.keys) this.keys++;
     }
-    r.end = outer;
-    if (!metadata) return true;
+    if (!metadata) return 0;
     if (valueStart >= 0) this.value(valueStart, valueEnd);
     else this.setText('');
-    this.addPair(name, this.valueKind, this.valueStart, this.valueEnd, this.valueText);
-    return true;
+    return this.writePair(name);
   }
 
   /** The severity text at `pos`, decoded only when it differs from the last one. */
@@ -500,39 +455,127 @@ class WireTranscoder {
     return this.severityText;
   }
 
-  /** An AnyValue as anyValueToString renders it: a valid UTF-8 string as its bytes, anything else decoded. */
+  /**
+   * An AnyValue as anyValueToString renders it. The common ones, a single field holding a valid
+   * UTF-8 string, a non-negative int below 2^53, a bool or a double, are read in place; anything
+   * else (several fields, the last winning; negative or huge ints; arrays, kvlists, bytes,
+   * invalid UTF-8) is decoded.
+   */
   private value(start: number, end: number): void {
+    const buf = this.buf;
+    switch (start < end ? buf[start] : 0) {
+      case 0x0a: {
+        const stringStart = fieldFilling(buf, start + 1, end);
+        if (stringStart < 0) break;
+        if (end - stringStart < SHORT_BYTES) {
+          if (isShortUtf8(buf, stringStart, end)) {
+            this.setRange(VALUE_BYTES, stringStart, end);
+            return;
+          }
+          break;
+        }
+        // One view for the check and the copy.
+        const view = new Uint8Array(buf.buffer, buf.byteOffset + stringStart, end - stringStart);
+        if (isUtf8(view)) {
+          this.setRange(VALUE_BYTES, stringStart, end);
+          this.valueView = view;
+          return;
+        }
+        break;
+      }
+      case 0x18: {
+        const int = safeVarint(buf, start + 1, end);
+        if (int >= 0) {
+          this.setDecimal(int, 0);
+          return;
+        }
+        break;
+      }
+      case 0x10:
+        // Any set bit is true, as the decoder reads it; a longer varint is left to it.
+        if (end - start === 2 && buf[start + 1]! < 0x80) {
+          this.setText(buf[start + 1] !== 0 ? 'true' : 'false');
+          return;
+        }
+        break;
+      case 0x21:
+        if (end - start === 9) {
+          const double = buf.readDoubleLE(start + 1);
+          const scale = decimalScale(double);
+          if (scale >= 0) this.setDecimal(scaledDigits(double, scale), scale);
+          else this.setText(String(double));
+          return;
+        }
+        break;
+    }
     const r = this.r;
     const outer = r.end;
     r.pos = start;
-    r.end = end;
-    // A oneof: the last field on the wire wins.
-    let last = 0;
-    let stringStart = 0;
-    let stringEnd = 0;
-    while (r.pos < end) {
-      last = r.tag();
-      if (last === 0x0a) {
-        stringEnd = r.lengthEnd();
-        stringStart = r.pos;
-        r.pos = stringEnd;
-      } else r.skip(last, NO_FIELD_NAMES);
-    }
-    if (last === 0x0a && isValidUtf8(this.buf, stringStart, stringEnd)) {
-      this.valueKind = VALUE_BYTES;
-      this.valueStart = stringStart;
-      this.valueEnd = stringEnd;
-    } else {
-      r.pos = start;
-      this.setText(anyValueToString(readAnyValueProto(r, end)));
-    }
+    this.setText(anyValueToString(readAnyValueProto(r, end)));
     r.end = outer;
+  }
+
+  private setRange(kind: number, start: number, end: number): void {
+    this.valueKind = kind;
+    this.valueView = undefined;
+    this.valueStart = start;
+    this.valueEnd = end;
+    this.valueLength = kind === VALUE_HEX ? 2 * (end - start) : end - start;
+  }
+
+  private setDecimal(digits: number, scale: number): void {
+    this.valueKind = VALUE_DECIMAL;
+    this.valueNumber = digits;
+    this.valueScale = scale;
+    this.valueLength = decimalLength(digits, scale);
   }
 
   private setText(text: string): void {
     this.valueKind = VALUE_TEXT;
-    this.valueStart = this.valueEnd = 0;
     this.valueText = text;
+    this.valueLength = utf8Length(text);
+  }
+
+  /** The value as field 2 (an entry's line, a pair's value); answers its share of split.ts's estimate. */
+  private writeValue(): number {
+    const length = this.valueLength;
+    const kind = this.valueKind;
+    const out = this.reserve(1 + MAX_VARINT32 + length);
+    if (kind === VALUE_TEXT) {
+      this.pos = writeString(out, this.pos, TAG_2_LEN, this.valueText, length);
+      return this.valueText.length;
+    }
+    let pos = this.pos;
+    out[pos++] = TAG_2_LEN;
+    pos = writeVarint(out, pos, length);
+    if (kind === VALUE_BYTES) {
+      const view = this.valueView;
+      if (view !== undefined) {
+        out.set(view, pos);
+        pos += length;
+      } else pos = copyShort(this.buf, this.valueStart, this.valueEnd, out, pos);
+    } else if (kind === VALUE_HEX) pos = writeHex(this.buf, this.valueStart, this.valueEnd, out, pos);
+    else pos = writeDecimal(out, pos, this.valueNumber, this.valueScale, length);
+    this.pos = pos;
+    return length;
+  }
+
+  /** A metadata pair of `name` (its encoded field) and the value; answers its share of split.ts's estimate. */
+  private writePair(name: Buffer): number {
+    const length = this.valueLength;
+    const out = this.reserve(1 + MAX_VARINT32 + name.length);
+    let pos = this.pos;
+    out[pos++] = TAG_3_LEN;
+    pos = writeVarint(out, pos, name.length + 1 + varintSize(length) + length);
+    this.pos = writeBytes(name, out, pos);
+    // The name's field is longer than its text: still an upper bound of the model path's estimate.
+    return METADATA_PAIR_OVERHEAD + name.length + this.writeValue();
+  }
+
+  /** Pairs encoded once for many entries. */
+  private writeMetadata(pairs: Buffer): void {
+    const out = this.reserve(pairs.length);
+    this.pos = writeBytes(pairs, out, this.pos);
   }
 
   /** severity_text, severity_number and detected_level, as addStandardMetadata adds them, encoded once per severity. */
@@ -549,15 +592,6 @@ class WireTranscoder {
     this.pairsSeverityText = severityText;
     this.severityMetadata = encodeMetadata(pairs);
     this.severityEstimate = metadataEstimate(pairs);
-  }
-
-  private addPair(name: Buffer, kind: number, start: number, end: number, text: string): void {
-    const i = this.pairs++;
-    this.pairName[i] = name;
-    this.pairKind[i] = kind;
-    this.pairStart[i] = start;
-    this.pairEnd[i] = end;
-    this.pairText[i] = text;
   }
 
   /**
@@ -699,10 +733,23 @@ function sameBytes(buf: Buffer, start: number, end: number, otherStart: number, 
   return true;
 }
 
-function copyBytes(from: Buffer, start: number, end: number, to: Buffer, pos: number): number {
-  if (end - start >= SHORT_BYTES) return pos + from.copy(to, pos, start, end);
+/** A short range, byte by byte. */
+function copyShort(from: Buffer, start: number, end: number, to: Buffer, pos: number): number {
   for (let i = start; i < end; i++) to[pos++] = from[i]!;
   return pos;
+}
+
+/**
+ * All of `from`: TypedArray#set copies without the view Buffer#copy makes of a range, and beats
+ * a byte loop from about this length.
+ */
+const SHORT_COPY = 8;
+
+function writeBytes(from: Buffer, to: Buffer, pos: number): number {
+  const length = from.length;
+  if (length >= SHORT_COPY) to.set(from, pos);
+  else for (let i = 0; i < length; i++) to[pos + i] = from[i]!;
+  return pos + length;
 }
 
 function writeHex(from: Buffer, start: number, end: number, to: Buffer, pos: number): number {
@@ -714,11 +761,42 @@ function writeHex(from: Buffer, start: number, end: number, to: Buffer, pos: num
   return pos;
 }
 
-/** Whether the range is valid UTF-8, so its bytes are what decoding and encoding it again would give. */
-function isValidUtf8(buf: Buffer, start: number, end: number): boolean {
-  if (end - start >= SHORT_BYTES) return isUtf8(buf.subarray(start, end));
+/** Whether a short range is valid UTF-8, so its bytes are what decoding and encoding it again would give. */
+function isShortUtf8(buf: Buffer, start: number, end: number): boolean {
   for (let i = start; i < end; i++) {
     if (buf[i]! >= 0x80) return isUtf8(buf.subarray(i, end));
   }
   return true;
+}
+
+/**
+ * Where the bytes of the length-delimited field whose length prefix is at `pos` start, when they
+ * end exactly at `end`; else -1.
+ */
+function fieldFilling(buf: Buffer, pos: number, end: number): number {
+  let length = 0;
+  for (let scale = 1; pos < end && scale <= 2 ** 28; scale *= 128) {
+    const byte = buf[pos++]!;
+    length += (byte & 0x7f) * scale;
+    if (byte < 0x80) return pos + length === end ? pos : -1;
+  }
+  return -1;
+}
+
+/**
+ * The varint filling exactly [pos, end) as a number, when it is below 2^53; else -1 (negative
+ * int64s take 10 bytes, and a varint that stops early has another field after it).
+ */
+function safeVarint(buf: Buffer, pos: number, end: number): number {
+  // 8 bytes hold 56 bits: enough for every safe integer; the sum is exact while below 2^53.
+  if (end - pos > 8) return -1;
+  let value = 0;
+  let scale = 1;
+  for (let p = pos; p < end; p++) {
+    const byte = buf[p]!;
+    value += (byte & 0x7f) * scale;
+    if (byte < 0x80) return p === end - 1 && value <= Number.MAX_SAFE_INTEGER ? value : -1;
+    scale *= 128;
+  }
+  return -1;
 }

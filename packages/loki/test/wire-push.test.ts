@@ -167,6 +167,48 @@ describe('wirePushFragments', () => {
     }
   });
 
+  it('writes ints, bools and doubles as the model path does, at the edges of the in-place reading', () => {
+    const ints = [
+      0n,
+      1n,
+      127n,
+      128n,
+      2n ** 31n,
+      2n ** 53n - 1n,
+      2n ** 53n,
+      2n ** 53n + 1n,
+      2n ** 63n - 1n,
+      -1n,
+      -(2n ** 53n),
+      -(2n ** 63n),
+    ];
+    const doubles = [0, -0, 1.5, -2.25, 0.1 + 0.2, 1e21, 1e-7, 123.456, 2 ** 53, Number.NaN, Infinity, -Infinity, Number.MAX_VALUE];
+    const values: AnyValue[] = [...ints, ...doubles, true, false];
+    const records = values.map((value, i) => ({ body: value, timeUnixNano: T0 + BigInt(i), attributes: kv({ v: value, n: BigInt(i) }) }));
+    const bytes = encodeLogsProto(logs([{ attributes: { 'service.name': 'a' }, scopes: [records] }]));
+    assert.ok(compare(bytes, { format: 'raw' }));
+    // A bool as a longer varint, and an AnyValue of several fields (the last wins): the decoder's reading.
+    const bool = Buffer.from([0x10, 0x80, 0x01]);
+    const twoFields = Buffer.concat([Buffer.from([0x0a, 0x01, 0x78]), Buffer.from([0x18, 0x05])]);
+    for (const anyValue of [bool, twoFields]) {
+      const record = Buffer.concat([Buffer.from([0x2a, anyValue.length]), anyValue]);
+      const scope = Buffer.concat([Buffer.from([0x12, record.length]), record]);
+      const resourceLogs = Buffer.concat([Buffer.from([0x12, scope.length]), scope]);
+      assert.ok(compare(Buffer.concat([Buffer.from([0x0a, resourceLogs.length]), resourceLogs]), { format: 'raw' }));
+    }
+  });
+
+  it('answers a request larger than the scratch it keeps, grown while entries are written', () => {
+    const records = Array.from({ length: 6000 }, (_, i) => ({
+      body: `line ${i} `.repeat(40),
+      timeUnixNano: T0 + BigInt(i),
+      attributes: kv({ k: 'v'.repeat(i % 300), n: BigInt(i), d: i / 4 }),
+    }));
+    const bytes = encodeLogsProto(logs([{ attributes: { 'service.name': 'a' }, scopes: [records] }]));
+    assert.ok(bytes.length > 2 << 20);
+    assert.ok(compare(bytes, { format: 'raw' }));
+  });
+
   it('keeps the model path’s order: streams first seen first, entries stably by time, time → observed → receive time', () => {
     const bytes = encodeLogsProto(
       logs([

@@ -9,6 +9,7 @@
  * attributes, or a value with more than one member or an unknown field is left to the model path.
  */
 import { MAX_DEPTH, ProtoReader, emptyScope, jsonStringRoom, writeJsonString } from '@sluice/pdata';
+import { decimalLength, decimalScale, scaledDigits, writeDecimal } from './decimal-text';
 import { jsonScopePart } from './lines';
 
 /** Thrown to give up on a record; made once (no stack captured per throw) and caught in this file only. */
@@ -39,6 +40,9 @@ const HEX_DIGITS = ascii('0123456789abcdef');
 
 // Unknown to the scope reader: every field it does not read is skipped.
 const NO_FIELD_NAMES: readonly (string | undefined)[] = [];
+
+/** From this length, TypedArray#set copies faster than a byte loop. */
+const SHORT_COPY = 16;
 
 /** The line is kept between records up to this size. */
 const LINE_KEEP = 64 * 1024;
@@ -253,7 +257,9 @@ export class WireJsonLine {
           break;
         case 0x21: {
           const value = r.double();
-          if (Number.isFinite(value)) this.ascii(String(value));
+          const scale = decimalScale(value);
+          if (scale >= 0) this.decimal(scaledDigits(value, scale), scale);
+          else if (Number.isFinite(value)) this.ascii(String(value));
           else this.raw(NULL);
           break;
         }
@@ -312,8 +318,15 @@ export class WireJsonLine {
   /** An int64 from its 32-bit halves as bigintToJson gives it: a number when safe, else a string. */
   private int64(lo: number, hi: number): void {
     const value = hi < 0x200000 ? hi * 4294967296 + lo : hi >= 0xffe00000 ? (hi - 4294967296) * 4294967296 + lo : Number.NaN;
-    if (Number.isSafeInteger(value)) this.ascii(String(value));
+    if (Number.isSafeInteger(value)) this.decimal(value, 0);
     else this.ascii(`"${BigInt.asIntN(64, (BigInt(hi) << 32n) | BigInt(lo))}"`);
+  }
+
+  /** `digits / 10^scale` as String() writes it (decimal-text.ts). */
+  private decimal(digits: number, scale: number): void {
+    const length = decimalLength(digits, scale);
+    this.room(length);
+    this.pos = writeDecimal(this.out, this.pos, digits, scale, length);
   }
 
   /** `name` (which opens the string) and the id as lowercase hex. */
@@ -353,7 +366,9 @@ export class WireJsonLine {
     this.room(length);
     const out = this.out;
     const pos = this.pos;
-    for (let i = 0; i < length; i++) out[pos + i] = bytes[from + i]!;
+    // A tail is long: TypedArray#set beats the byte loop, which wins for the short names.
+    if (from === 0 && length >= SHORT_COPY) out.set(bytes, pos);
+    else for (let i = 0; i < length; i++) out[pos + i] = bytes[from + i]!;
     this.pos = pos + length;
   }
 

@@ -1,5 +1,5 @@
 /**
- * The Loki exporter writes raw-line pushes straight from the protobuf bytes a request arrived as
+ * The Loki exporter writes raw- and json-line pushes straight from the protobuf bytes a request arrived as
  * (no decoding). The same records sent as OTLP/JSON take the model path: Loki must store exactly
  * the same streams, lines, timestamps and structured metadata either way.
  */
@@ -66,19 +66,20 @@ describe('loki exporter: pushes written from the request bytes', () => {
     while (cleanups.length > 0) await cleanups.pop()!();
   });
 
-  async function lokiBehindCollector() {
+  async function lokiBehindCollector(format: 'raw' | 'json' = 'raw') {
     const loki = await startLokiTestServer({ authEnabled: false });
     cleanups.push(() => loki.close());
     const { collector } = await startTestCollector(
-      otlpPipelineConfig({ loki: { endpoint: loki.pushUrl, format: 'raw', sending_queue: { batch: { min_size: 0 } } } }),
+      otlpPipelineConfig({ loki: { endpoint: loki.pushUrl, format, sending_queue: { batch: { min_size: 0 } } } }),
     );
     cleanups.push(() => collector.shutdown());
     return { loki, receiver: collector.endpoints['otlp/http']! };
   }
 
-  it('stores the same entries for a protobuf request (from its bytes) as for the same records in OTLP/JSON (from the model)', async () => {
-    const fromBytes = await lokiBehindCollector();
-    const fromModel = await lokiBehindCollector();
+  /** The streams Loki stored for `mixedLogs` sent as protobuf (from its bytes) and as OTLP/JSON (from the model), after checking they are the same. */
+  async function sameFromBytesAsFromModel(format: 'raw' | 'json') {
+    const fromBytes = await lokiBehindCollector(format);
+    const fromModel = await lokiBehindCollector(format);
     const now = BigInt(Date.now()) * 1_000_000n;
 
     const sent = await postOtlpHttp(fromBytes.receiver, mixedLogs(now));
@@ -95,6 +96,11 @@ describe('loki exporter: pushes written from the request bytes', () => {
     }
     const byBytes = fromBytes.loki.streams();
     assert.deepEqual(byBytes, fromModel.loki.streams());
+    return byBytes;
+  }
+
+  it('stores the same entries for a protobuf request (from its bytes) as for the same records in OTLP/JSON (from the model)', async () => {
+    const byBytes = await sameFromBytesAsFromModel('raw');
     // And what they are: a raw line is the body; the rest is structured metadata.
     const checkout = byBytes.find((s) => s.labels.service_name === 'checkout')!;
     assert.deepEqual(
@@ -104,5 +110,22 @@ describe('loki exporter: pushes written from the request bytes', () => {
     assert.equal(checkout.entries[1]!.metadata.trace_id, '5b8efff798038103d269b633813fc60c');
     assert.equal(checkout.entries[1]!.metadata.http_status_code, '402');
     assert.equal(checkout.entries[1]!.metadata.host_name, 'web-1');
+  });
+
+  it('stores the same json lines for a protobuf request (from its bytes) as for the same records in OTLP/JSON (from the model)', async () => {
+    const byBytes = await sameFromBytesAsFromModel('json');
+    // And what they are: the otelcol json line; service.name is a default label, so it stays in the line too.
+    const checkout = byBytes.find((s) => s.labels.service_name === 'checkout')!;
+    assert.deepEqual(JSON.parse(checkout.entries[1]!.line), {
+      body: 'payment declined: "card" ünïcødé 🙂',
+      traceid: '5b8efff798038103d269b633813fc60c',
+      spanid: 'eee19b7ec3c1b174',
+      severity: 'ERROR',
+      attributes: { 'http.status_code': 402, 'user.id': 'u-17', retry: false, ratio: 0.25, tags: ['a', 'b'] },
+      resources: { 'service.name': 'checkout', 'host.name': 'web-1', 'process.pid': 4242 },
+      instrumentation_scope: { name: 'app', version: '1.0' },
+    });
+    assert.equal(checkout.entries[1]!.metadata.trace_id, '5b8efff798038103d269b633813fc60c');
+    assert.equal(checkout.entries[1]!.metadata.http_status_code, undefined);
   });
 });

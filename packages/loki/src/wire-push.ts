@@ -3,9 +3,9 @@
  * and attribute strings are copied as bytes into the push request instead of being decoded to
  * strings, mapped as objects and encoded again.
  *
- * It covers the common case: protobuf push, `raw` lines, labels from resource attributes only,
- * no `loki.*` hint on a record, no per-record labels or copied metadata attributes, and a request
- * that fits in one fragment. For anything else it answers `undefined` and the caller takes the
+ * It covers the common case: protobuf push, `raw` or `json` lines (wire-json-line.ts), labels
+ * from resource attributes only, no `loki.*` hint on a record, no per-record labels or copied
+ * metadata attributes, and a request that fits in one fragment. For anything else it answers `undefined` and the caller takes the
  * model path (`pushFragments`). When it answers, its fragments are byte for byte the ones
  * `pushFragments(decodeLogsProto(bytes), ...)` makes for protobuf. Everything that depends only
  * on a resource is left to the model path's own `planResource`.
@@ -26,6 +26,7 @@ import type { LabelPair } from './label-string';
 import type { MappingOptions } from './mapping-options';
 import { TAG_1_LEN, TAG_2_LEN, TAG_3_LEN, utf8Length, varintSize, writeString, writeTimestamp, writeVarint } from './proto-encoder';
 import type { PushFragment } from './queued-push';
+import { WireJsonLine, wireScopePart } from './wire-json-line';
 import { ENTRY_OVERHEAD, METADATA_PAIR_OVERHEAD, STREAM_OVERHEAD } from './split';
 import { planResource, type ResourcePlan } from './streams';
 
@@ -123,12 +124,14 @@ class WireTranscoder {
   private valueKind = VALUE_BYTES;
   private valueStart = 0;
   private valueEnd = 0;
-  /** A long string's bytes, viewed once to check them and to copy them. */
+  /** A long string's bytes, viewed once to check them and to copy them; or a json line. */
   private valueView: Uint8Array | undefined;
   private valueNumber = 0;
   private valueScale = 0;
   private valueText = '';
   private valueLength = 0;
+
+  private readonly jsonLine = new WireJsonLine();
 
   // The last time split by `splitTime`, and its split of `hi:0`.
   private seconds = 0;
@@ -188,8 +191,8 @@ class WireTranscoder {
       else r.skip(tag, NO_FIELD_NAMES);
     }
     const plan = planResource(resource, this.options);
-    // Hints that steer each record (tenant, attribute labels, a non-raw format) are the model path's.
-    if (plan.format !== 'raw' || plan.tenantHint !== undefined || plan.attributeLabelHints.length > 0) return false;
+    // Hints that steer each record (tenant, attribute labels) and logfmt lines are the model path's.
+    if (plan.format === 'logfmt' || plan.tenantHint !== undefined || plan.attributeLabelHints.length > 0) return false;
     const resourceMetadata = encodeMetadata(plan.metadata);
     const resourceEstimate = metadataEstimate(plan.metadata);
     let stream = -1;
@@ -201,6 +204,8 @@ class WireTranscoder {
         continue;
       }
       const scopeEnd = r.lengthEnd();
+      // The end of a json line: its resource's part and its scope's.
+      const jsonTail = plan.format === 'json' ? this.jsonLine.tail(plan.linePart, wireScopePart(r, scopeEnd)) : undefined;
       r.end = scopeEnd;
       while (r.pos < scopeEnd) {
         const scopeTag = r.tag();
@@ -210,7 +215,7 @@ class WireTranscoder {
         }
         const recordEnd = r.lengthEnd();
         if (stream < 0) stream = this.streamOf(plan);
-        if (!this.record(recordEnd, stream, resourceMetadata, resourceEstimate, receiveHi, receiveLo)) return false;
+        if (!this.record(recordEnd, stream, resourceMetadata, resourceEstimate, receiveHi, receiveLo, jsonTail)) return false;
         r.pos = recordEnd;
       }
       r.end = end;
@@ -230,7 +235,10 @@ class WireTranscoder {
     return index;
   }
 
-  /** Reads one LogRecord and writes its entry to the scratch; false when the record needs the model path. */
+  /**
+   * Reads one LogRecord and writes its entry to the scratch, its line raw or, given `jsonTail`,
+   * json; false when the record needs the model path.
+   */
   private record(
     end: number,
     stream: number,
@@ -238,8 +246,10 @@ class WireTranscoder {
     resourceEstimate: number,
     receiveHi: number,
     receiveLo: number,
+    jsonTail: Buffer | undefined,
   ): boolean {
     const r = this.r;
+    const start = r.pos;
     const outer = r.end;
     r.end = end;
     let timeHi = 0;
@@ -323,10 +333,14 @@ class WireTranscoder {
     const fieldsStart = entryStart + 1 + guess;
     this.reserve(1 + guess + MAX_TIMESTAMP_FIELD);
     this.pos = writeTimestamp(this.scratch, fieldsStart, this.seconds, this.nanos);
-    if (bodyStart >= 0) this.value(bodyStart, bodyEnd);
+    if (jsonTail !== undefined) {
+      if (!this.jsonLine.write(r, start, end, jsonTail)) return false;
+      this.setRange(VALUE_BYTES, 0, this.jsonLine.length);
+      this.valueView = this.jsonLine.out.subarray(0, this.jsonLine.length);
+    } else if (bodyStart >= 0) this.value(bodyStart, bodyEnd);
     else this.setText('');
     let estimate = ENTRY_OVERHEAD + this.writeValue();
-    // The metadata pairs, in addStandardMetadata + addRawMetadata order.
+    // The metadata pairs, in addStandardMetadata + addRawMetadata (raw lines only) order.
     const metadata = this.options.structuredMetadata;
     if (metadata) {
       if (traceEnd !== traceStart) {
@@ -341,7 +355,8 @@ class WireTranscoder {
       this.writeMetadata(this.severityMetadata);
       estimate += this.severityEstimate;
     }
-    for (let i = 0; i < attributes; i++) {
+    // A json line has the attributes; a raw one, their metadata pairs.
+    for (let i = 0; jsonTail === undefined && i < attributes; i++) {
       const added = this.attribute(i, this.attrStart[i]!, this.attrEnd[i]!, metadata);
       if (added < 0) return false;
       estimate += added;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { decodeLogsProto, encodeLogsProto, newLogRecord, type AnyValue, type LogRecord, type LogsData } from '@sluice/pdata';
+import { decodeLogsProto, encodeLogsProto, newLogRecord, type AnyValue, type KeyValue, type LogRecord, type LogsData } from '@sluice/pdata';
 import { pushFragments, resolveMappingOptions, wirePushFragments, type MappingSettings } from '../src';
 import { T0, kv } from './helpers';
 
@@ -273,7 +273,6 @@ describe('wirePushFragments', () => {
     const options = (settings: MappingSettings) => resolveMappingOptions(settings);
     const fallsBack = (bytes: Uint8Array, settings: MappingSettings, max = MAX) =>
       assert.equal(wirePushFragments(bytes, options(settings), T0, max), undefined, JSON.stringify(settings));
-    fallsBack(plain, { format: 'json' });
     fallsBack(plain, { format: 'logfmt' });
     fallsBack(plain, { format: 'raw', attributeLabels: { k: null } });
     fallsBack(plain, { format: 'raw', levelLabel: true });
@@ -285,5 +284,243 @@ describe('wirePushFragments', () => {
     fallsBack(encodeLogsProto(logs([{ attributes: { 'loki.tenant': 'org', org: 'o' }, scopes: [[{ body: 'x' }]] }])), { format: 'raw' });
     // Bytes the decoder refuses: the model path reports them.
     fallsBack(Buffer.from([0x0a, 0x05, 0x12]), { format: 'raw' });
+  });
+});
+
+describe('wirePushFragments, json lines', () => {
+  /** Resources with their own attribute lists (repeated keys allowed) and scopes with a name and version each. */
+  type Scope = { name: string; version: string; records: Partial<LogRecord>[] };
+  function jsonLogs(resources: { attributes: KeyValue[]; scopes: Scope[] }[]): LogsData {
+    return {
+      resourceLogs: resources.map(({ attributes, scopes }) => ({
+        resource: { attributes, droppedAttributesCount: 0 },
+        schemaUrl: '',
+        scopeLogs: scopes.map(({ name, version, records }) => ({
+          scope: { name, version, attributes: kv({ 'scope.attr': 'x' }), droppedAttributesCount: 0 },
+          logRecords: records.map((fields) => newLogRecord(fields)),
+          schemaUrl: '',
+        })),
+      })),
+    };
+  }
+
+  // Integer-like keys ('0', '17') come first in a JavaScript object; '017' and '-1' do not.
+  const JSON_KEYS = [...KEYS, '__proto__', 'constructor', '0', '17', '017', '-1', '4294967295', '', 'emoji 😀', 'quote"key', 'ctl\u0001'];
+
+  it('gives the model path’s fragments, byte for byte, over many generated requests with every kind of value', () => {
+    const next = random(19700101);
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
+    /** Mostly distinct keys; sometimes a repeated one or one from the rare list. */
+    const keyValues = (count: number, rare: number, depth: number): KeyValue[] => {
+      const out: KeyValue[] = [];
+      for (let i = 0; i < count; i++) {
+        const roll = next();
+        const key = roll < rare ? pick(JSON_KEYS) : roll < 2 * rare && out.length > 0 ? out[0]!.key : `${pick(KEYS)}${i}`;
+        out.push({ key, value: value(depth) });
+      }
+      return out;
+    };
+    const value = (depth = 0): AnyValue => {
+      const roll = next();
+      if (roll < 0.45) return pick(STRINGS);
+      if (roll < 0.55)
+        return pick([
+          0n,
+          7n,
+          -42n,
+          2n ** 53n - 1n,
+          -(2n ** 53n) + 1n,
+          2n ** 53n,
+          -(2n ** 53n),
+          9_007_199_254_740_993n,
+          -(2n ** 63n),
+          2n ** 63n - 1n,
+          4294967296n,
+          -4294967296n,
+        ]);
+      if (roll < 0.6) return next() < 0.5;
+      if (roll < 0.68) return pick([0, 1.5, -0, 1e21, 1e-7, 3.14159, -2.5e-300, Number.MAX_VALUE, Number.NaN, Infinity, -Infinity]);
+      if (roll < 0.72) return pick([new Uint8Array([0, 1, 2, 255]), new Uint8Array(0), new Uint8Array([251, 255, 191])]);
+      if (roll < 0.8 && depth < 3) return Array.from({ length: Math.floor(next() * 3) }, () => value(depth + 1));
+      if (roll < 0.88 && depth < 3) return { kvlist: keyValues(Math.floor(next() * 3), 0.08, depth + 1) };
+      return null;
+    };
+    const time = (): bigint => (next() < 0.25 ? 0n : T0 + BigInt(Math.floor(next() * 1e6)) * pick([1n, 1000n, 1_000_000_000n]));
+    const record = (): Partial<LogRecord> => ({
+      timeUnixNano: time(),
+      observedTimeUnixNano: time(),
+      severityNumber: pick([0, 0, 1, 5, 9, 9, 13, 17, 21, 24, 30]),
+      severityText: pick(['', 'INFO', 'Warning', 'BADBYTE', 'ÉRREUR', 'say "hi"\n']),
+      body: next() < 0.6 ? pick(STRINGS) : next() < 0.15 ? null : value(),
+      attributes: keyValues(Math.floor(next() * 6), 0.04, 0),
+      droppedAttributesCount: pick([0, 0, 3]),
+      flags: pick([0, 1]),
+      traceId: next() < 0.5 ? '0123456789abcdef0123456789abcdef' : '',
+      spanId: next() < 0.5 ? 'fedcba9876543210' : '',
+      eventName: pick(['', 'event']),
+    });
+    const settings: MappingSettings[] = [
+      { format: 'json' },
+      { format: 'json' },
+      { format: 'json', tenantId: 'team-a' },
+      { format: 'json', structuredMetadata: false },
+      { format: 'json', staticLabels: { env: 'prod' } },
+      { format: 'json', defaultResourceLabels: false },
+      // Configured labels leave the line; the default ones stay in it.
+      { format: 'json', resourceLabels: { 'host.name': null, 'k8s.pod.name': 'pod' } },
+      { format: 'json', resourceLabels: { 'service.name': 'svc' } },
+      { format: 'json', attributeLabels: { 'http.method0': null } },
+      { format: 'json', levelLabel: true },
+      { format: 'json', metadataAttributes: ['user.id0'] },
+    ];
+    let taken = 0;
+    let takenWithInvalid = 0;
+    const cases = 600;
+    for (let n = 0; n < cases; n++) {
+      const resources = Array.from({ length: 1 + Math.floor(next() * 3) }, () => {
+        const attributes = keyValues(Math.floor(next() * 3), 0.05, 1);
+        if (next() < 0.7) attributes.push({ key: 'service.name', value: pick(['checkout', 'BADBYTE', 'ßervice', '', 'say "hi"']) });
+        if (next() < 0.3) attributes.push({ key: 'service.namespace', value: pick(['shop', 7n]) });
+        if (next() < 0.3) attributes.push({ key: 'host.name', value: pick(STRINGS) });
+        if (next() < 0.2) attributes.push({ key: 'k8s.pod.name', value: pick(STRINGS) });
+        if (next() < 0.05) attributes.push({ key: 'loki.format', value: pick(['json', 'raw', 'logfmt']) });
+        const scopes = Array.from({ length: Math.floor(next() * 3) }, () => ({
+          name: pick(['', 'app', 'BADBYTE', 'my.lib/ünï']),
+          version: pick(['', '1.0', 'v"2"']),
+          records: Array.from({ length: Math.floor(next() * 6) }, record),
+        }));
+        return { attributes, scopes };
+      });
+      const encoded = encodeLogsProto(jsonLogs(resources));
+      const bytes = next() < 0.3 ? withInvalidUtf8(encoded) : encoded;
+      const maxRequestBytes = next() < 0.1 ? pick([1, 300, 3000]) : MAX;
+      const options = next() < 0.1 ? { format: 'raw' as const } : pick(settings);
+      if (next() < 0.1) resources[0]!.attributes.push({ key: 'loki.format', value: 'json' });
+      const answered = compare(bytes, options, T0 + BigInt(Math.floor(next() * 1e12)), maxRequestBytes);
+      if (answered) taken++;
+      if (answered && bytes !== encoded && bytes.includes(INVALID)) takenWithInvalid++;
+    }
+    assert.ok(taken > cases / 5, `transcoder answered ${taken} of ${cases}`);
+    assert.ok(takenWithInvalid > 10, `transcoder answered ${takenWithInvalid} requests with invalid UTF-8`);
+  });
+
+  it('answers the common case itself: string bodies; string, int, double and bool attributes; ASCII and multi-byte', () => {
+    for (const text of ['request done', 'requête traitée 😀 “ok”', 'tab\tquote"backslash\\']) {
+      const records = Array.from({ length: 50 }, (_, i) => ({
+        timeUnixNano: T0 + BigInt(i),
+        severityNumber: 9,
+        severityText: 'INFO',
+        body: `${text} ${i}`,
+        traceId: i % 2 === 0 ? '0123456789abcdef0123456789abcdef' : '',
+        spanId: i % 2 === 0 ? '0123456789abcdef' : '',
+        attributes: kv({
+          'http.method': 'GET',
+          'http.status_code': 200n,
+          'duration.ms': 1.25,
+          cached: i % 3 === 0,
+          'user.name': `${text} u${i}`,
+        }),
+      }));
+      const bytes = encodeLogsProto(
+        jsonLogs([
+          {
+            attributes: kv({ 'service.name': 'orders', 'host.name': 'node-1', 'process.pid': 4242n }),
+            scopes: [
+              { name: 'app', version: '1.0', records },
+              { name: '', version: '', records: records.slice(0, 3) },
+            ],
+          },
+        ]),
+      );
+      for (const settings of [
+        {},
+        { format: 'json' },
+        { format: 'json', resourceLabels: { 'host.name': null } },
+        { format: 'json', structuredMetadata: false },
+      ] as const) {
+        assert.ok(compare(bytes, settings), `${text} ${JSON.stringify(settings)}`);
+      }
+    }
+  });
+
+  it('writes the otelcol json line', () => {
+    const bytes = encodeLogsProto(
+      jsonLogs([
+        {
+          attributes: kv({ 'service.name': 'a', 'host.name': 'h' }),
+          scopes: [
+            {
+              name: 's',
+              version: '',
+              records: [
+                {
+                  body: { kvlist: kv({ n: 2n ** 60n, d: Number.NaN, b: new Uint8Array([1]), l: [null, true] }) },
+                  attributes: kv({ k: 'v' }),
+                },
+                {},
+              ],
+            },
+          ],
+        },
+      ]),
+    );
+    const options = resolveMappingOptions({ format: 'json', resourceLabels: { 'host.name': null } });
+    const [fragment] = wirePushFragments(bytes, options, T0, MAX)!;
+    const body = fragment!.body.toString('latin1');
+    for (const line of [
+      '{"body":{"n":"1152921504606846976","d":null,"b":"AQ==","l":[null,true]},"attributes":{"k":"v"},"resources":{"service.name":"a"},"instrumentation_scope":{"name":"s"}}',
+      '{"resources":{"service.name":"a"},"instrumentation_scope":{"name":"s"}}',
+    ]) {
+      assert.ok(body.includes(line), line);
+    }
+  });
+
+  it('leaves to the model path records whose objects JavaScript would reorder or merge, and hints', () => {
+    const fallsBack = (records: Partial<LogRecord>[]) => {
+      const bytes = encodeLogsProto(
+        jsonLogs([{ attributes: kv({ 'service.name': 'a' }), scopes: [{ name: 's', version: '1', records }] }]),
+      );
+      assert.equal(
+        wirePushFragments(bytes, resolveMappingOptions({ format: 'json' }), T0, MAX),
+        undefined,
+        JSON.stringify(records, (_, v: unknown) => (typeof v === 'bigint' ? String(v) : v)),
+      );
+      // And what the model path makes of it is still checked by the generated requests above.
+    };
+    const twice: KeyValue[] = [
+      { key: 'a', value: '1' },
+      { key: 'b', value: '2' },
+      { key: 'a', value: '3' },
+    ];
+    fallsBack([{ body: 'x', attributes: twice }]);
+    fallsBack([{ body: { kvlist: twice } }]);
+    fallsBack([{ body: 'x', attributes: kv({ nested: [{ kvlist: twice }] }) }]);
+    for (const key of ['0', '17', '4294967294']) {
+      fallsBack([{ body: 'x', attributes: kv({ a: 1n, [key]: 2n }) }]);
+      fallsBack([{ body: { kvlist: kv({ a: 1n, [key]: 2n }) } }]);
+    }
+    for (const key of RARE_KEYS) fallsBack([{ body: 'x', attributes: kv({ [key]: 'v' }) }]);
+    // An AnyValue with two members set (the last wins): hand-made, as no encoder writes it.
+    const body = Buffer.from([0x0a, 0x01, 0x78, 0x10, 0x01]); // string_value "x", then bool_value true
+    const record = Buffer.concat([Buffer.from([0x2a, body.length]), body]);
+    const scopeLogs = Buffer.concat([Buffer.from([0x12, record.length]), record]);
+    const resourceLogs = Buffer.concat([Buffer.from([0x12, scopeLogs.length]), scopeLogs]);
+    const request = Buffer.concat([Buffer.from([0x0a, resourceLogs.length]), resourceLogs]);
+    assert.equal(wirePushFragments(request, resolveMappingOptions({ format: 'json' }), T0, MAX), undefined);
+    assert.ok(
+      compare(
+        encodeLogsProto(
+          jsonLogs([
+            {
+              attributes: [],
+              scopes: [
+                { name: '', version: '', records: [{ body: 'x', attributes: kv({ '017': 1n, '-1': 2n, '4294967295': 3n, '1e3': 4n }) }] },
+              ],
+            },
+          ]),
+        ),
+        { format: 'json' },
+      ),
+    );
   });
 });

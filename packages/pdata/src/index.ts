@@ -59,6 +59,8 @@ export { encodeLogsProto, sizeLogsProto } from './codec/proto-encode';
 export { decodeLogsJson } from './codec/json-decode';
 export { encodeLogsJson } from './codec/json-encode';
 export { transcodeLogsProtoToJson } from './codec/proto-to-json';
+// JSON string literals straight from UTF-8 bytes, for writers that transcode without decoding
+export { jsonStringRoom, writeJsonString } from './codec/json-string';
 export { ProtoReader, MAX_DEPTH } from './codec/proto-reader';
 export { ProtoWriter, int64Size, uint32Size } from './codec/proto-writer';
 

@@ -10,6 +10,7 @@ import {
   VALUES_FIELDS,
 } from './proto-decode';
 import { SluiceError } from '../errors';
+import { jsonStringRoom, writeJsonString } from './json-string';
 import { MAX_DEPTH, ProtoReader } from './proto-reader';
 
 /*
@@ -523,13 +524,6 @@ function idMember(r: ProtoReader, o: JsonOut, name: Uint8Array, size: number): v
   o.byte(QUOTE);
 }
 
-/** JSON.stringify's escape for each ASCII character that needs one (control characters, '"', '\\'), taken from V8 itself. */
-const ESCAPES: (Uint8Array | null)[] = Array.from({ length: 0x80 }, (_, code) => {
-  const quoted = JSON.stringify(String.fromCharCode(code));
-  return quoted.length === 3 ? null : ascii(quoted.slice(1, -1));
-});
-/** 1 for each byte copied into a JSON string as it is: ASCII that needs no escape. A table beats the comparisons. */
-const PLAIN = Uint8Array.from({ length: 0x100 }, (_, code) => (code < 0x80 && ESCAPES[code] === null ? 1 : 0));
 const HEX_DIGITS = ascii('0123456789abcdef');
 
 /** A growing output buffer with the few JSON writes the transcoder needs. */
@@ -661,47 +655,10 @@ class JsonOut {
     this.pos = pos;
   }
 
-  /**
-   * The UTF-8 string at src[start, end) as a JSON string literal, escaped as JSON.stringify does.
-   * Valid UTF-8 is copied as it is (decoding and re-encoding would give the same bytes); bytes
-   * that are not take the decoder's path: decode with U+FFFD for invalid bytes, then stringify.
-   */
+  /** The UTF-8 string at src[start, end) as a JSON string literal, escaped as JSON.stringify does. */
   string(src: Buffer, start: number, end: number): void {
-    this.room((end - start) * 6 + 2);
-    const buf = this.buf;
-    const begin = this.pos;
-    let pos = begin;
-    buf[pos++] = QUOTE;
-    let i = start;
-    while (i < end) {
-      const b = src[i]!;
-      if (PLAIN[b] === 1) {
-        buf[pos++] = b;
-        i++;
-        continue;
-      }
-      if (b < 0x80) {
-        const escape = ESCAPES[b]!;
-        for (let k = 0; k < escape.length; k++) buf[pos++] = escape[k]!;
-        i++;
-        continue;
-      }
-      const length = utf8SequenceLength(src, i, end);
-      if (length === 0) {
-        this.pos = begin;
-        this.decodedString(src, start, end);
-        return;
-      }
-      for (const last = i + length; i < last; i++) buf[pos++] = src[i]!;
-    }
-    buf[pos++] = QUOTE;
-    this.pos = pos;
-  }
-
-  private decodedString(src: Buffer, start: number, end: number): void {
-    const json = JSON.stringify(src.toString('utf8', start, end));
-    this.room(json.length * 3);
-    this.pos += this.buf.write(json, this.pos, 'utf8');
+    this.room(jsonStringRoom(end - start));
+    this.pos = writeJsonString(src, start, end, this.buf, this.pos);
   }
 
   private room(count: number): void {
@@ -713,28 +670,4 @@ class JsonOut {
     this.buf.copy(bigger, 0, 0, this.pos);
     this.buf = bigger;
   }
-}
-
-/**
- * The length of the well-formed UTF-8 sequence whose lead byte (0x80 or above) is at src[i], or 0
- * when it is not one: a stray continuation byte, an overlong form, a surrogate, a code point above
- * U+10FFFF or a sequence cut short (Unicode's table of well-formed byte sequences).
- */
-function utf8SequenceLength(src: Buffer, i: number, end: number): number {
-  const b = src[i]!;
-  if (b < 0xc2) return 0;
-  if (b < 0xe0) return i + 1 < end && (src[i + 1]! & 0xc0) === 0x80 ? 2 : 0;
-  if (b < 0xf0) {
-    if (i + 2 >= end) return 0;
-    const c = src[i + 1]!;
-    const ok = b === 0xe0 ? c >= 0xa0 && c <= 0xbf : b === 0xed ? c >= 0x80 && c <= 0x9f : (c & 0xc0) === 0x80;
-    return ok && (src[i + 2]! & 0xc0) === 0x80 ? 3 : 0;
-  }
-  if (b < 0xf5) {
-    if (i + 3 >= end) return 0;
-    const c = src[i + 1]!;
-    const ok = b === 0xf0 ? c >= 0x90 && c <= 0xbf : b === 0xf4 ? c >= 0x80 && c <= 0x8f : (c & 0xc0) === 0x80;
-    return ok && (src[i + 2]! & 0xc0) === 0x80 && (src[i + 3]! & 0xc0) === 0x80 ? 4 : 0;
-  }
-  return 0;
 }

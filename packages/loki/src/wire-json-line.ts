@@ -1,0 +1,434 @@
+/**
+ * The `json` line of a record (lines.ts `jsonLine`) written straight from its protobuf bytes, for
+ * the wire transcoder: strings are escaped from their UTF-8 bytes, values written as
+ * `anyValueToJson` + JSON.stringify would write them.
+ *
+ * The model path builds each object with `setOwnProperty`, so JavaScript's object semantics
+ * apply: a repeated key keeps its first place with its last value, and integer-like keys come
+ * first. A record whose objects (attributes, kvlists) have such keys, a `loki.*` hint among its
+ * attributes, or a value with more than one member or an unknown field is left to the model path.
+ */
+import { MAX_DEPTH, ProtoReader, emptyScope, jsonStringRoom, writeJsonString } from '@sluice/pdata';
+import { decimalLength, decimalScale, scaledDigits, writeDecimal } from './decimal-text';
+import { jsonScopePart } from './lines';
+
+/** Thrown to give up on a record; made once (no stack captured per throw) and caught in this file only. */
+const GIVE_UP = new Error('record left to the model path');
+
+const QUOTE = 0x22;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const DIGIT_0 = 0x30;
+const DIGIT_9 = 0x39;
+
+const ascii = (text: string): Buffer => Buffer.from(text, 'latin1');
+const BODY = ascii('"body":');
+const TRACE_ID = ascii('"traceid":"');
+const SPAN_ID = ascii('"spanid":"');
+const SEVERITY = ascii('"severity":');
+const ATTRIBUTES = ascii('"attributes":{');
+const LOKI_HINT = ascii('"loki.');
+const NULL = ascii('null');
+const TRUE = ascii('true');
+const FALSE = ascii('false');
+const EMPTY_KEY = ascii('""');
+const HEX_DIGITS = ascii('0123456789abcdef');
+
+// Unknown to the scope reader: every field it does not read is skipped.
+const NO_FIELD_NAMES: readonly (string | undefined)[] = [];
+
+/** From this length, TypedArray#set copies faster than a byte loop. */
+const SHORT_COPY = 16;
+
+/** The line is kept between records up to this size. */
+const LINE_KEEP = 64 * 1024;
+
+export class WireJsonLine {
+  /** The last line written, in `out[0, length)`. */
+  out = Buffer.allocUnsafe(4096);
+  length = 0;
+  private pos = 0;
+  private depth = 0;
+  /** The keys of the objects being written, as ranges of `out`: each object's start at the index it began with. */
+  private readonly keyStart: number[] = [];
+  private readonly keyEnd: number[] = [];
+  private keys = 0;
+  // The last tail made by `tail`.
+  private tailResource = '';
+  private tailScope = '';
+  private tailBytes = Buffer.alloc(0);
+
+  /**
+   * Writes the line of the LogRecord at r.buf[start, end) (whose ids the caller checked), ending
+   * with `tail`; false when the model path must write it.
+   */
+  write(r: ProtoReader, start: number, end: number, tail: Buffer): boolean {
+    if (this.out.length > LINE_KEEP) this.out = Buffer.allocUnsafe(4096);
+    this.pos = this.depth = this.keys = 0;
+    const outer = r.end;
+    try {
+      this.record(r, start, end, tail);
+    } catch (err) {
+      if (err === GIVE_UP) return false;
+      throw err;
+    } finally {
+      r.end = outer;
+    }
+    this.length = this.pos;
+    return true;
+  }
+
+  /** The bytes that end the lines of a scope: the resource's part (ResourcePlan.linePart) and the scope's, rendered by lines.ts. */
+  tail(resourcePart: string, scopePart: string): Buffer {
+    if (resourcePart !== this.tailResource || scopePart !== this.tailScope) {
+      this.tailResource = resourcePart;
+      this.tailScope = scopePart;
+      this.tailBytes = Buffer.from(resourcePart + scopePart, 'utf8');
+    }
+    return this.tailBytes;
+  }
+
+  private record(r: ProtoReader, start: number, end: number, tail: Buffer): void {
+    const buf = r.buf;
+    r.pos = start;
+    r.end = end;
+    // Singular fields: the last one on the wire wins, as in the decoder.
+    let bodyStart = -1;
+    let bodyEnd = 0;
+    let traceStart = 0;
+    let traceEnd = 0;
+    let spanStart = 0;
+    let spanEnd = 0;
+    let severityStart = 0;
+    let severityEnd = 0;
+    let attributes = false;
+    while (r.pos < end) {
+      const tag = r.tag();
+      switch (tag) {
+        case 0x1a:
+          severityEnd = r.lengthEnd();
+          severityStart = r.pos;
+          r.pos = severityEnd;
+          break;
+        case 0x2a:
+          bodyEnd = r.lengthEnd();
+          bodyStart = r.pos;
+          r.pos = bodyEnd;
+          break;
+        case 0x32:
+          attributes = true;
+          r.pos = r.lengthEnd();
+          break;
+        case 0x4a:
+          traceEnd = r.lengthEnd();
+          traceStart = r.pos;
+          r.pos = traceEnd;
+          break;
+        case 0x52:
+          spanEnd = r.lengthEnd();
+          spanStart = r.pos;
+          r.pos = spanEnd;
+          break;
+        default:
+          r.skip(tag, NO_FIELD_NAMES);
+      }
+    }
+
+    this.byte(OPEN_BRACE);
+    if (bodyStart >= 0) {
+      const mark = this.pos;
+      this.raw(BODY);
+      r.pos = bodyStart;
+      if (!this.anyValue(r, bodyEnd)) this.pos = mark; // an empty AnyValue is no body
+    }
+    if (traceEnd > traceStart) this.id(TRACE_ID, buf, traceStart, traceEnd);
+    if (spanEnd > spanStart) this.id(SPAN_ID, buf, spanStart, spanEnd);
+    if (severityEnd > severityStart) {
+      this.separator();
+      this.raw(SEVERITY);
+      this.string(buf, severityStart, severityEnd);
+    }
+    if (attributes) {
+      this.separator();
+      this.raw(ATTRIBUTES);
+      r.pos = start;
+      r.end = end;
+      while (r.pos < end) {
+        const tag = r.tag();
+        if (tag === 0x32) this.keyValue(r, r.lengthEnd(), 0, true);
+        else r.skip(tag, NO_FIELD_NAMES);
+      }
+      this.byte(CLOSE_BRACE);
+    }
+    // `tail` starts with a comma, which an empty object has nothing for to follow.
+    if (tail.length > 0) this.raw(tail, this.out[this.pos - 1] === OPEN_BRACE ? 1 : 0);
+    this.byte(CLOSE_BRACE);
+  }
+
+  /** One member of an object whose keys start at index `base`; `hints` refuses `loki.*` keys. */
+  private keyValue(r: ProtoReader, end: number, base: number, hints: boolean): void {
+    const outer = r.end;
+    r.end = end;
+    let keyStart = -1;
+    let keyEnd = 0;
+    let valueStart = -1;
+    let valueEnd = 0;
+    while (r.pos < end) {
+      const tag = r.tag();
+      if (tag === 0x0a && keyStart < 0) {
+        keyEnd = r.lengthEnd();
+        keyStart = r.pos;
+        r.pos = keyEnd;
+      } else if (tag === 0x12 && valueStart < 0) {
+        valueEnd = r.lengthEnd();
+        valueStart = r.pos;
+        r.pos = valueEnd;
+      } else throw GIVE_UP; // a field sent twice (the last would win) or an unknown one
+    }
+    this.separator();
+    const at = this.pos;
+    if (keyStart >= 0) this.string(r.buf, keyStart, keyEnd);
+    else this.raw(EMPTY_KEY);
+    this.addKey(at, this.pos, base, hints);
+    this.byte(COLON);
+    if (valueStart >= 0) r.pos = valueStart;
+    if (valueStart < 0 || !this.anyValue(r, valueEnd)) this.raw(NULL);
+    r.pos = end;
+    r.end = outer;
+  }
+
+  /**
+   * Checks the escaped key at out[start, end) (distinct strings escape to distinct bytes) against
+   * the object's keys so far, and adds it.
+   */
+  private addKey(start: number, end: number, base: number, hints: boolean): void {
+    const out = this.out;
+    if (isArrayIndex(out, start + 1, end - 1)) throw GIVE_UP;
+    const length = end - start;
+    if (
+      hints &&
+      length > LOKI_HINT.length &&
+      out[start + 1] === LOKI_HINT[1] &&
+      out.compare(LOKI_HINT, 0, LOKI_HINT.length, start, start + LOKI_HINT.length) === 0
+    ) {
+      throw GIVE_UP;
+    }
+    for (let k = base; k < this.keys; k++) {
+      const other = this.keyStart[k]!;
+      // Most keys differ in length or first character: the native compare only for the rest.
+      if (
+        this.keyEnd[k]! - other === length &&
+        out[other + 1] === out[start + 1] &&
+        out.compare(out, other, other + length, start, end) === 0
+      ) {
+        throw GIVE_UP;
+      }
+    }
+    this.keyStart[this.keys] = start;
+    this.keyEnd[this.keys++] = end;
+  }
+
+  /** Writes one AnyValue as anyValueToJson + JSON.stringify; false, with nothing written, for the empty value. */
+  private anyValue(r: ProtoReader, end: number): boolean {
+    if (++this.depth > MAX_DEPTH) throw GIVE_UP; // the decoder refuses it
+    const outer = r.end;
+    r.end = end;
+    let set = false;
+    while (r.pos < end) {
+      const tag = r.tag();
+      if (set) throw GIVE_UP; // a second member (the last would win) or an unknown field
+      switch (tag) {
+        case 0x0a: {
+          const stringEnd = r.lengthEnd();
+          this.string(r.buf, r.pos, stringEnd);
+          r.pos = stringEnd;
+          break;
+        }
+        case 0x10:
+          this.raw(r.bool() ? TRUE : FALSE);
+          break;
+        case 0x18:
+          r.varint64();
+          this.int64(r.lo, r.hi);
+          break;
+        case 0x21: {
+          const value = r.double();
+          const scale = decimalScale(value);
+          if (scale >= 0) this.decimal(scaledDigits(value, scale), scale);
+          else if (Number.isFinite(value)) this.ascii(String(value));
+          else this.raw(NULL);
+          break;
+        }
+        case 0x2a:
+          this.array(r, r.lengthEnd());
+          break;
+        case 0x32:
+          this.kvlist(r, r.lengthEnd());
+          break;
+        case 0x3a: {
+          const bytesEnd = r.lengthEnd();
+          this.byte(QUOTE);
+          this.ascii(r.buf.toString('base64', r.pos, bytesEnd));
+          this.byte(QUOTE);
+          r.pos = bytesEnd;
+          break;
+        }
+        default:
+          throw GIVE_UP;
+      }
+      set = true;
+    }
+    r.end = outer;
+    this.depth--;
+    return set;
+  }
+
+  /** An ArrayValue: empty values in it are null. */
+  private array(r: ProtoReader, end: number): void {
+    const outer = r.end;
+    r.end = end;
+    this.byte(OPEN_BRACKET);
+    while (r.pos < end) {
+      if (r.tag() !== 0x0a) throw GIVE_UP;
+      this.separator();
+      if (!this.anyValue(r, r.lengthEnd())) this.raw(NULL);
+    }
+    this.byte(CLOSE_BRACKET);
+    r.end = outer;
+  }
+
+  private kvlist(r: ProtoReader, end: number): void {
+    const outer = r.end;
+    r.end = end;
+    const base = this.keys;
+    this.byte(OPEN_BRACE);
+    while (r.pos < end) {
+      if (r.tag() !== 0x0a) throw GIVE_UP;
+      this.keyValue(r, r.lengthEnd(), base, false);
+    }
+    this.byte(CLOSE_BRACE);
+    this.keys = base;
+    r.end = outer;
+  }
+
+  /** An int64 from its 32-bit halves as bigintToJson gives it: a number when safe, else a string. */
+  private int64(lo: number, hi: number): void {
+    const value = hi < 0x200000 ? hi * 4294967296 + lo : hi >= 0xffe00000 ? (hi - 4294967296) * 4294967296 + lo : Number.NaN;
+    if (Number.isSafeInteger(value)) this.decimal(value, 0);
+    else this.ascii(`"${BigInt.asIntN(64, (BigInt(hi) << 32n) | BigInt(lo))}"`);
+  }
+
+  /** `digits / 10^scale` as String() writes it (decimal-text.ts). */
+  private decimal(digits: number, scale: number): void {
+    const length = decimalLength(digits, scale);
+    this.room(length);
+    this.pos = writeDecimal(this.out, this.pos, digits, scale, length);
+  }
+
+  /** `name` (which opens the string) and the id as lowercase hex. */
+  private id(name: Buffer, src: Buffer, start: number, end: number): void {
+    this.separator();
+    this.raw(name);
+    this.room(2 * (end - start) + 1);
+    const out = this.out;
+    let pos = this.pos;
+    for (let i = start; i < end; i++) {
+      const b = src[i]!;
+      out[pos++] = HEX_DIGITS[b >> 4]!;
+      out[pos++] = HEX_DIGITS[b & 0x0f]!;
+    }
+    out[pos++] = QUOTE;
+    this.pos = pos;
+  }
+
+  /** A comma unless the object or array has nothing yet. */
+  private separator(): void {
+    const last = this.out[this.pos - 1];
+    if (last !== OPEN_BRACE && last !== OPEN_BRACKET) this.byte(COMMA);
+  }
+
+  private string(src: Buffer, start: number, end: number): void {
+    this.room(jsonStringRoom(end - start));
+    this.pos = writeJsonString(src, start, end, this.out, this.pos);
+  }
+
+  private byte(value: number): void {
+    this.room(1);
+    this.out[this.pos++] = value;
+  }
+
+  private raw(bytes: Buffer, from = 0): void {
+    const length = bytes.length - from;
+    this.room(length);
+    const out = this.out;
+    const pos = this.pos;
+    // A tail is long: TypedArray#set beats the byte loop, which wins for the short names.
+    if (from === 0 && length >= SHORT_COPY) out.set(bytes, pos);
+    else for (let i = 0; i < length; i++) out[pos + i] = bytes[from + i]!;
+    this.pos = pos + length;
+  }
+
+  private ascii(text: string): void {
+    const length = text.length;
+    this.room(length);
+    const out = this.out;
+    const pos = this.pos;
+    for (let i = 0; i < length; i++) out[pos + i] = text.charCodeAt(i);
+    this.pos = pos + length;
+  }
+
+  private room(count: number): void {
+    if (this.out.length - this.pos < count) {
+      const bigger = Buffer.allocUnsafe(Math.max(this.out.length * 2, this.pos + count));
+      this.out.copy(bigger, 0, 0, this.pos);
+      this.out = bigger;
+    }
+  }
+}
+
+/**
+ * The instrumentation_scope part of the lines of the ScopeLogs at r.buf[r.pos, end), from its
+ * scope's name and version (the last sent wins, as in the decoder); r.pos is left where it was.
+ */
+export function wireScopePart(r: ProtoReader, end: number): string {
+  const start = r.pos;
+  const outer = r.end;
+  r.end = end;
+  const scope = emptyScope();
+  while (r.pos < end) {
+    const tag = r.tag();
+    if (tag !== 0x0a) {
+      r.skip(tag, NO_FIELD_NAMES);
+      continue;
+    }
+    const scopeEnd = r.lengthEnd();
+    r.end = scopeEnd;
+    while (r.pos < scopeEnd) {
+      const scopeTag = r.tag();
+      if (scopeTag === 0x0a) scope.name = r.string();
+      else if (scopeTag === 0x12) scope.version = r.string();
+      else r.skip(scopeTag, NO_FIELD_NAMES);
+    }
+    r.end = end;
+  }
+  r.pos = start;
+  r.end = outer;
+  return jsonScopePart(scope);
+}
+
+/** Whether the key text at out[start, end) is an array index ("0", "17", up to 2^32 - 2): a key JavaScript puts first. */
+function isArrayIndex(out: Buffer, start: number, end: number): boolean {
+  const length = end - start;
+  if (length === 0 || length > 10 || (length > 1 && out[start] === DIGIT_0)) return false;
+  let value = 0;
+  for (let i = start; i < end; i++) {
+    const b = out[i]!;
+    if (b < DIGIT_0 || b > DIGIT_9) return false;
+    value = value * 10 + b - DIGIT_0;
+  }
+  return value <= 4294967294;
+}

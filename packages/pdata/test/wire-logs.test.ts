@@ -145,6 +145,32 @@ describe('wire logs: checked and counted now, decoded on first read', () => {
     assert.equal(forwardableWireBytesOf(decodeLogsProtoLazily(wideTag).logs), undefined);
   });
 
+  // Review: hand-built bytes. A length-delimited field: tag, length, bytes.
+  const field = (tag: number, ...parts: (number[] | Buffer)[]): Buffer => {
+    const body = Buffer.concat(parts.map((part) => Buffer.from(part)));
+    assert.ok(body.length < 128);
+    return Buffer.concat([Buffer.from([tag, body.length]), body]);
+  };
+
+  it('does not forward invalid UTF-8 in Resource.entity_refs, a string field upstream parsers know (field 3, skipped here as unknown)', () => {
+    // EntityRef { type (field 2, string) = 0xff }: a proto3 string that is not UTF-8.
+    const entityRef = field(0x12, [0xff]);
+    const resource = Buffer.concat([field(0x0a, field(0x0a, Buffer.from('service.name')), field(0x12, field(0x0a, Buffer.from('svc')))), field(0x1a, entityRef)]);
+    const record = field(0x2a, field(0x0a, Buffer.from('hello')));
+    const bytes = field(0x0a, field(0x0a, resource), field(0x12, field(0x12, record)));
+    assert.equal(decodeLogsProto(bytes).resourceLogs[0]!.scopeLogs[0]!.logRecords[0]!.body, 'hello');
+    // A parser that knows entity_refs (Go, Java with the current opentelemetry-proto) refuses the whole request.
+    assert.equal(forwardableWireBytesOf(decodeLogsProtoLazily(bytes).logs), undefined);
+  });
+
+  it('does not forward a LogRecord whose body is sent twice: protobuf merges the two messages, Sluice keeps the last', () => {
+    const record = Buffer.concat([field(0x2a, field(0x0a, Buffer.from('secret'))), field(0x2a)]);
+    const bytes = field(0x0a, field(0x12, field(0x12, record)));
+    // Sluice (and so the Loki and file exporters) reads no body; a merging parser (Go) reads "secret".
+    assert.equal(decodeLogsProto(bytes).resourceLogs[0]!.scopeLogs[0]!.logRecords[0]!.body, null);
+    assert.equal(forwardableWireBytesOf(decodeLogsProtoLazily(bytes).logs), undefined);
+  });
+
   it('lets go of the bytes once decoded data no longer matches them', () => {
     const { logs } = decodeLogsProtoLazily(encodeLogsProto(sampleLogs()));
     assert.ok(logs.resourceLogs.length === 1);

@@ -11,7 +11,7 @@ import { OTLPLogExporter as ProtoExporter } from '@opentelemetry/exporter-logs-o
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchLogRecordProcessor, LoggerProvider } from '@opentelemetry/sdk-logs';
 import { SeverityNumber } from '@opentelemetry/api-logs';
-import { decodeLogsProto, encodeLogsProto, newLogRecord, type LogsData } from '@sluice/pdata';
+import { ProtoReader, decodeLogsProto, encodeLogsProto, newLogRecord, type LogsData } from '@sluice/pdata';
 import { makeTestCerts } from './support/certs';
 import { metricValue, readJsonlLogs, startTestCollector, tempDir, waitFor, waitForRecords } from './support/collector';
 import { startLokiTestServer } from './support/loki';
@@ -160,6 +160,25 @@ describe('collector → collector over OTLP', function () {
     return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, bodies };
   }
 
+  /**
+   * richLogs as protobuf, its first length written in one byte more than it needs (a padded varint:
+   * valid protobuf that any parser reads, and that Sluice's encoder never writes), so a forward
+   * that re-encoded the request would change its bytes.
+   */
+  function richRequestAsSomeoneElseEncodedIt(): Buffer {
+    const canonical = encodeLogsProto(richLogs());
+    assert.equal(canonical[0], 0x0a);
+    const reader = new ProtoReader(canonical.subarray(1));
+    const length = reader.uint32();
+    const padded: number[] = [];
+    for (let rest = length; ; rest = Math.floor(rest / 128)) {
+      padded.push((rest % 128) | 0x80);
+      if (rest < 128) break;
+    }
+    padded.push(0x00);
+    return Buffer.concat([Buffer.from([0x0a, ...padded]), canonical.subarray(1 + reader.pos)]);
+  }
+
   /** richLogs as protobuf, plus a field this version of OTLP does not define (number 99, a string). */
   function richRequestWithUnknownField(): Buffer {
     const unknown = Buffer.from([0x9a, 0x06, 3, 0x6e, 0x65, 0x77]); // field 99, wire type 2, "new"
@@ -175,18 +194,29 @@ describe('collector → collector over OTLP', function () {
     assert.equal(response.status, 200, await response.text());
   }
 
-  it('forwards the request bytes as they arrived when no processor changes them: byte for byte, unknown fields too', async () => {
+  it('forwards the request bytes as they arrived when no processor changes them: byte for byte', async () => {
     const sink = await startRawSink();
     const a = await startTestCollector(forwarderConfig('otlphttp/forward', { endpoint: sink.url, compression: 'none' }));
     cleanups.push(() => a.collector.shutdown());
 
-    const sent = richRequestWithUnknownField();
+    const sent = richRequestAsSomeoneElseEncodedIt();
+    assert.ok(!sent.equals(encodeLogsProto(richLogs())), 'bytes that re-encoding would change');
     await postBytes(a.collector.endpoints['otlp/http']!, sent);
     await waitFor(() => (sink.bodies.length > 0 ? true : undefined), 10_000, 'the forwarded request at the sink');
     assert.equal(sink.bodies.length, 1);
     assert.ok(sink.bodies[0]!.equals(sent), 'the forwarded body is the received body, byte for byte');
-    // And field by field: the same data model as sent (the unknown field is carried, not interpreted).
+    // And field by field: the same data model as sent.
     assert.deepEqual(decodeLogsProto(sink.bodies[0]!), richLogs());
+  });
+
+  it('re-encodes a request with a field this version of OTLP does not know (its strings cannot be checked), as otelcol drops it', async () => {
+    const sink = await startRawSink();
+    const a = await startTestCollector(forwarderConfig('otlphttp/forward', { endpoint: sink.url, compression: 'none' }));
+    cleanups.push(() => a.collector.shutdown());
+
+    await postBytes(a.collector.endpoints['otlp/http']!, richRequestWithUnknownField());
+    await waitFor(() => (sink.bodies.length > 0 ? true : undefined), 10_000, 'the forwarded request at the sink');
+    assert.ok(sink.bodies[0]!.equals(encodeLogsProto(richLogs())), 'the request as Sluice read it, without the unknown field');
   });
 
   it('encodes the changed data, not the bytes it arrived as, when a processor changes it', async () => {

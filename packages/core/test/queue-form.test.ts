@@ -24,10 +24,29 @@ describe('queue forms: OTLP protobuf fragments', () => {
   });
 
   it('queues the bytes a request arrived as, unchanged and without decoding them', () => {
-    // A field OTLP does not define (99, a string) survives only if the bytes are not re-encoded.
-    const bytes = Buffer.concat([encodeLogsProto(makeLogs(0, 3)), Buffer.from([0x9a, 0x06, 1, 0x78])]);
+    // A request ending in a bool attribute written as a two-byte varint (0x81 0x00 = true): valid
+    // protobuf any parser reads, which re-encoding would shorten.
+    const canonical = encodeLogsProto({
+      resourceLogs: [
+        {
+          resource: { attributes: [{ key: 'k', value: true }], droppedAttributesCount: 0 },
+          scopeLogs: [],
+          schemaUrl: '',
+        },
+      ],
+    });
+    assert.deepEqual([...canonical.subarray(-2)], [0x10, 0x01]);
+    const bytes = Buffer.from([...canonical.subarray(0, -1), 0x81, 0x00]);
+    for (const at of [1, 3, 5, 10]) bytes[at]!++; // each enclosing length grows by the one byte
+    assert.deepEqual(decodeLogsProto(bytes), decodeLogsProto(canonical));
     const [fragment] = otlpProtoQueueForm.prepare(decodeLogsProtoLazily(bytes).logs);
     assert.ok(fragment!.equals(bytes));
+  });
+
+  it('queues a request with a field OTLP does not define re-encoded, as the decoder read it', () => {
+    const bytes = Buffer.concat([encodeLogsProto(makeLogs(0, 3)), Buffer.from([0x9a, 0x06, 1, 0x78])]);
+    const [fragment] = otlpProtoQueueForm.prepare(decodeLogsProtoLazily(bytes).logs);
+    assert.ok(fragment!.equals(encodeLogsProto(makeLogs(0, 3))));
   });
 
   it('copies a small request out of a much larger buffer, so the queue does not pin it', () => {

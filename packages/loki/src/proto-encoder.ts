@@ -78,7 +78,7 @@ export function encodePushRequestProto(streams: readonly PushStream[]): Buffer {
   return buf;
 }
 
-export function timestampMessageSize(seconds: number, nanos: number): number {
+function timestampMessageSize(seconds: number, nanos: number): number {
   return (seconds !== 0 ? 1 + varintSize(seconds) : 0) + (nanos !== 0 ? 1 + varintSize(nanos) : 0);
 }
 

@@ -1,7 +1,7 @@
 /**
  * A request's push fragments: mapped to streams, one request per tenant, split under
  * max_request_bytes, encoded but not compressed. Written straight from the protobuf bytes the
- * request arrived as when the transcoder covers the case (raw lines, protobuf pushes: the same
+ * request arrived as when the transcoder covers the case (raw and json lines, protobuf pushes: the same
  * bytes, without decoding), else from the logs model.
  */
 import { wireBytesOf, type LogsData } from '@sluice/pdata';

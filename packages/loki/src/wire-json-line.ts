@@ -8,7 +8,7 @@
  * first. A record whose objects (attributes, kvlists) have such keys, a `loki.*` hint among its
  * attributes, or a value with more than one member or an unknown field is left to the model path.
  */
-import { MAX_DEPTH, ProtoReader, emptyScope, jsonStringRoom, writeJsonString } from '@sluice/pdata';
+import { MAX_DEPTH, ProtoReader, emptyScope, jsonStringRoom, writeHex, writeJsonString } from '@sluice/pdata';
 import { decimalLength, decimalScale, scaledDigits, writeDecimal } from './decimal-text';
 import { jsonScopePart } from './lines';
 
@@ -36,7 +36,6 @@ const NULL = ascii('null');
 const TRUE = ascii('true');
 const FALSE = ascii('false');
 const EMPTY_KEY = ascii('""');
-const HEX_DIGITS = ascii('0123456789abcdef');
 
 // Unknown to the scope reader: every field it does not read is skipped.
 const NO_FIELD_NAMES: readonly (string | undefined)[] = [];
@@ -334,15 +333,9 @@ export class WireJsonLine {
     this.separator();
     this.raw(name);
     this.room(2 * (end - start) + 1);
-    const out = this.out;
-    let pos = this.pos;
-    for (let i = start; i < end; i++) {
-      const b = src[i]!;
-      out[pos++] = HEX_DIGITS[b >> 4]!;
-      out[pos++] = HEX_DIGITS[b & 0x0f]!;
-    }
-    out[pos++] = QUOTE;
-    this.pos = pos;
+    const pos = writeHex(src, start, end, this.out, this.pos);
+    this.out[pos] = QUOTE;
+    this.pos = pos + 1;
   }
 
   /** A comma unless the object or array has nothing yet. */

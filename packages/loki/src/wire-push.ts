@@ -19,6 +19,7 @@ import {
   emptyResource,
   readAnyValueProto,
   readResourceProto,
+  writeHex,
 } from '@sluice/pdata';
 import { decimalLength, decimalScale, scaledDigits, writeDecimal } from './decimal-text';
 import { normalizeLabelName } from './label-name';
@@ -62,8 +63,6 @@ const VALUE_TEXT = 2; // a string: what the decoder and anyValueToString make of
 const VALUE_DECIMAL = 3; // a number String() writes in plain digits: ints below 2^53, short doubles
 
 const NS_PER_SECOND = 1e9;
-
-const HEX_DIGITS = Buffer.from('0123456789abcdef', 'latin1');
 
 /**
  * Below this, a byte loop beats a view of the range (an allocation) and a native copy or UTF-8
@@ -750,15 +749,6 @@ function writeBytes(from: Buffer, to: Buffer, pos: number): number {
   if (length >= SHORT_COPY) to.set(from, pos);
   else for (let i = 0; i < length; i++) to[pos + i] = from[i]!;
   return pos + length;
-}
-
-function writeHex(from: Buffer, start: number, end: number, to: Buffer, pos: number): number {
-  for (let i = start; i < end; i++) {
-    const byte = from[i]!;
-    to[pos++] = HEX_DIGITS[byte >> 4]!;
-    to[pos++] = HEX_DIGITS[byte & 0x0f]!;
-  }
-  return pos;
 }
 
 /** Whether a short range is valid UTF-8, so its bytes are what decoding and encoding it again would give. */

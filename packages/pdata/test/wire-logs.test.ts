@@ -155,7 +155,10 @@ describe('wire logs: checked and counted now, decoded on first read', () => {
   it('does not forward invalid UTF-8 in Resource.entity_refs, a string field upstream parsers know (field 3, skipped here as unknown)', () => {
     // EntityRef { type (field 2, string) = 0xff }: a proto3 string that is not UTF-8.
     const entityRef = field(0x12, [0xff]);
-    const resource = Buffer.concat([field(0x0a, field(0x0a, Buffer.from('service.name')), field(0x12, field(0x0a, Buffer.from('svc')))), field(0x1a, entityRef)]);
+    const resource = Buffer.concat([
+      field(0x0a, field(0x0a, Buffer.from('service.name')), field(0x12, field(0x0a, Buffer.from('svc')))),
+      field(0x1a, entityRef),
+    ]);
     const record = field(0x2a, field(0x0a, Buffer.from('hello')));
     const bytes = field(0x0a, field(0x0a, resource), field(0x12, field(0x12, record)));
     assert.equal(decodeLogsProto(bytes).resourceLogs[0]!.scopeLogs[0]!.logRecords[0]!.body, 'hello');

@@ -21,8 +21,11 @@ import { MAX_DEPTH, ProtoReader } from './proto-reader';
  *
  * Decoding never rejects a string (bad UTF-8 becomes U+FFFD) and keeps the low 32 bits of an
  * oversized tag or length, so the scan does not look at strings unless asked: `forwarding` also
- * says whether other OTLP implementations would read the bytes the same way (every string valid
- * UTF-8, every tag and length within 32 bits), which forwarding them as they are requires.
+ * says whether other OTLP implementations would read the bytes the same way, which forwarding
+ * them as they are requires: every string valid UTF-8, every tag and length within 32 bits, no
+ * field this version of OTLP does not know (its strings cannot be checked; decoding drops it, as
+ * otelcol does), and no message field sent twice where protobuf merges and the decoder keeps the
+ * last (a record's body, a key-value's value, an AnyValue with more than one member).
  */
 
 export interface LogsProtoShape {
@@ -63,7 +66,7 @@ export function scanLogsProto(bytes: Uint8Array, options: { forwarding?: boolean
       if (tag === 0x0a) {
         scanResourceLogs(r, r.lengthEnd(), scan);
         scan.resourceLogs++;
-      } else r.skip(tag, REQUEST_FIELDS);
+      } else skipOther(r, tag, REQUEST_FIELDS, scan);
     }
   } catch (err) {
     throw asBadData(err);
@@ -77,6 +80,12 @@ function scanString(r: ProtoReader, scan: Scan): void {
   const end = r.lengthEnd();
   if (scan.checkStrings && scan.forwardable && !isAscii(scan, r.pos, end) && !isUtf8(r.buf.subarray(r.pos, end))) scan.forwardable = false;
   r.pos = end;
+}
+
+/** A field the message reader does not know: refused as decode refuses it, else not forwarded. */
+function skipOther(r: ProtoReader, tag: number, fields: readonly (string | undefined)[], scan: Scan): void {
+  r.skip(tag, fields);
+  scan.forwardable = false;
 }
 
 /**
@@ -102,7 +111,7 @@ function scanResourceLogs(r: ProtoReader, end: number, scan: Scan): void {
     if (tag === 0x0a) scanResource(r, r.lengthEnd(), scan);
     else if (tag === 0x12) scanScopeLogs(r, r.lengthEnd(), scan);
     else if (tag === 0x1a) scanString(r, scan);
-    else r.skip(tag, RESOURCE_LOGS_FIELDS);
+    else skipOther(r, tag, RESOURCE_LOGS_FIELDS, scan);
   }
   r.end = outer;
 }
@@ -115,7 +124,7 @@ function scanResource(r: ProtoReader, end: number, scan: Scan): void {
     if (tag === 0x0a) scanKeyValue(r, r.lengthEnd(), scan);
     else if (tag === 0x10)
       r.bool(); // uint32: any varint, as uint32() reads it
-    else r.skip(tag, RESOURCE_FIELDS);
+    else skipOther(r, tag, RESOURCE_FIELDS, scan);
   }
   r.end = outer;
 }
@@ -130,7 +139,7 @@ function scanScopeLogs(r: ProtoReader, end: number, scan: Scan): void {
       scanLogRecord(r, r.lengthEnd(), scan);
       scan.logRecords++;
     } else if (tag === 0x1a) scanString(r, scan);
-    else r.skip(tag, SCOPE_LOGS_FIELDS);
+    else skipOther(r, tag, SCOPE_LOGS_FIELDS, scan);
   }
   r.end = outer;
 }
@@ -143,7 +152,7 @@ function scanScope(r: ProtoReader, end: number, scan: Scan): void {
     if (tag === 0x0a || tag === 0x12) scanString(r, scan);
     else if (tag === 0x1a) scanKeyValue(r, r.lengthEnd(), scan);
     else if (tag === 0x20) r.bool();
-    else r.skip(tag, SCOPE_FIELDS);
+    else skipOther(r, tag, SCOPE_FIELDS, scan);
   }
   r.end = outer;
 }
@@ -151,6 +160,7 @@ function scanScope(r: ProtoReader, end: number, scan: Scan): void {
 function scanLogRecord(r: ProtoReader, end: number, scan: Scan): void {
   const outer = r.end;
   r.end = end;
+  let bodies = 0;
   while (r.pos < end) {
     const tag = r.tag();
     switch (tag) {
@@ -168,6 +178,7 @@ function scanLogRecord(r: ProtoReader, end: number, scan: Scan): void {
         break;
       case 0x2a:
         scanAnyValue(r, r.lengthEnd(), scan);
+        bodies++;
         break;
       case 0x32:
         scanKeyValue(r, r.lengthEnd(), scan);
@@ -182,21 +193,26 @@ function scanLogRecord(r: ProtoReader, end: number, scan: Scan): void {
         r.skipId(8, 'span_id');
         break;
       default:
-        r.skip(tag, LOG_RECORD_FIELDS);
+        skipOther(r, tag, LOG_RECORD_FIELDS, scan);
     }
   }
+  if (bodies > 1) scan.forwardable = false;
   r.end = outer;
 }
 
 function scanKeyValue(r: ProtoReader, end: number, scan: Scan): void {
   const outer = r.end;
   r.end = end;
+  let values = 0;
   while (r.pos < end) {
     const tag = r.tag();
     if (tag === 0x0a) scanString(r, scan);
-    else if (tag === 0x12) scanAnyValue(r, r.lengthEnd(), scan);
-    else r.skip(tag, KEY_VALUE_FIELDS);
+    else if (tag === 0x12) {
+      scanAnyValue(r, r.lengthEnd(), scan);
+      values++;
+    } else skipOther(r, tag, KEY_VALUE_FIELDS, scan);
   }
+  if (values > 1) scan.forwardable = false;
   r.end = outer;
 }
 
@@ -204,8 +220,10 @@ function scanAnyValue(r: ProtoReader, end: number, scan: Scan): void {
   if (++r.depth > MAX_DEPTH) throw r.error(`values nested deeper than ${MAX_DEPTH} at byte ${r.pos}`);
   const outer = r.end;
   r.end = end;
+  let members = 0;
   while (r.pos < end) {
     const tag = r.tag();
+    members++;
     switch (tag) {
       case 0x0a: // string_value
         scanString(r, scan);
@@ -227,9 +245,10 @@ function scanAnyValue(r: ProtoReader, end: number, scan: Scan): void {
         scanValues(r, r.lengthEnd(), scan, scanKeyValue);
         break;
       default:
-        r.skip(tag, ANY_VALUE_FIELDS);
+        skipOther(r, tag, ANY_VALUE_FIELDS, scan);
     }
   }
+  if (members > 1) scan.forwardable = false;
   r.end = outer;
   r.depth--;
 }
@@ -240,7 +259,7 @@ function scanValues(r: ProtoReader, end: number, scan: Scan, scanValue: (r: Prot
   while (r.pos < end) {
     const tag = r.tag();
     if (tag === 0x0a) scanValue(r, r.lengthEnd(), scan);
-    else r.skip(tag, VALUES_FIELDS);
+    else skipOther(r, tag, VALUES_FIELDS, scan);
   }
   r.end = outer;
 }

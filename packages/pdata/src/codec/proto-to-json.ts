@@ -10,6 +10,7 @@ import {
   VALUES_FIELDS,
 } from './proto-decode';
 import { SluiceError } from '../errors';
+import { writeHex } from './hex-bytes';
 import { jsonStringRoom, writeJsonString } from './json-string';
 import { MAX_DEPTH, ProtoReader } from './proto-reader';
 
@@ -524,8 +525,6 @@ function idMember(r: ProtoReader, o: JsonOut, name: Uint8Array, size: number): v
   o.byte(QUOTE);
 }
 
-const HEX_DIGITS = ascii('0123456789abcdef');
-
 /** A growing output buffer with the few JSON writes the transcoder needs. */
 class JsonOut {
   buf: Buffer;
@@ -645,14 +644,7 @@ class JsonOut {
 
   hex(src: Buffer, start: number, end: number): void {
     this.room(2 * (end - start));
-    const buf = this.buf;
-    let pos = this.pos;
-    for (let i = start; i < end; i++) {
-      const b = src[i]!;
-      buf[pos++] = HEX_DIGITS[b >> 4]!;
-      buf[pos++] = HEX_DIGITS[b & 0x0f]!;
-    }
-    this.pos = pos;
+    this.pos = writeHex(src, start, end, this.buf, this.pos);
   }
 
   /** The UTF-8 string at src[start, end) as a JSON string literal, escaped as JSON.stringify does. */

@@ -171,8 +171,9 @@ class QueuedExporterImpl<P, I> implements QueuedExporter {
       throw retryableError('SLUICE_EXPORT_REFUSED', `exporter ${this.options.settings.id} has not opened its persistent queue yet`);
     }
 
-    // A persistent queue encodes anyway (for disk; the bytes a request arrived as need no encoding) and keeps only where it put it; a bytes sizer
-    // (queue or batch) then takes that length. A memory queue holds the request in its form.
+    // A persistent queue writes the request to disk as protobuf (the bytes it arrived as, when
+    // they may be forwarded as they are) and keeps only where it put it; a bytes sizer (queue or
+    // batch) then takes that length. A memory queue holds the request in its form.
     const encoded = this.journal ? otlpProtoBytes(logs) : undefined;
     const data = encoded ? undefined : this.form.prepare(logs);
     const bytes = encoded?.length ?? (this.measuresBytes ? this.form.bytes(data!) : undefined);

@@ -34,6 +34,12 @@ export interface Component {
  */
 export interface LogsConsumer {
   consume(logs: LogsData, context: ClientContext): Promise<void>;
+  /**
+   * Set on what a receiver feeds: whether something downstream works from the protobuf bytes a
+   * request arrived as (`wireBytesOf`), so the receiver should hand protobuf requests on
+   * undecoded (`decodeLogsProtoLazily`); otherwise it decodes them at once.
+   */
+  readonly wantsWireBytes?: boolean;
 }
 
 /** The metrics counterpart of LogsConsumer: resolves once the metrics are accepted. */
@@ -44,6 +50,8 @@ export interface MetricsConsumer {
 export type Receiver = Component;
 export interface Processor extends Component, LogsConsumer {}
 export interface Exporter extends Component, LogsConsumer {
+  /** Works from the protobuf bytes a request arrived as, when it still has them (a forwarder, a transcoder). */
+  readonly usesWireBytes?: boolean;
   /** Per-exporter health for `/health/<id>`, when the exporter keeps it. */
   health?(): ExporterHealth;
   /** After shutdown: records it had accepted and lost because the deadline came first (a memory queue's rest). */
@@ -144,6 +152,12 @@ export interface ReceiverFactory<C = unknown> extends FactoryBase<'receiver', C>
  */
 export interface ProcessorCapabilities {
   mutatesData: boolean;
+  /**
+   * Hands on the very requests it is given, unchanged (a memory limiter), so the bytes they
+   * arrived as stay usable after it. A processor that merges or rebuilds requests (`batch`) does
+   * not: exporters behind it see new data, which they encode from the model.
+   */
+  passesRequestsThrough?: boolean;
 }
 
 export interface ProcessorFactory<C = unknown> extends FactoryBase<'processor', C> {

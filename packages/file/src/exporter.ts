@@ -37,6 +37,8 @@ export class JsonlExporter implements Exporter {
   private readonly now: () => number;
   /** Files chosen per resource or record (group_by or a path template), not one fixed path. */
   private readonly routed: boolean;
+  /** One OTLP/JSON line per request, to one file: written straight from the request's bytes. */
+  readonly usesWireBytes: boolean;
   private readonly dropWarner: RateLimitedWarner;
   private stopping: Promise<void> | undefined;
   private sent = 0;
@@ -54,6 +56,7 @@ export class JsonlExporter implements Exporter {
     this.now = options.now ?? Date.now;
     this.metrics = exporterMetrics(settings.telemetry);
     this.routed = config.group_by.enabled || config.template !== undefined;
+    this.usesWireBytes = !this.routed && config.format !== 'flat';
     this.dropWarner = new RateLimitedWarner(DROP_WARNING_INTERVAL_MS, (message, fields) => settings.logger.warn(message, fields));
     const maxOpen = this.routed ? config.group_by.max_open_files : 1;
     this.pool = new WriterPool(maxOpen, (path, firstOpen, openAfter) => this.createWriter(path, firstOpen, openAfter));

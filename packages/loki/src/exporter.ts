@@ -30,6 +30,7 @@ import { resolveMappingOptions, type MappingOptions } from './mapping-options';
 import { pushFragments } from './push-fragments';
 import { groupPushes, pushQueueForm, type PushFragment, type QueuedPush } from './queued-push';
 import { snappyCompress, snappyImplementation } from './snappy';
+import { wireTranscoderCovers } from './wire-push';
 
 const gzipAsync = promisify(gzip);
 
@@ -141,6 +142,7 @@ export function createLokiExporter(settings: CreateSettings, config: LokiConfig)
     settings,
     config,
     form: pushQueueForm(toFragments),
+    usesWireBytes: config.encoding === 'protobuf' && wireTranscoderCovers(mapping),
     encode,
     send,
     start(host: Host) {

@@ -41,7 +41,7 @@ export function wirePushFragments(
   receiveTimeNs: bigint,
   maxRequestBytes: number,
 ): PushFragment[] | undefined {
-  if (options.attributeLabels.size > 0 || options.levelLabel || options.metadataAttributes.size > 0) return undefined;
+  if (!wireTranscoderCovers(options)) return undefined;
   try {
     return transcoder.run(bytes, options, receiveTimeNs, maxRequestBytes);
   } catch (err) {
@@ -51,6 +51,14 @@ export function wirePushFragments(
   } finally {
     transcoder.release();
   }
+}
+
+/**
+ * Whether requests mapped with these options can be transcoded at all (some still go to the model
+ * path: hints, keys JavaScript would reorder, a request over the size limit).
+ */
+export function wireTranscoderCovers(options: MappingOptions): boolean {
+  return options.format !== 'logfmt' && options.attributeLabels.size === 0 && !options.levelLabel && options.metadataAttributes.size === 0;
 }
 
 // Unknown to the transcoder: every field it does not read is skipped.

@@ -53,7 +53,7 @@ export { readResource as readResourceProto, readAnyValue as readAnyValueProto } 
 export { scanLogsProto } from './codec/proto-scan';
 export type { LogsProtoShape } from './codec/proto-scan';
 // requests that keep their protobuf bytes and decode on first read
-export { decodeLogsProtoLazily, wireBytesOf, forwardableWireBytesOf, forgetWireBytes } from './wire-logs';
+export { decodeLogsProtoLazily, decodeLogsProtoRequest, wireBytesOf, forwardableWireBytesOf, forgetWireBytes } from './wire-logs';
 export type { WireDecoded } from './wire-logs';
 export { encodeLogsProto, sizeLogsProto } from './codec/proto-encode';
 export { decodeLogsJson } from './codec/json-decode';

@@ -10,7 +10,7 @@
  */
 import { decodeLogsProto } from './codec/proto-decode';
 import { scanLogsProto } from './codec/proto-scan';
-import type { CountedLogsData, LogsData, ResourceLogs } from './model';
+import { countLogRecords, type CountedLogsData, type LogsData, type ResourceLogs } from './model';
 
 class WireLogs implements CountedLogsData {
   private decoded: ResourceLogs[] | undefined;
@@ -72,6 +72,17 @@ export function decodeLogsProtoLazily(bytes: Uint8Array): WireDecoded {
   const shape = scanLogsProto(bytes, { forwarding: true });
   const logs = new WireLogs(bytes, true, shape.logRecords, shape.forwardable);
   return { logs, logRecords: shape.logRecords, resourceLogs: shape.resourceLogs };
+}
+
+/**
+ * A receiver's decoding of a protobuf request: deferred (`decodeLogsProtoLazily`) when something
+ * downstream works from the bytes, else at once — scanning first would only add work for data
+ * that is decoded anyway. Throws SluiceError('SLUICE_BAD_DATA') either way.
+ */
+export function decodeLogsProtoRequest(bytes: Uint8Array, keepBytes: boolean): WireDecoded {
+  if (keepBytes) return decodeLogsProtoLazily(bytes);
+  const logs = decodeLogsProto(bytes);
+  return { logs, logRecords: countLogRecords(logs), resourceLogs: logs.resourceLogs.length };
 }
 
 /**

@@ -5,6 +5,7 @@ import {
   countLogRecords,
   decodeLogsProto,
   decodeLogsProtoLazily,
+  decodeLogsProtoRequest,
   encodeLogsProto,
   forgetWireBytes,
   forwardableWireBytesOf,
@@ -205,5 +206,17 @@ describe('wire logs: checked and counted now, decoded on first read', () => {
       ),
       { numRuns: 2000 },
     );
+  });
+
+  it('decodes a request at once, without the scan, when nothing downstream uses its bytes', () => {
+    const bytes = encodeLogsProto(sampleLogs());
+    const now = decodeLogsProtoRequest(bytes, false);
+    assert.equal(wireBytesOf(now.logs), undefined);
+    assert.deepEqual(now.logs, sampleLogs(), 'plain model data');
+    assert.deepEqual([now.logRecords, now.resourceLogs], [2, 1]);
+    const later = decodeLogsProtoRequest(bytes, true);
+    assert.equal(wireBytesOf(later.logs), bytes);
+    assert.deepEqual([later.logRecords, later.resourceLogs], [2, 1]);
+    assert.throws(() => decodeLogsProtoRequest(Uint8Array.from([0x0a, 0x05, 0x00]), false), /runs past the end/);
   });
 });

@@ -75,6 +75,8 @@ export interface QueuedExporterOptions<P, I = LogsData> {
   encode(batch: I): P | Promise<P>;
   /** How the memory queue holds requests; default: the data model (`modelQueueForm`). */
   form?: QueueForm<I>;
+  /** The form works from the bytes a request arrived as (a persistent queue always does). */
+  usesWireBytes?: boolean;
   /** One attempt. Must honour `signal` (aborted at the per-attempt timeout or at the shutdown deadline). */
   send(payload: P, signal: AbortSignal): Promise<SendOutcome>;
   /** The exporter's own start and shutdown (connection pools...). Shutdown runs after the queue has drained. */
@@ -134,11 +136,14 @@ class QueuedExporterImpl<P, I> implements QueuedExporter {
   /** Whether the queue or the batcher measures requests in bytes, so consume measures each once. */
   private readonly measuresBytes: boolean;
   private shutdownPromise: Promise<void> | undefined;
+  readonly usesWireBytes: boolean;
 
   constructor(private readonly options: QueuedExporterOptions<P, I>) {
     // Without a form of its own, the exporter's `I` is the model (the options type says so).
     this.form = options.form ?? (modelQueueForm as unknown as QueueForm<I>);
     this.config = options.config;
+    const persistent = this.config.sending_queue.enabled && this.config.sending_queue.storage !== undefined;
+    this.usesWireBytes = options.usesWireBytes === true || persistent;
     this.clock = options.clock ?? systemClock;
     const queueConfig = this.config.sending_queue;
     const capacity = queueConfig.enabled ? queueConfig.queue_size : 0;

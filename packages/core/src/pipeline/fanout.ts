@@ -73,6 +73,8 @@ export interface FanoutPipeline {
   consumer: LogsConsumer;
   /** Some processor of the pipeline declares `mutatesData`. */
   mutates: boolean;
+  /** Requests reach an exporter that works from their bytes unchanged (no processor merges or changes them). */
+  usesWireBytes?: boolean;
 }
 
 /** An optional exporter's refusals are logged at most this often per exporter and code. */
@@ -95,12 +97,15 @@ const BUG_LOG_INTERVAL_MS = 60_000;
 export class PipelineFanout implements LogsConsumer {
   private readonly allMutate: boolean;
   private readonly bugLog: RateLimitedWarner;
+  /** Deferring the decoding only pays when some pipeline's exporter works from the bytes. */
+  readonly wantsWireBytes: boolean;
 
   constructor(
     private readonly pipelines: readonly FanoutPipeline[],
     logger: Logger,
   ) {
     this.allMutate = pipelines.every((p) => p.mutates);
+    this.wantsWireBytes = pipelines.some((p) => p.usesWireBytes === true);
     this.bugLog = new RateLimitedWarner(BUG_LOG_INTERVAL_MS, (message, fields) => logger.error(message, fields));
   }
 

@@ -176,6 +176,7 @@ export class Service {
 
     for (const pipeline of service.pipelines) {
       if ((pipeline.signal ?? 'logs') !== 'logs') continue;
+      let exporterUsesWireBytes = false;
       const targets = pipeline.exporters.map((id) => {
         const connector = connectors.get(id);
         if (connector) return { id, consumer: connector, optional: false };
@@ -186,6 +187,7 @@ export class Service {
           this.exporters.set(id, exporter);
           exporterEntries.push({ kind: 'exporter', id, component: exporter });
         }
+        if (exporter.usesWireBytes === true) exporterUsesWireBytes = true;
         return { id, consumer: exporter, optional: entry.optional ?? false };
       });
       let next: LogsConsumer = new ExporterFanout(pipeline.id, targets, this.logger, this.telemetry);
@@ -198,13 +200,15 @@ export class Service {
       }
       // Processors start from the exporter side: each is started before anything feeds it.
       processorEntries.push(...[...chain].reverse());
-      const mutates = pipeline.processors.some((id) => {
+      const capabilities = pipeline.processors.map((id) => {
         const factory = this.config.processors.get(id)!.factory;
-        return factory.kind === 'processor' && factory.capabilities.mutatesData;
+        return factory.kind === 'processor' ? factory.capabilities : { mutatesData: false };
       });
+      const mutates = capabilities.some((c) => c.mutatesData);
+      const usesWireBytes = exporterUsesWireBytes && !mutates && capabilities.every((c) => c.passesRequestsThrough === true);
       for (const receiverId of pipeline.receivers) {
         const list = pipelinesOfReceiver.get(receiverId) ?? [];
-        list.push({ id: pipeline.id, consumer: next, mutates });
+        list.push({ id: pipeline.id, consumer: next, mutates, usesWireBytes });
         pipelinesOfReceiver.set(receiverId, list);
       }
     }

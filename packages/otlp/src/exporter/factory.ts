@@ -68,6 +68,7 @@ export function createOtlpGrpcExporter(settings: CreateSettings, config: OtlpGrp
     settings,
     config,
     form: otlpProtoQueueForm,
+    usesWireBytes: true,
     encode: joinFragments,
     // Decoded only if the hook sends the batch elsewhere (rare): the queue holds the encoded request.
     send: onAttempt
@@ -127,6 +128,7 @@ export function createOtlpHttpExporter(settings: CreateSettings, config: OtlpHtt
     ? createQueuedExporter<HttpPost, Buffer[]>({
         ...hooks,
         form: otlpProtoQueueForm,
+        usesWireBytes: true,
         encode: (fragments) => post(joinFragments(fragments)),
       })
     : createQueuedExporter<HttpPost>({ ...hooks, encode: (logs: LogsData) => post(Buffer.from(encodeLogsJson(logs), 'utf8')) });

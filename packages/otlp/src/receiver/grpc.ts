@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { errorStack, type Logger, type LogsConsumer, type ServerAuthenticator } from '@sluice/core';
-import { SluiceError, asConsumeError, decodeLogsProtoLazily, type ClientContext, type WireDecoded } from '@sluice/pdata';
+import { SluiceError, asConsumeError, decodeLogsProtoRequest, type ClientContext, type WireDecoded } from '@sluice/pdata';
 import { encodeExportResponseProto } from '../codec/export-response';
 import type { OtlpGrpcConfig } from './config';
 import { partialSuccess } from './partial-success';
@@ -85,8 +85,7 @@ export class OtlpGrpcServer {
     }
     let decoded: WireDecoded;
     try {
-      // Checked and counted now; decoded only if a component reads the model (see wire-logs).
-      decoded = decodeLogsProtoLazily(call.request);
+      decoded = decodeLogsProtoRequest(call.request, this.next.wantsWireBytes === true);
     } catch (err) {
       const message = err instanceof SluiceError ? err.message : `cannot decode the request: ${(err as Error).message}`;
       return callback({ code: grpc.status.INVALID_ARGUMENT, details: message });

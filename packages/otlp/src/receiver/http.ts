@@ -10,7 +10,7 @@ import {
   asConsumeError,
   countLogRecords,
   decodeLogsJson,
-  decodeLogsProtoLazily,
+  decodeLogsProtoRequest,
   setOwnProperty,
   type ClientContext,
   type LogsData,
@@ -228,8 +228,7 @@ export class OtlpHttpServer {
       const raw = contentEncoding === 'identity' ? body : await this.decompress(body, contentEncoding);
       if (raw === undefined) return this.respondTooLarge(res, encoding, undefined);
       if (encoding === 'proto') {
-        // Checked and counted now; decoded only if a component reads the model (see wire-logs).
-        ({ logs, logRecords: records, resourceLogs: resources } = decodeLogsProtoLazily(raw));
+        ({ logs, logRecords: records, resourceLogs: resources } = decodeLogsProtoRequest(raw, this.next.wantsWireBytes === true));
       } else {
         logs = decodeLogsJson(raw);
         records = countLogRecords(logs);

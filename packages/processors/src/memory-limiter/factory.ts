@@ -9,7 +9,7 @@ export const memoryLimiterProcessorFactory: ProcessorFactory<MemoryLimiterConfig
   type: 'memory_limiter',
   description: 'Refuses data (retryable) while memory use is above the soft limit, so senders back off.',
   configSchema: memoryLimiterConfigSchema,
-  capabilities: { mutatesData: false },
+  capabilities: { mutatesData: false, passesRequestsThrough: true },
   unsupportedKeys: {
     min_gc_interval_when_soft_limited: { effect: 'ignore', why: GC_PACING },
     min_gc_interval_when_hard_limited: { effect: 'ignore', why: GC_PACING },

@@ -94,13 +94,23 @@ export function createLokiExporter(settings: CreateSettings, config: LokiConfig)
     return pushFragments(logs, mapping, receiveTimeNs, fragmentSettings, onLimited);
   }
 
+  // A push's fragments are joined in one buffer kept between pushes (compression copies what it
+  // reads, synchronously): a fresh megabyte a push would only add to the external memory whose
+  // growth drives V8's full collections.
+  let joinScratch = Buffer.allocUnsafe(0);
+  function joinForCompression(bodies: readonly Buffer[]): Buffer {
+    if (bodies.length === 1) return bodies[0]!;
+    const size = bodies.reduce((n, body) => n + body.length, 0);
+    if (joinScratch.length < size) joinScratch = Buffer.allocUnsafe(Math.max(size, 2 * joinScratch.length));
+    let pos = 0;
+    for (const body of bodies) pos += body.copy(joinScratch, pos);
+    return joinScratch.subarray(0, size);
+  }
+
   async function encodePush(fragments: readonly PushFragment[]): Promise<HttpPost> {
     const tenant = fragments[0]!.tenant;
     const bodies = fragments.map((f) => f.body);
-    if (config.encoding === 'protobuf') {
-      const body = bodies.length === 1 ? bodies[0]! : Buffer.concat(bodies);
-      return pushPost(snappyCompress(body), 'application/x-protobuf', tenant);
-    }
+    if (config.encoding === 'protobuf') return pushPost(snappyCompress(joinForCompression(bodies)), 'application/x-protobuf', tenant);
     const json = joinJsonStreams(bodies);
     return gzipJson ? pushPost(await gzipAsync(json), 'application/json', tenant, 'gzip') : pushPost(json, 'application/json', tenant);
   }

@@ -11,6 +11,7 @@
 import { MAX_DEPTH, ProtoReader, emptyScope, jsonStringRoom, writeHex, writeJsonString } from '@sluice/pdata';
 import { decimalLength, decimalScale, scaledDigits, writeDecimal } from './decimal-text';
 import { jsonScopePart } from './lines';
+import { writeBytes } from './write-bytes';
 
 /** Thrown to give up on a record; made once (no stack captured per throw) and caught in this file only. */
 const GIVE_UP = new Error('record left to the model path');
@@ -36,12 +37,6 @@ const NULL = ascii('null');
 const TRUE = ascii('true');
 const FALSE = ascii('false');
 const EMPTY_KEY = ascii('""');
-
-// Unknown to the scope reader: every field it does not read is skipped.
-const NO_FIELD_NAMES: readonly (string | undefined)[] = [];
-
-/** From this length, TypedArray#set copies faster than a byte loop. */
-const SHORT_COPY = 16;
 
 /** The line is kept between records up to this size. */
 const LINE_KEEP = 64 * 1024;
@@ -133,7 +128,7 @@ export class WireJsonLine {
           r.pos = spanEnd;
           break;
         default:
-          r.skip(tag, NO_FIELD_NAMES);
+          r.skip(tag);
       }
     }
 
@@ -159,7 +154,7 @@ export class WireJsonLine {
       while (r.pos < end) {
         const tag = r.tag();
         if (tag === 0x32) this.keyValue(r, r.lengthEnd(), 0, true);
-        else r.skip(tag, NO_FIELD_NAMES);
+        else r.skip(tag);
       }
       this.byte(CLOSE_BRACE);
     }
@@ -359,10 +354,11 @@ export class WireJsonLine {
     this.room(length);
     const out = this.out;
     const pos = this.pos;
-    // A tail is long: TypedArray#set beats the byte loop, which wins for the short names.
-    if (from === 0 && length >= SHORT_COPY) out.set(bytes, pos);
-    else for (let i = 0; i < length; i++) out[pos + i] = bytes[from + i]!;
-    this.pos = pos + length;
+    if (from === 0) this.pos = writeBytes(bytes, out, pos);
+    else {
+      for (let i = 0; i < length; i++) out[pos + i] = bytes[from + i]!;
+      this.pos = pos + length;
+    }
   }
 
   private ascii(text: string): void {
@@ -395,7 +391,7 @@ export function wireScopePart(r: ProtoReader, end: number): string {
   while (r.pos < end) {
     const tag = r.tag();
     if (tag !== 0x0a) {
-      r.skip(tag, NO_FIELD_NAMES);
+      r.skip(tag);
       continue;
     }
     const scopeEnd = r.lengthEnd();
@@ -404,7 +400,7 @@ export function wireScopePart(r: ProtoReader, end: number): string {
       const scopeTag = r.tag();
       if (scopeTag === 0x0a) scope.name = r.string();
       else if (scopeTag === 0x12) scope.version = r.string();
-      else r.skip(scopeTag, NO_FIELD_NAMES);
+      else r.skip(scopeTag);
     }
     r.end = end;
   }

@@ -30,6 +30,7 @@ import type { PushFragment } from './queued-push';
 import { WireJsonLine, wireScopePart } from './wire-json-line';
 import { ENTRY_OVERHEAD, METADATA_PAIR_OVERHEAD, STREAM_OVERHEAD } from './split';
 import { planResource, type ResourcePlan } from './streams';
+import { writeBytes } from './write-bytes';
 
 /**
  * The push fragments of `bytes` (an ExportLogsServiceRequest the receiver accepted) for protobuf
@@ -60,9 +61,6 @@ export function wirePushFragments(
 export function wireTranscoderCovers(options: MappingOptions): boolean {
   return options.format !== 'logfmt' && options.attributeLabels.size === 0 && !options.levelLabel && options.metadataAttributes.size === 0;
 }
-
-// Unknown to the transcoder: every field it does not read is skipped.
-const NO_FIELD_NAMES: readonly (string | undefined)[] = [];
 
 // How a metadata value (or the line) is written.
 const VALUE_BYTES = 0; // a valid UTF-8 range of the request
@@ -168,7 +166,7 @@ class WireTranscoder {
     while (r.pos < r.end) {
       const tag = r.tag();
       if (tag !== 0x0a) {
-        r.skip(tag, NO_FIELD_NAMES);
+        r.skip(tag);
         continue;
       }
       const end = r.lengthEnd();
@@ -195,7 +193,7 @@ class WireTranscoder {
     while (r.pos < end) {
       const tag = r.tag();
       if (tag === 0x0a) readResourceProto(r, r.lengthEnd(), resource);
-      else r.skip(tag, NO_FIELD_NAMES);
+      else r.skip(tag);
     }
     const plan = planResource(resource, this.options);
     // Hints that steer each record (tenant, attribute labels) and logfmt lines are the model path's.
@@ -207,7 +205,7 @@ class WireTranscoder {
     while (r.pos < end) {
       const tag = r.tag();
       if (tag !== 0x12) {
-        r.skip(tag, NO_FIELD_NAMES);
+        r.skip(tag);
         continue;
       }
       const scopeEnd = r.lengthEnd();
@@ -217,7 +215,7 @@ class WireTranscoder {
       while (r.pos < scopeEnd) {
         const scopeTag = r.tag();
         if (scopeTag !== 0x12) {
-          r.skip(scopeTag, NO_FIELD_NAMES);
+          r.skip(scopeTag);
           continue;
         }
         const recordEnd = r.lengthEnd();
@@ -312,7 +310,7 @@ class WireTranscoder {
           observedHi = r.fixed32();
           break;
         default:
-          r.skip(tag, NO_FIELD_NAMES);
+          r.skip(tag);
       }
     }
     r.end = outer;
@@ -424,7 +422,7 @@ class WireTranscoder {
           valueEnd = r.lengthEnd();
           valueStart = r.pos;
           r.pos = valueEnd;
-        } else r.skip(tag, NO_FIELD_NAMES);
+        } else r.skip(tag);
       }
       r.end = outer;
     }
@@ -744,19 +742,6 @@ function sameBytes(buf: Buffer, start: number, end: number, otherStart: number, 
 function copyShort(from: Buffer, start: number, end: number, to: Buffer, pos: number): number {
   for (let i = start; i < end; i++) to[pos++] = from[i]!;
   return pos;
-}
-
-/**
- * All of `from`: TypedArray#set copies without the view Buffer#copy makes of a range, and beats
- * a byte loop from about this length.
- */
-const SHORT_COPY = 8;
-
-function writeBytes(from: Buffer, to: Buffer, pos: number): number {
-  const length = from.length;
-  if (length >= SHORT_COPY) to.set(from, pos);
-  else for (let i = 0; i < length; i++) to[pos + i] = from[i]!;
-  return pos + length;
 }
 
 /** Whether a short range is valid UTF-8, so its bytes are what decoding and encoding it again would give. */

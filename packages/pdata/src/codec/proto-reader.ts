@@ -205,7 +205,7 @@ export class ProtoReader {
    * error; an unknown field is skipped, so newer senders keep working (forward compatibility).
    * `fields` names the message's fields by number.
    */
-  skip(tag: number, fields: readonly (string | undefined)[]): void {
+  skip(tag: number, fields: readonly (string | undefined)[] = NO_FIELD_NAMES): void {
     const field = tag >>> 3;
     const wireType = tag & 7;
     if (field === 0) throw this.error(`field number 0 at byte ${this.tagStart}`);
@@ -277,6 +277,9 @@ interface SliceMethods extends Buffer {
 const FAST_SLICES = ['utf8Slice', 'hexSlice'].every(
   (name) => typeof (Buffer.prototype as unknown as Record<string, unknown>)[name] === 'function',
 );
+
+/** For readers that know no field by name: every unexpected field is skipped as unknown. */
+const NO_FIELD_NAMES: readonly (string | undefined)[] = [];
 
 /** How deep AnyValues (and skipped groups) may nest: deep enough for real data, shallow enough for the stack. */
 export const MAX_DEPTH = 64;

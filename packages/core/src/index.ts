@@ -88,7 +88,7 @@ export type { ComponentConfig, PipelineConfig, MetricsTelemetryConfig, ServiceCo
 // pipelines and service lifecycle (pipeline/)
 export { Service } from './pipeline/service';
 export type { ServiceGraphConfig, ServiceComponentConfig, ServiceStatus, ShutdownReport } from './pipeline/service';
-export { ExporterFanout, PipelineFanout } from './pipeline/fanout';
+export { ExporterFanout, PipelineFanout, settleAll } from './pipeline/fanout';
 export type { FanoutTarget, FanoutPipeline } from './pipeline/fanout';
 export { MetricsFanout } from './pipeline/metrics-fanout';
 export { consumeOrReject } from './pipeline/consume-or-reject';

@@ -11,6 +11,7 @@ import {
 import type { LogsConsumer } from '../src/component';
 import { createMemoryLogger } from '../src/logger';
 import { ExporterFanout, PipelineFanout } from '../src/pipeline/fanout';
+import { MetricsFanout } from '../src/pipeline/metrics-fanout';
 import { Telemetry } from '../src/telemetry/telemetry';
 import { makeLogs, sample } from './exporterhelper-helpers';
 
@@ -98,5 +99,22 @@ describe('exporter fan-out: an optional exporter', () => {
     const warnings = logger.lines.filter((line) => line.message === 'optional exporter refused data; dropped');
     assert.equal(warnings.length, 1, 'five refusals in a burst: one warning');
     assert.equal(warnings[0]!.fields['records'], 3);
+  });
+});
+
+describe('metrics fan-out: which refusal the sender hears', () => {
+  it('waits for every consumer and reports a retryable refusal over a permanent one, whatever the order', async () => {
+    const permanent = { consumeMetrics: () => Promise.reject(permanentError('SLUICE_BAD_DATA', 'bad point')) };
+    const retryable = { consumeMetrics: () => Promise.reject(retryableError('SLUICE_QUEUE_FULL', 'full')) };
+    for (const consumers of [
+      [permanent, retryable],
+      [retryable, permanent],
+    ]) {
+      const refusal = await new MetricsFanout(consumers).consumeMetrics({ resourceMetrics: [] }).then(
+        () => 'accepted',
+        (err: ConsumeError) => err.code,
+      );
+      assert.equal(refusal, 'SLUICE_QUEUE_FULL');
+    }
   });
 });

@@ -137,7 +137,7 @@ export class PipelineFanout implements LogsConsumer {
 }
 
 /** Waits for every consumer (so none is left running unobserved), then fails with the refusal that takes precedence. */
-async function settleAll(accepted: Promise<void>[]): Promise<void> {
+export async function settleAll(accepted: Promise<void>[]): Promise<void> {
   const results = await Promise.allSettled(accepted);
   let chosen: ConsumeError | undefined;
   for (const result of results) {

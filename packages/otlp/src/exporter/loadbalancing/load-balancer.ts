@@ -16,7 +16,7 @@
  * A request split across backends is accepted only when every part is; if one part is refused the
  * client retries the whole request, so the parts that were accepted arrive twice.
  */
-import { type CreateSettings, type Exporter, type ExporterHealth, type Host, type SendOutcome } from '@sluice/core';
+import { settleAll, type CreateSettings, type Exporter, type ExporterHealth, type Host, type SendOutcome } from '@sluice/core';
 import { asConsumeError, countLogRecords, retryableError, type ClientContext, type LogsData } from '@sluice/pdata';
 import type { OtlpGrpcExporterConfig } from '../config';
 import { createOtlpGrpcExporter } from '../factory';
@@ -98,7 +98,8 @@ export class LoadBalancingExporter implements Exporter {
       const [backend, part] = parts.entries().next().value!;
       return backend.exporter.consume(part, context);
     }
-    await Promise.all([...parts].map(([backend, part]) => backend.exporter.consume(part, context)));
+    // Every part settles before the sender hears the refusal that matters most (retryable first).
+    await settleAll([...parts].map(([backend, part]) => backend.exporter.consume(part, context)));
   }
 
   health(): ExporterHealth {

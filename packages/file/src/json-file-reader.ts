@@ -41,11 +41,28 @@ export class JsonFileReader {
   /** Marks what the files hold now as read, so only what is appended later is read (`start_at: end`). */
   async skipExisting(paths: readonly string[]): Promise<void> {
     for (const path of paths) {
-      const fingerprint = await fingerprintOf(path);
-      if (fingerprint === undefined) continue;
+      let fingerprint: string | undefined;
       let last: ReadFrom = { offset: 0, line: 0 };
-      for await (const line of readLines(path)) last = { offset: line.end, line: line.number };
-      this.positions.set(fingerprint, last);
+      try {
+        fingerprint = await fingerprintOf(path);
+        if (fingerprint === undefined) continue;
+        for await (const line of readLines(path)) last = { offset: line.end, line: line.number };
+      } catch (err) {
+        const code = zlibErrorCode(err);
+        if (code === undefined) {
+          // Unreadable for now (a permission, a file gone): the polls try it again and say why.
+          if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+            this.options.logger.warn('cannot read a file to start at its end; polls will try it again', {
+              file: path,
+              error: (err as Error).message,
+            });
+          }
+          continue;
+        }
+        // A gzip member still being written is skipped as far as it goes; a damaged one is reported.
+        if (code !== 'Z_BUF_ERROR') await this.reportCorrupt(path, err as Error);
+      }
+      if (fingerprint !== undefined) this.positions.set(fingerprint, last);
     }
   }
 

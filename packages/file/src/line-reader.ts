@@ -6,7 +6,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { createGunzip } from 'node:zlib';
+import { createGunzip, type Gunzip } from 'node:zlib';
 
 export interface Line {
   bytes: Buffer;
@@ -39,7 +39,7 @@ export async function isGzipFile(path: string): Promise<boolean> {
 export async function* readLines(path: string, from: ReadFrom = { offset: 0, line: 0 }, partialLast = false): AsyncGenerator<Line> {
   const gzipped = await isGzipFile(path);
   // A plain file is read from the offset; a gzip stream must be inflated from its start and skipped.
-  const source = gzipped ? createReadStream(path).pipe(createGunzip()) : createReadStream(path, { start: from.offset });
+  const source = gzipped ? gunzipped(path) : createReadStream(path, { start: from.offset });
   let position = gzipped ? 0 : from.offset;
   let number = from.line;
   let pending: Buffer[] = [];
@@ -66,4 +66,16 @@ export async function* readLines(path: string, from: ReadFrom = { offset: 0, lin
     source.destroy();
   }
   if (partialLast && pending.length > 0) yield { bytes: Buffer.concat(pending), number: number + 1, end: position };
+}
+
+/**
+ * The file inflated. `pipe` alone would neither fail the inflated stream when reading the file
+ * fails (the file removed meanwhile: an uncaught error) nor close the file when the reader stops early.
+ */
+function gunzipped(path: string): Gunzip {
+  const file = createReadStream(path);
+  const gunzip = createGunzip();
+  file.on('error', (err) => gunzip.destroy(err));
+  gunzip.on('close', () => file.destroy());
+  return file.pipe(gunzip);
 }

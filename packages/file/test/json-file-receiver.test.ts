@@ -94,6 +94,27 @@ describe('otlpjsonfile receiver', () => {
         await receiver.shutdown();
       }
     }));
+
+  it('starts at the end past a corrupt .gz file (the default start_at), reporting it, and reads what is appended', () =>
+    withTempDir(async (dir) => {
+      await writeFile(join(dir, 'a.jsonl.gz'), Buffer.from([0x1f, 0x8b, 0x08, 0x00, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]));
+      const file = join(dir, 'b.jsonl');
+      await writeFile(file, line(0));
+      const { receiver, bodies, logger } = startReceiver({ include: [join(dir, '*')] });
+      await receiver.start(noHost);
+      try {
+        await appendFile(file, line(1));
+        await until(() => bodies.length === 2, 'the appended line');
+        assert.deepEqual(bodies, bodiesOf(1));
+        const reports = logger.lines.filter((l) => l.message === 'corrupt compressed file skipped');
+        assert.deepEqual(
+          reports.map((l) => l.fields.file),
+          [join(dir, 'a.jsonl.gz')],
+        );
+      } finally {
+        await receiver.shutdown();
+      }
+    }));
 });
 
 describe('jsonl path template with ${env:...}', () => {

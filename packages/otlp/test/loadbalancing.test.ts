@@ -288,4 +288,13 @@ describe('loadbalancing: failing backends', () => {
     // of handing it back and forth with a fresh retry budget every time.
     assert.equal(await rerouted(), 2, 'the batch was re-routed again between two failing backends');
   });
+
+  it('reports what its backends lost at a shutdown that ran out of time (the collector exits 3 on it)', async () => {
+    const { settings } = testSettings('loadbalancing/lost');
+    const exporter = createLoadBalancingExporter(settings, parse([`127.0.0.1:${await deadPort()}`]));
+    await exporter.start(hostWith());
+    await exporter.consume(logsOf(['checkout', 'billing']), {});
+    await exporter.shutdown(AbortSignal.abort());
+    assert.equal(exporter.lostAtShutdown(), 4, 'the four queued records (two services, two records each) the dead backend never took');
+  });
 });

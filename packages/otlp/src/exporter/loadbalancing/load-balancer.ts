@@ -42,6 +42,7 @@ const NO_CONTEXT: ClientContext = {};
 export class LoadBalancingExporter implements Exporter {
   private ring = new HashRing<Backend>([]);
   private readonly backends = new Map<string, Backend>();
+  private lostByRetired = 0;
   /** Backends the resolver dropped, draining their queues into the others. */
   private readonly retiring = new Set<Promise<void>>();
   private host: Host | undefined;
@@ -130,6 +131,13 @@ export class LoadBalancingExporter implements Exporter {
     };
   }
 
+  /** What the backends (and those removed meanwhile) lost at shutdown: the collector's shutdown report counts it. */
+  lostAtShutdown(): number {
+    let lost = this.lostByRetired;
+    for (const backend of this.backends.values()) lost += backend.exporter.lostAtShutdown?.() ?? 0;
+    return lost;
+  }
+
   async shutdown(signal?: AbortSignal): Promise<void> {
     await this.resolver.shutdown();
     await this.updates;
@@ -168,7 +176,10 @@ export class LoadBalancingExporter implements Exporter {
             error: err,
           }),
         )
-        .finally(() => this.retiring.delete(retired));
+        .finally(() => {
+          this.lostByRetired += backend.exporter.lostAtShutdown?.() ?? 0;
+          this.retiring.delete(retired);
+        });
       this.retiring.add(retired);
     }
   }

@@ -66,7 +66,7 @@ const httpEndpoint = requiredString().superRefine((value, ctx) => {
  * bytes for a persistent queue, read back from disk). A push
  * above `max_request_bytes` is still split by the exporter, so Loki's message size limit holds.
  */
-export const LOKI_DEFAULT_BATCH: BatchConfig = { flush_timeout: 1000, min_size: 1024 * 1024, max_size: 0, sizer: 'bytes' };
+const LOKI_DEFAULT_BATCH: BatchConfig = { flush_timeout: 1000, min_size: 1024 * 1024, max_size: 0, sizer: 'bytes' };
 
 export const lokiConfigSchema = section({
   endpoint: httpEndpoint,

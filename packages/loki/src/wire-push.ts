@@ -361,10 +361,12 @@ class WireTranscoder {
       estimate += this.severityEstimate;
     }
     // A json line has the attributes; a raw one, their metadata pairs.
-    for (let i = 0; jsonTail === undefined && i < attributes; i++) {
-      const added = this.attribute(i, this.attrStart[i]!, this.attrEnd[i]!, metadata);
-      if (added < 0) return false;
-      estimate += added;
+    if (jsonTail === undefined) {
+      for (let i = 0; i < attributes; i++) {
+        const added = this.attribute(i, this.attrStart[i]!, this.attrEnd[i]!, metadata);
+        if (added < 0) return false;
+        estimate += added;
+      }
     }
     this.writeMetadata(resourceMetadata);
     this.estimate += estimate + resourceEstimate;

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { decodeLogsProto, encodeLogsProto, newLogRecord, type AnyValue, type KeyValue, type LogRecord, type LogsData } from '@sluice/pdata';
-import { pushFragments, resolveMappingOptions, wirePushFragments, type MappingSettings } from '../src';
+import { resolveMappingOptions, type MappingSettings } from '../src';
+import { pushFragments } from '../src/push-fragments';
+import { wirePushFragments } from '../src/wire-push';
 import { T0, kv } from './helpers';
 
 const MAX = 5 << 20;

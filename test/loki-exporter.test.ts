@@ -4,7 +4,15 @@
  */
 import assert from 'node:assert/strict';
 import { Telemetry, createMemoryLogger, type Exporter, type Extension, type Host, type HttpPushClient } from '@sluice/core';
-import { newLogRecord, type AnyValue, type LogRecord, type LogsData } from '@sluice/pdata';
+import {
+  decodeLogsProtoLazily,
+  encodeLogsProto,
+  newLogRecord,
+  wireBytesOf,
+  type AnyValue,
+  type LogRecord,
+  type LogsData,
+} from '@sluice/pdata';
 import { createLokiClient, lokiExporterFactory, pushPost } from '@sluice/loki';
 import { makeTestCerts } from './support/certs';
 import { tempDir } from './support/collector';
@@ -151,6 +159,44 @@ describe('Loki exporter → Loki test server', () => {
     // Loki stores the entries before its 204 reaches the exporter, which counts the batch then.
     await until(() => exporter!.health!().entries_sent >= 2);
     assert.equal(exporter!.health!().entries_sent, 2);
+  });
+
+  it('delivers every line intact while queued fragments and sent pushes reuse memory: concurrent batches, retries', async () => {
+    await startExporter({
+      format: 'raw',
+      sending_queue: { num_consumers: 4, batch: { sizer: 'bytes', min_size: 16384, max_size: 65536, flush_timeout: '5ms' } },
+    });
+    const t = nowNs();
+    const sent: string[] = [];
+    // ~3 MB of lines: more than one of the arena's chunks, so memory given back is cut again.
+    for (let i = 0; i < 300; i++) {
+      // Retried pushes must still carry their own bytes after later requests took memory from the arena.
+      if (i % 25 === 0) await server.fail('500', { times: 1 });
+      const records = Array.from({ length: 5 }, (_, j) => ({
+        timeUnixNano: t + BigInt(i * 5 + j),
+        body: `request ${i} record ${j} ${String(i).repeat(2000 / String(i).length)}`,
+      }));
+      sent.push(...records.map((r) => r.body));
+      // As a receiver hands it on: the request's bytes, which the exporter transcodes into its arena.
+      const request = decodeLogsProtoLazily(encodeLogsProto(logs({ 'service.name': 'arena' }, records))).logs;
+      assert.ok(wireBytesOf(request));
+      await exporter!.consume(request, {});
+      if (i % 5 === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    const settled = () => {
+      const health = exporter!.health!();
+      return health.entries_sent + health.entries_dropped + health.entries_failed;
+    };
+    await until(() => settled() >= sent.length);
+    assert.equal(exporter!.health!().entries_sent, sent.length, 'every entry sent, none dropped as unreadable');
+    assert.deepEqual(
+      server
+        .entries()
+        .map((e) => e.line)
+        .sort(),
+      sent.sort(),
+    );
+    assert.ok(server.requestLog.filter((r) => r.status === 500).length >= 10, 'retries happened');
   });
 
   it('splits above max_request_bytes, and a retry resends only the parts Loki has not taken', async () => {

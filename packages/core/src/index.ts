@@ -99,6 +99,7 @@ export type { BatchConfig, ExporterHelperConfig, RetryConfig, SendingQueueConfig
 export type { SendOutcome } from './exporterhelper/send-outcome';
 export { joinFragments, modelQueueForm, otlpProtoQueueForm } from './exporterhelper/queue-form';
 export type { QueueForm } from './exporterhelper/queue-form';
+export { ByteArena } from './exporterhelper/byte-arena';
 export type { Clock } from './exporterhelper/clock';
 export { systemClock } from './exporterhelper/clock';
 export { HttpPushClient } from './exporterhelper/http-push-client';

@@ -6,6 +6,7 @@ import { ConsumeError, sizeLogsProto } from '@sluice/pdata';
 import type { LogsData } from '@sluice/pdata';
 import { fileStorageExtensionFactory } from '../src/extensions/file-storage';
 import { createQueuedExporter } from '../src/exporterhelper/queued-exporter';
+import type { QueueForm } from '../src/exporterhelper/queue-form';
 import type { SendOutcome } from '../src/exporterhelper/send-outcome';
 import { gate, helperConfig, hostWith, instantClock, makeLogs, testSettings, waitFor } from './exporterhelper-helpers';
 
@@ -185,5 +186,97 @@ describe('exporter helper: batching behind the queue (sending_queue.batch)', () 
     assert.equal(warnings[0]!.fields['code'], 'SLUICE_QUEUE_FULL');
     t.releaseSends();
     await t.exporter.shutdown();
+  });
+});
+
+describe('exporter helper: the queue form gets every item back (QueueForm.release)', () => {
+  /** A form that tags items with ids and records what is released, and an exporter using it. */
+  async function releasingExporter(queue: Record<string, unknown>, encodeThrows = false) {
+    const { settings } = testSettings();
+    const released: number[][] = [];
+    const encoded: number[][] = [];
+    let next = 0;
+    let hold = gate();
+    const form: QueueForm<{ ids: number[] }> = {
+      prepare: () => ({ ids: [next++] }),
+      merge: (items) => ({ ids: items.flatMap((item) => item.ids) }),
+      bytes: () => 100,
+      release: (item) => released.push(item.ids),
+    };
+    const exporter = createQueuedExporter({
+      settings,
+      config: helperConfig({ sending_queue: queue, retry_on_failure: { initial_interval: '1ms' } }),
+      form,
+      encode: async (item: { ids: number[] }) => {
+        await hold.promise;
+        if (encodeThrows) throw new Error('a bug');
+        encoded.push(item.ids);
+        return item.ids;
+      },
+      send: (): Promise<SendOutcome> => Promise.resolve({ ok: true }),
+      clock: instantClock(),
+    });
+    await exporter.start(hostWith());
+    return { exporter, released, encoded, open: () => hold.open(), close: () => (hold = gate()) };
+  }
+
+  it('releases each batch once its encode is done, and never before', async () => {
+    const t = await releasingExporter({
+      num_consumers: 1,
+      sizer: 'requests',
+      queue_size: 100,
+      batch: { min_size: 3, flush_timeout: '1h' },
+    });
+    for (let i = 0; i < 6; i++) await t.exporter.consume(makeLogs(i, 1), {});
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(t.released, [], 'nothing released while the encode still reads the batch');
+    t.open();
+    await waitFor(() => t.released.length === 2, 'both batches released');
+    assert.deepEqual(t.encoded, [
+      [0, 1, 2],
+      [3, 4, 5],
+    ]);
+    assert.deepEqual(t.released, t.encoded, 'each merged batch released once, as encoded');
+    await t.exporter.shutdown();
+  });
+
+  it('releases a request the full queue refused, and a batch whose encode threw', async () => {
+    const t = await releasingExporter({ num_consumers: 1, sizer: 'requests', queue_size: 1 }, true);
+    await t.exporter.consume(makeLogs(0, 1), {});
+    await waitFor(() => t.exporter.health().queue_length === 0, 'the consumer took the first request');
+    await t.exporter.consume(makeLogs(1, 1), {});
+    await assert.rejects(
+      t.exporter.consume(makeLogs(2, 1), {}),
+      (err: unknown) => err instanceof ConsumeError && err.code === 'SLUICE_QUEUE_FULL',
+    );
+    assert.deepEqual(t.released, [[2]], 'the refused request is released at once');
+    t.open();
+    await waitFor(() => t.released.length === 3, 'the batches whose encode threw released too');
+    assert.deepEqual(t.released.slice(1), [[0], [1]]);
+    await t.exporter.shutdown();
+  });
+
+  it('releases a payload once its last attempt ended, after the retries', async () => {
+    const { settings } = testSettings();
+    const attempts: string[] = [];
+    const payloadsReleased: string[] = [];
+    let failures = 2;
+    const exporter = createQueuedExporter({
+      settings,
+      config: helperConfig({ sending_queue: { enabled: false }, retry_on_failure: { initial_interval: '1ms' } }),
+      encode: (logs: LogsData) => bodies(logs).join(','),
+      send: (payload: string): Promise<SendOutcome> => {
+        attempts.push(payload);
+        assert.deepEqual(payloadsReleased, [], 'not released while attempts remain');
+        return Promise.resolve(failures-- > 0 ? { ok: false, retryable: true, reason: 'busy' } : { ok: true });
+      },
+      releasePayload: (payload) => payloadsReleased.push(payload),
+      clock: instantClock(),
+    });
+    await exporter.start(hostWith());
+    await exporter.consume(makeLogs(4, 1, 0), {});
+    assert.equal(attempts.length, 3);
+    assert.deepEqual(payloadsReleased, ['batch 4 record 0 ']);
+    await exporter.shutdown();
   });
 });

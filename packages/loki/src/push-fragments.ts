@@ -17,6 +17,8 @@ import { wirePushFragments } from './wire-push';
 export interface FragmentSettings {
   encoding: 'protobuf' | 'json';
   maxRequestBytes: number;
+  /** Memory for the transcoder's fragments (the exporter's `ByteArena`); fresh Buffers by default. */
+  allocate?: (size: number) => Buffer;
 }
 
 export function pushFragments(
@@ -28,7 +30,7 @@ export function pushFragments(
 ): PushFragment[] {
   const wire = settings.encoding === 'protobuf' ? wireBytesOf(logs) : undefined;
   if (wire !== undefined) {
-    const fragments = wirePushFragments(wire, mapping, receiveTimeNs, settings.maxRequestBytes);
+    const fragments = wirePushFragments(wire, mapping, receiveTimeNs, settings.maxRequestBytes, settings.allocate);
     if (fragments !== undefined) return fragments;
   }
   const requests = mapToStreams(logs, mapping, receiveTimeNs, onLimited).flatMap((r) => splitRequest(r, settings.maxRequestBytes));

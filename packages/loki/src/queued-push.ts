@@ -6,7 +6,7 @@
  * few Buffers per request instead of thousands of decoded objects, which the garbage collector
  * would otherwise promote and mark while they wait.
  */
-import type { QueueForm } from '@sluice/core';
+import type { ByteArena, QueueForm } from '@sluice/core';
 import type { LogsData } from '@sluice/pdata';
 
 export interface PushFragment {
@@ -21,11 +21,15 @@ export interface QueuedPush {
   fragments: PushFragment[];
 }
 
-export function pushQueueForm(toFragments: (logs: LogsData) => PushFragment[]): QueueForm<QueuedPush> {
+/** `arena`: where `toFragments` takes fragment memory from; it gets it back once the batch is encoded. */
+export function pushQueueForm(toFragments: (logs: LogsData) => PushFragment[], arena: ByteArena): QueueForm<QueuedPush> {
   return {
     prepare: (logs) => ({ fragments: toFragments(logs) }),
     merge: (items) => ({ fragments: items.flatMap((item) => item.fragments) }),
     bytes: (item) => item.fragments.reduce((n, fragment) => n + fragment.body.length, 0),
+    release: (item) => {
+      for (const fragment of item.fragments) arena.giveBack(fragment.body);
+    },
   };
 }
 

@@ -41,10 +41,11 @@ export function wirePushFragments(
   options: MappingOptions,
   receiveTimeNs: bigint,
   maxRequestBytes: number,
+  allocate: (size: number) => Buffer = (size) => Buffer.allocUnsafe(size),
 ): PushFragment[] | undefined {
   if (!wireTranscoderCovers(options)) return undefined;
   try {
-    return transcoder.run(bytes, options, receiveTimeNs, maxRequestBytes);
+    return transcoder.run(bytes, options, receiveTimeNs, maxRequestBytes, allocate);
   } catch (err) {
     // Bytes the decoder would refuse: the model path reports them properly. Anything else is a bug.
     if (err instanceof SluiceError) return undefined;
@@ -145,7 +146,13 @@ class WireTranscoder {
   private baseSeconds = 0;
   private baseNanos = 0;
 
-  run(bytes: Uint8Array, options: MappingOptions, receiveTimeNs: bigint, maxRequestBytes: number): PushFragment[] | undefined {
+  run(
+    bytes: Uint8Array,
+    options: MappingOptions,
+    receiveTimeNs: bigint,
+    maxRequestBytes: number,
+    allocate: (size: number) => Buffer,
+  ): PushFragment[] | undefined {
     const r = (this.r = new ProtoReader(bytes));
     this.buf = r.buf;
     this.options = options;
@@ -173,7 +180,7 @@ class WireTranscoder {
       if (!this.resourceLogs(end, receiveHi, receiveLo)) return undefined;
       r.pos = end;
     }
-    return this.fragments(maxRequestBytes);
+    return this.fragments(maxRequestBytes, allocate);
   }
 
   /** Drops what would pin the caller's request or a large scratch in memory. */
@@ -636,7 +643,7 @@ class WireTranscoder {
   }
 
   /** One fragment of every stream, entries in time order; undefined when the model path would split it. */
-  private fragments(maxRequestBytes: number): PushFragment[] | undefined {
+  private fragments(maxRequestBytes: number, allocate: (size: number) => Buffer): PushFragment[] | undefined {
     const count = this.entryStart.length;
     if (count === 0) return [];
     const lists: number[][] = this.streamLabels.map(() => []);
@@ -663,7 +670,7 @@ class WireTranscoder {
     }
     if (count > 1 && (this.estimate > maxRequestBytes || total > maxRequestBytes)) return undefined;
 
-    const body = Buffer.allocUnsafe(total);
+    const body = allocate(total);
     let pos = 0;
     for (let s = 0; s < lists.length; s++) {
       body[pos++] = TAG_1_LEN;

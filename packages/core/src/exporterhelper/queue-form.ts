@@ -17,6 +17,11 @@ export interface QueueForm<I> {
   bytes: (item: I) => number;
   /** The first `records` records and the rest; without it, batches are cut only between requests. */
   split?: (item: I, records: number) => [I, I];
+  /**
+   * Called once nothing reads the item again: the batch it is (merged) was encoded, or it was
+   * refused. Memory the form reuses (a `ByteArena`) goes back here.
+   */
+  release?: (item: I) => void;
 }
 
 /** The data model itself; `bytes` is its OTLP protobuf size, as otelcol's bytes sizer measures. */

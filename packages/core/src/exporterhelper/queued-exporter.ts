@@ -71,8 +71,11 @@ export interface QueuedExporterOptions<P, I = LogsData> {
    * Turns a batch into the payload `send` takes. Called once per batch, right before its first
    * attempt; every retry gets the same payload, so an exporter may note in it what was already sent.
    * A batch that cannot be encoded is a bug in Sluice: it is dropped (reason `encode_error`), not retried.
+   * The payload must not share the batch's memory: the form's `release` runs once `encode` settles.
    */
   encode(batch: I): P | Promise<P>;
+  /** Called once the payload is done with (its last attempt ended, whatever the outcome): memory it reuses goes back here. */
+  releasePayload?(payload: P): void;
   /** How the memory queue holds requests; default: the data model (`modelQueueForm`). */
   form?: QueueForm<I>;
   /** The form works from the bytes a request arrived as (a persistent queue always does). */
@@ -185,6 +188,7 @@ class QueuedExporterImpl<P, I> implements QueuedExporter {
     const size = this.sizeOf(records, () => bytes!);
     const admitted = this.config.sending_queue.block_on_overflow ? await this.queue.reserve(size) : this.queue.tryReserve(size);
     if (!admitted) {
+      if (data !== undefined) this.form.release?.(data);
       if (this.stopping) throw retryableError('SLUICE_SHUTTING_DOWN', `exporter ${this.options.settings.id} is shutting down`);
       const { queue_size, sizer } = this.config.sending_queue;
       throw this.refused(
@@ -404,6 +408,7 @@ class QueuedExporterImpl<P, I> implements QueuedExporter {
     try {
       payload = await this.options.encode(data);
     } catch (err) {
+      this.form.release?.(data);
       const reason = `cannot encode the batch: ${err instanceof Error ? err.message : String(err)}`;
       this.stats.droppedRecords(records, 'encode_error');
       this.stats.noteError(reason);
@@ -414,7 +419,13 @@ class QueuedExporterImpl<P, I> implements QueuedExporter {
       });
       return { kind: 'unencodable', reason };
     }
-    const result = await this.send(payload);
+    this.form.release?.(data);
+    let result: DeliveryResult;
+    try {
+      result = await this.send(payload);
+    } finally {
+      this.options.releasePayload?.(payload);
+    }
     if (result.kind === 'sent') {
       this.stats.sent(records - result.rejectedRecords);
       if (result.rejectedRecords > 0) {

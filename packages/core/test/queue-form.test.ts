@@ -1,25 +1,29 @@
 import assert from 'node:assert/strict';
 import { concatLogs, countLogRecords, decodeLogsProto, decodeLogsProtoLazily, encodeLogsProto } from '@sluice/pdata';
+import { ByteArena } from '../src/exporterhelper/byte-arena';
 import { joinFragments, otlpProtoBytes, otlpProtoQueueForm } from '../src/exporterhelper/queue-form';
 import { makeLogs } from './exporterhelper-helpers';
 
 describe('queue forms: OTLP protobuf fragments', () => {
+  const arena = new ByteArena();
+  const form = otlpProtoQueueForm(arena);
+
   it('joins queued requests by concatenation into the request their merged model encodes to', () => {
     const requests = [makeLogs(0, 3), makeLogs(1, 2), makeLogs(2, 4)];
-    const merged = otlpProtoQueueForm.merge(requests.map((r) => otlpProtoQueueForm.prepare(r)));
-    assert.deepEqual(joinFragments(merged), encodeLogsProto(concatLogs(requests)));
-    assert.deepEqual(decodeLogsProto(joinFragments(merged)), concatLogs(requests));
-    assert.equal(otlpProtoQueueForm.bytes(merged), joinFragments(merged).length);
+    const merged = form.merge(requests.map((r) => form.prepare(r)));
+    assert.deepEqual(joinFragments(merged, arena), encodeLogsProto(concatLogs(requests)));
+    assert.deepEqual(decodeLogsProto(joinFragments(merged, arena)), concatLogs(requests));
+    assert.equal(form.bytes(merged), joinFragments(merged, arena).length);
   });
 
   it('cuts a batch at a record count, keeping every record once and in order', () => {
-    const item = otlpProtoQueueForm.merge([otlpProtoQueueForm.prepare(makeLogs(0, 5)), otlpProtoQueueForm.prepare(makeLogs(1, 5))]);
-    const [front, rest] = otlpProtoQueueForm.split!(item, 7);
+    const item = form.merge([form.prepare(makeLogs(0, 5)), form.prepare(makeLogs(1, 5))]);
+    const [front, rest] = form.split!(item, 7);
     const bodies = (fragments: Buffer[]) =>
-      decodeLogsProto(joinFragments(fragments)).resourceLogs.flatMap((rl) =>
+      decodeLogsProto(joinFragments(fragments, arena)).resourceLogs.flatMap((rl) =>
         rl.scopeLogs.flatMap((sl) => sl.logRecords.map((r) => r.body)),
       );
-    assert.equal(countLogRecords(decodeLogsProto(joinFragments(front))), 7);
+    assert.equal(countLogRecords(decodeLogsProto(joinFragments(front, arena))), 7);
     assert.deepEqual([...bodies(front), ...bodies(rest)], bodies(item));
   });
 
@@ -39,13 +43,13 @@ describe('queue forms: OTLP protobuf fragments', () => {
     const bytes = Buffer.from([...canonical.subarray(0, -1), 0x81, 0x00]);
     for (const at of [1, 3, 5, 10]) bytes[at]!++; // each enclosing length grows by the one byte
     assert.deepEqual(decodeLogsProto(bytes), decodeLogsProto(canonical));
-    const [fragment] = otlpProtoQueueForm.prepare(decodeLogsProtoLazily(bytes).logs);
+    const [fragment] = form.prepare(decodeLogsProtoLazily(bytes).logs);
     assert.ok(fragment!.equals(bytes));
   });
 
   it('queues a request with a field OTLP does not define re-encoded, as the decoder read it', () => {
     const bytes = Buffer.concat([encodeLogsProto(makeLogs(0, 3)), Buffer.from([0x9a, 0x06, 1, 0x78])]);
-    const [fragment] = otlpProtoQueueForm.prepare(decodeLogsProtoLazily(bytes).logs);
+    const [fragment] = form.prepare(decodeLogsProtoLazily(bytes).logs);
     assert.ok(fragment!.equals(encodeLogsProto(makeLogs(0, 3))));
   });
 
@@ -54,7 +58,7 @@ describe('queue forms: OTLP protobuf fragments', () => {
     const big = Buffer.alloc(bytes.length * 10);
     bytes.copy(big, 100);
     const view = big.subarray(100, 100 + bytes.length);
-    const [fragment] = otlpProtoQueueForm.prepare(decodeLogsProtoLazily(view).logs);
+    const [fragment] = form.prepare(decodeLogsProtoLazily(view).logs);
     assert.ok(fragment!.equals(bytes));
     assert.notEqual(fragment!.buffer, big.buffer);
   });

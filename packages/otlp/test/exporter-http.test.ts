@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import type { Exporter, Extension } from '@sluice/core';
+import { decodeLogsProtoLazily, encodeLogsProto, newLogRecord, wireBytesOf, type LogsData } from '@sluice/pdata';
 import { otlpHttpExporterFactory } from '../src/index';
 import {
   encodeExportResponseJson,
@@ -94,6 +95,42 @@ describe('otlphttp exporter', () => {
       for (const request of server.requests) assert.deepEqual(request.logs, logs);
       assert.equal(retryLogs(logger).length, 2);
       assert.equal(retryLogs(logger)[0]!.fields.status, String(status));
+    });
+  }
+
+  for (const compression of ['gzip', 'none']) {
+    it(`delivers every record intact while queued requests and sent batches reuse memory: concurrent batches, retries (${compression})`, async () => {
+      // Every sixth request is refused with a retryable 503: a retry must still carry its own bytes
+      // after later requests took the memory its fragments had.
+      const script = [...Array.from({ length: 80 }, (_, i) => ({ status: i % 6 === 1 ? 503 : 200 })), { status: 200 }];
+      const { server, exporter } = await start(script, (url) => ({
+        endpoint: url,
+        compression,
+        sending_queue: { num_consumers: 4, batch: { sizer: 'bytes', min_size: 16384, max_size: 65536, flush_timeout: '5ms' } },
+      }));
+      const bodies = (logs: LogsData) =>
+        logs.resourceLogs.flatMap((rl) => rl.scopeLogs.flatMap((sl) => sl.logRecords.map((r) => r.body as string)));
+      const sent: string[] = [];
+      for (let i = 0; i < 300; i++) {
+        const logs: LogsData = makeLogs(i, 0);
+        logs.resourceLogs[0]!.scopeLogs[0]!.logRecords = Array.from({ length: 5 }, (_, j) =>
+          newLogRecord({ body: `request ${i} record ${j} ${String(i).repeat(2000 / String(i).length)}` }),
+        );
+        sent.push(...bodies(logs));
+        // As a receiver hands it on: the request's bytes, which the exporter forwards from its arena.
+        const request = decodeLogsProtoLazily(encodeLogsProto(logs)).logs;
+        assert.ok(wireBytesOf(request));
+        await exporter.consume(request, {});
+        if (i % 5 === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+      }
+      await until(() => {
+        const health = exporter.health!();
+        return health.entries_sent + health.entries_dropped + health.entries_failed >= sent.length;
+      }, 'every record settled');
+      assert.equal(exporter.health!().entries_sent, sent.length);
+      const taken = server.requests.filter((_, i) => (script[i]?.status ?? 200) === 200);
+      assert.ok(taken.length < server.requests.length, 'some requests were retried');
+      assert.deepEqual(taken.flatMap((r) => bodies(r.logs)).sort(), sent.sort());
     });
   }
 

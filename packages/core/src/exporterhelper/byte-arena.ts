@@ -51,6 +51,13 @@ export class ByteArena {
     return slice;
   }
 
+  /** A copy of `bytes` in arena memory, so that `bytes` itself may die young. */
+  copy(bytes: Uint8Array): Buffer {
+    const slice = this.take(bytes.byteLength);
+    slice.set(bytes);
+    return slice;
+  }
+
   /**
    * Returns a slice `take` gave out; once all of a chunk's slices are back it is cut again.
    * Each slice is given back once, by its one owner; memory not from this arena is ignored.

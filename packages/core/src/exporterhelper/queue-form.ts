@@ -7,6 +7,7 @@
  */
 import { concatLogs, decodeLogsProto, encodeLogsProto, sizeLogsProto, splitLogs, forwardableWireBytesOf } from '@sluice/pdata';
 import type { LogsData } from '@sluice/pdata';
+import type { ByteArena } from './byte-arena';
 
 export interface QueueForm<I> {
   /** Runs in `consume`, before the request is acknowledged. */
@@ -34,29 +35,44 @@ export const modelQueueForm: QueueForm<LogsData> = {
 
 /**
  * Requests as OTLP protobuf (ExportLogsServiceRequest) fragments, encoded as they are queued, or
- * the very bytes they arrived as when nothing changed them (forwarded without decoding).
- * `resource_logs` is a repeated field, so fragments join by concatenation into one request;
- * cutting one (a request over `max_size` alone) decodes, splits and encodes again.
+ * the very bytes they arrived as when nothing changed them (forwarded without decoding), copied
+ * into `arena` memory: the request's own Buffer dies young, and the fragments go back to the
+ * arena once their batch is joined (`joinFragments`). `resource_logs` is a repeated field, so
+ * fragments join by concatenation into one request; cutting one (a request over `max_size`
+ * alone) decodes, splits and encodes again.
  */
-export const otlpProtoQueueForm: QueueForm<Buffer[]> = {
-  prepare: (logs) => [otlpProtoBytes(logs)],
-  merge: (items) => items.flat(),
-  bytes: (item) => item.reduce((n, fragment) => n + fragment.length, 0),
-  split: (item, records) => {
-    const [front, rest] = splitLogs(decodeLogsProto(joinFragments(item)), records);
-    return [[encodeLogsProto(front)], [encodeLogsProto(rest)]];
-  },
-};
-
-/** One ExportLogsServiceRequest from the fragments of an `otlpProtoQueueForm` item. */
-export function joinFragments(item: readonly Buffer[]): Buffer {
-  return item.length === 1 ? item[0]! : Buffer.concat(item);
+export function otlpProtoQueueForm(arena: ByteArena): QueueForm<Buffer[]> {
+  return {
+    prepare: (logs) => [arena.copy(otlpProtoBytes(logs))],
+    merge: (items) => items.flat(),
+    bytes: (item) => item.reduce((n, fragment) => n + fragment.length, 0),
+    split: (item, records) => {
+      const [front, rest] = splitLogs(decodeLogsProto(Buffer.concat(item)), records);
+      return [[encodeLogsProto(front)], [encodeLogsProto(rest)]];
+    },
+    release: (item) => {
+      for (const fragment of item) arena.giveBack(fragment);
+    },
+  };
 }
 
-/** The request as OTLP protobuf: the bytes it arrived as when they still describe it (and any parser reads them so), else encoded. */
+/**
+ * One ExportLogsServiceRequest from the fragments of an `otlpProtoQueueForm` item, in `arena`
+ * memory: always a copy, since the fragments go back to the arena when the encode ends while the
+ * request is still being sent (give it back with the payload).
+ */
+export function joinFragments(item: readonly Buffer[], arena: ByteArena): Buffer {
+  const joined = arena.take(item.reduce((n, fragment) => n + fragment.length, 0));
+  let pos = 0;
+  for (const fragment of item) pos += fragment.copy(joined, pos);
+  return joined;
+}
+
+/**
+ * The request as OTLP protobuf: the bytes it arrived as when they still describe it (and any
+ * parser reads them so), else encoded. A view of the request's bytes: whoever keeps it copies it.
+ */
 export function otlpProtoBytes(logs: LogsData): Buffer {
   const wire = forwardableWireBytesOf(logs);
-  if (wire === undefined) return encodeLogsProto(logs);
-  // A small body may be a view into a much larger socket read: a queue must not pin that.
-  return wire.byteLength * 2 < wire.buffer.byteLength ? Buffer.from(wire) : Buffer.from(wire.buffer, wire.byteOffset, wire.byteLength);
+  return wire === undefined ? encodeLogsProto(logs) : Buffer.from(wire.buffer, wire.byteOffset, wire.byteLength);
 }

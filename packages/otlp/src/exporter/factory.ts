@@ -6,6 +6,7 @@
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import {
+  ByteArena,
   ClientAuthHeaders,
   createQueuedExporter,
   joinFragments,
@@ -32,6 +33,14 @@ import { OtlpGrpcSender } from './grpc-sender';
 import { createOtlpHttpSender } from './http-sender';
 
 const gzipAsync = promisify(gzip);
+
+/**
+ * Queued requests and the joined batches being sent live in reused memory (see ByteArena): chunks
+ * large enough that a batch of the default size (min_size 1 MiB) is cut from them too.
+ */
+function batchArena(): ByteArena {
+  return new ByteArena(8 * 1024 * 1024, 1);
+}
 
 export const otlpExporterFactory: ExporterFactory<OtlpGrpcExporterConfig> = {
   kind: 'exporter',
@@ -64,12 +73,14 @@ export function createOtlpGrpcExporter(settings: CreateSettings, config: OtlpGrp
   const auth = new ClientAuthHeaders(settings.id, config.auth);
   const sender = new OtlpGrpcSender({ config, where: `exporters.${settings.id}`, authHeaders: () => auth.headers() });
   const send = (body: Buffer, signal: AbortSignal) => sender.export(body, signal, config.timeout);
+  const arena = batchArena();
   return createQueuedExporter<Buffer, Buffer[]>({
     settings,
     config,
-    form: otlpProtoQueueForm,
+    form: otlpProtoQueueForm(arena),
     usesWireBytes: true,
-    encode: joinFragments,
+    encode: (fragments) => joinFragments(fragments, arena),
+    releasePayload: (body) => arena.giveBack(body),
     // Decoded only if the hook sends the batch elsewhere (rare): the queue holds the encoded request.
     send: onAttempt
       ? (body, signal) =>
@@ -99,10 +110,18 @@ export function createOtlpHttpExporter(settings: CreateSettings, config: OtlpHtt
     authHeaders: () => auth.headers(),
   });
 
+  const arena = batchArena();
+  /** `raw` may be arena memory: the body is too, and goes back with the payload. */
   async function post(raw: Buffer): Promise<HttpPost> {
     const gzipped = config.compression === 'gzip';
+    let body = raw;
+    if (gzipped) {
+      // The compressed copy waits through the attempts; zlib's own output dies young.
+      body = arena.copy(await gzipAsync(raw));
+      arena.giveBack(raw);
+    }
     return {
-      body: gzipped ? await gzipAsync(raw) : raw,
+      body,
       contentType: config.encoding === 'proto' ? 'application/x-protobuf' : 'application/json',
       ...(gzipped ? { contentEncoding: 'gzip' } : {}),
     };
@@ -112,6 +131,7 @@ export function createOtlpHttpExporter(settings: CreateSettings, config: OtlpHtt
     settings,
     config,
     send: (body: HttpPost, signal: AbortSignal) => sender.post(body, signal),
+    releasePayload: (request: HttpPost) => arena.giveBack(request.body),
     start(host: Host) {
       auth.resolve(host);
       sender.start();
@@ -127,9 +147,9 @@ export function createOtlpHttpExporter(settings: CreateSettings, config: OtlpHtt
   return config.encoding === 'proto'
     ? createQueuedExporter<HttpPost, Buffer[]>({
         ...hooks,
-        form: otlpProtoQueueForm,
+        form: otlpProtoQueueForm(arena),
         usesWireBytes: true,
-        encode: (fragments) => post(joinFragments(fragments)),
+        encode: (fragments) => post(joinFragments(fragments, arena)),
       })
     : createQueuedExporter<HttpPost>({ ...hooks, encode: (logs: LogsData) => post(Buffer.from(encodeLogsJson(logs), 'utf8')) });
 }

@@ -2,11 +2,13 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ConsumeError, sizeLogsProto } from '@sluice/pdata';
+import { ConsumeError, decodeLogsProto, sizeLogsProto } from '@sluice/pdata';
 import type { LogsData } from '@sluice/pdata';
 import { fileStorageExtensionFactory } from '../src/extensions/file-storage';
 import { createQueuedExporter } from '../src/exporterhelper/queued-exporter';
+import { joinFragments, otlpProtoQueueForm } from '../src/exporterhelper/queue-form';
 import type { QueueForm } from '../src/exporterhelper/queue-form';
+import { ByteArena } from '../src/exporterhelper/byte-arena';
 import type { SendOutcome } from '../src/exporterhelper/send-outcome';
 import { gate, helperConfig, hostWith, instantClock, makeLogs, testSettings, waitFor } from './exporterhelper-helpers';
 
@@ -279,4 +281,60 @@ describe('exporter helper: the queue form gets every item back (QueueForm.releas
     assert.deepEqual(payloadsReleased, ['batch 4 record 0 ']);
     await exporter.shutdown();
   });
+});
+
+describe('exporter helper: arena memory of the OTLP queue form comes back (ByteArena)', () => {
+  /** An arena that knows which of its slices are out, and refuses a slice given back twice. */
+  class CountingArena extends ByteArena {
+    readonly out = new Set<Buffer>();
+    readonly doubles: number[] = [];
+    private readonly memory = new WeakSet<ArrayBufferLike>();
+    override take(size: number): Buffer {
+      const slice = super.take(size);
+      this.out.add(slice);
+      this.memory.add(slice.buffer);
+      return slice;
+    }
+    override giveBack(slice: Uint8Array): void {
+      // Memory the arena never gave out (a split's fresh encoding) is ignored, as the arena ignores it.
+      if (!this.out.delete(slice as Buffer) && this.memory.has(slice.buffer)) this.doubles.push(slice.byteLength);
+      super.giveBack(slice);
+    }
+  }
+
+  /** The OTLP exporters' use of the form: fragments queued, each batch joined into a payload, both in the arena. */
+  async function arenaExporter(queue: Record<string, unknown>) {
+    const { settings } = testSettings();
+    const arena = new CountingArena(64 * 1024, 1);
+    const sent: string[] = [];
+    const exporter = createQueuedExporter<Buffer, Buffer[]>({
+      settings,
+      config: helperConfig({ sending_queue: queue, retry_on_failure: { initial_interval: '1ms' } }),
+      form: otlpProtoQueueForm(arena),
+      usesWireBytes: true,
+      encode: (fragments) => joinFragments(fragments, arena),
+      releasePayload: (payload) => arena.giveBack(payload),
+      send: (payload: Buffer): Promise<SendOutcome> => {
+        sent.push(...bodies(decodeLogsProto(payload)));
+        return Promise.resolve({ ok: true });
+      },
+      clock: instantClock(),
+    });
+    await exporter.start(hostWith());
+    return { exporter, arena, sent };
+  }
+
+  for (const batch of [
+    { sizer: 'items', min_size: 4, max_size: 4, flush_timeout: '1ms' },
+    { sizer: 'bytes', min_size: 300, max_size: 300, flush_timeout: '1ms' },
+  ]) {
+    it(`gives back the fragments of a request cut at max_size (${batch.sizer} sizer)`, async () => {
+      const t = await arenaExporter({ num_consumers: 1, batch });
+      for (let i = 0; i < 5; i++) await t.exporter.consume(makeLogs(i, 10), {});
+      await waitFor(() => t.sent.length === 50, 'every record sent');
+      await t.exporter.shutdown();
+      assert.deepEqual(t.arena.doubles, [], 'no slice given back twice');
+      assert.equal(t.arena.out.size, 0, 'every slice taken is given back');
+    });
+  }
 });

@@ -109,14 +109,25 @@ export class QueueBatcher<E extends BatchableEntry, I> {
     // Records differ in size: shrink the estimate until the front really fits (it always ends, at one record).
     while (sizer === 'bytes' && frontBytes > room && count > 1) {
       count = Math.max(1, Math.min(count - 1, Math.floor((count * room) / frontBytes)));
+      this.release(front, rest);
       [front, rest] = split(piece.data, count);
       frontBytes = measure(front);
     }
     // A single record over the cap goes alone: there is no rest to carry (an empty request).
-    if (count >= piece.records) return piece;
+    if (count >= piece.records) {
+      this.release(front, rest);
+      return piece;
+    }
+    // Its parts replace it: nothing reads the item itself again.
+    this.release(piece.data);
     piece.entry.parts++;
     this.carry = { entry: piece.entry, data: rest, records: piece.records - count, bytes: measure(rest) };
     return { entry: piece.entry, data: front, records: count, bytes: frontBytes };
+  }
+
+  /** Items no batch will hold, e.g. split attempts that did not fit: their memory goes back to the form. */
+  private release(...items: I[]): void {
+    for (const item of items) this.form.release?.(item);
   }
 
   private async nextPiece(waitMs: number | undefined): Promise<Piece<E, I> | undefined> {

@@ -16,11 +16,14 @@ export interface QueueForm<I> {
   merge: (items: readonly I[]) => I;
   /** Its size for the `bytes` sizer. */
   bytes: (item: I) => number;
-  /** The first `records` records and the rest; without it, batches are cut only between requests. */
+  /**
+   * The first `records` records and the rest, as new items that share no memory with `item` (it is
+   * released once cut); without it, batches are cut only between requests.
+   */
   split?: (item: I, records: number) => [I, I];
   /**
-   * Called once nothing reads the item again: the batch it is (merged) was encoded, or it was
-   * refused. Memory the form reuses (a `ByteArena`) goes back here.
+   * Called once nothing reads the item again: the batch it is (merged) was encoded, it was
+   * refused, or `split` cut it. Memory the form reuses (a `ByteArena`) goes back here.
    */
   release?: (item: I) => void;
 }

@@ -338,3 +338,30 @@ describe('exporter helper: arena memory of the OTLP queue form comes back (ByteA
     });
   }
 });
+
+describe('exporter helper: a payload goes back only once no attempt reads it (releasePayload)', () => {
+  it('waits for an attempt that outlived its timeout (as a load balancer re-routing the batch does) before releasing', async () => {
+    // The load balancer's hook decodes the payload after the backend's answer, which comes after
+    // the abort; the helper gives up on an attempt at its timeout without waiting for it.
+    const { settings } = testSettings();
+    const late = gate();
+    const events: string[] = [];
+    const exporter = createQueuedExporter({
+      settings,
+      config: helperConfig({ timeout: '20ms', sending_queue: { enabled: false }, retry_on_failure: { enabled: false } }),
+      encode: (logs: LogsData) => bodies(logs).join(','),
+      send: async (payload: string): Promise<SendOutcome> => {
+        await late.promise;
+        events.push(`read ${payload}`);
+        return { ok: false, retryable: true, reason: 'cancelled' };
+      },
+      releasePayload: (payload) => events.push(`released ${payload}`),
+    });
+    await exporter.start(hostWith());
+    await assert.rejects(exporter.consume(makeLogs(1, 1, 0), {}), /timed out/);
+    late.open();
+    await waitFor(() => events.length === 2, 'the late attempt and the release');
+    assert.deepEqual(events, ['read batch 1 record 0 ', 'released batch 1 record 0 ']);
+    await exporter.shutdown();
+  });
+});

@@ -74,7 +74,10 @@ export interface QueuedExporterOptions<P, I = LogsData> {
    * The payload must not share the batch's memory: the form's `release` runs once `encode` settles.
    */
   encode(batch: I): P | Promise<P>;
-  /** Called once the payload is done with (its last attempt ended, whatever the outcome): memory it reuses goes back here. */
+  /**
+   * Called once the payload is done with (the delivery ended, whatever the outcome, and no attempt
+   * given up at its timeout still runs): memory it reuses goes back here.
+   */
   releasePayload?(payload: P): void;
   /** How the memory queue holds requests; default: the data model (`modelQueueForm`). */
   form?: QueueForm<I>;
@@ -420,11 +423,26 @@ class QueuedExporterImpl<P, I> implements QueuedExporter {
       return { kind: 'unencodable', reason };
     }
     this.form.release?.(data);
+    // The retry loop gives up on an attempt at its timeout without waiting for it (a send may
+    // ignore its signal, or read the payload after its answer, as the load balancer's hook does):
+    // the payload goes back once the delivery has ended and no attempt still runs.
+    let running = 0;
+    let ended = false;
+    const release = () => this.options.releasePayload?.(payload);
+    const attempt = async (signal: AbortSignal) => {
+      running++;
+      try {
+        return await this.options.send(payload, signal);
+      } finally {
+        if (--running === 0 && ended) release();
+      }
+    };
     let result: DeliveryResult;
     try {
-      result = await this.send(payload);
+      result = await this.send(attempt);
     } finally {
-      this.options.releasePayload?.(payload);
+      ended = true;
+      if (running === 0) release();
     }
     if (result.kind === 'sent') {
       this.stats.sent(records - result.rejectedRecords);
@@ -448,8 +466,8 @@ class QueuedExporterImpl<P, I> implements QueuedExporter {
     return result;
   }
 
-  private send(payload: P): Promise<DeliveryResult> {
-    return sendWithRetry((signal) => this.options.send(payload, signal), {
+  private send(attempt: (signal: AbortSignal) => Promise<SendOutcome>): Promise<DeliveryResult> {
+    return sendWithRetry(attempt, {
       retry: this.config.retry_on_failure,
       timeout: this.config.timeout,
       clock: this.clock,

@@ -87,8 +87,9 @@ export function createLokiExporter(settings: CreateSettings, config: LokiConfig)
   });
   const gzipJson = config.encoding === 'json' && config.compression !== 'none' && config.compression !== '';
 
-  // Fragments wait in the queue, and compressed pushes while they are sent, in reused memory:
-  // fresh Buffers that live that long are what makes V8 run full collections under load.
+  // The fragments written from a request's bytes wait in the queue, and compressed protobuf
+  // pushes while they are sent, in reused memory: fresh Buffers that live that long are what
+  // makes V8 run full collections under load. (Model-path and JSON pushes use fresh Buffers.)
   const arena = new ByteArena();
   const fragmentSettings = {
     encoding: config.encoding,

@@ -289,6 +289,26 @@ describe('loadbalancing: failing backends', () => {
     assert.equal(await rerouted(), 2, 'the batch was re-routed again between two failing backends');
   });
 
+  it('keeps one set of reused memory for all its backends, not one per backend', async () => {
+    const ports = await Promise.all(Array.from({ length: 20 }, () => deadPort()));
+    const { settings } = testSettings('loadbalancing/memory');
+    const before = process.memoryUsage().arrayBuffers;
+    const exporter = createLoadBalancingExporter(settings, parse(ports.map((port) => `127.0.0.1:${port}`)));
+    cleanups.push(() => exporter.shutdown(AbortSignal.abort()));
+    await exporter.start(hostWith());
+    // 200 services: every backend queues some (each backend's queue holds its requests in that memory).
+    await exporter.consume(
+      logsOf(
+        Array.from({ length: 200 }, (_, i) => `service-${i}`),
+        1,
+      ),
+      {},
+    );
+    const grown = process.memoryUsage().arrayBuffers - before;
+    // One arena keeps an 8 MiB chunk (and a spare); one per backend kept 20 of them, 160 MiB.
+    assert.ok(grown < 48 * 1024 * 1024, `array buffers grew ${(grown / 2 ** 20).toFixed(1)} MiB for 20 backends`);
+  });
+
   it('reports what its backends lost at a shutdown that ran out of time (the collector exits 3 on it)', async () => {
     const { settings } = testSettings('loadbalancing/lost');
     const exporter = createLoadBalancingExporter(settings, parse([`127.0.0.1:${await deadPort()}`]));

@@ -40,7 +40,7 @@ export const modelQueueForm: QueueForm<LogsData> = {
  * Requests as OTLP protobuf (ExportLogsServiceRequest) fragments, encoded as they are queued, or
  * the very bytes they arrived as when nothing changed them (forwarded without decoding), copied
  * into `arena` memory: the request's own Buffer dies young, and the fragments go back to the
- * arena once their batch is joined (`joinFragments`). `resource_logs` is a repeated field, so
+ * arena once their batch's encode settles (it joins them: `joinFragments`). `resource_logs` is a repeated field, so
  * fragments join by concatenation into one request; cutting one (a request over `max_size`
  * alone) decodes, splits and encodes again.
  */

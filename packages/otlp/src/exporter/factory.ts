@@ -36,9 +36,10 @@ const gzipAsync = promisify(gzip);
 
 /**
  * Queued requests and the joined batches being sent live in reused memory (see ByteArena): chunks
- * large enough that a batch of the default size (min_size 1 MiB) is cut from them too.
+ * large enough that a batch of the default size (min_size 1 MiB) is cut from them too. Exporters
+ * made together (a load balancer's backends) share one, so the memory it keeps is not multiplied.
  */
-function batchArena(): ByteArena {
+export function otlpBatchArena(): ByteArena {
   return new ByteArena(8 * 1024 * 1024, 1);
 }
 
@@ -69,11 +70,15 @@ export const otlpHttpExporterFactory: ExporterFactory<OtlpHttpExporterConfig> = 
  */
 export type SendAttemptHook = (batch: () => LogsData, send: () => Promise<SendOutcome>) => Promise<SendOutcome>;
 
-export function createOtlpGrpcExporter(settings: CreateSettings, config: OtlpGrpcExporterConfig, onAttempt?: SendAttemptHook): Exporter {
+export function createOtlpGrpcExporter(
+  settings: CreateSettings,
+  config: OtlpGrpcExporterConfig,
+  onAttempt?: SendAttemptHook,
+  arena = otlpBatchArena(),
+): Exporter {
   const auth = new ClientAuthHeaders(settings.id, config.auth);
   const sender = new OtlpGrpcSender({ config, where: `exporters.${settings.id}`, authHeaders: () => auth.headers() });
   const send = (body: Buffer, signal: AbortSignal) => sender.export(body, signal, config.timeout);
-  const arena = batchArena();
   return createQueuedExporter<Buffer, Buffer[]>({
     settings,
     config,
@@ -110,7 +115,7 @@ export function createOtlpHttpExporter(settings: CreateSettings, config: OtlpHtt
     authHeaders: () => auth.headers(),
   });
 
-  const arena = batchArena();
+  const arena = otlpBatchArena();
   /** `raw` may be arena memory: the body is too, and goes back with the payload. */
   async function post(raw: Buffer): Promise<HttpPost> {
     const gzipped = config.compression === 'gzip';

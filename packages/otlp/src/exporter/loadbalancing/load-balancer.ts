@@ -19,7 +19,7 @@
 import { settleAll, type CreateSettings, type Exporter, type ExporterHealth, type Host, type SendOutcome } from '@sluice/core';
 import { asConsumeError, countLogRecords, retryableError, type ClientContext, type LogsData } from '@sluice/pdata';
 import type { OtlpGrpcExporterConfig } from '../config';
-import { createOtlpGrpcExporter } from '../factory';
+import { createOtlpGrpcExporter, otlpBatchArena } from '../factory';
 import type { LoadBalancingExporterConfig } from './config';
 import { HashRing } from './hash-ring';
 import type { Resolver } from './resolver';
@@ -42,6 +42,8 @@ const NO_CONTEXT: ClientContext = {};
 export class LoadBalancingExporter implements Exporter {
   private ring = new HashRing<Backend>([]);
   private readonly backends = new Map<string, Backend>();
+  /** One for every backend: each would otherwise keep its own chunks (8 MiB and more) for good. */
+  private readonly arena = otlpBatchArena();
   private lostByRetired = 0;
   /** Backends the resolver dropped, draining their queues into the others. */
   private readonly retiring = new Set<Promise<void>>();
@@ -195,7 +197,7 @@ export class LoadBalancingExporter implements Exporter {
       endpoint,
       ejectedUntil: 0,
       failing: false,
-      exporter: createOtlpGrpcExporter(settings, config, (batch, send) => this.attempt(backend, batch, send)),
+      exporter: createOtlpGrpcExporter(settings, config, (batch, send) => this.attempt(backend, batch, send), this.arena),
     };
     return backend;
   }

@@ -1,46 +1,35 @@
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { ByteArena } from '../src/exporterhelper/byte-arena';
 
-/** A deterministic generator, so a failure repeats. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state * 1664525 + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
-
 describe('ByteArena', () => {
-  it('never hands out memory a slice still holds: random takes and give-backs keep every slice’s bytes', () => {
-    for (const seed of [1, 2, 3, 4, 5]) {
-      const random = seeded(seed);
-      const arena = new ByteArena(4096, 2);
-      const out: { slice: Buffer; fill: number }[] = [];
-      let fill = 0;
-      for (let step = 0; step < 5000; step++) {
-        if (out.length > 0 && random() < 0.45) {
-          // Give back any slice, not only the oldest: batches finish out of order.
-          const { slice, fill: expected } = out.splice(Math.floor(random() * out.length), 1)[0]!;
-          assert.ok(
-            slice.every((byte) => byte === expected),
-            `seed ${seed} step ${step}: a slice was overwritten while out`,
-          );
-          arena.giveBack(slice);
-        } else {
-          const size = 1 + Math.floor(random() * 1100);
-          const slice = arena.take(size);
-          assert.equal(slice.length, size);
-          fill = (fill + 1) & 0xff;
-          slice.fill(fill);
-          out.push({ slice, fill });
+  it('never hands out memory a slice still holds: any order of takes and give-backs keeps every slice’s bytes', () => {
+    // A step takes a slice of `size` bytes, or (give) gives back the slice at `pick` among those out:
+    // batches finish out of order.
+    const step = fc.record({ give: fc.boolean(), size: fc.integer({ min: 1, max: 1100 }), pick: fc.nat() });
+    fc.assert(
+      fc.property(fc.array(step, { minLength: 1, maxLength: 400 }), (steps) => {
+        const arena = new ByteArena(4096, 2);
+        const out: { slice: Buffer; fill: number }[] = [];
+        let fill = 0;
+        const intact = ({ slice, fill: expected }: { slice: Buffer; fill: number }) => slice.every((byte) => byte === expected);
+        for (const { give, size, pick } of steps) {
+          if (give && out.length > 0) {
+            const given = out.splice(pick % out.length, 1)[0]!;
+            if (!intact(given)) return false;
+            arena.giveBack(given.slice);
+          } else {
+            const slice = arena.take(size);
+            if (slice.length !== size) return false;
+            fill = (fill + 1) & 0xff;
+            slice.fill(fill);
+            out.push({ slice, fill });
+          }
         }
-      }
-      for (const { slice, fill: expected } of out)
-        assert.ok(
-          slice.every((byte) => byte === expected),
-          `seed ${seed}: a slice was overwritten`,
-        );
-    }
+        return out.every(intact);
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('cuts a chunk again once all of its slices are back, and not before', () => {

@@ -1,12 +1,14 @@
 /**
- * Memory for the fragments a queue form prepares, reused instead of allocated per request.
+ * Memory for the fragments a queue form prepares and the payloads an exporter sends, reused
+ * instead of allocated per request.
  *
  * Every Buffer allocated per request adds to the external memory whose turnover makes V8 run
  * full (mark-compact) collections, on the main thread and on helper threads: a fresh ~49 KB
  * Loki fragment per 100-record request caused about 40 of them in 8 seconds and a third of the
  * Loki path's CPU. Slices are cut from large chunks in order; a chunk is cut again once every
  * slice taken from it has been given back. A slice that is never given back costs nothing but
- * the reuse: its chunk is garbage-collected like any Buffer once nothing holds it.
+ * the reuse: its chunk is garbage-collected like any Buffer once nothing holds it. One given back
+ * late (a batch retried for minutes) keeps its whole chunk from being cut again until then.
  */
 
 /** Chunks this large hold dozens of typical fragments (a 100-record request is ~50 KB). */

@@ -89,7 +89,8 @@ export function createLokiExporter(settings: CreateSettings, config: LokiConfig)
 
   // The fragments written from a request's bytes wait in the queue, and compressed protobuf
   // pushes while they are sent, in reused memory: fresh Buffers that live that long are what
-  // makes V8 run full collections under load. (Fragments the model path writes, and JSON pushes, use fresh Buffers.)
+  // makes V8 run full collections under load. (Fragments the model path writes, and JSON
+  // pushes, use fresh Buffers.)
   const arena = new ByteArena();
   const fragmentSettings = {
     encoding: config.encoding,

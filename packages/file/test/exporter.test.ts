@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ConsumeError, decodeLogsJson } from '@sluice/pdata';
+import { ConsumeError, decodeLogsJson, decodeLogsProtoLazily, encodeLogsJson, encodeLogsProto, wireBytesOf } from '@sluice/pdata';
 import { createExporter, lines, noHost, sampleLogs, withTempDir } from './helpers';
 
 describe('jsonl exporter', () => {
@@ -81,6 +81,31 @@ describe('jsonl exporter', () => {
       const seen = new Set<string>();
       for (const line of lines(await readFile(path, 'utf8'))) seen.add((JSON.parse(line) as { body: string }).body.replace(/x+$/, ''));
       assert.equal(seen.size, 200 * 20);
+    }));
+
+  it('writes every line intact while lines from the request bytes wait in reused memory: concurrent consumes, rotation', () =>
+    withTempDir(async (dir) => {
+      const path = join(dir, 'logs.jsonl');
+      // Rotation cuts the queued writes into several chunks, so lines wait while others are written.
+      const { exporter } = createExporter({ path, rotation: { max_megabytes: 1, max_backups: 100, compress: 'none' } });
+      await exporter.start(noHost);
+      const expected: string[] = [];
+      const consumes = [];
+      // ~4 MB of lines: more than one of the arena's chunks, so memory given back is cut again.
+      for (let batch = 0; batch < 300; batch++) {
+        const logs = sampleLogs(5, { batch, bodyPadding: 2000 });
+        expected.push(encodeLogsJson(logs));
+        // As a receiver hands it on: the request's bytes, which the exporter transcodes into its arena.
+        const request = decodeLogsProtoLazily(encodeLogsProto(logs)).logs;
+        assert.ok(wireBytesOf(request));
+        consumes.push(exporter.consume(request, {}));
+        if (batch % 10 === 0) await new Promise((resolve) => setImmediate(resolve));
+      }
+      await Promise.all(consumes);
+      await exporter.shutdown();
+      const written: string[] = [];
+      for (const file of await readdir(dir)) written.push(...lines(await readFile(join(dir, file), 'utf8')));
+      assert.deepEqual(written.sort(), expected.sort());
     }));
 
   it('counts sent records in the metrics and the health', () =>

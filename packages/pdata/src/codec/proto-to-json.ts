@@ -28,23 +28,38 @@ import { MAX_DEPTH, ProtoReader } from './proto-reader';
 /** Thrown to give up; made once (no stack captured per throw) and caught in this file only. */
 const GIVE_UP = new Error('layout left to the model path');
 
+/** The line is written here, kept between calls up to this size, and copied out at its exact size. */
+const SCRATCH_BYTES = 64 * 1024;
+const SCRATCH_KEEP = 1 << 20;
+let scratch: JsonOut | undefined;
+
 /**
  * The OTLP/JSON line of an ExportLogsServiceRequest protobuf body, with '\n' appended when
- * `newline`; undefined when this layout is not handled (or the bytes are malformed) and the
- * caller must use `encodeLogsJson(decodeLogsProto(bytes))`.
+ * `newline`, in memory from `allocate` (an exporter's reused memory; a fresh Buffer by default);
+ * undefined when this layout is not handled (or the bytes are malformed) and the caller must use
+ * `encodeLogsJson(decodeLogsProto(bytes))`.
  */
-export function transcodeLogsProtoToJson(bytes: Uint8Array, newline = false): Buffer | undefined {
+export function transcodeLogsProtoToJson(
+  bytes: Uint8Array,
+  newline = false,
+  allocate: (size: number) => Buffer = (size) => Buffer.allocUnsafe(size),
+): Buffer | undefined {
   const r = new ProtoReader(bytes);
-  const o = new JsonOut(bytes.length * 2 + 64);
+  const o = (scratch ??= new JsonOut(SCRATCH_BYTES));
+  o.pos = 0;
   try {
     request(r, o);
+    if (newline) o.byte(0x0a);
+    const line = allocate(o.pos);
+    o.buf.copy(line, 0, 0, o.pos);
+    return line;
   } catch (err) {
     // A layout left to the model path, or bytes the decoder refuses (it says what is wrong); anything else is a bug.
     if (err === GIVE_UP || err instanceof SluiceError) return undefined;
     throw err;
+  } finally {
+    if (o.buf.length > SCRATCH_KEEP) scratch = undefined;
   }
-  if (newline) o.byte(0x0a);
-  return o.buf.subarray(0, o.pos);
 }
 
 const QUOTE = 0x22;

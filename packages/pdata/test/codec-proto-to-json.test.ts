@@ -250,6 +250,15 @@ describe('transcodeLogsProtoToJson', () => {
     assert.equal(transcodeLogsProtoToJson(encodeLogsProto(common), true)!.toString(), `${encodeLogsJson(common)}\n`);
   });
 
+  it('returns lines of their own: the memory it writes into is reused by the next call, whatever its size', () => {
+    const random = generator(7);
+    const requests = Array.from({ length: 6 }, () => encodeLogsProto(randomLogs(random)));
+    // One line far larger than the memory kept between calls, then small ones again.
+    requests.splice(3, 0, encodeLogsProto(single({ body: 'y'.repeat(3 << 20) }, [])));
+    const lines = requests.map((bytes) => transcodeLogsProtoToJson(bytes, true)!);
+    lines.forEach((line, i) => assert.equal(line.toString(), `${encodeLogsJson(decodeLogsProto(requests[i]!))}\n`, `line ${i}`));
+  });
+
   it('writes empty requests, containers and values as the model does', () => {
     const empty: LogsData = { resourceLogs: [] };
     assertTranscoded(encodeLogsProto(empty));

@@ -122,8 +122,9 @@ export class JsonlExporter implements Exporter {
     const records = countLogRecords(logs);
     if (records === 0) return;
     const labels = { exporter: this.settings.id };
-    const lines = this.encode(logs);
+    let lines: Buffer = EMPTY;
     try {
+      lines = this.encode(logs);
       await this.pool.write(path, lines);
     } catch (err) {
       this.failed += records;

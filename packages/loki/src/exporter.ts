@@ -117,18 +117,13 @@ export function createLokiExporter(settings: CreateSettings, config: LokiConfig)
     return joinScratch.subarray(0, size);
   }
 
-  /** The compressor's output dies young; the copy waits through the attempts (given back by releasePayload). */
-  function intoArena(compressed: Buffer): Buffer {
-    const body = arena.take(compressed.length);
-    compressed.copy(body);
-    return body;
-  }
-
   async function encodePush(fragments: readonly PushFragment[]): Promise<HttpPost> {
     const tenant = fragments[0]!.tenant;
     const bodies = fragments.map((f) => f.body);
-    if (config.encoding === 'protobuf')
-      return pushPost(intoArena(snappyCompress(joinForCompression(bodies))), 'application/x-protobuf', tenant);
+    if (config.encoding === 'protobuf') {
+      // The compressor's output dies young; its copy in the arena waits through the attempts (releasePayload).
+      return pushPost(arena.copy(snappyCompress(joinForCompression(bodies))), 'application/x-protobuf', tenant);
+    }
     const json = joinJsonStreams(bodies);
     return gzipJson ? pushPost(await gzipAsync(json), 'application/json', tenant, 'gzip') : pushPost(json, 'application/json', tenant);
   }

@@ -7,6 +7,7 @@ import { SluiceError } from '@sluice/pdata';
 import { builtinComponents } from './components';
 import { DEFAULT_CONFIG } from './default-config';
 import { filesCommand, replayCommand } from './file-commands';
+import { tuneHeapGrowth } from './heap-growth';
 import { ConfigInvalidError, startCollector } from './start';
 import { runWorker, startWorkers, workerCount, type RunningWorkers } from './workers';
 
@@ -122,6 +123,7 @@ function components(): number {
 
 async function run(configFiles: string[], workers: string | undefined): Promise<number> {
   const options = configFiles.length > 0 ? { configFiles } : { configText: DEFAULT_CONFIG };
+  tuneHeapGrowth();
   if (cluster.isWorker) return runWorker(options);
   // Listening for signals before anything starts: a SIGTERM while receivers open (or just after
   // the banner) must drain what they accepted, not kill the process outright.

@@ -12,6 +12,7 @@ import {
 } from './proto-decode';
 import { isUtf8 } from 'node:buffer';
 import { MAX_DEPTH, ProtoReader } from './proto-reader';
+import { fastScanLogsProto } from './proto-scan-fast';
 
 /*
  * Checks an OTLP logs protobuf body exactly as `decodeLogsProto` would, and counts it, without
@@ -26,6 +27,9 @@ import { MAX_DEPTH, ProtoReader } from './proto-reader';
  * field this version of OTLP does not know (its strings cannot be checked; decoding drops it, as
  * otelcol does), and no message field sent twice where protobuf merges and the decoder keeps the
  * last (a record's body, a key-value's value, an AnyValue with more than one member).
+ *
+ * Most requests take the fast path (proto-scan-fast.ts), which gives up at anything unusual; this
+ * walk then judges the request.
  */
 
 export interface LogsProtoShape {
@@ -37,29 +41,20 @@ export interface LogsProtoShape {
 
 interface Scan extends LogsProtoShape {
   checkStrings: boolean;
-  /** With checkStrings: the request's whole ArrayBuffer as bytes and as 32-bit words, and where the request starts in it. */
-  bytes: Uint8Array;
-  words: Int32Array;
-  offset: number;
 }
-
-const NO_BYTES = new Uint8Array(0);
-const NO_WORDS = new Int32Array(0);
 
 /** Throws SluiceError('SLUICE_BAD_DATA') where `decodeLogsProto` would. */
 export function scanLogsProto(bytes: Uint8Array, options: { forwarding?: boolean } = {}): LogsProtoShape {
-  const r = new ProtoReader(bytes);
   const checkStrings = options.forwarding ?? false;
-  const buffer = r.buf.buffer;
-  const scan: Scan = {
-    resourceLogs: 0,
-    logRecords: 0,
-    forwardable: checkStrings,
-    checkStrings,
-    bytes: checkStrings ? new Uint8Array(buffer) : NO_BYTES,
-    words: checkStrings ? new Int32Array(buffer, 0, buffer.byteLength >> 2) : NO_WORDS,
-    offset: r.buf.byteOffset,
-  };
+  const fast = fastScanLogsProto(bytes, checkStrings);
+  if (fast) return { resourceLogs: fast.resourceLogs, logRecords: fast.logRecords, forwardable: checkStrings };
+  return exactScanLogsProto(bytes, checkStrings);
+}
+
+/** The scan with every judgement: what the fast path gives up on. Exported for its tests. */
+export function exactScanLogsProto(bytes: Uint8Array, checkStrings: boolean): LogsProtoShape {
+  const r = new ProtoReader(bytes);
+  const scan: Scan = { resourceLogs: 0, logRecords: 0, forwardable: checkStrings, checkStrings };
   try {
     while (r.pos < r.end) {
       const tag = r.tag();
@@ -78,7 +73,7 @@ export function scanLogsProto(bytes: Uint8Array, options: { forwarding?: boolean
 /** Moves past a string field; when checking strings, notes one that is not valid UTF-8. */
 function scanString(r: ProtoReader, scan: Scan): void {
   const end = r.lengthEnd();
-  if (scan.checkStrings && scan.forwardable && !isAscii(scan, r.pos, end) && !isUtf8(r.buf.subarray(r.pos, end))) scan.forwardable = false;
+  if (scan.checkStrings && scan.forwardable && !isUtf8(r.buf.subarray(r.pos, end))) scan.forwardable = false;
   r.pos = end;
 }
 
@@ -86,21 +81,6 @@ function scanString(r: ProtoReader, scan: Scan): void {
 function skipOther(r: ProtoReader, tag: number, fields: readonly (string | undefined)[], scan: Scan): void {
   r.skip(tag, fields);
   scan.forwardable = false;
-}
-
-/**
- * Most log text is ASCII: checked four bytes at a time (aligned words of the whole buffer), so
- * only a string with other bytes is handed to isUtf8 (whose call costs more than a short loop).
- */
-function isAscii(scan: Scan, start: number, end: number): boolean {
-  const { bytes, words } = scan;
-  let i = start + scan.offset;
-  const last = end + scan.offset;
-  for (; i < last && (i & 3) !== 0; i++) if (bytes[i]! >= 0x80) return false;
-  const wordsEnd = last >> 2;
-  for (let w = i >> 2; w < wordsEnd; w++) if ((words[w]! & 0x80808080) !== 0) return false;
-  for (i = Math.max(i, wordsEnd << 2); i < last; i++) if (bytes[i]! >= 0x80) return false;
-  return true;
 }
 
 function scanResourceLogs(r: ProtoReader, end: number, scan: Scan): void {

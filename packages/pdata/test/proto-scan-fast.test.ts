@@ -1,0 +1,131 @@
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { exactScanLogsProto } from '../src/codec/proto-scan';
+import { fastScanLogsProto } from '../src/codec/proto-scan-fast';
+import { countLogRecords, encodeLogsProto, newLogRecord, type LogsData } from '../src/index';
+import { logsData } from './arbitraries';
+
+/** The same bytes at an offset of 0..7 in a larger buffer: the fast path reads whole words of it. */
+function placed(bytes: Uint8Array, offset: number, tail: number): Uint8Array {
+  const holder = new Uint8Array(new ArrayBuffer(offset + bytes.length + tail));
+  holder.set(bytes, offset);
+  return holder.subarray(offset, offset + bytes.length);
+}
+
+function oneRecord(body: string): LogsData {
+  return {
+    resourceLogs: [
+      {
+        resource: { attributes: [{ key: 'service.name', value: 'svc' }], droppedAttributesCount: 0 },
+        scopeLogs: [
+          {
+            scope: { name: '', version: '', attributes: [], droppedAttributesCount: 0 },
+            logRecords: [newLogRecord({ body, attributes: [{ key: 'k', value: 'v' }] })],
+            schemaUrl: '',
+          },
+        ],
+        schemaUrl: '',
+      },
+    ],
+  };
+}
+
+describe('the scan’s fast path', () => {
+  it('walks every request the encoder writes, and counts what decode builds', () => {
+    fc.assert(
+      fc.property(logsData, fc.integer({ min: 0, max: 7 }), fc.integer({ min: 0, max: 3 }), (logs, offset, tail) => {
+        const bytes = placed(encodeLogsProto(logs), offset, tail);
+        const fast = fastScanLogsProto(bytes, true);
+        assert.ok(fast, 'the fast path gave up on a well-formed request');
+        assert.equal(fast.logRecords, countLogRecords(logs));
+        assert.equal(fast.resourceLogs, logs.resourceLogs.length);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('answers only where the exact scan accepts, forwards, and counts the same', () => {
+    const damage = fc.array(fc.record({ at: fc.nat(), byte: fc.integer({ min: 0, max: 255 }), cut: fc.boolean() }), {
+      minLength: 1,
+      maxLength: 3,
+    });
+    fc.assert(
+      fc.property(logsData, damage, fc.boolean(), (logs, steps, strings) => {
+        let bytes: Uint8Array = encodeLogsProto(logs);
+        for (const { at, byte, cut } of steps) {
+          if (bytes.length === 0) break;
+          if (cut) bytes = bytes.subarray(0, at % bytes.length);
+          else bytes[at % bytes.length] = byte;
+        }
+        const fast = fastScanLogsProto(bytes, strings);
+        if (!fast) return;
+        const exact = exactScanLogsProto(bytes, strings);
+        assert.deepEqual(exact, { ...fast, forwardable: strings });
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('gives up on a string that is not UTF-8 when strings are checked, wherever its bad byte and its buffer’s words lie', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ minLength: 1, maxLength: 70 }),
+        fc.nat(),
+        fc.integer({ min: 0, max: 7 }),
+        fc.integer({ min: 0, max: 3 }),
+        (text, at, offset, tail) => {
+          const body = `<${text}>`;
+          const encoded = encodeLogsProto(oneRecord(body));
+          const start = encoded.indexOf(Buffer.from(body));
+          encoded[start + (at % Buffer.byteLength(body))] = 0xff; // never valid in UTF-8
+          const bytes = placed(encoded, offset, tail);
+          assert.equal(fastScanLogsProto(bytes, true), undefined);
+          assert.deepEqual(fastScanLogsProto(bytes, false), { resourceLogs: 1, logRecords: 1 });
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  // Hand-built bytes. A length-delimited field: tag, length, bytes.
+  const field = (tag: number, ...parts: (number[] | Buffer)[]): Buffer => {
+    const body = Buffer.concat(parts.map((part) => Buffer.from(part)));
+    const length: number[] = [];
+    for (let n = body.length; ; n >>>= 7) {
+      if (n < 0x80) {
+        length.push(n);
+        break;
+      }
+      length.push((n & 0x7f) | 0x80);
+    }
+    return Buffer.concat([Buffer.from([tag, ...length]), body]);
+  };
+  const requestOf = (record: Buffer): Buffer => field(0x0a, field(0x12, field(0x12, record)));
+  const text = (value: string): Buffer => field(0x0a, Buffer.from(value));
+
+  it('gives up on what only the exact scan judges, and the exact scan then decides', () => {
+    const cases: Record<string, Buffer> = {
+      'an unknown field': Buffer.concat([requestOf(field(0x2a, text('x'))), Buffer.from([0x7a, 0x00])]),
+      'a body sent twice': requestOf(Buffer.concat([field(0x2a, text('x')), field(0x2a)])),
+      'a key-value with two values': requestOf(field(0x32, text('k'), field(0x12, text('a')), field(0x12, text('b')))),
+      'an AnyValue with two members': requestOf(field(0x2a, text('a'), Buffer.from([0x10, 0x01]))),
+      'a trace id of 3 bytes': requestOf(field(0x4a, [1, 2, 3])),
+      'a truncated fixed64': requestOf(Buffer.from([0x09, 1, 2, 3])),
+    };
+    for (const [what, bytes] of Object.entries(cases)) {
+      assert.equal(fastScanLogsProto(bytes, false), undefined, what);
+      const exact = (() => {
+        try {
+          return exactScanLogsProto(bytes, true);
+        } catch (err) {
+          return (err as Error).message;
+        }
+      })();
+      assert.ok(typeof exact === 'string' || !exact.forwardable, `${what}: the exact scan neither refuses nor forwards it`);
+    }
+    let nested = text('deep');
+    for (let i = 0; i < 70; i++) nested = field(0x2a, field(0x0a, nested)); // array_value { values: [nested] }
+    assert.equal(fastScanLogsProto(requestOf(field(0x2a, nested)), false), undefined, 'nested past MAX_DEPTH');
+    assert.deepEqual(fastScanLogsProto(requestOf(field(0x2a, text('flat'))), true), { resourceLogs: 1, logRecords: 1 });
+  });
+});

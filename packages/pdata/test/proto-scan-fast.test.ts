@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { MAX_DEPTH } from '../src/codec/proto-reader';
 import { exactScanLogsProto } from '../src/codec/proto-scan';
 import { fastScanLogsProto } from '../src/codec/proto-scan-fast';
 import { countLogRecords, encodeLogsProto, newLogRecord, type LogsData } from '../src/index';
@@ -127,5 +128,52 @@ describe('the scan’s fast path', () => {
     for (let i = 0; i < 70; i++) nested = field(0x2a, field(0x0a, nested)); // array_value { values: [nested] }
     assert.equal(fastScanLogsProto(requestOf(field(0x2a, nested)), false), undefined, 'nested past MAX_DEPTH');
     assert.deepEqual(fastScanLogsProto(requestOf(field(0x2a, text('flat'))), true), { resourceLogs: 1, logRecords: 1 });
+  });
+
+  it('draws the exact scan’s lines at their edges, at every alignment, up to the last byte of a buffer', () => {
+    const nested = (depth: number): Buffer => {
+      let value = text('deep'); // an AnyValue at depth 1
+      for (let i = 1; i < depth; i++) value = field(0x2a, field(0x0a, value)); // array_value { values: [value] }
+      return field(0x2a, value);
+    };
+    const bytesOf = (...parts: number[][]) => Buffer.from(parts.flat());
+    const answers: Record<string, Buffer> = {
+      'values nested MAX_DEPTH deep': requestOf(nested(MAX_DEPTH)),
+      'a length in five bytes': requestOf(bytesOf([0x1a, 0x80, 0x80, 0x80, 0x80, 0x00])),
+      'a varint in ten bytes': requestOf(bytesOf([0x10], Array<number>(9).fill(0xff), [0x01])),
+      'a fixed64 that ends its record': requestOf(bytesOf([0x09], Array<number>(8).fill(1))),
+      'a string that ends the request': requestOf(field(0x1a, Buffer.from('abcdé'))),
+    };
+    const givesUp: Record<string, Buffer> = {
+      'values nested past MAX_DEPTH': requestOf(nested(MAX_DEPTH + 1)),
+      'a length with bits past the 32nd': requestOf(bytesOf([0x1a, 0x80, 0x80, 0x80, 0x80, 0x10])),
+      // 2^32 - 6: read as an int32 it is -6, which would lead the walk back to this tag, for ever.
+      'a length past 2^31': requestOf(bytesOf([0x1a, 0xfa, 0xff, 0xff, 0xff, 0x0f])),
+      'a varint in eleven bytes': requestOf(bytesOf([0x10], Array<number>(10).fill(0xff), [0x01])),
+      'a fixed64 one byte short': requestOf(bytesOf([0x09], Array<number>(7).fill(1))),
+      'a string that ends the request with a bad last byte': requestOf(field(0x1a, Buffer.from([0x61, 0x62, 0x63, 0xff]))),
+    };
+    for (const Holder of [ArrayBuffer, SharedArrayBuffer]) {
+      for (let offset = 0; offset < 8; offset++) {
+        for (let tail = 0; tail < 4; tail++) {
+          const where = `${Holder.name}, offset ${offset}, tail ${tail}`;
+          const place = (bytes: Buffer): Uint8Array => {
+            const holder = new Uint8Array(new Holder(offset + bytes.length + tail)).fill(0xff);
+            holder.set(bytes, offset);
+            return holder.subarray(offset, offset + bytes.length);
+          };
+          for (const [what, bytes] of Object.entries(answers)) {
+            const request = place(bytes);
+            assert.deepEqual(fastScanLogsProto(request, true), { resourceLogs: 1, logRecords: 1 }, `${what} (${where})`);
+            assert.deepEqual(exactScanLogsProto(request, true), { resourceLogs: 1, logRecords: 1, forwardable: true }, what);
+          }
+          for (const [what, bytes] of Object.entries(givesUp)) {
+            const request = place(bytes);
+            assert.equal(fastScanLogsProto(request, true), undefined, `${what} (${where})`);
+            assert.throws(() => assert.ok(exactScanLogsProto(request, true).forwardable), what);
+          }
+        }
+      }
+    }
   });
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { MAX_DEPTH } from '../src/codec/proto-reader';
-import { exactScanLogsProto } from '../src/codec/proto-scan';
+import { exactScanLogsProto, scanLogsProto } from '../src/codec/proto-scan';
 import { fastScanLogsProto } from '../src/codec/proto-scan-fast';
 import { countLogRecords, encodeLogsProto, newLogRecord, type LogsData } from '../src/index';
 import { logsData } from './arbitraries';
@@ -128,6 +128,26 @@ describe('the scan’s fast path', () => {
     for (let i = 0; i < 70; i++) nested = field(0x2a, field(0x0a, nested)); // array_value { values: [nested] }
     assert.equal(fastScanLogsProto(requestOf(field(0x2a, nested)), false), undefined, 'nested past MAX_DEPTH');
     assert.deepEqual(fastScanLogsProto(requestOf(field(0x2a, text('flat'))), true), { resourceLogs: 1, logRecords: 1 });
+  });
+
+  it('checks text in a buffer past 2 GiB, where word positions no longer fit an int32', function () {
+    const offset = 2 ** 31 + 5;
+    let buffer: ArrayBuffer;
+    try {
+      buffer = new ArrayBuffer(offset + 64); // untouched pages: the system lends them, it does not fill them
+    } catch (err) {
+      console.log(`      skipped: no 2 GiB ArrayBuffer here (${(err as Error).message})`);
+      this.skip();
+    }
+    const at = (bytes: Buffer): Uint8Array => {
+      const request = new Uint8Array(buffer, offset, bytes.length);
+      request.set(bytes);
+      return request;
+    };
+    assert.deepEqual(fastScanLogsProto(at(requestOf(field(0x1a, Buffer.from('abcdefgh')))), true), { resourceLogs: 1, logRecords: 1 });
+    const bad = at(requestOf(field(0x1a, Buffer.from([0x61, 0x62, 0x63, 0xff, 0x65, 0x66, 0x67, 0x68]))));
+    assert.equal(fastScanLogsProto(bad, true), undefined);
+    assert.deepEqual(scanLogsProto(bad, { forwarding: true }), { resourceLogs: 1, logRecords: 1, forwardable: false });
   });
 
   it('draws the exact scan’s lines at their edges, at every alignment, up to the last byte of a buffer', () => {

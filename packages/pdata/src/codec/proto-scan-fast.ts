@@ -15,6 +15,7 @@ const BAIL = -1;
 
 const NO_BYTES = new Uint8Array(0);
 const NO_WORDS = new Int32Array(0);
+const MAX_WORDS_BYTES = 0x7fffffff;
 /** The request's whole ArrayBuffer as bytes and as 32-bit words: positions below are into these. */
 let bytes: Uint8Array = NO_BYTES;
 let words: Int32Array = NO_WORDS;
@@ -36,7 +37,8 @@ export interface FastScan {
 export function fastScanLogsProto(request: Uint8Array, strings: boolean): FastScan | undefined {
   const buffer = request.buffer;
   bytes = new Uint8Array(buffer);
-  words = new Int32Array(buffer, 0, buffer.byteLength >> 2);
+  // Word indexes are int32 arithmetic (>> 2): past 2 GiB, text is checked a byte at a time.
+  words = buffer.byteLength <= MAX_WORDS_BYTES ? new Int32Array(buffer, 0, buffer.byteLength >> 2) : NO_WORDS;
   checkStrings = strings;
   resourceLogs = 0;
   logRecords = 0;
@@ -98,9 +100,10 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 function isAscii(start: number, end: number): boolean {
   if (start === end) return true;
   const w = words;
+  // Also where the string's last word is past the whole words (and in a buffer with no words).
+  if (!LITTLE_ENDIAN || end > w.length << 2) return isAsciiByBytes(start, end);
   const first = start >> 2;
   const last = (end - 1) >> 2;
-  if (!LITTLE_ENDIAN || last >= w.length) return isAsciiByBytes(start, end);
   // Little-endian: byte j of a word is its bits 8j to 8j + 7.
   const firstMask = HIGH_BITS << ((start & 3) << 3);
   const lastMask = HIGH_BITS >>> ((3 - ((end - 1) & 3)) << 3);

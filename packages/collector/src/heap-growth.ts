@@ -2,7 +2,7 @@ import { setFlagsFromString } from 'node:v8';
 
 /**
  * How far V8 lets the old generation grow past what the last full collection kept: 300% is a
- * factor of 4, the top of the range V8 picks from by itself.
+ * factor of 4, the top of the range V8 picks from by itself with its default heap limit.
  *
  * Why the collector sets it: V8 picks the factor from how fast the program allocates long-lived
  * objects against how fast it collects them. A collector under steady load allocates few (request
@@ -11,7 +11,9 @@ import { setFlagsFromString } from 'node:v8';
  * every 50–100 ms, for good: 30–60 mark-compacts in 4 s instead of 1–2, and 40–60% more CPU per
  * record, most of it on V8's helper threads (OTLP forward bench; the Loki path showed the same).
  * With the factor fixed, every run had 2. The live heap stays small (17 MB there), so the room
- * costs little, and a heap near its maximum is still bounded by V8.
+ * costs little. The flag also overrides the smaller factors V8 picks under a low
+ * --max-old-space-size, near the limit or under memory pressure; V8 still grows the heap at most
+ * halfway to its limit.
  */
 export const HEAP_GROWING_PERCENT = 300;
 

@@ -54,7 +54,7 @@ describe('collector: the old generation’s growth factor', function () {
       const config = join(tmp.dir, 'config.yaml');
       await writeFile(
         config,
-        `receivers:\n  otlp:\n    protocols:\n      http: { endpoint: 127.0.0.1:0 }\nexporters:\n  jsonl:\n    path: ${join(tmp.dir, 'logs.jsonl')}\nservice:\n  pipelines:\n    logs: { receivers: [otlp], exporters: [jsonl] }\n`,
+        `receivers:\n  otlp:\n    protocols:\n      http: { endpoint: 127.0.0.1:0 }\nexporters:\n  jsonl:\n    path: ${join(tmp.dir, 'logs.jsonl')}\nservice:\n  telemetry: { metrics: { level: none } }\n  pipelines:\n    logs: { receivers: [otlp], exporters: [jsonl] }\n`,
       );
       // Once the banner is out, the churn above: V8 then prints the limits it set.
       const preload = join(tmp.dir, 'collect-after-banner.js');

@@ -6,7 +6,7 @@ import { setFlagsFromString } from 'node:v8';
  *
  * Why the collector sets it: V8 picks the factor from how fast the program allocates long-lived
  * objects against how fast it collects them. A collector under steady load allocates few (request
- * bytes wait in reused memory), so in about half of the runs V8 settled on a factor near its
+ * bytes wait in reused memory), so in 11 of 17 runs V8 settled on a factor near its
  * minimum. Its limit then sat so close to the heap's size that a new full collection started
  * every 50–100 ms, for good: 30–60 mark-compacts in 4 s instead of 1–2, and 40–60% more CPU per
  * record, most of it on V8's helper threads (OTLP forward bench; the Loki path showed the same).

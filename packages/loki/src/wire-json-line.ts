@@ -37,14 +37,14 @@ const NULL = ascii('null');
 const TRUE = ascii('true');
 const FALSE = ascii('false');
 const EMPTY_KEY = ascii('""');
-
-/** The line is kept between records up to this size. */
-const LINE_KEEP = 64 * 1024;
+const EMPTY = Buffer.alloc(0);
 
 export class WireJsonLine {
-  /** The last line written, in `out[0, length)`. */
-  out = Buffer.allocUnsafe(4096);
-  length = 0;
+  /**
+   * Where the line is written: the caller's buffer, grown (with everything before the line
+   * copied) when the line needs more room.
+   */
+  out: Buffer = EMPTY;
   private pos = 0;
   private depth = 0;
   /** The keys of the objects being written, as ranges of `out`: each object's start at the index it began with. */
@@ -58,22 +58,28 @@ export class WireJsonLine {
 
   /**
    * Writes the line of the LogRecord at r.buf[start, end) (whose ids the caller checked), ending
-   * with `tail`; false when the model path must write it.
+   * with `tail`, into `out` at `at`; answers where the line ends (in `this.out`, which may be a
+   * grown copy of `out`), or -1 when the model path must write it.
    */
-  write(r: ProtoReader, start: number, end: number, tail: Buffer): boolean {
-    if (this.out.length > LINE_KEEP) this.out = Buffer.allocUnsafe(4096);
-    this.pos = this.depth = this.keys = 0;
+  write(r: ProtoReader, start: number, end: number, tail: Buffer, out: Buffer, at: number): number {
+    this.out = out;
+    this.pos = at;
+    this.depth = this.keys = 0;
     const outer = r.end;
     try {
       this.record(r, start, end, tail);
     } catch (err) {
-      if (err === GIVE_UP) return false;
+      if (err === GIVE_UP) return -1;
       throw err;
     } finally {
       r.end = outer;
     }
-    this.length = this.pos;
-    return true;
+    return this.pos;
+  }
+
+  /** Lets go of the caller's buffer. */
+  release(): void {
+    this.out = EMPTY;
   }
 
   /** The bytes that end the lines of a scope: the resource's part (ResourcePlan.linePart) and the scope's, rendered by lines.ts. */

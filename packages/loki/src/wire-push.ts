@@ -65,9 +65,8 @@ export function wireTranscoderCovers(options: MappingOptions): boolean {
 
 // How a metadata value (or the line) is written.
 const VALUE_BYTES = 0; // a valid UTF-8 range of the request
-const VALUE_HEX = 1; // an id range, as lowercase hex
-const VALUE_TEXT = 2; // a string: what the decoder and anyValueToString make of any other value
-const VALUE_DECIMAL = 3; // a number String() writes in plain digits: ints below 2^53, short doubles
+const VALUE_TEXT = 1; // a string: what the decoder and anyValueToString make of any other value
+const VALUE_DECIMAL = 2; // a number String() writes in plain digits: ints below 2^53, short doubles
 
 const NS_PER_SECOND = 1e9;
 
@@ -88,7 +87,7 @@ class WireTranscoder {
   private r = new ProtoReader(Buffer.alloc(0));
   private buf = this.r.buf;
   private options!: MappingOptions;
-  private scratch = Buffer.allocUnsafe(64 * 1024);
+  private scratch: Buffer = Buffer.allocUnsafe(64 * 1024);
   private pos = 0;
 
   // Entries in record order: where each is encoded in `scratch`, its time and its stream.
@@ -107,6 +106,8 @@ class WireTranscoder {
   private readonly attrEnd: number[] = [];
   /** How many bytes the last entry's length prefix took: the guess for the next one. */
   private entryPrefix = 2;
+  /** The same for the last json line's. */
+  private linePrefix = 2;
 
   /**
    * The key last seen at each attribute index and its label name: the records of a request tend
@@ -126,11 +127,11 @@ class WireTranscoder {
   private severityMetadata: Buffer = Buffer.alloc(0);
   private severityEstimate = 0;
 
-  // The value to write next: its kind, where it is (bytes, hex), what it is (decimal digits and scale, text), its UTF-8 length.
+  // The value to write next: its kind, where it is (bytes), what it is (decimal digits and scale, text), its UTF-8 length.
   private valueKind = VALUE_BYTES;
   private valueStart = 0;
   private valueEnd = 0;
-  /** A long string's bytes, viewed once to check them and to copy them; or a json line. */
+  /** A long string's bytes, viewed once to check them and to copy them. */
   private valueView: Uint8Array | undefined;
   private valueNumber = 0;
   private valueScale = 0;
@@ -277,9 +278,59 @@ class WireTranscoder {
     let spanStart = 0;
     let spanEnd = 0;
     let attributes = 0;
-    while (r.pos < end) {
-      const tag = r.tag();
-      switch (tag) {
+    const buf = this.buf;
+    let p = start;
+    while (p < end) {
+      const tag = buf[p]!;
+      // The usual fields are read in place: a one-byte tag, and a length-delimited one with a
+      // one- or two-byte length inside the record. The reader takes anything else, and checks it.
+      if ((tag & 7) === 2 && tag < 0x80) {
+        let fieldStart = p + 2;
+        let length = buf[p + 1]!;
+        if (length >= 0x80) {
+          length = (length & 0x7f) | (buf[p + 2]! << 7);
+          fieldStart = p + 3;
+        }
+        const fieldEnd = fieldStart + length;
+        if (fieldEnd <= end && length < 0x4000) {
+          if (tag === 0x32) {
+            this.attrStart[attributes] = fieldStart;
+            this.attrEnd[attributes++] = fieldEnd;
+            p = fieldEnd;
+            continue;
+          }
+          if (tag === 0x2a) {
+            bodyStart = fieldStart;
+            bodyEnd = p = fieldEnd;
+            continue;
+          }
+          if (tag === 0x4a) {
+            traceStart = fieldStart;
+            traceEnd = p = fieldEnd;
+            continue;
+          }
+          if (tag === 0x52) {
+            spanStart = fieldStart;
+            spanEnd = p = fieldEnd;
+            continue;
+          }
+        }
+      } else if ((tag === 0x09 || tag === 0x59) && p + 9 <= end) {
+        const lo = buf[p + 1]! | (buf[p + 2]! << 8) | (buf[p + 3]! << 16) | (buf[p + 4]! << 24);
+        const hi = buf[p + 5]! | (buf[p + 6]! << 8) | (buf[p + 7]! << 16) | (buf[p + 8]! << 24);
+        if (tag === 0x09) {
+          timeLo = lo >>> 0;
+          timeHi = hi >>> 0;
+        } else {
+          observedLo = lo >>> 0;
+          observedHi = hi >>> 0;
+        }
+        p += 9;
+        continue;
+      }
+      r.pos = p;
+      const readTag = r.tag();
+      switch (readTag) {
         case 0x09:
           timeLo = r.fixed32();
           timeHi = r.fixed32();
@@ -317,8 +368,9 @@ class WireTranscoder {
           observedHi = r.fixed32();
           break;
         default:
-          r.skip(tag);
+          r.skip(readTag);
       }
+      p = r.pos;
     }
     r.end = outer;
     // Ids of another size are refused by the decoder.
@@ -345,24 +397,21 @@ class WireTranscoder {
     const fieldsStart = entryStart + 1 + guess;
     this.reserve(1 + guess + MAX_TIMESTAMP_FIELD);
     this.pos = writeTimestamp(this.scratch, fieldsStart, this.seconds, this.nanos);
+    let estimate = ENTRY_OVERHEAD;
     if (jsonTail !== undefined) {
-      if (!this.jsonLine.write(r, start, end, jsonTail)) return false;
-      this.setRange(VALUE_BYTES, 0, this.jsonLine.length);
-      this.valueView = this.jsonLine.out.subarray(0, this.jsonLine.length);
-    } else if (bodyStart >= 0) this.value(bodyStart, bodyEnd);
-    else this.setText('');
-    let estimate = ENTRY_OVERHEAD + this.writeValue();
+      const added = this.writeJsonLine(start, end, jsonTail);
+      if (added < 0) return false;
+      estimate += added;
+    } else {
+      if (bodyStart >= 0) this.value(bodyStart, bodyEnd);
+      else this.setText('');
+      estimate += this.writeValue();
+    }
     // The metadata pairs, in addStandardMetadata + addRawMetadata (raw lines only) order.
     const metadata = this.options.structuredMetadata;
     if (metadata) {
-      if (traceEnd !== traceStart) {
-        this.setRange(VALUE_HEX, traceStart, traceEnd);
-        estimate += this.writePair(TRACE_ID);
-      }
-      if (spanEnd !== spanStart) {
-        this.setRange(VALUE_HEX, spanStart, spanEnd);
-        estimate += this.writePair(SPAN_ID);
-      }
+      if (traceEnd !== traceStart) estimate += this.writeIdPair(TRACE_ID_PAIR, traceStart, traceEnd);
+      if (spanEnd !== spanStart) estimate += this.writeIdPair(SPAN_ID_PAIR, spanStart, spanEnd);
       this.severityPairs(severityNumber, severityText);
       this.writeMetadata(this.severityMetadata);
       estimate += this.severityEstimate;
@@ -370,7 +419,10 @@ class WireTranscoder {
     // A json line has the attributes; a raw one, their metadata pairs.
     if (jsonTail === undefined) {
       for (let i = 0; i < attributes; i++) {
-        const added = this.attribute(i, this.attrStart[i]!, this.attrEnd[i]!, metadata);
+        const start = this.attrStart[i]!;
+        const end = this.attrEnd[i]!;
+        let added = metadata ? this.plainPair(i, start, end) : -1;
+        if (added < 0) added = this.attribute(i, start, end, metadata);
         if (added < 0) return false;
         estimate += added;
       }
@@ -453,6 +505,74 @@ class WireTranscoder {
     return this.writePair(name);
   }
 
+  /**
+   * The usual attribute, written as its metadata pair in one pass: a key already seen at this
+   * index, then a single-byte-length ASCII string, a non-negative int, a bool or a short double,
+   * all in one-byte lengths. -1 for anything else, with nothing written: `attribute` takes it.
+   * Answers the pair's share of the size estimate.
+   */
+  private plainPair(index: number, start: number, end: number): number {
+    const buf = this.buf;
+    if (index >= this.keys || buf[start] !== 0x0a) return -1;
+    const keyEnd = start + 2 + buf[start + 1]!;
+    // One-byte lengths: a key, then the AnyValue filling the rest, then its one field.
+    if (keyEnd + 4 > end || buf[start + 1]! >= 0x80 || buf[keyEnd] !== 0x12 || keyEnd + 2 + buf[keyEnd + 1]! !== end) return -1;
+    if (!sameBytes(buf, start + 2, keyEnd, this.keyStart[index]!, this.keyEnd[index]!)) return -1;
+    const name = this.keyName[index]!;
+    const valueAt = keyEnd + 2;
+    // Room for the pair at its longest: a name, a value of at most 127 bytes, one-byte lengths.
+    const out = this.reserve(4 + name.length + 127);
+    const pairAt = this.pos;
+    let pos = pairAt + 2;
+    for (let i = 0; i < name.length; i++) out[pos++] = name[i]!;
+    out[pos] = TAG_2_LEN;
+    const valueStart = pos + 2;
+    pos = valueStart;
+    switch (buf[valueAt]) {
+      case 0x0a: {
+        // The string field fills the AnyValue; ASCII is its own UTF-8, copied as it is checked.
+        if (valueAt + 2 + buf[valueAt + 1]! !== end) return -1;
+        for (let i = valueAt + 2; i < end; i++) {
+          const byte = buf[i]!;
+          if (byte >= 0x80) return -1;
+          out[pos++] = byte;
+        }
+        break;
+      }
+      case 0x18: {
+        const int = safeVarint(buf, valueAt + 1, end);
+        if (int < 0) return -1;
+        pos = writeDecimal(out, pos, int, 0, decimalLength(int, 0));
+        break;
+      }
+      case 0x10:
+        // Any set bit is true, as the decoder reads it; a longer varint is left to `attribute`.
+        if (end - valueAt !== 2 || buf[valueAt + 1]! >= 0x80) return -1;
+        pos = writeBytes(buf[valueAt + 1] !== 0 ? TRUE : FALSE, out, pos);
+        break;
+      case 0x21: {
+        if (end - valueAt !== 9) return -1;
+        const double = buf.readDoubleLE(valueAt + 1);
+        const scale = decimalScale(double);
+        if (scale < 0) return -1;
+        const digits = scaledDigits(double, scale);
+        pos = writeDecimal(out, pos, digits, scale, decimalLength(digits, scale));
+        break;
+      }
+      default:
+        return -1;
+    }
+    const valueLength = pos - valueStart;
+    const pairLength = pos - pairAt - 2;
+    if (pairLength >= 0x80) return -1;
+    out[pairAt] = TAG_3_LEN;
+    out[pairAt + 1] = pairLength;
+    out[valueStart - 1] = valueLength;
+    this.pos = pos;
+    // ASCII: as many bytes as characters.
+    return METADATA_PAIR_OVERHEAD + name.length + valueLength;
+  }
+
   /** The severity text at `pos`, decoded only when it differs from the last one. */
   private severity(): string {
     const r = this.r;
@@ -483,7 +603,7 @@ class WireTranscoder {
         if (stringStart < 0) break;
         if (end - stringStart < SHORT_BYTES) {
           if (isShortUtf8(buf, stringStart, end)) {
-            this.setRange(VALUE_BYTES, stringStart, end);
+            this.setBytes(stringStart, end);
             return;
           }
           break;
@@ -491,7 +611,7 @@ class WireTranscoder {
         // One view for the check and the copy.
         const view = new Uint8Array(buf.buffer, buf.byteOffset + stringStart, end - stringStart);
         if (isUtf8(view)) {
-          this.setRange(VALUE_BYTES, stringStart, end);
+          this.setBytes(stringStart, end);
           this.valueView = view;
           return;
         }
@@ -529,12 +649,12 @@ class WireTranscoder {
     r.end = outer;
   }
 
-  private setRange(kind: number, start: number, end: number): void {
-    this.valueKind = kind;
+  private setBytes(start: number, end: number): void {
+    this.valueKind = VALUE_BYTES;
     this.valueView = undefined;
     this.valueStart = start;
     this.valueEnd = end;
-    this.valueLength = kind === VALUE_HEX ? 2 * (end - start) : end - start;
+    this.valueLength = end - start;
   }
 
   private setDecimal(digits: number, scale: number): void {
@@ -568,9 +688,36 @@ class WireTranscoder {
         out.set(view, pos);
         pos += length;
       } else pos = copyShort(this.buf, this.valueStart, this.valueEnd, out, pos);
-    } else if (kind === VALUE_HEX) pos = writeHex(this.buf, this.valueStart, this.valueEnd, out, pos);
-    else pos = writeDecimal(out, pos, this.valueNumber, this.valueScale, length);
+    } else pos = writeDecimal(out, pos, this.valueNumber, this.valueScale, length);
     this.pos = pos;
+    return length;
+  }
+
+  /**
+   * The json line of the record at [start, end) as the entry's field 2, written in place after a
+   * length prefix of the size the last line's took, and moved in the rare case this one's
+   * differs. Answers its share of split.ts's estimate, or -1 when the model path must write it.
+   */
+  private writeJsonLine(start: number, end: number, tail: Buffer): number {
+    const guess = this.linePrefix;
+    const fieldAt = this.pos;
+    const lineStart = fieldAt + 1 + guess;
+    const lineEnd = this.jsonLine.write(this.r, start, end, tail, this.reserve(1 + guess), lineStart);
+    // The line may have grown the scratch.
+    this.scratch = this.jsonLine.out;
+    this.jsonLine.release();
+    if (lineEnd < 0) return -1;
+    this.pos = lineEnd;
+    const length = lineEnd - lineStart;
+    const prefix = varintSize(length);
+    const out = this.reserve(Math.max(0, prefix - guess));
+    if (prefix !== guess) {
+      out.copyWithin(fieldAt + 1 + prefix, lineStart, lineEnd);
+      this.pos += prefix - guess;
+      this.linePrefix = prefix;
+    }
+    out[fieldAt] = TAG_2_LEN;
+    writeVarint(out, fieldAt + 1, length);
     return length;
   }
 
@@ -584,6 +731,13 @@ class WireTranscoder {
     this.pos = writeBytes(name, out, pos);
     // The name's field is longer than its text: still an upper bound of the model path's estimate.
     return METADATA_PAIR_OVERHEAD + name.length + this.writeValue();
+  }
+
+  /** An id's metadata pair: its head, then the id as hex; answers its share of split.ts's estimate. */
+  private writeIdPair(pair: IdPair, start: number, end: number): number {
+    const out = this.reserve(pair.head.length + pair.hexLength);
+    this.pos = writeHex(this.buf, start, end, out, writeBytes(pair.head, out, this.pos));
+    return pair.estimate;
   }
 
   /** Pairs encoded once for many entries. */
@@ -735,9 +889,25 @@ function nameField(name: string): Buffer {
   return out;
 }
 
-const TRACE_ID = nameField('trace_id');
-const SPAN_ID = nameField('span_id');
+/** A trace or span id's metadata pair up to its hex digits (ids of other sizes never get here). */
+interface IdPair {
+  head: Buffer;
+  hexLength: number;
+  estimate: number;
+}
+
+function idPair(name: string, idBytes: number): IdPair {
+  const field = nameField(name);
+  const hexLength = 2 * idBytes;
+  const head = Buffer.concat([Buffer.from([TAG_3_LEN, field.length + 2 + hexLength]), field, Buffer.from([TAG_2_LEN, hexLength])]);
+  return { head, hexLength, estimate: METADATA_PAIR_OVERHEAD + field.length + hexLength };
+}
+
+const TRACE_ID_PAIR = idPair('trace_id', 16);
+const SPAN_ID_PAIR = idPair('span_id', 8);
 const NO_METADATA = Buffer.alloc(0);
+const TRUE = Buffer.from('true');
+const FALSE = Buffer.from('false');
 
 function sameBytes(buf: Buffer, start: number, end: number, otherStart: number, otherEnd: number): boolean {
   if (end - start !== otherEnd - otherStart) return false;

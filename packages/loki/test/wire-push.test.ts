@@ -200,6 +200,96 @@ describe('wirePushFragments', () => {
     }
   });
 
+  it('writes each attribute kind as the model path does when keys repeat record after record (the in-place pair)', () => {
+    // Keys repeat at the same index in every record, so after the first record each pair may be
+    // written in one pass; values at and past that path's edges (one-byte lengths, ASCII, safe
+    // ints, short doubles, plain bools) must come out the same either way.
+    const values: AnyValue[] = [
+      '',
+      'a',
+      'GET',
+      'x'.repeat(100),
+      'x'.repeat(119),
+      'x'.repeat(125),
+      'x'.repeat(126),
+      'x'.repeat(200),
+      'ünï',
+      'plain then ü',
+      'BADBYTE',
+      0n,
+      127n,
+      128n,
+      2n ** 53n - 1n,
+      2n ** 53n,
+      -1n,
+      12.5,
+      -0,
+      -2.25,
+      0.1 + 0.2,
+      1e21,
+      Number.NaN,
+      true,
+      false,
+      null,
+      [1n, 'a'],
+      new Uint8Array([1, 2]),
+    ];
+    const keys = ['k', 'http.status_code', '', 'ключ', 'long.'.repeat(22), 'a-b'];
+    const records = Array.from({ length: 3 * values.length }, (_, i) => ({
+      body: `line ${i}`,
+      timeUnixNano: T0 + BigInt(i),
+      attributes: keys.map((key, k) => ({ key, value: values[(i + 7 * k) % values.length]! })),
+    }));
+    const bytes = withInvalidUtf8(encodeLogsProto(logs([{ attributes: { 'service.name': 'a' }, scopes: [records] }])));
+    assert.ok(compare(bytes, { format: 'raw' }));
+    // Its share of the size estimate: the split falls where the model path's does.
+    const [whole] = pushFragments(decodeLogsProto(bytes), resolveMappingOptions({ format: 'raw' }), T0, {
+      encoding: 'protobuf',
+      maxRequestBytes: MAX,
+    });
+    for (let max = whole!.body.length - 300; max < whole!.body.length + 300; max += 7) compare(bytes, { format: 'raw' }, T0, max);
+  });
+
+  it('reads record fields with any length prefix: overlong, two and three bytes, a bool as a long varint', () => {
+    const record = (...fields: Buffer[]): Buffer => {
+      const body = Buffer.concat(fields);
+      return Buffer.concat([Buffer.from([0x12, body.length]), body]);
+    };
+    const field = (tag: number, prefix: number[], bytes: Buffer): Buffer => Buffer.concat([Buffer.from([tag, ...prefix]), bytes]);
+    const text = (value: string) => Buffer.concat([Buffer.from([0x0a, value.length]), Buffer.from(value)]);
+    const attribute = (key: string, value: Buffer) => {
+      const inner = Buffer.concat([text(key), Buffer.from([0x12, value.length]), value]);
+      return field(0x32, [inner.length], inner);
+    };
+    const records = [
+      // An overlong one-byte length for the body (0x89 0x00 is 9).
+      record(field(0x2a, [0x89, 0x00], text('hello!!')), attribute('k', text('v'))),
+      record(field(0x2a, [0x09], text('second!')), attribute('k', Buffer.from([0x10, 0x80, 0x01]))),
+      record(field(0x2a, [0x09], text('third!!')), attribute('k', Buffer.from([0x10, 0x01]))),
+      record(
+        field(0x2a, [0x09], text('fourth!')),
+        attribute('k', Buffer.from([0x18, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01])),
+      ),
+      // A string and then an int in one AnyValue: the int wins.
+      record(field(0x2a, [0x09], text('fifth!!')), attribute('k', Buffer.from([0x0a, 0x01, 0x78, 0x18, 0x05]))),
+    ];
+    const scope = Buffer.concat(records);
+    const scopeLogs = Buffer.concat([Buffer.from([0x12, 0x80 | (scope.length & 0x7f), scope.length >> 7]), scope]);
+    const request = Buffer.concat([Buffer.from([0x0a, 0x80 | (scopeLogs.length & 0x7f), scopeLogs.length >> 7]), scopeLogs]);
+    assert.ok(compare(request, { format: 'raw' }));
+    // Bodies whose lengths take two and three bytes.
+    const long = encodeLogsProto(
+      logs([
+        {
+          attributes: { 'service.name': 'a' },
+          scopes: [[200, 20_000, 16_383, 16_384, 5].map((n, i) => ({ body: 'b'.repeat(n), timeUnixNano: T0 + BigInt(i) }))],
+        },
+      ]),
+    );
+    assert.ok(compare(long, { format: 'raw' }));
+    assert.ok(compare(long, { format: 'json' }));
+  });
+
   it('answers a request larger than the scratch it keeps, grown while entries are written', () => {
     const records = Array.from({ length: 6000 }, (_, i) => ({
       body: `line ${i} `.repeat(40),
@@ -286,6 +376,17 @@ describe('wirePushFragments', () => {
     fallsBack(encodeLogsProto(logs([{ attributes: { 'loki.tenant': 'org', org: 'o' }, scopes: [[{ body: 'x' }]] }])), { format: 'raw' });
     // Bytes the decoder refuses: the model path reports them.
     fallsBack(Buffer.from([0x0a, 0x05, 0x12]), { format: 'raw' });
+    // A record whose last field, a time or an attribute, runs past its end into the next record.
+    const twoRecords = (last: number[]) => {
+      const first = Buffer.from([0x2a, 0x03, 0x0a, 0x01, 0x61, ...last]);
+      const second = Buffer.from([0x2a, 0x03, 0x0a, 0x01, 0x62, 0x09, 1, 2, 3, 4, 5, 6, 7, 8]);
+      const scope = Buffer.concat([Buffer.from([0x12, first.length]), first, Buffer.from([0x12, second.length]), second]);
+      const resourceLogs = Buffer.concat([Buffer.from([0x12, scope.length]), scope]);
+      return Buffer.concat([Buffer.from([0x0a, resourceLogs.length]), resourceLogs]);
+    };
+    fallsBack(twoRecords([0x09, 1, 2, 3, 4]), { format: 'raw' });
+    // (The overrun key is the next record's tag and length.)
+    fallsBack(twoRecords([0x32, 0x04, 0x0a, 0x02]), { format: 'raw' });
   });
 });
 

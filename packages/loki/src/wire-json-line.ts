@@ -8,9 +8,10 @@
  * first. A record whose objects (attributes, kvlists) have such keys, a `loki.*` hint among its
  * attributes, or a value with more than one member or an unknown field is left to the model path.
  */
-import { MAX_DEPTH, ProtoReader, emptyScope, jsonStringRoom, writeHex, writeJsonString } from '@sluice/pdata';
+import { emptyScope, type ProtoReader } from '@sluice/pdata';
 import { decimalLength, decimalScale, scaledDigits, writeDecimal } from './decimal-text';
 import { jsonScopePart } from './lines';
+import { MAX_DEPTH, jsonStringRoom, writeHex, writeJsonString } from './pdata-hot-path';
 import { writeBytes } from './write-bytes';
 
 /** Thrown to give up on a record; made once (no stack captured per throw) and caught in this file only. */

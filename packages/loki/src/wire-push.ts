@@ -19,10 +19,10 @@ import {
   emptyResource,
   readAnyValueProto,
   readResourceProto,
-  writeHex,
 } from '@sluice/pdata';
 import { decimalLength, decimalScale, scaledDigits, writeDecimal } from './decimal-text';
 import { normalizeLabelName } from './label-name';
+import { writeHex } from './pdata-hot-path';
 import type { LabelPair } from './label-string';
 import type { MappingOptions } from './mapping-options';
 import { TAG_1_LEN, TAG_2_LEN, TAG_3_LEN, utf8Length, varintSize, writeString, writeTimestamp, writeVarint } from './proto-encoder';

@@ -10,6 +10,7 @@
  */
 import { emptyScope, type ProtoReader } from '@sluice/pdata';
 import { decimalLength, decimalScale, scaledDigits, writeDecimal } from './decimal-text';
+import { fieldFilling, safeVarint } from './in-place-fields';
 import { jsonScopePart } from './lines';
 import { MAX_DEPTH, jsonStringRoom, writeHex, writeJsonString } from './pdata-hot-path';
 import { writeBytes } from './write-bytes';
@@ -174,10 +175,21 @@ export class WireJsonLine {
   private keyValue(r: ProtoReader, end: number, base: number, hints: boolean): void {
     const outer = r.end;
     r.end = end;
+    const buf = r.buf;
+    const start = r.pos;
     let keyStart = -1;
     let keyEnd = 0;
     let valueStart = -1;
-    let valueEnd = 0;
+    let valueEnd = end;
+    // The usual layout, a short key and then the value filling the rest, is read in place.
+    if (end - start >= 4 && buf[start] === 0x0a && buf[start + 1]! < 0x80) {
+      keyEnd = start + 2 + buf[start + 1]!;
+      if (keyEnd < end && buf[keyEnd] === 0x12) valueStart = fieldFilling(buf, keyEnd + 1, end);
+      if (valueStart >= 0) {
+        keyStart = start + 2;
+        r.pos = end;
+      }
+    }
     while (r.pos < end) {
       const tag = r.tag();
       if (tag === 0x0a && keyStart < 0) {
@@ -235,6 +247,11 @@ export class WireJsonLine {
 
   /** Writes one AnyValue as anyValueToJson + JSON.stringify; false, with nothing written, for the empty value. */
   private anyValue(r: ProtoReader, end: number): boolean {
+    // Below the depth the decoder refuses, the usual values are read in place.
+    if (this.depth < MAX_DEPTH && this.plainValue(r.buf, r.pos, end)) {
+      r.pos = end;
+      return true;
+    }
     if (++this.depth > MAX_DEPTH) throw GIVE_UP; // the decoder refuses it
     const outer = r.end;
     r.end = end;
@@ -286,6 +303,42 @@ export class WireJsonLine {
     r.end = outer;
     this.depth--;
     return set;
+  }
+
+  /**
+   * The AnyValue at [start, end) when it is one field: a string, a non-negative int below 2^53, a
+   * bool in one byte or a double with a short decimal form. False, with nothing written, for
+   * anything else.
+   */
+  private plainValue(buf: Buffer, start: number, end: number): boolean {
+    switch (start < end ? buf[start] : 0) {
+      case 0x0a: {
+        const stringStart = fieldFilling(buf, start + 1, end);
+        if (stringStart < 0) return false;
+        this.string(buf, stringStart, end);
+        return true;
+      }
+      case 0x18: {
+        const int = safeVarint(buf, start + 1, end);
+        if (int < 0) return false;
+        this.decimal(int, 0);
+        return true;
+      }
+      case 0x10:
+        // Any set bit is true, as the decoder reads it; a longer varint is left to the reader.
+        if (end - start !== 2 || buf[start + 1]! >= 0x80) return false;
+        this.raw(buf[start + 1] !== 0 ? TRUE : FALSE);
+        return true;
+      case 0x21: {
+        if (end - start !== 9) return false;
+        const value = buf.readDoubleLE(start + 1);
+        const scale = decimalScale(value);
+        if (scale < 0) return false;
+        this.decimal(scaledDigits(value, scale), scale);
+        return true;
+      }
+    }
+    return false;
   }
 
   /** An ArrayValue: empty values in it are null. */

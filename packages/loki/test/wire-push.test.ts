@@ -1,5 +1,14 @@
 import assert from 'node:assert/strict';
-import { decodeLogsProto, encodeLogsProto, newLogRecord, type AnyValue, type KeyValue, type LogRecord, type LogsData } from '@sluice/pdata';
+import {
+  MAX_DEPTH,
+  decodeLogsProto,
+  encodeLogsProto,
+  newLogRecord,
+  type AnyValue,
+  type KeyValue,
+  type LogRecord,
+  type LogsData,
+} from '@sluice/pdata';
 import { resolveMappingOptions, type MappingSettings } from '../src';
 import { pushFragments } from '../src/push-fragments';
 import { wirePushFragments } from '../src/wire-push';
@@ -270,13 +279,23 @@ describe('wirePushFragments', () => {
         field(0x2a, [0x09], text('fourth!')),
         attribute('k', Buffer.from([0x18, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01])),
       ),
-      // A string and then an int in one AnyValue: the int wins.
-      record(field(0x2a, [0x09], text('fifth!!')), attribute('k', Buffer.from([0x0a, 0x01, 0x78, 0x18, 0x05]))),
+      // A bool whose varint takes two bytes and is 0: false.
+      record(field(0x2a, [0x09], text('fifth!!')), attribute('k', Buffer.from([0x10, 0x80, 0x00]))),
     ];
-    const scope = Buffer.concat(records);
-    const scopeLogs = Buffer.concat([Buffer.from([0x12, 0x80 | (scope.length & 0x7f), scope.length >> 7]), scope]);
-    const request = Buffer.concat([Buffer.from([0x0a, 0x80 | (scopeLogs.length & 0x7f), scopeLogs.length >> 7]), scopeLogs]);
-    assert.ok(compare(request, { format: 'raw' }));
+    const request = (records: Buffer[]) => {
+      const scope = Buffer.concat(records);
+      const scopeLogs = Buffer.concat([Buffer.from([0x12, 0x80 | (scope.length & 0x7f), scope.length >> 7]), scope]);
+      return Buffer.concat([Buffer.from([0x0a, 0x80 | (scopeLogs.length & 0x7f), scopeLogs.length >> 7]), scopeLogs]);
+    };
+    assert.ok(compare(request(records), { format: 'raw' }));
+    assert.ok(compare(request(records), { format: 'json' }));
+    // A string and then an int in one AnyValue: the int wins (a json line leaves such a value to the model path).
+    const twoFields = record(field(0x2a, [0x09], text('sixth!!')), attribute('k', Buffer.from([0x0a, 0x01, 0x78, 0x18, 0x05])));
+    assert.ok(compare(request([...records, twoFields]), { format: 'raw' }));
+    // A KeyValue with an unknown field after its key: the decoder skips it, and the value is empty.
+    const unknownField = Buffer.from([0x0a, 0x01, 0x6b, 0x1a, 0x03, 0x0a, 0x01, 0x79]);
+    const withUnknown = record(field(0x2a, [0x09], text('seventh')), field(0x32, [unknownField.length], unknownField));
+    for (const format of ['raw', 'json'] as const) compare(request([...records, withUnknown]), { format });
     // Bodies whose lengths take two and three bytes.
     const long = encodeLogsProto(
       logs([
@@ -544,6 +563,38 @@ describe('wirePushFragments, json lines', () => {
         assert.ok(compare(bytes, settings), `${text} ${JSON.stringify(settings)}`);
       }
     }
+  });
+
+  it('nests values to the depth the decoder takes, and no further', () => {
+    let taken = 0;
+    let refused = 0;
+    for (let depth = MAX_DEPTH - 2; depth <= MAX_DEPTH + 1; depth++) {
+      for (const leaf of ['x', 7n, 1.5, true] as AnyValue[]) {
+        let body: AnyValue = leaf;
+        let attribute: AnyValue = leaf;
+        for (let i = 1; i < depth; i++) {
+          body = [body];
+          attribute = { kvlist: [{ key: 'k', value: attribute }] };
+        }
+        for (const record of [{ body }, { body: 'b', attributes: kv({ a: attribute }) }]) {
+          const bytes = encodeLogsProto(logs([{ attributes: { 'service.name': 'a' }, scopes: [[record]] }]));
+          let decodes = true;
+          try {
+            decodeLogsProto(bytes);
+          } catch {
+            decodes = false;
+          }
+          if (decodes) {
+            assert.ok(compare(bytes, { format: 'json' }), `depth ${depth}`);
+            taken++;
+          } else {
+            assert.equal(wirePushFragments(bytes, resolveMappingOptions({ format: 'json' }), T0, MAX), undefined, `depth ${depth}`);
+            refused++;
+          }
+        }
+      }
+    }
+    assert.ok(taken > 0 && refused > 0, `${taken} taken, ${refused} refused`);
   });
 
   it('writes the otelcol json line', () => {

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import {
   MAX_DEPTH,
   decodeLogsProto,
@@ -595,6 +597,40 @@ describe('wirePushFragments, json lines', () => {
       }
     }
     assert.ok(taken > 0 && refused > 0, `${taken} taken, ${refused} refused`);
+  });
+
+  it('keeps no memory of a request refused half-way through a json line that outgrew the scratch', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const field = (tag: number, bytes: Buffer): Buffer => {
+      const length: number[] = [];
+      for (let n = bytes.length; ; n >>>= 7) {
+        if (n < 0x80) {
+          length.push(n);
+          break;
+        }
+        length.push((n & 0x7f) | 0x80);
+      }
+      return Buffer.concat([Buffer.from([tag, ...length]), bytes]);
+    };
+    // A 4 MiB body, then an attribute whose string runs past its value: the reader throws while the
+    // line is written (the scan a receiver runs first refuses such bytes; the decoder does too).
+    const attribute = field(0x32, Buffer.concat([field(0x0a, Buffer.from('k')), field(0x12, Buffer.from([0x0a, 0x05, 0x61]))]));
+    gc();
+    const before = process.memoryUsage().arrayBuffers;
+    const body = (): Buffer => field(0x2a, field(0x0a, Buffer.alloc(4 << 20, 0x61)));
+    let request: Buffer | undefined = field(0x0a, field(0x12, field(0x12, Buffer.concat([body(), attribute]))));
+    assert.throws(() => decodeLogsProto(request!));
+    assert.equal(wirePushFragments(request, resolveMappingOptions({ format: 'json' }), T0, MAX), undefined);
+    request = undefined;
+    // Array buffers are freed a little after the collection that finds them dead.
+    let kept = Infinity;
+    for (let round = 0; round < 5 && kept >= 1 << 20; round++) {
+      gc();
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      kept = process.memoryUsage().arrayBuffers - before;
+    }
+    assert.ok(kept < 1 << 20, `${(kept / 2 ** 20).toFixed(1)} MiB kept after the call`);
   });
 
   it('writes the otelcol json line', () => {

@@ -189,6 +189,8 @@ class WireTranscoder {
   release(): void {
     this.r = new ProtoReader(Buffer.alloc(0));
     this.buf = this.r.buf;
+    // A json line the reader threw in kept the buffer it was written to, perhaps grown.
+    this.jsonLine.release();
     if (this.scratch.length > SCRATCH_KEEP) this.scratch = Buffer.allocUnsafe(64 * 1024);
   }
 

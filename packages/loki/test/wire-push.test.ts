@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import {
   MAX_DEPTH,
   decodeLogsProto,
@@ -48,6 +50,24 @@ function withInvalidUtf8(bytes: Buffer): Buffer {
   const out = Buffer.from(bytes);
   for (let at = out.indexOf(MARKER); at >= 0; at = out.indexOf(MARKER, at + 1)) INVALID.copy(out, at);
   return out;
+}
+
+/** A hand-made protobuf field: its one-byte tag, its length as a varint, its bytes. */
+function field(tag: number, bytes: Buffer): Buffer {
+  const length: number[] = [];
+  for (let n = bytes.length; n >= 0x80; n >>>= 7) length.push((n & 0x7f) | 0x80);
+  length.push(bytes.length >>> (7 * length.length));
+  return Buffer.concat([Buffer.from([tag, ...length]), bytes]);
+}
+
+/** A request of one resource and one scope holding these LogRecords' bytes. */
+function requestOf(records: Buffer[]): Buffer {
+  return field(0x0a, field(0x12, Buffer.concat(records.map((record) => field(0x12, record)))));
+}
+
+/** A record attribute of a key and an AnyValue's bytes, as a LogRecord field. */
+function attributeField(key: string | Buffer, value: Buffer): Buffer {
+  return field(0x32, Buffer.concat([field(0x0a, Buffer.from(key)), field(0x12, value)]));
 }
 
 /** mulberry32: a small seeded generator, so a failure reproduces. */
@@ -257,6 +277,80 @@ describe('wirePushFragments', () => {
       maxRequestBytes: MAX,
     });
     for (let max = whole!.body.length - 300; max < whole!.body.length + 300; max += 7) compare(bytes, { format: 'raw' }, T0, max);
+  });
+
+  it('reads a value in place only when it is one whole field, as the decoder reads it', () => {
+    const double = Buffer.alloc(9);
+    double[0] = 0x21;
+    double.writeDoubleLE(1.5, 1);
+    const then = (value: Buffer, next: Buffer) => Buffer.concat([value, next]);
+    const stringX = Buffer.from([0x0a, 0x01, 0x78]);
+    // Any set bit is true; an int or a double followed by another field loses to it.
+    const taken = [Buffer.from([0x10, 0x02]), Buffer.from([0x10, 0x7f]), then(double, stringX), then(Buffer.from([0x18, 0x05]), stringX)];
+    // Varints and a double cut short inside the AnyValue.
+    const refused = [Buffer.from([0x10, 0x80]), Buffer.from([0x18, 0x80]), double.subarray(0, 8)];
+    for (const value of [...taken, ...refused]) {
+      // The first record sees the key, so the second's attribute is read in place.
+      const records = [attributeField('k', Buffer.from([0x10, 0x01])), attributeField('k', value)];
+      const bytes = requestOf(records.map((attribute) => Buffer.concat([field(0x2a, stringX), attribute])));
+      const bodyOnly = requestOf([field(0x2a, value)]);
+      if (taken.includes(value)) {
+        assert.ok(compare(bytes, { format: 'raw' }), value.toString('hex'));
+        assert.ok(compare(bodyOnly, { format: 'raw' }), value.toString('hex'));
+        // A json line leaves an AnyValue of two fields to the model path.
+        for (const request of [bytes, bodyOnly]) compare(request, { format: 'json' });
+      } else {
+        for (const request of [bytes, bodyOnly]) {
+          assert.throws(() => decodeLogsProto(request));
+          for (const format of ['raw', 'json'] as const) {
+            assert.equal(
+              wirePushFragments(request, resolveMappingOptions({ format }), T0, MAX),
+              undefined,
+              `${value.toString('hex')} ${format}`,
+            );
+          }
+        }
+      }
+    }
+  });
+
+  it('reads a key whose length takes two bytes as the decoder does, even when its second byte and the bytes after it would pass for the one-byte layout', () => {
+    // The key's length is 0x80 0x01 (128); read as one byte, 0x80, the "key" would start at the
+    // 0x01 and end before the real key's last byte, 0x12, which would pass for the value's tag.
+    const keyText = 'é'.repeat(63) + 'a';
+    const key = Buffer.concat([Buffer.from(keyText), Buffer.from([0x12])]);
+    assert.equal(key.length, 128);
+    // After the key: the value (ten bytes of bools, the last wins), then an unknown field the
+    // decoder skips; all ASCII, so that read one byte early they would pass for a string.
+    const value = Buffer.from([0x10, 0x01, 0x10, 0x00, 0x10, 0x01, 0x10, 0x00, 0x10, 0x01]);
+    const keyValue = Buffer.concat([field(0x0a, key), field(0x12, value), field(0x1a, Buffer.from('abcde'))]);
+    // The earlier record's key is the bytes the one-byte reading would take for this one's, with a
+    // short label name (a pair under 128 bytes).
+    const seen = attributeField(Buffer.concat([Buffer.from([0x01]), Buffer.from(keyText)]), Buffer.from([0x10, 0x01]));
+    const body = field(0x2a, Buffer.from([0x0a, 0x01, 0x78]));
+    const bytes = requestOf([Buffer.concat([body, seen]), Buffer.concat([body, field(0x32, keyValue)])]);
+    assert.ok(compare(bytes, { format: 'raw' }));
+    // A json line leaves a KeyValue with an unknown field to the model path.
+    compare(bytes, { format: 'json' });
+  });
+
+  it('keeps the keys it has seen to one request', () => {
+    // Two requests alike but for a key of the same length: the second's key lies where the first's did.
+    const request = (key: string) =>
+      encodeLogsProto(logs([{ attributes: { 'service.name': 'a' }, scopes: [[{ body: 'x', attributes: kv({ [key]: 'v' }) }]] }]));
+    for (const key of ['a', 'b']) assert.ok(compare(request(key), { format: 'raw' }), key);
+  });
+
+  it('writes pairs read in place across the growth of its scratch', () => {
+    // Entries that are nearly all such pairs, of shifting lengths, in a request larger than the
+    // scratch kept between calls: the scratch grows in the middle of some pair.
+    const records = Array.from({ length: 3000 }, (_, i) => ({
+      timeUnixNano: T0 + BigInt(i),
+      attributes: kv({ a: 'v'.repeat(100 + (i % 23)), b: 'w'.repeat(110 - (i % 17)), c: 'x'.repeat(90 + (i % 31)) }),
+    }));
+    const bytes = encodeLogsProto(logs([{ attributes: { 'service.name': 'a' }, scopes: [records] }]));
+    assert.ok(bytes.length > 1 << 20);
+    assert.ok(compare(bytes, { format: 'raw' }));
   });
 
   it('reads record fields with any length prefix: overlong, two and three bytes, a bool as a long varint', () => {
@@ -595,6 +689,29 @@ describe('wirePushFragments, json lines', () => {
       }
     }
     assert.ok(taken > 0 && refused > 0, `${taken} taken, ${refused} refused`);
+  });
+
+  it('keeps no memory of a request refused half-way through a json line that outgrew the scratch', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    // A 4 MiB body, then an attribute whose string runs past its value: the reader throws while the
+    // line is written (the scan a receiver runs first refuses such bytes; the decoder does too).
+    const attribute = attributeField('k', Buffer.from([0x0a, 0x05, 0x61]));
+    gc();
+    const before = process.memoryUsage().arrayBuffers;
+    const body = (): Buffer => field(0x2a, field(0x0a, Buffer.alloc(4 << 20, 0x61)));
+    let request: Buffer | undefined = requestOf([Buffer.concat([body(), attribute])]);
+    assert.throws(() => decodeLogsProto(request!));
+    assert.equal(wirePushFragments(request, resolveMappingOptions({ format: 'json' }), T0, MAX), undefined);
+    request = undefined;
+    // Array buffers are freed a little after the collection that finds them dead.
+    let kept = Infinity;
+    for (let round = 0; round < 5 && kept >= 1 << 20; round++) {
+      gc();
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      kept = process.memoryUsage().arrayBuffers - before;
+    }
+    assert.ok(kept < 1 << 20, `${(kept / 2 ** 20).toFixed(1)} MiB kept after the call`);
   });
 
   it('writes the otelcol json line', () => {

@@ -519,7 +519,15 @@ class WireTranscoder {
     if (index >= this.keys || buf[start] !== 0x0a) return -1;
     const keyEnd = start + 2 + buf[start + 1]!;
     // One-byte lengths: a key, then the AnyValue filling the rest, then its one field.
-    if (keyEnd + 4 > end || buf[start + 1]! >= 0x80 || buf[keyEnd] !== 0x12 || keyEnd + 2 + buf[keyEnd + 1]! !== end) return -1;
+    if (
+      keyEnd + 4 > end ||
+      buf[start + 1]! >= 0x80 ||
+      buf[keyEnd] !== 0x12 ||
+      buf[keyEnd + 1]! >= 0x80 ||
+      keyEnd + 2 + buf[keyEnd + 1]! !== end
+    ) {
+      return -1;
+    }
     if (!sameBytes(buf, start + 2, keyEnd, this.keyStart[index]!, this.keyEnd[index]!)) return -1;
     const name = this.keyName[index]!;
     const valueAt = keyEnd + 2;
@@ -534,7 +542,7 @@ class WireTranscoder {
     switch (buf[valueAt]) {
       case 0x0a: {
         // The string field fills the AnyValue; ASCII is its own UTF-8, copied as it is checked.
-        if (valueAt + 2 + buf[valueAt + 1]! !== end) return -1;
+        if (buf[valueAt + 1]! >= 0x80 || valueAt + 2 + buf[valueAt + 1]! !== end) return -1;
         for (let i = valueAt + 2; i < end; i++) {
           const byte = buf[i]!;
           if (byte >= 0x80) return -1;
@@ -708,7 +716,6 @@ class WireTranscoder {
     const lineEnd = this.jsonLine.write(this.r, start, end, tail, this.reserve(1 + guess), lineStart);
     // The line may have grown the scratch.
     this.scratch = this.jsonLine.out;
-    this.jsonLine.release();
     if (lineEnd < 0) return -1;
     this.pos = lineEnd;
     const length = lineEnd - lineStart;

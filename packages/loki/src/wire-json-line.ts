@@ -10,7 +10,7 @@
  */
 import { emptyScope, type ProtoReader } from '@sluice/pdata';
 import { decimalLength, decimalScale, scaledDigits, writeDecimal } from './decimal-text';
-import { fieldFilling, safeVarint } from './in-place-fields';
+import { PLAIN_DECIMAL, PLAIN_FALSE, PLAIN_STRING, PLAIN_TRUE, plainKeyValue, plainValue, readPlainValue } from './in-place-fields';
 import { jsonScopePart } from './lines';
 import { MAX_DEPTH, jsonStringRoom, writeHex, writeJsonString } from './pdata-hot-path';
 import { writeBytes } from './write-bytes';
@@ -36,8 +36,9 @@ const SEVERITY = ascii('"severity":');
 const ATTRIBUTES = ascii('"attributes":{');
 const LOKI_HINT = ascii('"loki.');
 const NULL = ascii('null');
-const TRUE = ascii('true');
-const FALSE = ascii('false');
+/** A bool as JSON and as String() write it. */
+export const TRUE_TEXT = ascii('true');
+export const FALSE_TEXT = ascii('false');
 const EMPTY_KEY = ascii('""');
 const EMPTY = Buffer.alloc(0);
 
@@ -53,6 +54,8 @@ export class WireJsonLine {
   private readonly keyStart: number[] = [];
   private readonly keyEnd: number[] = [];
   private keys = 0;
+  /** What the in-place value reader found. */
+  private readonly plain = plainValue();
   // The last tail made by `tail`.
   private tailResource = '';
   private tailScope = '';
@@ -179,16 +182,13 @@ export class WireJsonLine {
     const start = r.pos;
     let keyStart = -1;
     let keyEnd = 0;
-    let valueStart = -1;
     let valueEnd = end;
     // The usual layout, a short key and then the value filling the rest, is read in place.
-    if (end - start >= 4 && buf[start] === 0x0a && buf[start + 1]! < 0x80) {
-      keyEnd = start + 2 + buf[start + 1]!;
-      if (keyEnd < end && buf[keyEnd] === 0x12) valueStart = fieldFilling(buf, keyEnd + 1, end);
-      if (valueStart >= 0) {
-        keyStart = start + 2;
-        r.pos = end;
-      }
+    let valueStart = plainKeyValue(buf, start, end);
+    if (valueStart >= 0) {
+      keyStart = start + 2;
+      keyEnd = keyStart + buf[start + 1]!;
+      r.pos = end;
     }
     while (r.pos < end) {
       const tag = r.tag();
@@ -267,7 +267,7 @@ export class WireJsonLine {
           break;
         }
         case 0x10:
-          this.raw(r.bool() ? TRUE : FALSE);
+          this.raw(r.bool() ? TRUE_TEXT : FALSE_TEXT);
           break;
         case 0x18:
           r.varint64();
@@ -306,37 +306,23 @@ export class WireJsonLine {
   }
 
   /**
-   * The AnyValue at [start, end) when it is one field: a string, a non-negative int below 2^53, a
-   * bool in one byte or a double with a short decimal form. False, with nothing written, for
-   * anything else.
+   * The AnyValue at [start, end) when `readPlainValue` reads it and its JSON needs nothing else
+   * (a double String() writes otherwise is the reader's). False, with nothing written, for the rest.
    */
   private plainValue(buf: Buffer, start: number, end: number): boolean {
-    switch (start < end ? buf[start] : 0) {
-      case 0x0a: {
-        const stringStart = fieldFilling(buf, start + 1, end);
-        if (stringStart < 0) return false;
-        this.string(buf, stringStart, end);
+    const plain = this.plain;
+    if (!readPlainValue(buf, start, end, plain)) return false;
+    switch (plain.kind) {
+      case PLAIN_STRING:
+        this.string(buf, plain.stringStart, end);
         return true;
-      }
-      case 0x18: {
-        const int = safeVarint(buf, start + 1, end);
-        if (int < 0) return false;
-        this.decimal(int, 0);
+      case PLAIN_DECIMAL:
+        this.decimal(plain.digits, plain.scale);
         return true;
-      }
-      case 0x10:
-        // Any set bit is true, as the decoder reads it; a longer varint is left to the reader.
-        if (end - start !== 2 || buf[start + 1]! >= 0x80) return false;
-        this.raw(buf[start + 1] !== 0 ? TRUE : FALSE);
+      case PLAIN_TRUE:
+      case PLAIN_FALSE:
+        this.raw(plain.kind === PLAIN_TRUE ? TRUE_TEXT : FALSE_TEXT);
         return true;
-      case 0x21: {
-        if (end - start !== 9) return false;
-        const value = buf.readDoubleLE(start + 1);
-        const scale = decimalScale(value);
-        if (scale < 0) return false;
-        this.decimal(scaledDigits(value, scale), scale);
-        return true;
-      }
     }
     return false;
   }

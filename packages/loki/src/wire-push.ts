@@ -20,15 +20,24 @@ import {
   readAnyValueProto,
   readResourceProto,
 } from '@sluice/pdata';
-import { decimalLength, decimalScale, scaledDigits, writeDecimal } from './decimal-text';
+import { decimalLength, writeDecimal } from './decimal-text';
 import { normalizeLabelName } from './label-name';
-import { fieldFilling, safeVarint } from './in-place-fields';
+import {
+  PLAIN_DECIMAL,
+  PLAIN_DOUBLE,
+  PLAIN_FALSE,
+  PLAIN_STRING,
+  PLAIN_TRUE,
+  plainKeyValue,
+  plainValue,
+  readPlainValue,
+} from './in-place-fields';
 import { writeHex } from './pdata-hot-path';
 import type { LabelPair } from './label-string';
 import type { MappingOptions } from './mapping-options';
 import { TAG_1_LEN, TAG_2_LEN, TAG_3_LEN, utf8Length, varintSize, writeString, writeTimestamp, writeVarint } from './proto-encoder';
 import type { PushFragment } from './queued-push';
-import { WireJsonLine, wireScopePart } from './wire-json-line';
+import { FALSE_TEXT, TRUE_TEXT, WireJsonLine, wireScopePart } from './wire-json-line';
 import { ENTRY_OVERHEAD, METADATA_PAIR_OVERHEAD, STREAM_OVERHEAD } from './split';
 import { planResource, type ResourcePlan } from './streams';
 import { writeBytes } from './write-bytes';
@@ -140,6 +149,8 @@ class WireTranscoder {
   private valueLength = 0;
 
   private readonly jsonLine = new WireJsonLine();
+  /** What the in-place value readers found. */
+  private readonly plain = plainValue();
 
   // The last time split by `splitTime`, and its split of `hi:0`.
   private seconds = 0;
@@ -433,17 +444,7 @@ class WireTranscoder {
     this.writeMetadata(resourceMetadata);
     this.estimate += estimate + resourceEstimate;
 
-    const size = this.pos - fieldsStart;
-    const prefix = varintSize(size);
-    // The scratch may have grown while the entry was written.
-    const out = this.reserve(Math.max(0, prefix - guess));
-    if (prefix !== guess) {
-      out.copyWithin(entryStart + 1 + prefix, fieldsStart, this.pos);
-      this.pos += prefix - guess;
-      this.entryPrefix = prefix;
-    }
-    out[entryStart] = TAG_2_LEN;
-    writeVarint(out, entryStart + 1, size);
+    this.entryPrefix = this.closeField(entryStart, guess);
     this.entryStart.push(entryStart);
     this.entryEnd.push(this.pos);
     this.entryHi.push(hi);
@@ -461,21 +462,18 @@ class WireTranscoder {
     // No key is the empty key.
     let keyStart = 0;
     let keyEnd = 0;
-    let valueStart = -1;
     let valueEnd = end;
     // The usual layout, a short key and then the value, is read in place.
-    if (end - start >= 4 && buf[start] === 0x0a && buf[start + 1]! < 0x80) {
+    let valueStart = plainKeyValue(buf, start, end);
+    if (valueStart >= 0) {
       keyStart = start + 2;
       keyEnd = keyStart + buf[start + 1]!;
-      if (keyEnd < end && buf[keyEnd] === 0x12) valueStart = fieldFilling(buf, keyEnd + 1, end);
-    }
-    if (valueStart < 0) {
+    } else {
       // Any other: the last key and value on the wire win.
       const r = this.r;
       const outer = r.end;
       r.pos = start;
       r.end = end;
-      keyStart = keyEnd = 0;
       while (r.pos < end) {
         const tag = r.tag();
         if (tag === 0x0a) {
@@ -516,21 +514,14 @@ class WireTranscoder {
    */
   private plainPair(index: number, start: number, end: number): number {
     const buf = this.buf;
-    if (index >= this.keys || buf[start] !== 0x0a) return -1;
+    if (index >= this.keys) return -1;
     const keyEnd = start + 2 + buf[start + 1]!;
-    // One-byte lengths: a key, then the AnyValue filling the rest, then its one field.
-    if (
-      keyEnd + 4 > end ||
-      buf[start + 1]! >= 0x80 ||
-      buf[keyEnd] !== 0x12 ||
-      buf[keyEnd + 1]! >= 0x80 ||
-      keyEnd + 2 + buf[keyEnd + 1]! !== end
-    ) {
-      return -1;
-    }
+    // One-byte lengths: a key, then the AnyValue filling the rest.
+    if (plainKeyValue(buf, start, end) !== keyEnd + 2) return -1;
     if (!sameBytes(buf, start + 2, keyEnd, this.keyStart[index]!, this.keyEnd[index]!)) return -1;
+    const plain = this.plain;
+    if (!readPlainValue(buf, keyEnd + 2, end, plain)) return -1;
     const name = this.keyName[index]!;
-    const valueAt = keyEnd + 2;
     // Room for the pair at its longest: a name, a value of at most 127 bytes, one-byte lengths.
     const out = this.reserve(4 + name.length + 127);
     const pairAt = this.pos;
@@ -539,37 +530,23 @@ class WireTranscoder {
     out[pos] = TAG_2_LEN;
     const valueStart = pos + 2;
     pos = valueStart;
-    switch (buf[valueAt]) {
-      case 0x0a: {
-        // The string field fills the AnyValue; ASCII is its own UTF-8, copied as it is checked.
-        if (buf[valueAt + 1]! >= 0x80 || valueAt + 2 + buf[valueAt + 1]! !== end) return -1;
-        for (let i = valueAt + 2; i < end; i++) {
+    switch (plain.kind) {
+      case PLAIN_STRING:
+        // A one-byte length; ASCII is its own UTF-8, copied as it is checked.
+        if (plain.stringStart !== keyEnd + 4) return -1;
+        for (let i = plain.stringStart; i < end; i++) {
           const byte = buf[i]!;
           if (byte >= 0x80) return -1;
           out[pos++] = byte;
         }
         break;
-      }
-      case 0x18: {
-        const int = safeVarint(buf, valueAt + 1, end);
-        if (int < 0) return -1;
-        pos = writeDecimal(out, pos, int, 0, decimalLength(int, 0));
+      case PLAIN_DECIMAL:
+        pos = writeDecimal(out, pos, plain.digits, plain.scale, decimalLength(plain.digits, plain.scale));
         break;
-      }
-      case 0x10:
-        // Any set bit is true, as the decoder reads it; a longer varint is left to `attribute`.
-        if (end - valueAt !== 2 || buf[valueAt + 1]! >= 0x80) return -1;
-        pos = writeBytes(buf[valueAt + 1] !== 0 ? TRUE : FALSE, out, pos);
+      case PLAIN_TRUE:
+      case PLAIN_FALSE:
+        pos = writeBytes(plain.kind === PLAIN_TRUE ? TRUE_TEXT : FALSE_TEXT, out, pos);
         break;
-      case 0x21: {
-        if (end - valueAt !== 9) return -1;
-        const double = buf.readDoubleLE(valueAt + 1);
-        const scale = decimalScale(double);
-        if (scale < 0) return -1;
-        const digits = scaledDigits(double, scale);
-        pos = writeDecimal(out, pos, digits, scale, decimalLength(digits, scale));
-        break;
-      }
       default:
         return -1;
     }
@@ -608,50 +585,37 @@ class WireTranscoder {
    */
   private value(start: number, end: number): void {
     const buf = this.buf;
-    switch (start < end ? buf[start] : 0) {
-      case 0x0a: {
-        const stringStart = fieldFilling(buf, start + 1, end);
-        if (stringStart < 0) break;
-        if (end - stringStart < SHORT_BYTES) {
-          if (isShortUtf8(buf, stringStart, end)) {
+    const plain = this.plain;
+    if (readPlainValue(buf, start, end, plain)) {
+      switch (plain.kind) {
+        case PLAIN_STRING: {
+          const stringStart = plain.stringStart;
+          if (end - stringStart < SHORT_BYTES) {
+            if (isShortUtf8(buf, stringStart, end)) {
+              this.setBytes(stringStart, end);
+              return;
+            }
+            break;
+          }
+          // One view for the check and the copy.
+          const view = new Uint8Array(buf.buffer, buf.byteOffset + stringStart, end - stringStart);
+          if (isUtf8(view)) {
             this.setBytes(stringStart, end);
+            this.valueView = view;
             return;
           }
           break;
         }
-        // One view for the check and the copy.
-        const view = new Uint8Array(buf.buffer, buf.byteOffset + stringStart, end - stringStart);
-        if (isUtf8(view)) {
-          this.setBytes(stringStart, end);
-          this.valueView = view;
+        case PLAIN_DECIMAL:
+          this.setDecimal(plain.digits, plain.scale);
           return;
-        }
-        break;
+        case PLAIN_DOUBLE:
+          this.setText(String(plain.double));
+          return;
+        default:
+          this.setText(plain.kind === PLAIN_TRUE ? 'true' : 'false');
+          return;
       }
-      case 0x18: {
-        const int = safeVarint(buf, start + 1, end);
-        if (int >= 0) {
-          this.setDecimal(int, 0);
-          return;
-        }
-        break;
-      }
-      case 0x10:
-        // Any set bit is true, as the decoder reads it; a longer varint is left to it.
-        if (end - start === 2 && buf[start + 1]! < 0x80) {
-          this.setText(buf[start + 1] !== 0 ? 'true' : 'false');
-          return;
-        }
-        break;
-      case 0x21:
-        if (end - start === 9) {
-          const double = buf.readDoubleLE(start + 1);
-          const scale = decimalScale(double);
-          if (scale >= 0) this.setDecimal(scaledDigits(double, scale), scale);
-          else this.setText(String(double));
-          return;
-        }
-        break;
     }
     const r = this.r;
     const outer = r.end;
@@ -718,17 +682,28 @@ class WireTranscoder {
     this.scratch = this.jsonLine.out;
     if (lineEnd < 0) return -1;
     this.pos = lineEnd;
-    const length = lineEnd - lineStart;
+    this.linePrefix = this.closeField(fieldAt, guess);
+    return lineEnd - lineStart;
+  }
+
+  /**
+   * Ends the field 2 opened at `fieldAt` with room for a `guess`-byte length: its bytes run from
+   * there to `pos`, and move in the rare case their length takes another size. Answers the size
+   * it took, the guess for the next such field.
+   */
+  private closeField(fieldAt: number, guess: number): number {
+    const contentStart = fieldAt + 1 + guess;
+    const length = this.pos - contentStart;
     const prefix = varintSize(length);
+    // The scratch may have grown while the field was written.
     const out = this.reserve(Math.max(0, prefix - guess));
     if (prefix !== guess) {
-      out.copyWithin(fieldAt + 1 + prefix, lineStart, lineEnd);
+      out.copyWithin(fieldAt + 1 + prefix, contentStart, this.pos);
       this.pos += prefix - guess;
-      this.linePrefix = prefix;
     }
     out[fieldAt] = TAG_2_LEN;
     writeVarint(out, fieldAt + 1, length);
-    return length;
+    return prefix;
   }
 
   /** A metadata pair of `name` (its encoded field) and the value; answers its share of split.ts's estimate. */
@@ -916,8 +891,6 @@ function idPair(name: string, idBytes: number): IdPair {
 const TRACE_ID_PAIR = idPair('trace_id', 16);
 const SPAN_ID_PAIR = idPair('span_id', 8);
 const NO_METADATA = Buffer.alloc(0);
-const TRUE = Buffer.from('true');
-const FALSE = Buffer.from('false');
 
 function sameBytes(buf: Buffer, start: number, end: number, otherStart: number, otherEnd: number): boolean {
   if (end - start !== otherEnd - otherStart) return false;

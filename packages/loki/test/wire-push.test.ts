@@ -390,6 +390,11 @@ describe('wirePushFragments', () => {
     const unknownField = Buffer.from([0x0a, 0x01, 0x6b, 0x1a, 0x03, 0x0a, 0x01, 0x79]);
     const withUnknown = record(field(0x2a, [0x09], text('seventh')), field(0x32, [unknownField.length], unknownField));
     for (const format of ['raw', 'json'] as const) compare(request([...records, withUnknown]), { format });
+    // An unknown field where the key usually is, laid out like one: the key is empty, not its bytes.
+    const unknownFirst = Buffer.from([0x1a, 0x01, 0x78, 0x12, 0x03, 0x0a, 0x01, 0x76]);
+    const withUnknownFirst = record(field(0x2a, [0x09], text('eighth!')), field(0x32, [unknownFirst.length], unknownFirst));
+    assert.ok(compare(request([...records, withUnknownFirst]), { format: 'raw' }));
+    compare(request([...records, withUnknownFirst]), { format: 'json' });
     // Bodies whose lengths take two and three bytes.
     const long = encodeLogsProto(
       logs([

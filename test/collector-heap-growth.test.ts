@@ -4,6 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { SLUICE_BIN, exitOf } from './support/child-collector';
 import { tempDir } from './support/collector';
+import { otlpPipelineConfig } from './support/pipeline-config';
 
 const HEAP_GROWTH = resolve(__dirname, '../../packages/collector/dist/src/heap-growth.js');
 
@@ -52,10 +53,7 @@ describe('collector: the old generation’s growth factor', function () {
     const tmp = await tempDir();
     try {
       const config = join(tmp.dir, 'config.yaml');
-      await writeFile(
-        config,
-        `receivers:\n  otlp:\n    protocols:\n      http: { endpoint: 127.0.0.1:0 }\nexporters:\n  jsonl:\n    path: ${join(tmp.dir, 'logs.jsonl')}\nservice:\n  telemetry: { metrics: { level: none } }\n  pipelines:\n    logs: { receivers: [otlp], exporters: [jsonl] }\n`,
-      );
+      await writeFile(config, otlpPipelineConfig({ jsonl: { path: join(tmp.dir, 'logs.jsonl') } }));
       // Once the banner is out, the churn above: V8 then prints the limits it set.
       const preload = join(tmp.dir, 'collect-after-banner.js');
       await writeFile(

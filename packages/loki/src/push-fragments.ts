@@ -4,7 +4,7 @@
  * request arrived as when the transcoder covers the case (raw and json lines, protobuf pushes: the same
  * bytes, without decoding), else from the logs model.
  */
-import { wireBytesOf, type LogsData } from '@sluice/pdata';
+import { forwardableWireBytesOf, wireBytesOf, type LogsData } from '@sluice/pdata';
 import { JSON_PUSH_FRAMING, encodeJsonStreams } from './json-encoder';
 import type { MappingOptions } from './mapping-options';
 import { encodePushRequestProto } from './proto-encoder';
@@ -28,9 +28,12 @@ export function pushFragments(
   settings: FragmentSettings,
   onLimited?: LimitedLabelListener,
 ): PushFragment[] {
-  const wire = settings.encoding === 'protobuf' ? wireBytesOf(logs) : undefined;
-  if (wire !== undefined) {
-    const fragments = wirePushFragments(wire, mapping, receiveTimeNs, settings.maxRequestBytes, settings.allocate);
+  if (settings.encoding === 'protobuf') {
+    // Bytes that may be forwarded as they came hold only valid UTF-8 strings: the scan checked them.
+    const checked = forwardableWireBytesOf(logs);
+    const wire = checked ?? wireBytesOf(logs);
+    const fragments =
+      wire && wirePushFragments(wire, mapping, receiveTimeNs, settings.maxRequestBytes, settings.allocate, checked !== undefined);
     if (fragments !== undefined) return fragments;
   }
   const requests = mapToStreams(logs, mapping, receiveTimeNs, onLimited).flatMap((r) => splitRequest(r, settings.maxRequestBytes));

@@ -42,6 +42,42 @@ export const FALSE_TEXT = ascii('false');
 const EMPTY_KEY = ascii('""');
 const EMPTY = Buffer.alloc(0);
 
+/**
+ * Where a LogRecord's fields are in the request, as the transcoder found them (of a field sent
+ * twice, the last, as the decoder reads it): a start of -1 or an empty range is a field not sent.
+ */
+export interface RecordFields {
+  bodyStart: number;
+  bodyEnd: number;
+  traceStart: number;
+  traceEnd: number;
+  spanStart: number;
+  spanEnd: number;
+  severityStart: number;
+  severityEnd: number;
+  /** How many of `attrStart` / `attrEnd` are this record's. */
+  attributes: number;
+  readonly attrStart: readonly number[];
+  readonly attrEnd: readonly number[];
+}
+
+/** A RecordFields to be filled for each record, over the caller's attribute arrays. */
+export function recordFields(attrStart: readonly number[], attrEnd: readonly number[]): RecordFields {
+  return {
+    bodyStart: -1,
+    bodyEnd: 0,
+    traceStart: 0,
+    traceEnd: 0,
+    spanStart: 0,
+    spanEnd: 0,
+    severityStart: 0,
+    severityEnd: 0,
+    attributes: 0,
+    attrStart,
+    attrEnd,
+  };
+}
+
 export class WireJsonLine {
   /**
    * Where the line is written: the caller's buffer, grown (with everything before the line
@@ -62,17 +98,17 @@ export class WireJsonLine {
   private tailBytes = Buffer.alloc(0);
 
   /**
-   * Writes the line of the LogRecord at r.buf[start, end) (whose ids the caller checked), ending
-   * with `tail`, into `out` at `at`; answers where the line ends (in `this.out`, which may be a
-   * grown copy of `out`), or -1 when the model path must write it.
+   * Writes the line of the LogRecord whose fields are at `fields` in r.buf (its ids checked by
+   * the caller), ending with `tail`, into `out` at `at`; answers where the line ends (in
+   * `this.out`, which may be a grown copy of `out`), or -1 when the model path must write it.
    */
-  write(r: ProtoReader, start: number, end: number, tail: Buffer, out: Buffer, at: number): number {
+  write(r: ProtoReader, fields: RecordFields, tail: Buffer, out: Buffer, at: number): number {
     this.out = out;
     this.pos = at;
     this.depth = this.keys = 0;
     const outer = r.end;
     try {
-      this.record(r, start, end, tail);
+      this.record(r, fields, tail);
     } catch (err) {
       if (err === GIVE_UP) return -1;
       throw err;
@@ -97,58 +133,15 @@ export class WireJsonLine {
     return this.tailBytes;
   }
 
-  private record(r: ProtoReader, start: number, end: number, tail: Buffer): void {
+  private record(r: ProtoReader, fields: RecordFields, tail: Buffer): void {
     const buf = r.buf;
-    r.pos = start;
-    r.end = end;
-    // Singular fields: the last one on the wire wins, as in the decoder.
-    let bodyStart = -1;
-    let bodyEnd = 0;
-    let traceStart = 0;
-    let traceEnd = 0;
-    let spanStart = 0;
-    let spanEnd = 0;
-    let severityStart = 0;
-    let severityEnd = 0;
-    let attributes = false;
-    while (r.pos < end) {
-      const tag = r.tag();
-      switch (tag) {
-        case 0x1a:
-          severityEnd = r.lengthEnd();
-          severityStart = r.pos;
-          r.pos = severityEnd;
-          break;
-        case 0x2a:
-          bodyEnd = r.lengthEnd();
-          bodyStart = r.pos;
-          r.pos = bodyEnd;
-          break;
-        case 0x32:
-          attributes = true;
-          r.pos = r.lengthEnd();
-          break;
-        case 0x4a:
-          traceEnd = r.lengthEnd();
-          traceStart = r.pos;
-          r.pos = traceEnd;
-          break;
-        case 0x52:
-          spanEnd = r.lengthEnd();
-          spanStart = r.pos;
-          r.pos = spanEnd;
-          break;
-        default:
-          r.skip(tag);
-      }
-    }
-
+    const { bodyStart, traceStart, traceEnd, spanStart, spanEnd, severityStart, severityEnd } = fields;
     this.byte(OPEN_BRACE);
     if (bodyStart >= 0) {
       const mark = this.pos;
       this.raw(BODY);
       r.pos = bodyStart;
-      if (!this.anyValue(r, bodyEnd)) this.pos = mark; // an empty AnyValue is no body
+      if (!this.anyValue(r, fields.bodyEnd)) this.pos = mark; // an empty AnyValue is no body
     }
     if (traceEnd > traceStart) this.id(TRACE_ID, buf, traceStart, traceEnd);
     if (spanEnd > spanStart) this.id(SPAN_ID, buf, spanStart, spanEnd);
@@ -157,15 +150,12 @@ export class WireJsonLine {
       this.raw(SEVERITY);
       this.string(buf, severityStart, severityEnd);
     }
-    if (attributes) {
+    if (fields.attributes > 0) {
       this.separator();
       this.raw(ATTRIBUTES);
-      r.pos = start;
-      r.end = end;
-      while (r.pos < end) {
-        const tag = r.tag();
-        if (tag === 0x32) this.keyValue(r, r.lengthEnd(), 0, true);
-        else r.skip(tag);
+      for (let i = 0; i < fields.attributes; i++) {
+        r.pos = fields.attrStart[i]!;
+        this.keyValue(r, fields.attrEnd[i]!, 0, true);
       }
       this.byte(CLOSE_BRACE);
     }

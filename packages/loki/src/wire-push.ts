@@ -37,14 +37,16 @@ import type { LabelPair } from './label-string';
 import type { MappingOptions } from './mapping-options';
 import { TAG_1_LEN, TAG_2_LEN, TAG_3_LEN, utf8Length, varintSize, writeString, writeTimestamp, writeVarint } from './proto-encoder';
 import type { PushFragment } from './queued-push';
-import { FALSE_TEXT, TRUE_TEXT, WireJsonLine, wireScopePart } from './wire-json-line';
+import { FALSE_TEXT, TRUE_TEXT, WireJsonLine, recordFields, wireScopePart, type RecordFields } from './wire-json-line';
 import { ENTRY_OVERHEAD, METADATA_PAIR_OVERHEAD, STREAM_OVERHEAD } from './split';
 import { planResource, type ResourcePlan } from './streams';
 import { writeBytes } from './write-bytes';
 
 /**
  * The push fragments of `bytes` (an ExportLogsServiceRequest the receiver accepted) for protobuf
- * encoding, or undefined when this request needs the model path.
+ * encoding, or undefined when this request needs the model path. `stringsValid`: the receiver's
+ * scan found every string in `bytes` valid UTF-8 (`forwardableWireBytesOf`), so they are copied
+ * unchecked.
  */
 export function wirePushFragments(
   bytes: Uint8Array,
@@ -52,10 +54,11 @@ export function wirePushFragments(
   receiveTimeNs: bigint,
   maxRequestBytes: number,
   allocate: (size: number) => Buffer = (size) => Buffer.allocUnsafe(size),
+  stringsValid = false,
 ): PushFragment[] | undefined {
   if (!wireTranscoderCovers(options)) return undefined;
   try {
-    return transcoder.run(bytes, options, receiveTimeNs, maxRequestBytes, allocate);
+    return transcoder.run(bytes, options, receiveTimeNs, maxRequestBytes, allocate, stringsValid);
   } catch (err) {
     // Bytes the decoder would refuse: the model path reports them properly. Anything else is a bug.
     if (err instanceof SluiceError) return undefined;
@@ -97,10 +100,14 @@ class WireTranscoder {
   private r = new ProtoReader(Buffer.alloc(0));
   private buf = this.r.buf;
   private options!: MappingOptions;
+  /** Every string of the request is known to be valid UTF-8: values need no check. */
+  private stringsValid = false;
   private scratch: Buffer = Buffer.allocUnsafe(64 * 1024);
   private pos = 0;
 
-  // Entries in record order: where each is encoded in `scratch`, its time and its stream.
+  // Entries in record order: where each is encoded in `scratch`, its time and its stream. The
+  // arrays keep their length between requests (resetting it would give back their memory).
+  private entries = 0;
   private readonly entryStart: number[] = [];
   private readonly entryEnd: number[] = [];
   private readonly entryHi: number[] = [];
@@ -111,9 +118,10 @@ class WireTranscoder {
   /** split.ts's size estimate, from byte lengths: never below the model path's, which counts characters. */
   private estimate = 0;
 
-  // The attributes of the record being read.
+  // The attributes of the record being read, and its fields for the json line.
   private readonly attrStart: number[] = [];
   private readonly attrEnd: number[] = [];
+  private readonly fields: RecordFields = recordFields(this.attrStart, this.attrEnd);
   /** How many bytes the last entry's length prefix took: the guess for the next one. */
   private entryPrefix = 2;
   /** The same for the last json line's. */
@@ -141,8 +149,6 @@ class WireTranscoder {
   private valueKind = VALUE_BYTES;
   private valueStart = 0;
   private valueEnd = 0;
-  /** A long string's bytes, viewed once to check them and to copy them. */
-  private valueView: Uint8Array | undefined;
   private valueNumber = 0;
   private valueScale = 0;
   private valueText = '';
@@ -165,13 +171,15 @@ class WireTranscoder {
     receiveTimeNs: bigint,
     maxRequestBytes: number,
     allocate: (size: number) => Buffer,
+    stringsValid: boolean,
   ): PushFragment[] | undefined {
     const r = (this.r = new ProtoReader(bytes));
     this.buf = r.buf;
     this.options = options;
+    this.stringsValid = stringsValid;
     this.pos = 0;
     this.estimate = 0;
-    this.entryStart.length = this.entryEnd.length = this.entryHi.length = this.entryLo.length = this.entryStream.length = 0;
+    this.entries = 0;
     this.streams = new Map();
     this.streamLabels.length = 0;
     this.keys = 0;
@@ -285,6 +293,8 @@ class WireTranscoder {
     let observedLo = 0;
     let severityNumber = 0;
     let severityText = '';
+    let severityStart = 0;
+    let severityEnd = 0;
     let bodyStart = -1;
     let bodyEnd = 0;
     let traceStart = 0;
@@ -352,9 +362,14 @@ class WireTranscoder {
         case 0x10:
           severityNumber = r.int32();
           break;
-        case 0x1a:
-          severityText = this.severity();
+        case 0x1a: {
+          const at = r.pos;
+          severityEnd = r.lengthEnd();
+          severityStart = r.pos;
+          severityText = this.severity(at, severityStart, severityEnd);
+          r.pos = severityEnd;
           break;
+        }
         case 0x2a:
           bodyEnd = r.lengthEnd();
           bodyStart = r.pos;
@@ -413,7 +428,18 @@ class WireTranscoder {
     this.pos = writeTimestamp(this.scratch, fieldsStart, this.seconds, this.nanos);
     let estimate = ENTRY_OVERHEAD;
     if (jsonTail !== undefined) {
-      const added = this.writeJsonLine(start, end, jsonTail);
+      // The json line is written from the fields found above: the record is not read again.
+      const fields = this.fields;
+      fields.bodyStart = bodyStart;
+      fields.bodyEnd = bodyEnd;
+      fields.traceStart = traceStart;
+      fields.traceEnd = traceEnd;
+      fields.spanStart = spanStart;
+      fields.spanEnd = spanEnd;
+      fields.severityStart = severityStart;
+      fields.severityEnd = severityEnd;
+      fields.attributes = attributes;
+      const added = this.writeJsonLine(jsonTail);
       if (added < 0) return false;
       estimate += added;
     } else {
@@ -445,11 +471,12 @@ class WireTranscoder {
     this.estimate += estimate + resourceEstimate;
 
     this.entryPrefix = this.closeField(entryStart, guess);
-    this.entryStart.push(entryStart);
-    this.entryEnd.push(this.pos);
-    this.entryHi.push(hi);
-    this.entryLo.push(lo);
-    this.entryStream.push(stream);
+    const entry = this.entries++;
+    this.entryStart[entry] = entryStart;
+    this.entryEnd[entry] = this.pos;
+    this.entryHi[entry] = hi;
+    this.entryLo[entry] = lo;
+    this.entryStream[entry] = stream;
     return true;
   }
 
@@ -561,14 +588,10 @@ class WireTranscoder {
     return METADATA_PAIR_OVERHEAD + name.length + valueLength;
   }
 
-  /** The severity text at `pos`, decoded only when it differs from the last one. */
-  private severity(): string {
-    const r = this.r;
-    const at = r.pos;
-    const end = r.lengthEnd();
-    const start = r.pos;
-    r.pos = end;
+  /** The severity text at [start, end) (its field's length at `at`), decoded only when it differs from the last one. */
+  private severity(at: number, start: number, end: number): string {
     if (!sameBytes(this.buf, start, end, this.severityStart, this.severityEnd)) {
+      const r = this.r;
       r.pos = at;
       this.severityText = r.string();
       this.severityStart = start;
@@ -588,24 +611,10 @@ class WireTranscoder {
     const plain = this.plain;
     if (readPlainValue(buf, start, end, plain)) {
       switch (plain.kind) {
-        case PLAIN_STRING: {
-          const stringStart = plain.stringStart;
-          if (end - stringStart < SHORT_BYTES) {
-            if (isShortUtf8(buf, stringStart, end)) {
-              this.setBytes(stringStart, end);
-              return;
-            }
-            break;
-          }
-          // One view for the check and the copy.
-          const view = new Uint8Array(buf.buffer, buf.byteOffset + stringStart, end - stringStart);
-          if (isUtf8(view)) {
-            this.setBytes(stringStart, end);
-            this.valueView = view;
-            return;
-          }
-          break;
-        }
+        case PLAIN_STRING:
+          if (!this.stringsValid && !isValidUtf8(buf, plain.stringStart, end)) break;
+          this.setBytes(plain.stringStart, end);
+          return;
         case PLAIN_DECIMAL:
           this.setDecimal(plain.digits, plain.scale);
           return;
@@ -626,7 +635,6 @@ class WireTranscoder {
 
   private setBytes(start: number, end: number): void {
     this.valueKind = VALUE_BYTES;
-    this.valueView = undefined;
     this.valueStart = start;
     this.valueEnd = end;
     this.valueLength = end - start;
@@ -658,26 +666,27 @@ class WireTranscoder {
     out[pos++] = TAG_2_LEN;
     pos = writeVarint(out, pos, length);
     if (kind === VALUE_BYTES) {
-      const view = this.valueView;
-      if (view !== undefined) {
-        out.set(view, pos);
+      const start = this.valueStart;
+      if (length < SHORT_BYTES) pos = copyShort(this.buf, start, this.valueEnd, out, pos);
+      else {
+        out.set(new Uint8Array(this.buf.buffer, this.buf.byteOffset + start, length), pos);
         pos += length;
-      } else pos = copyShort(this.buf, this.valueStart, this.valueEnd, out, pos);
+      }
     } else pos = writeDecimal(out, pos, this.valueNumber, this.valueScale, length);
     this.pos = pos;
     return length;
   }
 
   /**
-   * The json line of the record at [start, end) as the entry's field 2, written in place after a
+   * The json line of the record whose fields are in `fields` as the entry's field 2, written in place after a
    * length prefix of the size the last line's took, and moved in the rare case this one's
    * differs. Answers its share of split.ts's estimate, or -1 when the model path must write it.
    */
-  private writeJsonLine(start: number, end: number, tail: Buffer): number {
+  private writeJsonLine(tail: Buffer): number {
     const guess = this.linePrefix;
     const fieldAt = this.pos;
     const lineStart = fieldAt + 1 + guess;
-    const lineEnd = this.jsonLine.write(this.r, start, end, tail, this.reserve(1 + guess), lineStart);
+    const lineEnd = this.jsonLine.write(this.r, this.fields, tail, this.reserve(1 + guess), lineStart);
     // The line may have grown the scratch.
     this.scratch = this.jsonLine.out;
     if (lineEnd < 0) return -1;
@@ -783,7 +792,7 @@ class WireTranscoder {
 
   /** One fragment of every stream, entries in time order; undefined when the model path would split it. */
   private fragments(maxRequestBytes: number, allocate: (size: number) => Buffer): PushFragment[] | undefined {
-    const count = this.entryStart.length;
+    const count = this.entries;
     if (count === 0) return [];
     const lists: number[][] = this.streamLabels.map(() => []);
     for (let i = 0; i < count; i++) lists[this.entryStream[i]!]!.push(i);
@@ -906,8 +915,9 @@ function copyShort(from: Buffer, start: number, end: number, to: Buffer, pos: nu
   return pos;
 }
 
-/** Whether a short range is valid UTF-8, so its bytes are what decoding and encoding it again would give. */
-function isShortUtf8(buf: Buffer, start: number, end: number): boolean {
+/** Whether a range is valid UTF-8, so its bytes are what decoding and encoding it again would give. */
+function isValidUtf8(buf: Buffer, start: number, end: number): boolean {
+  if (end - start >= SHORT_BYTES) return isUtf8(new Uint8Array(buf.buffer, buf.byteOffset + start, end - start));
   for (let i = start; i < end; i++) {
     if (buf[i]! >= 0x80) return isUtf8(buf.subarray(i, end));
   }

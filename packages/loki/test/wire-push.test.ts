@@ -4,7 +4,9 @@ import { runInNewContext } from 'node:vm';
 import {
   MAX_DEPTH,
   decodeLogsProto,
+  decodeLogsProtoLazily,
   encodeLogsProto,
+  forwardableWireBytesOf,
   newLogRecord,
   type AnyValue,
   type KeyValue,
@@ -18,11 +20,18 @@ import { T0, kv } from './helpers';
 
 const MAX = 5 << 20;
 
-/** The model path's fragments and the transcoder's for the same bytes; the transcoder's, when it answers, must be identical. */
+/**
+ * The model path's fragments and the transcoder's for the same bytes; the transcoder's, when it
+ * answers, must be identical: checking strings itself, and, when the receiver's scan finds them
+ * all valid UTF-8, trusting that.
+ */
 function compare(bytes: Uint8Array, settings: MappingSettings, receiveTimeNs = T0 + 999n, maxRequestBytes = MAX): boolean {
   const options = resolveMappingOptions(settings);
   const expected = pushFragments(decodeLogsProto(bytes), options, receiveTimeNs, { encoding: 'protobuf', maxRequestBytes });
   const actual = wirePushFragments(bytes, options, receiveTimeNs, maxRequestBytes);
+  if (forwardableWireBytesOf(decodeLogsProtoLazily(bytes).logs) !== undefined) {
+    assert.deepEqual(wirePushFragments(bytes, options, receiveTimeNs, maxRequestBytes, undefined, true), actual);
+  }
   if (actual === undefined) return false;
   assert.deepEqual(actual, expected);
   return true;
@@ -277,6 +286,30 @@ describe('wirePushFragments', () => {
       maxRequestBytes: MAX,
     });
     for (let max = whole!.body.length - 300; max < whole!.body.length + 300; max += 7) compare(bytes, { format: 'raw' }, T0, max);
+  });
+
+  it('trusts the receiver’s UTF-8 check only for a request it found valid', () => {
+    const options = resolveMappingOptions({ format: 'raw' });
+    const settings = { encoding: 'protobuf' as const, maxRequestBytes: MAX };
+    // Bad bytes in a short and a long body and attribute value: each is written as the decoder reads it (U+FFFD).
+    const long = `${'x'.repeat(40)}BADBYTE`;
+    const records = ['BADBYTE', long, 'fine'].map((text, i) => ({
+      body: text,
+      timeUnixNano: T0 + BigInt(i),
+      attributes: [{ key: 'k', value: i === 2 ? 'ok' : text }],
+    }));
+    const bytes = withInvalidUtf8(encodeLogsProto(logs([{ attributes: { 'service.name': 'a' }, scopes: [records] }])));
+    const received = decodeLogsProtoLazily(bytes).logs;
+    assert.equal(forwardableWireBytesOf(received), undefined);
+    const expected = pushFragments(decodeLogsProto(bytes), options, T0, settings);
+    assert.deepEqual(pushFragments(received, options, T0, settings), expected);
+    // A valid request takes the trusting path, with the same result.
+    const valid = encodeLogsProto(
+      logs([{ attributes: { 'service.name': 'a' }, scopes: [records.map((r) => ({ ...r, body: `ok ${long}` }))] }]),
+    );
+    const validReceived = decodeLogsProtoLazily(valid).logs;
+    assert.notEqual(forwardableWireBytesOf(validReceived), undefined);
+    assert.deepEqual(pushFragments(validReceived, options, T0, settings), pushFragments(decodeLogsProto(valid), options, T0, settings));
   });
 
   it('reads a value in place only when it is one whole field, as the decoder reads it', () => {

@@ -214,7 +214,10 @@ class QueuedExporterImpl<P, I> implements QueuedExporter {
     const { queue_size, sizer } = this.config.sending_queue;
     return this.refused(
       records,
-      retryableError('SLUICE_QUEUE_FULL', `the sending queue of exporter ${this.options.settings.id} is full (queue_size ${queue_size} ${sizer})`),
+      retryableError(
+        'SLUICE_QUEUE_FULL',
+        `the sending queue of exporter ${this.options.settings.id} is full (queue_size ${queue_size} ${sizer})`,
+      ),
     );
   }
 

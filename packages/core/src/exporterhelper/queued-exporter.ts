@@ -210,6 +210,7 @@ class QueuedExporterImpl<P, I> implements QueuedExporter {
     this.queue.push(ref ? { records, size, bytes: ref.length - 4, parts: 1, ref } : { data, records, size, bytes, parts: 1 });
   }
 
+  /** The refusal of a full queue, before or after the request was prepared. */
   private queueFull(records: number): ConsumeError {
     const { queue_size, sizer } = this.config.sending_queue;
     return this.refused(

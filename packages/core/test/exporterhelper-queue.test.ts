@@ -2,19 +2,30 @@ import assert from 'node:assert/strict';
 import { ConsumeError, encodeLogsProto } from '@sluice/pdata';
 import { createQueuedExporter } from '../src/exporterhelper/queued-exporter';
 import { DEFAULT_QUEUE_BYTES } from '../src/exporterhelper/config';
+import { modelQueueForm } from '../src/exporterhelper/queue-form';
 import type { SendOutcome } from '../src/exporterhelper/send-outcome';
 import type { LogsData } from '@sluice/pdata';
 import { batchOf, gate, helperConfig, hostWith, instantClock, makeLogs, sample, testSettings, waitFor } from './exporterhelper-helpers';
 
-/** A queued exporter whose sends wait at a gate the test opens; it records what was sent and how many ran at once. */
+/**
+ * A queued exporter whose sends wait at a gate the test opens; it records what was sent, how many
+ * ran at once, and how many requests its queue form prepared.
+ */
 async function gatedExporter(queue: Record<string, unknown>, extra: Record<string, unknown> = {}) {
   const { settings, logger, telemetry } = testSettings();
   let sendGate = gate();
   const sent: number[] = [];
-  const state = { running: 0, maxRunning: 0, calls: 0, encodes: 0 };
+  const state = { running: 0, maxRunning: 0, calls: 0, encodes: 0, prepares: 0 };
   const exporter = createQueuedExporter({
     settings,
     config: helperConfig({ sending_queue: queue, retry_on_failure: { initial_interval: '1ms' }, ...extra }),
+    form: {
+      ...modelQueueForm,
+      prepare: (logs: LogsData) => {
+        state.prepares++;
+        return logs;
+      },
+    },
     encode: (logs: LogsData) => {
       state.encodes++;
       return logs;
@@ -97,8 +108,8 @@ describe('exporter helper: sending queue', () => {
     await waitFor(() => t.state.running === 1, 'the consumer to take the first batch');
     await t.exporter.consume(makeLogs(1, 4), {});
     await t.exporter.consume(makeLogs(2, 4), {}); // 8 of 10
-    await assert.rejects(t.exporter.consume(makeLogs(3, 4), {}), isQueueFull); // 12 > 10
     await t.exporter.consume(makeLogs(4, 2), {}); // exactly 10
+    await assert.rejects(t.exporter.consume(makeLogs(3, 4), {}), isQueueFull); // 14 > 10
     const scrape = await t.telemetry.scrape();
     assert.equal(sample(scrape, 'otelcol_exporter_enqueue_failed_log_records_total', 'exporter="loki"'), 4);
     assert.equal(sample(scrape, 'otelcol_exporter_queue_size', 'exporter="loki"'), 10);
@@ -120,6 +131,45 @@ describe('exporter helper: sending queue', () => {
     assert.equal(sample(scrape, 'otelcol_exporter_queue_size', 'exporter="loki"'), 2 * bytes);
     t.open();
     await waitFor(() => t.sent.length === 3, 'accepted batches sent');
+    await t.exporter.shutdown();
+  });
+
+  it('refuses without preparing the request while the queue is full for a larger one it refused', async () => {
+    const t = await gatedExporter({ num_consumers: 1, queue_size: 10, sizer: 'items' });
+    await t.exporter.consume(makeLogs(0, 10), {});
+    await waitFor(() => t.state.running === 1, 'the consumer to take the first batch');
+    await t.exporter.consume(makeLogs(1, 8), {});
+    await assert.rejects(t.exporter.consume(makeLogs(2, 4), {}), isQueueFull); // 12 > 10: the queue waits for 4 free
+    assert.equal(t.state.prepares, 3, 'this refusal came after the request was prepared and measured');
+    await assert.rejects(t.exporter.consume(makeLogs(3, 1), {}), isQueueFull); // would fit, but 4 wait first
+    assert.equal(t.state.prepares, 3, 'refused before prepare');
+    const scrape = await t.telemetry.scrape();
+    assert.equal(sample(scrape, 'otelcol_exporter_enqueue_failed_log_records_total', 'exporter="loki"'), 5);
+    assert.equal(t.exporter.health().entries_refused, 5);
+    assert.match(t.exporter.health().last_error ?? '', /sending queue of exporter loki is full \(queue_size 10 items\)/);
+    // Once the consumer takes the queued batch, the larger request gets in first.
+    t.open();
+    await waitFor(() => t.sent.length === 2, 'the accepted batches sent');
+    await t.exporter.consume(makeLogs(2, 4), {});
+    await waitFor(() => t.sent.length === 3, 'the retried request sent');
+    assert.deepEqual(t.sent, [0, 1, 2]);
+    await t.exporter.shutdown();
+  });
+
+  it('with block_on_overflow, a small request waits in line behind a larger one rather than being refused', async () => {
+    const t = await gatedExporter({ num_consumers: 1, queue_size: 10, sizer: 'items', block_on_overflow: true });
+    await t.exporter.consume(makeLogs(0, 10), {});
+    await waitFor(() => t.state.running === 1, 'the consumer to take the first batch');
+    await t.exporter.consume(makeLogs(1, 8), {});
+    const accepted: number[] = [];
+    const large = t.exporter.consume(makeLogs(2, 4), {}).then(() => accepted.push(2));
+    const small = t.exporter.consume(makeLogs(3, 1), {}).then(() => accepted.push(3));
+    for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(accepted, [], 'both wait for room');
+    t.open();
+    await Promise.all([large, small]);
+    assert.deepEqual(accepted, [2, 3], 'in the order they came');
+    await waitFor(() => t.sent.length === 4, 'all sent');
     await t.exporter.shutdown();
   });
 

@@ -15,6 +15,14 @@ export class BoundedQueue<T extends Sized> {
   private closed = false;
   private readonly takers: Array<(entry: T | undefined) => void> = [];
   private readonly blockedOffers: Array<{ size: number; admit: (admitted: boolean) => void }> = [];
+  /**
+   * The size `tryReserve` last refused for lack of room; until that much is free (or the queue is
+   * empty) the queue is full for every size. A refused request comes back from its sender: without
+   * this, small requests would keep taking the room that frees up and a large one could be refused
+   * forever (the FIFO fairness `blockedOffers` gives blocking offers). It also lets a caller refuse
+   * a request (`isFull`) before the work of preparing it.
+   */
+  private wanted: number | undefined;
 
   constructor(
     readonly capacity: number,
@@ -32,9 +40,18 @@ export class BoundedQueue<T extends Sized> {
     return this.entries.length - this.head;
   }
 
-  /** Reserves room now, or returns false when it does not fit (or the queue is closed). */
+  /** Whether `tryReserve` refuses every size, until room frees up for the last size it refused. */
+  isFull(): boolean {
+    return this.wanted !== undefined;
+  }
+
+  /** Reserves room now, or returns false when it does not fit, the queue is full, or it is closed. */
   tryReserve(size: number): boolean {
-    if (this.closed || this.blockedOffers.length > 0 || !this.fits(size)) return false;
+    if (this.closed || this.blockedOffers.length > 0 || this.wanted !== undefined) return false;
+    if (!this.fits(size)) {
+      this.wanted = size;
+      return false;
+    }
     this.setUsed(this.used + size);
     return true;
   }
@@ -136,6 +153,7 @@ export class BoundedQueue<T extends Sized> {
 
   private setUsed(used: number): void {
     this.used = used;
+    if (this.wanted !== undefined && this.fits(this.wanted)) this.wanted = undefined;
     this.onSizeChange(used);
   }
 }

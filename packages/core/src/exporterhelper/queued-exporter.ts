@@ -182,6 +182,10 @@ class QueuedExporterImpl<P, I> implements QueuedExporter {
       throw retryableError('SLUICE_EXPORT_REFUSED', `exporter ${this.options.settings.id} has not opened its persistent queue yet`);
     }
 
+    const blocks = this.config.sending_queue.block_on_overflow;
+    // A full queue refuses before the request is encoded or prepared: under overload that work would be thrown away.
+    if (!blocks && this.queue.isFull()) throw this.queueFull(records);
+
     // A persistent queue writes the request to disk as protobuf (the bytes it arrived as, when
     // they may be forwarded as they are) and keeps only where it put it; a bytes sizer (queue or
     // batch) then takes that length. A memory queue holds the request in its form.
@@ -189,18 +193,11 @@ class QueuedExporterImpl<P, I> implements QueuedExporter {
     const data = encoded ? undefined : this.form.prepare(logs);
     const bytes = encoded?.length ?? (this.measuresBytes ? this.form.bytes(data!) : undefined);
     const size = this.sizeOf(records, () => bytes!);
-    const admitted = this.config.sending_queue.block_on_overflow ? await this.queue.reserve(size) : this.queue.tryReserve(size);
+    const admitted = blocks ? await this.queue.reserve(size) : this.queue.tryReserve(size);
     if (!admitted) {
       if (data !== undefined) this.form.release?.(data);
       if (this.stopping) throw retryableError('SLUICE_SHUTTING_DOWN', `exporter ${this.options.settings.id} is shutting down`);
-      const { queue_size, sizer } = this.config.sending_queue;
-      throw this.refused(
-        records,
-        retryableError(
-          'SLUICE_QUEUE_FULL',
-          `the sending queue of exporter ${this.options.settings.id} is full (queue_size ${queue_size} ${sizer})`,
-        ),
-      );
+      throw this.queueFull(records);
     }
 
     let ref: RecordRef | undefined;
@@ -211,6 +208,18 @@ class QueuedExporterImpl<P, I> implements QueuedExporter {
       throw this.refused(records, asConsumeError(err));
     }
     this.queue.push(ref ? { records, size, bytes: ref.length - 4, parts: 1, ref } : { data, records, size, bytes, parts: 1 });
+  }
+
+  /** The refusal of a full queue, before or after the request was prepared. */
+  private queueFull(records: number): ConsumeError {
+    const { queue_size, sizer } = this.config.sending_queue;
+    return this.refused(
+      records,
+      retryableError(
+        'SLUICE_QUEUE_FULL',
+        `the sending queue of exporter ${this.options.settings.id} is full (queue_size ${queue_size} ${sizer})`,
+      ),
+    );
   }
 
   /** Counts and (rate-limited) logs a refusal, so a full queue or disk is never silent. */

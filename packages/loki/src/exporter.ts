@@ -35,6 +35,9 @@ import { wireTranscoderCovers } from './wire-push';
 
 const gzipAsync = promisify(gzip);
 
+/** Compressed pushes of the default batch (1 MiB of fragments) are a few hundred KB: a chunk holds several. */
+const PAYLOAD_CHUNK_BYTES = 2 * 1024 * 1024;
+
 /** A guard warning per label at most this often: the counter has the full story. */
 const LIMIT_WARNING_INTERVAL_MS = 60_000;
 
@@ -104,25 +107,38 @@ export function createLokiExporter(settings: CreateSettings, config: LokiConfig)
     return pushFragments(logs, mapping, receiveTimeNs, fragmentSettings, onLimited);
   }
 
-  // A push's fragments are joined in one buffer kept between pushes (compression copies what it
-  // reads, synchronously): a fresh megabyte a push would only add to the external memory whose
-  // growth drives V8's full collections.
+  // Compressed pushes wait through their attempts in memory of their own: taken from `arena`, they
+  // would sit between the fragments of requests queued in turn, which otherwise lie one after
+  // another there and are compressed in place.
+  const payloads = new ByteArena(PAYLOAD_CHUNK_BYTES, 1);
+
+  // Fragments that do not lie one after another are joined in one buffer kept between pushes
+  // (compression copies what it reads, synchronously): a fresh megabyte a push would only add to
+  // the external memory whose growth drives V8's full collections.
   let joinScratch = Buffer.allocUnsafe(0);
-  function joinForCompression(bodies: readonly Buffer[]): Buffer {
-    if (bodies.length === 1) return bodies[0]!;
+  function compressFragments(bodies: readonly Buffer[]): Buffer {
+    if (bodies.length === 1) return snappyCompress(bodies[0]!);
+    const span = arena.span(bodies);
+    if (span !== undefined) {
+      try {
+        return snappyCompress(span);
+      } finally {
+        arena.giveBack(span);
+      }
+    }
     const size = bodies.reduce((n, body) => n + body.length, 0);
     if (joinScratch.length < size) joinScratch = Buffer.allocUnsafe(Math.max(size, 2 * joinScratch.length));
     let pos = 0;
     for (const body of bodies) pos += body.copy(joinScratch, pos);
-    return joinScratch.subarray(0, size);
+    return snappyCompress(joinScratch.subarray(0, size));
   }
 
   async function encodePush(fragments: readonly PushFragment[]): Promise<HttpPost> {
     const tenant = fragments[0]!.tenant;
     const bodies = fragments.map((f) => f.body);
     if (config.encoding === 'protobuf') {
-      // The compressor's output dies young; its copy in the arena waits through the attempts (releasePayload).
-      return pushPost(arena.copy(snappyCompress(joinForCompression(bodies))), 'application/x-protobuf', tenant);
+      // The compressor's output dies young; its copy waits through the attempts (releasePayload).
+      return pushPost(payloads.copy(compressFragments(bodies)), 'application/x-protobuf', tenant);
     }
     const json = joinJsonStreams(bodies);
     return gzipJson ? pushPost(await gzipAsync(json), 'application/json', tenant, 'gzip') : pushPost(json, 'application/json', tenant);
@@ -168,7 +184,7 @@ export function createLokiExporter(settings: CreateSettings, config: LokiConfig)
     usesWireBytes: config.encoding === 'protobuf' && wireTranscoderCovers(mapping),
     encode,
     releasePayload: (batch) => {
-      for (const request of batch.requests) arena.giveBack(request.body);
+      for (const request of batch.requests) payloads.giveBack(request.body);
     },
     send,
     start(host: Host) {

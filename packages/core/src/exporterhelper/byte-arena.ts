@@ -61,6 +61,26 @@ export class ByteArena {
   }
 
   /**
+   * One view of `slices` when they lie one after another in one chunk (requests queued in turn
+   * usually do), held like a slice of its own: give it back once read. Undefined when they do
+   * not, and the caller copies them.
+   */
+  span(slices: readonly Uint8Array[]): Buffer | undefined {
+    const first = slices[0];
+    if (first === undefined) return undefined;
+    const chunk = this.chunkOf.get(first.buffer);
+    if (chunk === undefined) return undefined;
+    let end = first.byteOffset + first.byteLength;
+    for (let i = 1; i < slices.length; i++) {
+      const slice = slices[i]!;
+      if (slice.buffer !== first.buffer || slice.byteOffset !== end) return undefined;
+      end += slice.byteLength;
+    }
+    chunk.slices++;
+    return Buffer.from(first.buffer, first.byteOffset, end - first.byteOffset);
+  }
+
+  /**
    * Returns a slice `take` gave out; once all of a chunk's slices are back it is cut again.
    * Each slice is given back once, by its one owner; memory not from this arena is ignored.
    */

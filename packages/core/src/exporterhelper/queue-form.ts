@@ -61,10 +61,13 @@ export function otlpProtoQueueForm(arena: ByteArena): QueueForm<Buffer[]> {
 
 /**
  * One ExportLogsServiceRequest from the fragments of an `otlpProtoQueueForm` item, in `arena`
- * memory: always a copy, since the fragments go back to the arena when the encode ends while the
- * request is still being sent (give it back with the payload).
+ * memory held apart from the fragments, which go back to the arena when the encode ends while the
+ * request is still being sent (give it back with the payload): a view of them when they lie one
+ * after another, else a copy.
  */
 export function joinFragments(item: readonly Buffer[], arena: ByteArena): Buffer {
+  const span = arena.span(item);
+  if (span !== undefined) return span;
   const joined = arena.take(item.reduce((n, fragment) => n + fragment.length, 0));
   let pos = 0;
   for (const fragment of item) pos += fragment.copy(joined, pos);

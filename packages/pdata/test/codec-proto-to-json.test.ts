@@ -320,6 +320,23 @@ describe('transcodeLogsProtoToJson', () => {
     }
   });
 
+  it('writes times that share their milliseconds, and those that do not, each exactly', () => {
+    const ms = 1_733_097_600_123n * 1_000_000n;
+    const offsets = [0n, 1n, 999_999n, 1_000_000n, 0n, 2_000_000n, 1_999_999n, -1n, 10n ** 12n];
+    const big = [2n ** 53n, 2n ** 53n + 1n, 2n ** 63n - 1n, UINT64_MAX];
+    const records = [...offsets.map((offset) => ms + offset), ...big, ms, ...big.reverse()].map((time, i) =>
+      newLogRecord({
+        timeUnixNano: time,
+        observedTimeUnixNano: time + 1_000_000n * BigInt(i % 3),
+        body: `line ${i}`,
+        attributes: [{ key: 'n', value: BigInt.asIntN(64, time) }],
+      }),
+    );
+    const logs = single({});
+    logs.resourceLogs[0]!.scopeLogs[0]!.logRecords = records;
+    assertTranscoded(encodeLogsProto(logs));
+  });
+
   it('decodes invalid UTF-8 as the model does (U+FFFD), in bodies, keys and values', () => {
     const invalid = [
       [0xff, 0x41, 0x42, 0x43],

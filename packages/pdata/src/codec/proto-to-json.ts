@@ -544,6 +544,13 @@ function idMember(r: ProtoReader, o: JsonOut, name: Uint8Array, size: number): v
 class JsonOut {
   buf: Buffer;
   pos = 0;
+  /**
+   * The digits of the last 64-bit value above 2^53 but its last six (a timestamp's milliseconds):
+   * the records of a request mostly share them, and copying them beats writing them again.
+   */
+  private millis = -1;
+  private readonly millisDigits = Buffer.alloc(16);
+  private millisLength = 0;
 
   constructor(size: number) {
     this.buf = Buffer.allocUnsafe(size);
@@ -606,7 +613,20 @@ class JsonOut {
       loQuotient--;
       low += 1e6;
     }
-    this.uint(hiQuotient * 4294967296 + loQuotient);
+    const millis = hiQuotient * 4294967296 + loQuotient;
+    if (millis === this.millis) {
+      const length = this.millisLength;
+      this.room(length);
+      const buf = this.buf;
+      const pos = this.pos;
+      for (let i = 0; i < length; i++) buf[pos + i] = this.millisDigits[i]!;
+      this.pos = pos + length;
+    } else {
+      const start = this.pos;
+      this.uint(millis);
+      this.millis = millis;
+      this.millisLength = this.buf.copy(this.millisDigits, 0, start, this.pos);
+    }
     this.paddedDigits(low, 6);
   }
 

@@ -181,13 +181,15 @@ describe('otlp exporter (gRPC)', () => {
   });
 
   it('ends a call that gets no answer at the per-attempt timeout, and sends it again', async () => {
-    const { server, exporter, logger } = await start([{ hang: true }, { ok: true }], { timeout: '50ms' });
+    const { server, exporter, logger } = await start([{ hang: true }, { ok: true }], { timeout: '300ms' });
     const logs = makeLogs(5);
     await exporter.consume(logs, {});
     await until(() => exporter.health!().entries_sent === 2, 'delivery after a timeout');
-    assert.equal(server.requests.length, 2);
-    assert.deepEqual(server.requests[1]!.logs, logs);
-    assert.equal(retryLogs(logger).length, 1);
+    assert.deepEqual(server.requests.at(-1)!.logs, logs);
+    // On a busy machine the answered attempt may time out too, and be sent once more: every retry is a timeout.
+    const retries = retryLogs(logger);
+    assert.ok(retries.length >= 1);
+    for (const retry of retries) assert.equal(retry.fields.reason, 'timed out after 300ms');
   });
 
   it('keeps retrying while the server is down and delivers once it is up on the same port', async () => {

@@ -441,6 +441,60 @@ describe('wirePushFragments', () => {
     assert.ok(compare(long, { format: 'json' }));
   });
 
+  it('gives the model path’s fragments for records whose fields come in any order, singular ones sent more than once', () => {
+    // The decoder keeps the last of a singular field, and attributes in wire order, whatever lies between them.
+    const next = random(20250301);
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
+    const text = (): Buffer => Buffer.from(pick(['', 'a', 'INFO', 'Warning', 'héllo', 'say "hi"\n', 'x'.repeat(140), 'BADBYTE']));
+    const time = (): Buffer => {
+      const out = Buffer.alloc(8);
+      out.writeBigUInt64LE(T0 + BigInt(Math.floor(next() * 1e6)));
+      return out;
+    };
+    const value = (depth = 0): Buffer => {
+      const roll = next();
+      if (roll < 0.5) return field(0x0a, text());
+      if (roll < 0.6) return Buffer.from([0x18, Math.floor(next() * 128)]);
+      if (roll < 0.65) return Buffer.from([0x10, Math.floor(next() * 2)]);
+      if (roll < 0.7) return Buffer.concat([Buffer.from([0x21]), time()]);
+      if (roll < 0.75 && depth < 2) return field(0x32, field(0x0a, keyValue(depth + 1)));
+      if (roll < 0.8 && depth < 2) return field(0x2a, Buffer.concat([field(0x0a, value(depth + 1)), field(0x0a, value(depth + 1))]));
+      if (roll < 0.85) return field(0x3a, Buffer.from([1, 2, 255]));
+      return Buffer.alloc(0);
+    };
+    const keyValue = (depth = 0): Buffer => Buffer.concat([field(0x0a, Buffer.from(pick(['k', 'a', 'b', 'user.id', 'ключ']))), field(0x12, value(depth))]);
+    const id = (size: number): Buffer => field(size === 16 ? 0x4a : 0x52, next() < 0.2 ? Buffer.alloc(0) : Buffer.alloc(size, Math.floor(next() * 256)));
+    const singular: Array<() => Buffer> = [
+      () => Buffer.concat([Buffer.from([0x09]), time()]),
+      () => Buffer.concat([Buffer.from([0x59]), time()]),
+      () => Buffer.from([0x10, pick([1, 5, 9, 13, 17, 21])]),
+      () => field(0x1a, text()),
+      () => field(0x2a, value()),
+      () => id(16),
+      () => id(8),
+      () => field(0x62, text()),
+    ];
+    const record = (): Buffer => {
+      const fields: Buffer[] = [];
+      for (const make of singular) for (let n = next() < 0.6 ? 1 : next() < 0.5 ? 0 : 2; n > 0; n--) fields.push(make());
+      for (let n = Math.floor(next() * 4); n > 0; n--) fields.push(field(0x32, keyValue()));
+      for (let i = fields.length - 1; i > 0; i--) {
+        const j = Math.floor(next() * (i + 1));
+        [fields[i], fields[j]] = [fields[j]!, fields[i]!];
+      }
+      return Buffer.concat(fields);
+    };
+    const settings: MappingSettings[] = [{ format: 'raw' }, { format: 'json' }, { format: 'json', structuredMetadata: false }];
+    let taken = 0;
+    const cases = 300;
+    for (let n = 0; n < cases; n++) {
+      const encoded = requestOf(Array.from({ length: 1 + Math.floor(next() * 5) }, record));
+      const bytes = next() < 0.3 ? withInvalidUtf8(encoded) : encoded;
+      for (const options of settings) if (compare(bytes, options)) taken++;
+    }
+    assert.ok(taken > cases, `transcoder answered ${taken} of ${3 * cases}`);
+  });
+
   it('answers a request larger than the scratch it keeps, grown while entries are written', () => {
     const records = Array.from({ length: 6000 }, (_, i) => ({
       body: `line ${i} `.repeat(40),

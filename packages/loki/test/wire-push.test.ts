@@ -462,8 +462,10 @@ describe('wirePushFragments', () => {
       if (roll < 0.85) return field(0x3a, Buffer.from([1, 2, 255]));
       return Buffer.alloc(0);
     };
-    const keyValue = (depth = 0): Buffer => Buffer.concat([field(0x0a, Buffer.from(pick(['k', 'a', 'b', 'user.id', 'ключ']))), field(0x12, value(depth))]);
-    const id = (size: number): Buffer => field(size === 16 ? 0x4a : 0x52, next() < 0.2 ? Buffer.alloc(0) : Buffer.alloc(size, Math.floor(next() * 256)));
+    const keyValue = (depth = 0): Buffer =>
+      Buffer.concat([field(0x0a, Buffer.from(pick(['k', 'a', 'b', 'user.id', 'ключ']))), field(0x12, value(depth))]);
+    const id = (size: number): Buffer =>
+      field(size === 16 ? 0x4a : 0x52, next() < 0.2 ? Buffer.alloc(0) : Buffer.alloc(size, Math.floor(next() * 256)));
     const singular: Array<() => Buffer> = [
       () => Buffer.concat([Buffer.from([0x09]), time()]),
       () => Buffer.concat([Buffer.from([0x59]), time()]),

@@ -67,6 +67,84 @@ describe('the scan’s fast path', () => {
     );
   });
 
+  it('answers only where the exact scan accepts and forwards, for attributes at the edges of the in-place read', () => {
+    // Attribute-shaped bytes, then damaged: lengths at 127/128, varints of 10 and 11 bytes, doubles of
+    // 7 to 9, non-ASCII and invalid text, values at and past the depth limit, and mutated lengths and tags.
+    let seed = 20250302;
+    const next = (): number => {
+      seed = (seed + 0x6d2b79f5) | 0;
+      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+    const int = (n: number): number => Math.floor(next() * n);
+    const pick = <T>(items: readonly T[]): T => items[int(items.length)]!;
+    const delimited = (tag: number, bytes: number[]): number[] => {
+      const length: number[] = [];
+      let n = bytes.length;
+      for (; n >= 0x80; n >>>= 7) length.push((n & 0x7f) | 0x80);
+      return [tag, ...length, n, ...bytes];
+    };
+    const chars = (): number[] => {
+      const length = pick([0, 1, 7, 60, 121, 122, 123, 124, 125, 126, 127, 128]);
+      const kind = next();
+      if (kind < 0.6) return Array.from({ length }, () => 0x61 + int(26));
+      if (kind < 0.8) return [...Buffer.from('é€😀'.repeat(44))].slice(0, length); // valid, or cut mid-character
+      return Array.from({ length }, () => pick([0x41, 0xc3, 0xa9, 0xed, 0xa0, 0x80, 0xf0, 0x9f, 0xff]));
+    };
+    const varint = (tag: number): number[] => {
+      const bytes = Array.from({ length: int(11) }, () => 0x80 | int(128));
+      return [tag, ...bytes, int(next() < 0.5 ? 2 : 128)];
+    };
+    const scalar = (): number[] =>
+      pick([
+        () => delimited(0x0a, chars()),
+        () => varint(0x18),
+        () => varint(0x10),
+        () => [0x21, ...Array.from({ length: pick([7, 8, 8, 9]) }, () => int(256))],
+        () => delimited(0x3a, chars()),
+        () => [],
+      ])();
+    const keyValue = (value: number[]): number[] => {
+      const key = delimited(0x0a, chars());
+      const roll = next();
+      if (roll < 0.85) return [...key, ...delimited(0x12, value)];
+      if (roll < 0.95) return [...delimited(0x12, value), ...key];
+      return [...key, ...delimited(0x12, value), ...delimited(0x12, scalar())];
+    };
+    // A kvlist attribute whose innermost value, a scalar, sits at depth `levels + 1`.
+    const nested = (levels: number): number[] => {
+      let kv = keyValue(scalar());
+      for (let i = 0; i < levels; i++) kv = [...delimited(0x0a, [0x6b]), ...delimited(0x12, delimited(0x32, delimited(0x0a, kv)))];
+      return kv;
+    };
+    const record = (): number[] => {
+      const fields: number[] = [];
+      for (let n = int(5); n > 0; n--)
+        fields.push(...delimited(0x32, next() < 0.03 ? nested(pick([MAX_DEPTH - 2, MAX_DEPTH - 1, MAX_DEPTH])) : keyValue(scalar())));
+      if (next() < 0.5) fields.push(...delimited(0x2a, delimited(0x0a, chars())));
+      return fields;
+    };
+    let answered = 0;
+    for (let n = 0; n < 2500; n++) {
+      const resource = delimited(0x0a, Array.from({ length: int(3) }, () => delimited(0x0a, keyValue(scalar()))).flat());
+      const records = Array.from({ length: 1 + int(3) }, () => delimited(0x12, record())).flat();
+      const request = Buffer.from(delimited(0x0a, [...resource, ...delimited(0x12, records)]));
+      for (let steps = next() < 0.6 ? 1 + int(2) : 0; steps > 0; steps--) {
+        const at = int(request.length);
+        request[at] = next() < 0.4 ? (request[at]! + pick([1, -1])) & 0xff : pick([0x00, 0x0a, 0x10, 0x12, 0x18, 0x21, 0x7f, 0x80, 0xff]);
+      }
+      const bytes = placed(request, int(8), int(4));
+      for (const strings of [true, false]) {
+        const fast = fastScanLogsProto(bytes, strings);
+        if (!fast) continue;
+        answered++;
+        assert.deepEqual(exactScanLogsProto(bytes, strings), { ...fast, forwardable: strings }, Buffer.from(bytes).toString('hex'));
+      }
+    }
+    assert.ok(answered > 1000, `the fast path answered ${answered} times`);
+  });
+
   it('gives up on a string that is not UTF-8 when strings are checked, wherever its bad byte and its buffer’s words lie', () => {
     fc.assert(
       fc.property(

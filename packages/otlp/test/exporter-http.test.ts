@@ -98,8 +98,8 @@ describe('otlphttp exporter', () => {
     });
   }
 
-  // Unbatched, every batch is one request: its payload must still be a copy of the request's
-  // fragment, which goes back to the arena once the batch is encoded.
+  // Unbatched, every batch is one request: its payload is a view of the request's fragment, which
+  // goes back to the arena once the batch is encoded, so the view must keep its memory from reuse.
   const batchings = [
     { name: 'batched', batch: { sizer: 'bytes', min_size: 16384, max_size: 65536, flush_timeout: '5ms' } },
     { name: 'unbatched', batch: { min_size: 0 } },

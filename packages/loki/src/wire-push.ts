@@ -95,6 +95,8 @@ const MAX_VARINT32 = 5;
 
 /** The scratch the entries are written to is kept between calls up to this size. */
 const SCRATCH_KEEP = 1 << 20;
+/** The same for the entry arrays, in entries. */
+const ENTRIES_KEEP = 1 << 14;
 
 class WireTranscoder {
   private r = new ProtoReader(Buffer.alloc(0));
@@ -106,7 +108,7 @@ class WireTranscoder {
   private pos = 0;
 
   // Entries in record order: where each is encoded in `scratch`, its time and its stream. The
-  // arrays keep their length between requests (resetting it would give back their memory).
+  // arrays keep their length between requests, up to ENTRIES_KEEP: regrowing them cost every request.
   private entries = 0;
   private readonly entryStart: number[] = [];
   private readonly entryEnd: number[] = [];
@@ -211,6 +213,9 @@ class WireTranscoder {
     // A json line the reader threw in kept the buffer it was written to, perhaps grown.
     this.jsonLine.release();
     if (this.scratch.length > SCRATCH_KEEP) this.scratch = Buffer.allocUnsafe(64 * 1024);
+    if (this.entryStart.length > ENTRIES_KEEP) {
+      this.entryStart.length = this.entryEnd.length = this.entryHi.length = this.entryLo.length = this.entryStream.length = 0;
+    }
   }
 
   private resourceLogs(end: number, receiveHi: number, receiveLo: number): boolean {

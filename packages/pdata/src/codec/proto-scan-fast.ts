@@ -7,8 +7,9 @@ import { MAX_DEPTH } from './proto-reader';
  * with plain integer positions instead of a reader object, checks text a word at a time, and
  * reads the usual attribute (a short key and one scalar) in one step: about 20 µs for the
  * bench's request of 100 records with strings checked (30 before attributes were read in one
- * step; the exact scan takes several times as long). It gives up (BAIL) at anything else, and the exact scan then walks the request again
- * and says what is wrong, so errors and edge cases have one implementation only.
+ * step; the exact scan takes several times as long). It gives up (BAIL) at anything else, and
+ * the exact scan then walks the request again and says what is wrong, so errors and edge cases
+ * have one implementation only.
  */
 
 /** What a walker returns when it gives up; otherwise it returns where it stopped. */

@@ -135,13 +135,13 @@ export class WireJsonLine {
 
   private record(r: ProtoReader, fields: RecordFields, tail: Buffer): void {
     const buf = r.buf;
-    const { bodyStart, traceStart, traceEnd, spanStart, spanEnd, severityStart, severityEnd } = fields;
+    const { bodyStart, bodyEnd, traceStart, traceEnd, spanStart, spanEnd, severityStart, severityEnd } = fields;
     this.byte(OPEN_BRACE);
     if (bodyStart >= 0) {
       const mark = this.pos;
       this.raw(BODY);
       r.pos = bodyStart;
-      if (!this.anyValue(r, fields.bodyEnd)) this.pos = mark; // an empty AnyValue is no body
+      if (!this.anyValue(r, bodyEnd)) this.pos = mark; // an empty AnyValue is no body
     }
     if (traceEnd > traceStart) this.id(TRACE_ID, buf, traceStart, traceEnd);
     if (spanEnd > spanStart) this.id(SPAN_ID, buf, spanStart, spanEnd);

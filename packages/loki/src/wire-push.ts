@@ -683,9 +683,9 @@ class WireTranscoder {
   }
 
   /**
-   * The json line of the record whose fields are in `fields` as the entry's field 2, written in place after a
-   * length prefix of the size the last line's took, and moved in the rare case this one's
-   * differs. Answers its share of split.ts's estimate, or -1 when the model path must write it.
+   * The json line of the record whose fields are in `fields`, as the entry's field 2: written in
+   * place after a length prefix of the size the last line's took, and moved in the rare case this
+   * one's differs. Answers its share of split.ts's estimate, or -1 when the model path must write it.
    */
   private writeJsonLine(tail: Buffer): number {
     const guess = this.linePrefix;

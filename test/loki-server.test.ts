@@ -7,10 +7,28 @@ import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
 import { request } from 'undici';
 import { parseLabelString } from './support/loki/labels';
-import { startLokiTestServer, type LokiTestServer, type LokiTestServerOptions } from './support/loki/server';
+import { startLokiTestServer, type AcceptedPush, type LokiTestServer, type LokiTestServerOptions } from './support/loki/server';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- snappyjs ships no type declarations to import by
+const snappyCompress = (require('snappyjs') as { compress: (input: Uint8Array) => Uint8Array }).compress;
 
 const NOW_MS = 1_700_000_000_000;
 const nowNs = (offsetMs = 0) => String(BigInt(NOW_MS + offsetMs) * 1_000_000n);
+
+/** A protobuf field of short content (one-byte length), written by hand: these tests do not use the exporter's encoder. */
+const field = (tag: number, ...content: Uint8Array[]): Buffer => {
+  const body = Buffer.concat(content);
+  assert.ok(body.length < 0x80);
+  return Buffer.concat([Buffer.from([tag, body.length]), body]);
+};
+const protoEntry = (offsetSeconds: number, line: Uint8Array, pairs: Array<[Uint8Array, Uint8Array]> = []) =>
+  field(
+    0x12,
+    field(0x0a, Buffer.from([0x08, 0x80 + offsetSeconds, 0xe2, 0xcf, 0xaa, 0x06])), // seconds: NOW_MS / 1000 + offsetSeconds
+    field(0x12, line),
+    ...pairs.map(([name, value]) => field(0x1a, field(0x0a, name), field(0x12, value))),
+  );
+const protoPush = (...entries: Buffer[]) => field(0x0a, field(0x0a, Buffer.from('{a="b"}')), ...entries);
 
 async function pushJson(server: LokiTestServer, body: unknown, headers: Record<string, string> = { 'x-scope-orgid': 't1' }) {
   const res = await request(server.pushUrl, {
@@ -218,6 +236,59 @@ describe('Loki test server', () => {
     await server.recover();
     assert.equal((await pushJson(server, body)).status, 204);
     assert.equal(server.entries().length, 2);
+  });
+
+  it('checks and counts the same without keeping entries (the bench sink): every string checked, sizes as sent', async () => {
+    const text = (value: string) => Buffer.from(value);
+    const badUtf8 = Buffer.from([0x61, 0xc3, 0x28]);
+    const pushes: Array<{ name: string; body: Buffer; status: number }> = [
+      {
+        name: 'valid, a metadata name sent twice',
+        body: protoPush(
+          protoEntry(0, text('héllo'), [
+            [text('k'), text('v1')],
+            [text('k'), text('v22')],
+            [text('trace_id'), text('ab')],
+          ]),
+          protoEntry(1, text('two')),
+        ),
+        status: 204,
+      },
+      { name: 'invalid UTF-8 in a line', body: protoPush(protoEntry(0, badUtf8)), status: 400 },
+      { name: 'invalid UTF-8 in a metadata value', body: protoPush(protoEntry(0, text('x'), [[text('k'), badUtf8]])), status: 400 },
+      { name: 'invalid UTF-8 in a metadata name', body: protoPush(protoEntry(0, text('x'), [[badUtf8, text('v')]])), status: 400 },
+      { name: 'a line over max_line_size', body: protoPush(protoEntry(0, text('x'.repeat(11)))), status: 400 },
+      { name: 'a truncated entry', body: protoPush(protoEntry(0, text('x'))).subarray(0, 20), status: 400 },
+    ];
+    const outcomes = [];
+    for (const keepEntries of [true, false]) {
+      const accepted: AcceptedPush[] = [];
+      await start({ keepEntries, maxLineSize: 10, onPush: (push) => accepted.push(push) });
+      const statuses = [];
+      for (const push of pushes) {
+        const res = await request(server.pushUrl, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-protobuf', 'x-scope-orgid': 't1' },
+          body: Buffer.from(snappyCompress(push.body)),
+        });
+        statuses.push([push.name, res.statusCode, (await res.body.text()).trim()]);
+      }
+      assert.deepEqual(
+        statuses.map(([name, status]) => [name, status]),
+        pushes.map((push) => [push.name, push.status]),
+      );
+      // 'héllo' is 6 bytes; the pairs: k+v1, k+v22, trace_id+ab; 'two'.
+      assert.deepEqual(
+        accepted.map(({ entries, entryBytes }) => ({ entries, entryBytes })),
+        [{ entries: 2, entryBytes: 6 + 3 + 4 + 10 + 3 }],
+      );
+      assert.equal(server.acceptedEntries, 2);
+      assert.equal(server.entries().length, keepEntries ? 2 : 0);
+      if (keepEntries) assert.deepEqual(server.entries()[0]!.metadata, { k: 'v22', trace_id: 'ab' });
+      outcomes.push(statuses);
+      await server.close();
+    }
+    assert.deepEqual(outcomes[1], outcomes[0], 'the same answers, messages included');
   });
 
   it('answers /ready', async () => {

@@ -10,5 +10,5 @@ export type {
   StoredStream,
 } from './server';
 export { parseLabelString, canonicalLabels, isValidLabelName, LabelsError } from './labels';
-export { decodePushProto, decodePushJson, DecodeError } from './push-decoder';
-export type { DecodedEntry, DecodedStream } from './push-decoder';
+export { checkPushProto, decodePushProto, decodePushJson, DecodeError } from './push-decoder';
+export type { DecodedEntry, DecodedStream, EntryShape, PushStream } from './push-decoder';

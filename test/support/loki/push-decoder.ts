@@ -4,36 +4,61 @@
  * numbers from Loki's push.proto), read with pdata's bounds-checked ProtoReader; JSON follows
  * the documented push API.
  */
+import { isUtf8 } from 'node:buffer';
 import { ProtoReader, SluiceError } from '@sluice/pdata';
 
-export interface DecodedEntry {
+/** What the server's checks need of an entry: its time, and its sizes in bytes as sent. */
+export interface EntryShape {
   timestampNs: bigint;
+  lineBytes: number;
+  /** Structured-metadata pairs as sent (a name sent twice counts twice), and their names' and values' bytes. */
+  metadataPairs: number;
+  metadataBytes: number;
+}
+
+export interface DecodedEntry extends EntryShape {
   line: string;
   metadata: Record<string, string>;
 }
 
-export interface DecodedStream {
+export interface PushStream<Entry extends EntryShape = DecodedEntry> {
   /** The label string as sent (protobuf) or built from the `stream` object (JSON). */
   labels: string;
   /** For JSON, the `stream` object; for protobuf, undefined (the caller parses `labels`). */
   labelObject?: Record<string, string>;
-  entries: DecodedEntry[];
+  entries: Entry[];
 }
+
+export type DecodedStream = PushStream<DecodedEntry>;
 
 export class DecodeError extends Error {}
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+export function isDecoded(entry: EntryShape): entry is DecodedEntry {
+  return 'line' in entry;
+}
 
-/** A string field, rejected when it is not valid UTF-8, as Loki does (ProtoReader's string() does not check). */
-function text(r: ProtoReader): string {
+/**
+ * Reads a string field and answers where its bytes start (they end at `r.pos`), refusing bytes
+ * that are not valid UTF-8 as Loki does (ProtoReader does not check). No view of them is made:
+ * under load, making one cost more than the check.
+ */
+function checkedText(r: ProtoReader): number {
   const end = r.lengthEnd();
-  const bytes = r.buf.subarray(r.pos, end);
+  const start = r.pos;
   r.pos = end;
-  try {
-    return utf8.decode(bytes);
-  } catch {
-    throw new DecodeError('invalid UTF-8 in a string field');
+  const buf = r.buf;
+  for (let i = start; i < end; i++) {
+    if (buf[i]! >= 0x80) {
+      if (!isUtf8(buf.subarray(i, end))) throw new DecodeError('invalid UTF-8 in a string field');
+      break;
+    }
   }
+  return start;
+}
+
+function text(r: ProtoReader): string {
+  const start = checkedText(r);
+  return r.buf.toString('utf8', start, r.pos);
 }
 
 /** Reads the fields of the message that ends at `end` (a nested one: from r.lengthEnd()). */
@@ -54,35 +79,53 @@ const TIMESTAMP_FIELDS = [undefined, 'seconds', 'nanos'];
 const PAIR_FIELDS = [undefined, 'name', 'value'];
 
 export function decodePushProto(body: Uint8Array): DecodedStream[] {
-  const streams: DecodedStream[] = [];
+  return readPush(body, true) as DecodedStream[];
+}
+
+/**
+ * Reads and checks a push as decodePushProto does, every string's UTF-8 included, without making
+ * its lines and metadata into strings: for a server that only counts what it accepts, under load.
+ */
+export function checkPushProto(body: Uint8Array): PushStream<EntryShape>[] {
+  return readPush(body, false);
+}
+
+function readPush(body: Uint8Array, withText: boolean): PushStream<EntryShape>[] {
+  const streams: PushStream<EntryShape>[] = [];
   const r = new ProtoReader(body);
   try {
-    fields(r, r.end, [undefined, 'streams'], (tag) => tag === 0x0a && streams.push(decodeStream(r)) > 0);
+    fields(r, r.end, [undefined, 'streams'], (tag) => tag === 0x0a && streams.push(decodeStream(r, withText)) > 0);
   } catch (err) {
     throw err instanceof SluiceError ? new DecodeError(err.message) : err;
   }
   return streams;
 }
 
-function decodeStream(r: ProtoReader): DecodedStream {
-  const stream: DecodedStream = { labels: '', entries: [] };
+function decodeStream(r: ProtoReader, withText: boolean): PushStream<EntryShape> {
+  const stream: PushStream<EntryShape> = { labels: '', entries: [] };
   fields(r, r.lengthEnd(), STREAM_FIELDS, (tag) => {
     if (tag === 0x0a) stream.labels = text(r);
-    else if (tag === 0x12) stream.entries.push(decodeEntry(r));
+    else if (tag === 0x12) stream.entries.push(decodeEntry(r, withText));
     else return false;
     return true;
   });
   return stream;
 }
 
-function decodeEntry(r: ProtoReader): DecodedEntry {
-  const entry: DecodedEntry = { timestampNs: 0n, line: '', metadata: {} };
+function decodeEntry(r: ProtoReader, withText: boolean): EntryShape {
+  const shape: EntryShape = { timestampNs: 0n, lineBytes: 0, metadataPairs: 0, metadataBytes: 0 };
+  const entry = withText ? { ...shape, line: '', metadata: {} } : shape;
   fields(r, r.lengthEnd(), ENTRY_FIELDS, (tag) => {
     if (tag === 0x0a) entry.timestampNs = decodeTimestamp(r);
-    else if (tag === 0x12) entry.line = text(r);
-    else if (tag === 0x1a) {
-      const [name, value] = decodeLabelPair(r);
-      entry.metadata[name] = value;
+    else if (tag === 0x12) {
+      const start = checkedText(r);
+      entry.lineBytes = r.pos - start;
+      if (isDecoded(entry)) entry.line = r.buf.toString('utf8', start, r.pos);
+    } else if (tag === 0x1a) {
+      const { nameStart, nameEnd, valueStart, valueEnd } = readLabelPair(r);
+      entry.metadataPairs++;
+      entry.metadataBytes += nameEnd - nameStart + valueEnd - valueStart;
+      if (isDecoded(entry)) entry.metadata[r.buf.toString('utf8', nameStart, nameEnd)] = r.buf.toString('utf8', valueStart, valueEnd);
     } else return false;
     return true;
   });
@@ -101,16 +144,20 @@ function decodeTimestamp(r: ProtoReader): bigint {
   return seconds * 1_000_000_000n + BigInt(nanos);
 }
 
-function decodeLabelPair(r: ProtoReader): [string, string] {
-  let name = '';
-  let value = '';
+/** Where a LabelPairAdapter's name and value lie in the reader's buffer (the last of each on the wire). */
+function readLabelPair(r: ProtoReader): { nameStart: number; nameEnd: number; valueStart: number; valueEnd: number } {
+  const pair = { nameStart: 0, nameEnd: 0, valueStart: 0, valueEnd: 0 };
   fields(r, r.lengthEnd(), PAIR_FIELDS, (tag) => {
-    if (tag === 0x0a) name = text(r);
-    else if (tag === 0x12) value = text(r);
-    else return false;
+    if (tag === 0x0a) {
+      pair.nameStart = checkedText(r);
+      pair.nameEnd = r.pos;
+    } else if (tag === 0x12) {
+      pair.valueStart = checkedText(r);
+      pair.valueEnd = r.pos;
+    } else return false;
     return true;
   });
-  return [name, value];
+  return pair;
 }
 
 /** The push API's JSON: `{"streams":[{"stream":{...},"values":[["<ns>","line",{metadata}?]]}]}`. */
@@ -137,11 +184,23 @@ export function decodePushJson(body: string): DecodedStream[] {
       }
       if (!/^\d+$/.test(value[0])) throw new DecodeError(`timestamp "${value[0]}" is not nanoseconds since the epoch`);
       const metadata: Record<string, string> = {};
+      let metadataBytes = 0;
       if (value[2] !== undefined) {
         if (typeof value[2] !== 'object' || value[2] === null) throw new DecodeError('structured metadata must be an object');
-        for (const [name, v] of Object.entries(value[2] as object)) metadata[name] = String(v);
+        for (const [name, v] of Object.entries(value[2] as object)) {
+          metadata[name] = String(v);
+          metadataBytes += Buffer.byteLength(name) + Buffer.byteLength(metadata[name]);
+        }
       }
-      return { timestampNs: BigInt(value[0]), line: value[1], metadata };
+      const line = value[1];
+      return {
+        timestampNs: BigInt(value[0]),
+        line,
+        lineBytes: Buffer.byteLength(line),
+        metadata,
+        metadataPairs: Object.keys(metadata).length,
+        metadataBytes,
+      };
     });
     return { labels: '', labelObject, entries };
   });

@@ -10,8 +10,8 @@ import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { LabelsError, canonicalLabels, parseLabelString } from './labels';
-import { DecodeError, decodePushJson, decodePushProto } from './push-decoder';
-import type { DecodedStream } from './push-decoder';
+import { DecodeError, checkPushProto, decodePushJson, decodePushProto, isDecoded } from './push-decoder';
+import type { EntryShape, PushStream } from './push-decoder';
 
 export interface LokiTestServerOptions {
   /** Loki's `auth_enabled`: when true (default), X-Scope-OrgID is required; when false the tenant is `fake`. */
@@ -192,9 +192,10 @@ export async function startLokiTestServer(options: LokiTestServerOptions = {}): 
     if (!limits.authEnabled) tenant = 'fake';
     if (!tenant) return answer(req, res, 401, 'no org id');
 
-    let streams: DecodedStream[];
+    let streams: PushStream<EntryShape>[];
     try {
-      streams = decode(req, body);
+      // Entries not kept need no text: their strings are only checked.
+      streams = decode(req, body, keepEntries ? decodePushProto : checkPushProto);
     } catch (err) {
       if (err instanceof UnsupportedMediaType) return answer(req, res, 415, err.message);
       return answer(req, res, 400, `error parsing push request: ${(err as Error).message}`);
@@ -252,7 +253,7 @@ export async function startLokiTestServer(options: LokiTestServerOptions = {}): 
     res.end(JSON.stringify(result));
   }
 
-  function validateAndStore(tenant: string, streams: DecodedStream[]): string[] {
+  function validateAndStore(tenant: string, streams: readonly PushStream<EntryShape>[]): string[] {
     const errors: string[] = [];
     const nowNs = BigInt(now()) * 1_000_000n;
     const oldest = limits.rejectOldMs > 0 ? nowNs - BigInt(limits.rejectOldMs) * 1_000_000n : undefined;
@@ -281,14 +282,14 @@ export async function startLokiTestServer(options: LokiTestServerOptions = {}): 
       }
       const key = tenant + '\u0000' + text;
       for (const entry of stream.entries) {
-        const lineBytes = Buffer.byteLength(entry.line);
+        const lineBytes = entry.lineBytes;
         if (lineBytes > limits.maxLineSize) {
           errors.push(
             `Max entry size '${limits.maxLineSize}' bytes exceeded for stream '${text}' while adding an entry with length '${lineBytes}' bytes`,
           );
           continue;
         }
-        if (!limits.allowStructuredMetadata && Object.keys(entry.metadata).length > 0) {
+        if (!limits.allowStructuredMetadata && entry.metadataPairs > 0) {
           errors.push(
             `stream '${text}' includes structured metadata, but this feature is disallowed. Please see \`limits_config.structured_metadata\` or contact your Loki administrator to enable it.`,
           );
@@ -314,7 +315,8 @@ export async function startLokiTestServer(options: LokiTestServerOptions = {}): 
         }
         if (latest === undefined || entry.timestampNs > latest) newest.set(key, entry.timestampNs);
         acceptedEntries++;
-        if (keepEntries) stored.push({ tenant, labels, timestampNs: entry.timestampNs, line: entry.line, metadata: entry.metadata });
+        if (keepEntries && isDecoded(entry))
+          stored.push({ tenant, labels, timestampNs: entry.timestampNs, line: entry.line, metadata: entry.metadata });
       }
     }
     return errors;
@@ -384,7 +386,11 @@ class UnsupportedMediaType extends Error {}
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- snappyjs ships no type declarations to import by
 const snappyUncompress = (require('snappyjs') as { uncompress: (input: Uint8Array) => Uint8Array }).uncompress;
 
-function decode(req: http.IncomingMessage, body: Buffer): DecodedStream[] {
+function decode(
+  req: http.IncomingMessage,
+  body: Buffer,
+  readProto: (plain: Uint8Array) => PushStream<EntryShape>[],
+): PushStream<EntryShape>[] {
   const contentType = (header(req, 'content-type') ?? '').split(';')[0]!.trim();
   const encoding = header(req, 'content-encoding');
   let raw = body;
@@ -398,20 +404,17 @@ function decode(req: http.IncomingMessage, body: Buffer): DecodedStream[] {
     } catch (err) {
       throw new DecodeError(`snappy: ${(err as Error).message}`);
     }
-    return decodePushProto(plain);
+    return readProto(plain);
   }
   throw new UnsupportedMediaType(`unsupported Content-Type ${contentType}`);
 }
 
-function pushSize(streams: DecodedStream[]): { entries: number; entryBytes: number } {
+function pushSize(streams: readonly PushStream<EntryShape>[]): { entries: number; entryBytes: number } {
   let entries = 0;
   let entryBytes = 0;
   for (const stream of streams) {
     entries += stream.entries.length;
-    for (const entry of stream.entries) {
-      entryBytes += Buffer.byteLength(entry.line);
-      for (const [name, value] of Object.entries(entry.metadata)) entryBytes += Buffer.byteLength(name) + Buffer.byteLength(value);
-    }
+    for (const entry of stream.entries) entryBytes += entry.lineBytes + entry.metadataBytes;
   }
   return { entries, entryBytes };
 }

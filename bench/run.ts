@@ -48,6 +48,11 @@ interface Row {
   dropped: number | undefined;
   /** What the Loki sink received for the measured load. */
   pushes: PushStats | undefined;
+  /**
+   * CPU-seconds per million records of the processes the collector sends to (the Loki sink, the
+   * discarding gateway): they share these cores, and a busy one leaves the collector less of them.
+   */
+  sinkCpuPerMillion: number | undefined;
   /** Request round trips, for scenarios that measure them. */
   latencyMs: LoadResult['latencyMs'];
 }
@@ -111,6 +116,7 @@ async function writeResults(rows: Row[], sdk: SdkBenchResult | undefined): Promi
       times_floor: floor ? r.cpuPerMillion / floor : null,
       peak_rss_mb: Math.round(r.peakRssMb),
       failed_requests: r.failed,
+      ...(r.sinkCpuPerMillion !== undefined ? { sink_cpu_seconds_per_million: r.sinkCpuPerMillion } : {}),
       ...(r.pushes ? { loki_pushes: r.pushes.pushes, requests: r.requests } : {}),
       ...(r.latencyMs ? { latency_ms: r.latencyMs } : {}),
     })),
@@ -138,9 +144,12 @@ async function measure(scenario: Scenario, work: string, body: Uint8Array, recor
     const bodies = scenario.requests ? scenario.requests(records).map((r) => encodeLogsProto(r)) : [body];
     await generateLoad(url, bodies, records, WARMUP_SECONDS);
     await quietPushes(sink); // the warm-up's pushes are not the measured load's
+    const sinkCpu = () => sidecars.reduce((sum, sidecar) => sum + cpuSeconds(sidecar.pid!), 0);
     const cpuBefore = cpuSeconds(child.pid!);
+    const sinkCpuBefore = sinkCpu();
     const load = scenario.drive ? await scenario.drive(url, SECONDS) : await generateLoad(url, bodies, records, SECONDS);
     const cpu = cpuSeconds(child.pid!) - cpuBefore;
+    const sinkCpuUsed = sinkCpu() - sinkCpuBefore;
     return {
       name: scenario.name,
       recordsPerSecond: load.records / load.seconds,
@@ -151,6 +160,7 @@ async function measure(scenario: Scenario, work: string, body: Uint8Array, recor
       requests: load.requests,
       dropped: load.dropped,
       pushes: await quietPushes(sink),
+      sinkCpuPerMillion: sidecars.length > 0 && load.records > 0 ? (sinkCpuUsed / load.records) * 1e6 : undefined,
       latencyMs: load.latencyMs,
     };
   } finally {
@@ -216,6 +226,7 @@ function printTable(rows: Row[], described: Scenario[]): void {
     '× baseline',
     'peak RSS MB',
     'failed requests',
+    'sink CPU-s per M',
   ];
   const lines = rows.map((r) => [
     r.name,
@@ -225,6 +236,7 @@ function printTable(rows: Row[], described: Scenario[]): void {
     floor ? (r.cpuPerMillion / floor).toFixed(2) : '-',
     r.peakRssMb.toFixed(0),
     String(r.failed),
+    r.sinkCpuPerMillion === undefined ? '-' : r.sinkCpuPerMillion.toFixed(2),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   const format = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
@@ -232,6 +244,7 @@ function printTable(rows: Row[], described: Scenario[]): void {
   for (const line of lines) process.stdout.write(format(line) + '\n');
   process.stdout.write('\n');
   for (const scenario of described) process.stdout.write(`  ${scenario.name.padEnd(widths[0]!)}  ${scenario.description}\n`);
+  process.stdout.write('  sink CPU: the processes the collector sends to (Loki sink, gateway), on the same cores\n');
   printPushTable(rows);
   printLatencyTable(rows);
 }

@@ -8,7 +8,7 @@
  * first. A record whose objects (attributes, kvlists) have such keys, a `loki.*` hint among its
  * attributes, or a value with more than one member or an unknown field is left to the model path.
  */
-import { emptyScope, type ProtoReader } from '@sluice/pdata';
+import { emptyScope, viewOf, type ProtoReader } from '@sluice/pdata';
 import { decimalLength, decimalScale, scaledDigits, writeDecimal } from './decimal-text';
 import { PLAIN_DECIMAL, PLAIN_FALSE, PLAIN_STRING, PLAIN_TRUE, plainKeyValue, plainValue, readPlainValue } from './in-place-fields';
 import { jsonScopePart } from './lines';
@@ -84,6 +84,8 @@ export class WireJsonLine {
    * copied) when the line needs more room.
    */
   out: Buffer = EMPTY;
+  /** `out` as a DataView, for the hex writer's 16-bit stores. */
+  private view = viewOf(EMPTY);
   private pos = 0;
   private depth = 0;
   /** The keys of the objects being written, as ranges of `out`: each object's start at the index it began with. */
@@ -103,7 +105,7 @@ export class WireJsonLine {
    * `this.out`, which may be a grown copy of `out`), or -1 when the model path must write it.
    */
   write(r: ProtoReader, fields: RecordFields, tail: Buffer, out: Buffer, at: number): number {
-    this.out = out;
+    if (out !== this.out) this.useOut(out);
     this.pos = at;
     this.depth = this.keys = 0;
     const outer = r.end;
@@ -120,7 +122,7 @@ export class WireJsonLine {
 
   /** Lets go of the caller's buffer. */
   release(): void {
-    this.out = EMPTY;
+    this.useOut(EMPTY);
   }
 
   /** The bytes that end the lines of a scope: the resource's part (ResourcePlan.linePart) and the scope's, rendered by lines.ts. */
@@ -364,7 +366,7 @@ export class WireJsonLine {
     this.separator();
     this.raw(name);
     this.room(2 * (end - start) + 1);
-    const pos = writeHex(src, start, end, this.out, this.pos);
+    const pos = writeHex(src, start, end, this.view, this.pos);
     this.out[pos] = QUOTE;
     this.pos = pos + 1;
   }
@@ -410,8 +412,13 @@ export class WireJsonLine {
     if (this.out.length - this.pos < count) {
       const bigger = Buffer.allocUnsafe(Math.max(this.out.length * 2, this.pos + count));
       this.out.copy(bigger, 0, 0, this.pos);
-      this.out = bigger;
+      this.useOut(bigger);
     }
+  }
+
+  private useOut(out: Buffer): void {
+    this.out = out;
+    this.view = viewOf(out);
   }
 }
 

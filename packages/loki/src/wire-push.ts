@@ -18,8 +18,10 @@ import {
   detectedLevel,
   emptyResource,
   readAnyValueProto,
+  viewOf,
   readResourceProto,
 } from '@sluice/pdata';
+import { copyAsciiWords, copyWords, sameWords } from './byte-words';
 import { decimalLength, writeDecimal } from './decimal-text';
 import { normalizeLabelName } from './label-name';
 import {
@@ -101,10 +103,13 @@ const ENTRIES_KEEP = 1 << 14;
 class WireTranscoder {
   private r = new ProtoReader(Buffer.alloc(0));
   private buf = this.r.buf;
+  /** The request's bytes as a DataView, for word-at-a-time compares and copies. */
+  private input = viewOf(this.buf);
   private options!: MappingOptions;
   /** Every string of the request is known to be valid UTF-8: values need no check. */
   private stringsValid = false;
   private scratch: Buffer = Buffer.allocUnsafe(64 * 1024);
+  private output = viewOf(this.scratch);
   private pos = 0;
 
   // Entries in record order: where each is encoded in `scratch`, its time and its stream. The
@@ -137,6 +142,11 @@ class WireTranscoder {
   private readonly keyStart: number[] = [];
   private readonly keyEnd: number[] = [];
   private readonly keyName: Buffer[] = [];
+  /**
+   * Where this request's output first has each index's name field (-1: not yet): the next pairs
+   * copy it from there, four bytes at a time.
+   */
+  private readonly nameAt: number[] = [];
   private keys = 0;
   // The same for the severity text, and the metadata pairs of the last severity.
   private severityStart = 0;
@@ -175,11 +185,18 @@ class WireTranscoder {
     allocate: (size: number) => Buffer,
     stringsValid: boolean,
   ): PushFragment[] | undefined {
-    const r = (this.r = new ProtoReader(bytes));
+    // The request is read from a copy at the start of the scratch, so that bodies are copied
+    // within one buffer (copyWithin), without a view of each range to make: four times as fast
+    // for a body of 150 bytes, and far more than the request's copy costs.
+    this.pos = 0;
+    const copy = this.reserve(bytes.length).subarray(0, bytes.length);
+    copy.set(bytes);
+    this.pos = bytes.length;
+    const r = (this.r = new ProtoReader(copy));
     this.buf = r.buf;
+    this.input = viewOf(r.buf);
     this.options = options;
     this.stringsValid = stringsValid;
-    this.pos = 0;
     this.estimate = 0;
     this.entries = 0;
     this.streams = new Map();
@@ -210,9 +227,10 @@ class WireTranscoder {
   release(): void {
     this.r = new ProtoReader(Buffer.alloc(0));
     this.buf = this.r.buf;
+    this.input = viewOf(this.buf);
     // A json line the reader threw in kept the buffer it was written to, perhaps grown.
     this.jsonLine.release();
-    if (this.scratch.length > SCRATCH_KEEP) this.scratch = Buffer.allocUnsafe(64 * 1024);
+    if (this.scratch.length > SCRATCH_KEEP) this.useScratch(Buffer.allocUnsafe(64 * 1024));
     if (this.entryStart.length > ENTRIES_KEEP) {
       this.entryStart.length = this.entryEnd.length = this.entryHi.length = this.entryLo.length = this.entryStream.length = 0;
     }
@@ -521,7 +539,7 @@ class WireTranscoder {
       r.end = outer;
     }
     let name: Buffer;
-    if (index < this.keys && sameBytes(buf, keyStart, keyEnd, this.keyStart[index]!, this.keyEnd[index]!)) {
+    if (index < this.keys && sameWords(this.input, keyStart, keyEnd, this.keyStart[index]!, this.keyEnd[index]!)) {
       name = this.keyName[index]!;
     } else {
       const key = buf.toString('utf8', keyStart, keyEnd);
@@ -530,6 +548,7 @@ class WireTranscoder {
       this.keyStart[index] = keyStart;
       this.keyEnd[index] = keyEnd;
       this.keyName[index] = name;
+      this.nameAt[index] = -1;
       if (index === this.keys) this.keys++;
     }
     if (!metadata) return 0;
@@ -550,15 +569,18 @@ class WireTranscoder {
     const keyEnd = start + 2 + buf[start + 1]!;
     // One-byte lengths: a key, then the AnyValue filling the rest.
     if (plainKeyValue(buf, start, end) !== keyEnd + 2) return -1;
-    if (!sameBytes(buf, start + 2, keyEnd, this.keyStart[index]!, this.keyEnd[index]!)) return -1;
+    if (!sameWords(this.input, start + 2, keyEnd, this.keyStart[index]!, this.keyEnd[index]!)) return -1;
     const plain = this.plain;
     if (!readPlainValue(buf, keyEnd + 2, end, plain)) return -1;
     const name = this.keyName[index]!;
     // Room for the pair at its longest: a name, a value of at most 127 bytes, one-byte lengths.
     const out = this.reserve(4 + name.length + 127);
+    const output = this.output;
     const pairAt = this.pos;
+    const nameAt = this.nameAt[index]!;
     let pos = pairAt + 2;
-    for (let i = 0; i < name.length; i++) out[pos++] = name[i]!;
+    if (nameAt >= 0) pos = copyWords(output, nameAt, nameAt + name.length, output, pos);
+    else for (let i = 0; i < name.length; i++) out[pos++] = name[i]!;
     out[pos] = TAG_2_LEN;
     const valueStart = pos + 2;
     pos = valueStart;
@@ -566,11 +588,8 @@ class WireTranscoder {
       case PLAIN_STRING:
         // A one-byte length; ASCII is its own UTF-8, copied as it is checked.
         if (plain.stringStart !== keyEnd + 4) return -1;
-        for (let i = plain.stringStart; i < end; i++) {
-          const byte = buf[i]!;
-          if (byte >= 0x80) return -1;
-          out[pos++] = byte;
-        }
+        pos = copyAsciiWords(this.input, plain.stringStart, end, output, pos);
+        if (pos < 0) return -1;
         break;
       case PLAIN_DECIMAL:
         pos = writeDecimal(out, pos, plain.digits, plain.scale, decimalLength(plain.digits, plain.scale));
@@ -588,6 +607,7 @@ class WireTranscoder {
     out[pairAt] = TAG_3_LEN;
     out[pairAt + 1] = pairLength;
     out[valueStart - 1] = valueLength;
+    if (nameAt < 0) this.nameAt[index] = pairAt + 2;
     this.pos = pos;
     // ASCII: as many bytes as characters.
     return METADATA_PAIR_OVERHEAD + name.length + valueLength;
@@ -595,7 +615,7 @@ class WireTranscoder {
 
   /** The severity text at [start, end) (its field's length at `at`), decoded only when it differs from the last one. */
   private severity(at: number, start: number, end: number): string {
-    if (!sameBytes(this.buf, start, end, this.severityStart, this.severityEnd)) {
+    if (!sameWords(this.input, start, end, this.severityStart, this.severityEnd)) {
       const r = this.r;
       r.pos = at;
       this.severityText = r.string();
@@ -672,9 +692,10 @@ class WireTranscoder {
     pos = writeVarint(out, pos, length);
     if (kind === VALUE_BYTES) {
       const start = this.valueStart;
+      // The request's copy is at the start of `out`, the scratch (even when it has grown since).
       if (length < SHORT_BYTES) pos = copyShort(this.buf, start, this.valueEnd, out, pos);
       else {
-        out.set(new Uint8Array(this.buf.buffer, this.buf.byteOffset + start, length), pos);
+        out.copyWithin(pos, start, start + length);
         pos += length;
       }
     } else pos = writeDecimal(out, pos, this.valueNumber, this.valueScale, length);
@@ -693,7 +714,7 @@ class WireTranscoder {
     const lineStart = fieldAt + 1 + guess;
     const lineEnd = this.jsonLine.write(this.r, this.fields, tail, this.reserve(1 + guess), lineStart);
     // The line may have grown the scratch.
-    this.scratch = this.jsonLine.out;
+    if (this.jsonLine.out !== this.scratch) this.useScratch(this.jsonLine.out);
     if (lineEnd < 0) return -1;
     this.pos = lineEnd;
     this.linePrefix = this.closeField(fieldAt, guess);
@@ -714,6 +735,8 @@ class WireTranscoder {
     if (prefix !== guess) {
       out.copyWithin(fieldAt + 1 + prefix, contentStart, this.pos);
       this.pos += prefix - guess;
+      // Names written in the moved bytes are no longer where they were.
+      for (let i = 0; i < this.keys; i++) if (this.nameAt[i]! >= contentStart) this.nameAt[i] = -1;
     }
     out[fieldAt] = TAG_2_LEN;
     writeVarint(out, fieldAt + 1, length);
@@ -735,7 +758,7 @@ class WireTranscoder {
   /** An id's metadata pair: its head, then the id as hex; answers its share of split.ts's estimate. */
   private writeIdPair(pair: IdPair, start: number, end: number): number {
     const out = this.reserve(pair.head.length + pair.hexLength);
-    this.pos = writeHex(this.buf, start, end, out, writeBytes(pair.head, out, this.pos));
+    this.pos = writeHex(this.buf, start, end, this.output, writeBytes(pair.head, out, this.pos));
     return pair.estimate;
   }
 
@@ -790,9 +813,14 @@ class WireTranscoder {
     if (this.pos + bytes > this.scratch.length) {
       const grown = Buffer.allocUnsafe(Math.max(this.scratch.length * 2, this.pos + bytes));
       this.scratch.copy(grown, 0, 0, this.pos);
-      this.scratch = grown;
+      this.useScratch(grown);
     }
     return this.scratch;
+  }
+
+  private useScratch(scratch: Buffer): void {
+    this.scratch = scratch;
+    this.output = viewOf(scratch);
   }
 
   /** One fragment of every stream, entries in time order; undefined when the model path would split it. */
@@ -905,14 +933,6 @@ function idPair(name: string, idBytes: number): IdPair {
 const TRACE_ID_PAIR = idPair('trace_id', 16);
 const SPAN_ID_PAIR = idPair('span_id', 8);
 const NO_METADATA = Buffer.alloc(0);
-
-function sameBytes(buf: Buffer, start: number, end: number, otherStart: number, otherEnd: number): boolean {
-  if (end - start !== otherEnd - otherStart) return false;
-  for (let i = start, j = otherStart; i < end; i++, j++) {
-    if (buf[i] !== buf[j]) return false;
-  }
-  return true;
-}
 
 /** A short range, byte by byte. */
 function copyShort(from: Buffer, start: number, end: number, to: Buffer, pos: number): number {

@@ -10,7 +10,7 @@ import {
   VALUES_FIELDS,
 } from './proto-decode';
 import { SluiceError } from '../errors';
-import { writeHex } from './hex-bytes';
+import { viewOf, writeHex } from './hex-bytes';
 import { jsonStringRoom, writeJsonString } from './json-string';
 import { MAX_DEPTH, ProtoReader } from './proto-reader';
 
@@ -543,6 +543,8 @@ function idMember(r: ProtoReader, o: JsonOut, name: Uint8Array, size: number): v
 /** A growing output buffer with the few JSON writes the transcoder needs. */
 class JsonOut {
   buf: Buffer;
+  /** `buf` as a DataView, for the hex writer's 16-bit stores. */
+  private view: DataView;
   pos = 0;
   /**
    * The digits of the last 64-bit value above 2^53 but its last six (a timestamp's milliseconds):
@@ -554,6 +556,7 @@ class JsonOut {
 
   constructor(size: number) {
     this.buf = Buffer.allocUnsafe(size);
+    this.view = viewOf(this.buf);
   }
 
   byte(value: number): void {
@@ -679,7 +682,7 @@ class JsonOut {
 
   hex(src: Buffer, start: number, end: number): void {
     this.room(2 * (end - start));
-    this.pos = writeHex(src, start, end, this.buf, this.pos);
+    this.pos = writeHex(src, start, end, this.view, this.pos);
   }
 
   /** The UTF-8 string at src[start, end) as a JSON string literal, escaped as JSON.stringify does. */
@@ -696,5 +699,6 @@ class JsonOut {
     const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + count));
     this.buf.copy(bigger, 0, 0, this.pos);
     this.buf = bigger;
+    this.view = viewOf(bigger);
   }
 }

@@ -37,6 +37,28 @@ function compare(bytes: Uint8Array, settings: MappingSettings, receiveTimeNs = T
   return true;
 }
 
+/**
+ * Array-buffer memory still held after `run` and a collection: what the transcoder keeps between
+ * calls. Array buffers are freed a little after the collection that finds them dead, hence the rounds.
+ */
+async function arrayBuffersKeptAfter(run: () => void): Promise<number> {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  gc();
+  const before = process.memoryUsage().arrayBuffers;
+  run();
+  let kept = Infinity;
+  for (let round = 0; round < 5 && kept >= KEPT_BOUND; round++) {
+    gc();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    kept = process.memoryUsage().arrayBuffers - before;
+  }
+  return kept;
+}
+
+/** Below what a leak keeps in the tests that measure it, with room for what other tests in this process allocate meanwhile. */
+const KEPT_BOUND = 8 << 20;
+
 function logs(resources: { attributes: Record<string, AnyValue>; scopes: Partial<LogRecord>[][] }[]): LogsData {
   return {
     resourceLogs: resources.map(({ attributes, scopes }) => ({
@@ -786,29 +808,17 @@ describe('wirePushFragments, json lines', () => {
   });
 
   it('keeps no memory of a request refused half-way through a json line that outgrew the scratch', async () => {
-    setFlagsFromString('--expose-gc');
-    const gc = runInNewContext('gc') as () => void;
     // A 4 MiB body, then an attribute whose string runs past its value: the reader throws while the
     // line is written (the scan a receiver runs first refuses such bytes; the decoder does too).
     const attribute = attributeField('k', Buffer.from([0x0a, 0x05, 0x61]));
-    gc();
-    const before = process.memoryUsage().arrayBuffers;
     const body = (): Buffer => field(0x2a, field(0x0a, Buffer.alloc(4 << 20, 0x61)));
-    let request: Buffer | undefined = requestOf([Buffer.concat([body(), attribute])]);
-    assert.throws(() => decodeLogsProto(request!));
-    assert.equal(wirePushFragments(request, resolveMappingOptions({ format: 'json' }), T0, MAX), undefined);
-    request = undefined;
-    // Array buffers are freed a little after the collection that finds them dead. The buffer a
-    // leak keeps is the grown line, 24 MiB here; the bound leaves room for what other tests in
-    // this process may allocate meanwhile.
-    const bound = 8 << 20;
-    let kept = Infinity;
-    for (let round = 0; round < 5 && kept >= bound; round++) {
-      gc();
-      await new Promise((resolve) => setTimeout(resolve, 10));
-      kept = process.memoryUsage().arrayBuffers - before;
-    }
-    assert.ok(kept < bound, `${(kept / 2 ** 20).toFixed(1)} MiB kept after the call`);
+    // The buffer a leak keeps is the grown line, 24 MiB here.
+    const kept = await arrayBuffersKeptAfter(() => {
+      const request = requestOf([Buffer.concat([body(), attribute])]);
+      assert.throws(() => decodeLogsProto(request));
+      assert.equal(wirePushFragments(request, resolveMappingOptions({ format: 'json' }), T0, MAX), undefined);
+    });
+    assert.ok(kept < KEPT_BOUND, `${(kept / 2 ** 20).toFixed(1)} MiB kept after the call`);
   });
 
   it('writes the otelcol json line', () => {
@@ -890,5 +900,115 @@ describe('wirePushFragments, json lines', () => {
         { format: 'json' },
       ),
     );
+  });
+});
+
+describe('wirePushFragments, one request after another', () => {
+  it('copies names read in place from where they are after an entry’s length prefix changed size and moved them', () => {
+    // Entries alternately under and over 128 bytes: each one's length prefix takes another size
+    // than the last one's (the guess), so its bytes move after its pairs were written in place.
+    const records = Array.from({ length: 12 }, (_, i) => ({
+      body: 'x',
+      timeUnixNano: T0 + BigInt(i),
+      attributes: kv({ k: i % 2 === 0 ? 'v' : 'w'.repeat(120), 'user.id': `u${i}` }),
+    }));
+    const bytes = encodeLogsProto(logs([{ attributes: { 'service.name': 'a' }, scopes: [records] }]));
+    assert.ok(compare(bytes, { format: 'raw' }));
+  });
+
+  it('writes ids after a json line outgrew the scratch as the model path does', () => {
+    // A body larger than the scratch kept between calls, then the ids: the line grows its buffer before it writes them.
+    const records = [0, 1].map((i) => ({
+      body: `${i}`.repeat(1_200_000),
+      timeUnixNano: T0 + BigInt(i),
+      traceId: '0123456789abcdef0123456789abcdef',
+      spanId: 'fedcba9876543210',
+    }));
+    const bytes = encodeLogsProto(logs([{ attributes: { 'service.name': 'a' }, scopes: [records] }]));
+    assert.ok(compare(bytes, { format: 'json' }));
+  });
+
+  it('lets go of the scratch a request larger than it keeps made it grow to', async () => {
+    // One record of 12 MiB: the request's copy and its entry take 24 MiB of scratch during the call.
+    const kept = await arrayBuffersKeptAfter(() => {
+      const request = requestOf([field(0x2a, field(0x0a, Buffer.alloc(12 << 20, 0x61)))]);
+      assert.ok(wirePushFragments(request, resolveMappingOptions({ format: 'raw' }), T0, MAX));
+    });
+    assert.ok(kept < KEPT_BOUND, `${(kept / 2 ** 20).toFixed(1)} MiB kept after the call`);
+  });
+
+  it('gives the model path’s fragments over sequences of requests, some refused half-way or malformed, some larger than the scratch', () => {
+    // The transcoder keeps its scratch, keys, names' places and prefix guesses between calls:
+    // each request, whatever came before it, must come out as the model path writes it. Keys
+    // repeat at the same index (names copied from where the request's output first has them),
+    // and values switch between the in-place pair and the decoding path at the same index.
+    const next = random(20260202);
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
+    const keys = ['k', 'user.id', 'http.method', 'a-b', '', 'ключ', 'x'.repeat(60)];
+    const value = (): AnyValue =>
+      pick<AnyValue>(['', 'v', 'GET', 'w'.repeat(20), 'w'.repeat(125), 'w'.repeat(130), 'ünï', 'BADBYTE', 7n, -1n, 1.5, true, null, [1n]]);
+    const record = (i: number, hintAt: number): Partial<LogRecord> => {
+      const attributes: KeyValue[] = [];
+      // Mostly the same keys in the same order, sometimes one swapped: a key changes at an index.
+      const order = next() < 0.8 ? keys.slice(0, 1 + (i % 3)) : [pick(keys), pick(keys)];
+      for (const key of order) attributes.push({ key, value: value() });
+      if (i === hintAt) attributes.push({ key: 'loki.attribute.labels', value: 'k' });
+      return {
+        body: pick(['line', 'b'.repeat(30), 'b'.repeat(200), 'héllo']),
+        timeUnixNano: T0 + BigInt(Math.floor(next() * 1000)),
+        severityNumber: pick([0, 9, 17]),
+        severityText: pick(['', 'INFO', 'INFO', 'ÉRREUR']),
+        traceId: next() < 0.5 ? '0123456789abcdef0123456789abcdef' : '',
+        spanId: next() < 0.5 ? 'fedcba9876543210' : '',
+        attributes,
+      };
+    };
+    // The caller's bytes and the fragments' memory at odd offsets of larger buffers, as pooled Buffers are.
+    const allocate = (size: number): Buffer => Buffer.alloc(size + 7).subarray(7);
+    const settings: MappingSettings[] = [{ format: 'raw' }, { format: 'json' }, { format: 'raw', structuredMetadata: false }];
+    let previous: { body: Buffer; copy: Buffer } | undefined;
+    let largest = 0;
+    let taken = 0;
+    let refused = 0;
+    const cases = 250;
+    for (let n = 0; n < cases; n++) {
+      const large = n % 60 === 30;
+      const count = large ? 3500 : 1 + Math.floor(next() * 12);
+      const hintAt = next() < 0.15 ? Math.floor(next() * count) : -1;
+      const resources = Array.from({ length: 1 + Math.floor(next() * 2) }, (_, r) => {
+        const attributes: Record<string, AnyValue> = { 'service.name': `svc${r}` };
+        if (next() < 0.3) attributes['loki.format'] = pick(['raw', 'json']);
+        return { attributes, scopes: [Array.from({ length: count }, (_, i) => record(i, hintAt))] };
+      });
+      const encoded = encodeLogsProto(logs(resources));
+      largest = Math.max(largest, encoded.length);
+      let bytes = next() < 0.2 ? withInvalidUtf8(encoded) : encoded;
+      const malformed = next() < 0.1;
+      if (malformed) bytes = bytes.subarray(0, Math.floor(next() * bytes.length));
+      const offset = 1 + Math.floor(next() * 7);
+      const sent = Buffer.concat([Buffer.alloc(offset, 0xee), bytes]).subarray(offset);
+      const sentCopy = Buffer.from(sent);
+      const options = resolveMappingOptions(pick(settings));
+      const receiveTimeNs = T0 + 999n;
+      const actual = wirePushFragments(sent, options, receiveTimeNs, MAX, allocate);
+      assert.deepEqual(sent, sentCopy, 'the caller’s bytes are left as they were');
+      let expected: ReturnType<typeof pushFragments> | undefined;
+      try {
+        expected = pushFragments(decodeLogsProto(bytes), options, receiveTimeNs, { encoding: 'protobuf', maxRequestBytes: MAX });
+      } catch {
+        assert.equal(actual, undefined, `case ${n}: the decoder refuses these bytes`);
+      }
+      if (hintAt >= 0) assert.equal(actual, undefined, `case ${n}: a hint is the model path's`);
+      if (actual !== undefined) {
+        assert.deepEqual(actual, expected, `case ${n}`);
+        taken++;
+      } else refused++;
+      // Earlier answers are the caller's: nothing the transcoder does later writes to them.
+      if (previous) assert.ok(previous.body.equals(previous.copy), `case ${n}: the previous answer changed`);
+      const body = actual?.[0]?.body;
+      previous = body ? { body, copy: Buffer.from(body) } : previous;
+    }
+    assert.ok(taken > cases / 2 && refused > cases / 10, `${taken} taken, ${refused} refused`);
+    assert.ok(largest > 1 << 20, `the largest request: ${largest} bytes`);
   });
 });

@@ -253,8 +253,9 @@ describe('transcodeLogsProtoToJson', () => {
   it('returns lines of their own: the memory it writes into is reused by the next call, whatever its size', () => {
     const random = generator(7);
     const requests = Array.from({ length: 6 }, () => encodeLogsProto(randomLogs(random)));
-    // One line far larger than the memory kept between calls, then small ones again.
-    requests.splice(3, 0, encodeLogsProto(single({ body: 'y'.repeat(3 << 20) }, [])));
+    // One line far larger than the memory kept between calls, its ids written after the body grew it, then small ones again.
+    const ids = { traceId: '0123456789abcdef0123456789abcdef', spanId: 'fedcba9876543210' };
+    requests.splice(3, 0, encodeLogsProto(single({ body: 'y'.repeat(3 << 20), ...ids }, [])));
     const lines = requests.map((bytes) => transcodeLogsProtoToJson(bytes, true)!);
     lines.forEach((line, i) => assert.equal(line.toString(), `${encodeLogsJson(decodeLogsProto(requests[i]!))}\n`, `line ${i}`));
   });

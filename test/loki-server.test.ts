@@ -291,6 +291,47 @@ describe('Loki test server', () => {
     assert.deepEqual(outcomes[1], outcomes[0], 'the same answers, messages included');
   });
 
+  it('keeps what Loki keeps, and counts it, in both modes: a leading BOM, a metadata name `__proto__`, JSON metadata', async () => {
+    const bom = Buffer.from('\uFEFFline');
+    const proto = protoPush(protoEntry(0, bom, [[Buffer.from('__proto__'), Buffer.from('x')]]));
+    const json = { streams: [{ stream: { a: 'b' }, values: [[nowNs(), '\uFEFFline', JSON.parse('{"__proto__":"x"}') as object]] }] };
+    for (const allowStructuredMetadata of [true, false]) {
+      const outcomes = [];
+      for (const keepEntries of [true, false]) {
+        const accepted: AcceptedPush[] = [];
+        await start({ keepEntries, allowStructuredMetadata, onPush: (push) => accepted.push(push) });
+        const protoRes = await request(server.pushUrl, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-protobuf', 'x-scope-orgid': 't1' },
+          body: Buffer.from(snappyCompress(proto)),
+        });
+        const answers = [[protoRes.statusCode, (await protoRes.body.text()).trim()]];
+        const jsonRes = await pushJson(server, json);
+        answers.push([jsonRes.status, jsonRes.text.trim()]);
+        outcomes.push(answers);
+        if (allowStructuredMetadata) {
+          // The BOM's 3 bytes, 'line', and the pair's name and value.
+          assert.deepEqual(
+            accepted.map(({ entryBytes }) => entryBytes),
+            [3 + 4 + 9 + 1, 3 + 4 + 9 + 1],
+          );
+          if (keepEntries) {
+            for (const entry of server.entries('t1')) {
+              assert.equal(entry.line, '\uFEFFline');
+              assert.deepEqual(Object.entries(entry.metadata), [['__proto__', 'x']]);
+            }
+          }
+        } else
+          assert.deepEqual(
+            answers.map(([status]) => status),
+            [400, 400],
+          );
+        await server.close();
+      }
+      assert.deepEqual(outcomes[1], outcomes[0], 'the same answers, messages included');
+    }
+  });
+
   it('answers /ready', async () => {
     await start();
     const res = await request(server.url + '/ready');

@@ -125,7 +125,8 @@ function decodeEntry(r: ProtoReader, withText: boolean): EntryShape {
       const { nameStart, nameEnd, valueStart, valueEnd } = readLabelPair(r);
       entry.metadataPairs++;
       entry.metadataBytes += nameEnd - nameStart + valueEnd - valueStart;
-      if (isDecoded(entry)) entry.metadata[r.buf.toString('utf8', nameStart, nameEnd)] = r.buf.toString('utf8', valueStart, valueEnd);
+      if (isDecoded(entry))
+        setPair(entry.metadata, r.buf.toString('utf8', nameStart, nameEnd), r.buf.toString('utf8', valueStart, valueEnd));
     } else return false;
     return true;
   });
@@ -160,6 +161,14 @@ function readLabelPair(r: ProtoReader): { nameStart: number; nameEnd: number; va
   return pair;
 }
 
+/**
+ * Sets a metadata pair as an own property, whatever its name: assigning `__proto__` would set the
+ * object's prototype instead (a string is ignored), while Loki keeps the pair like any other.
+ */
+function setPair(metadata: Record<string, string>, name: string, value: string): void {
+  Object.defineProperty(metadata, name, { value, enumerable: true, writable: true, configurable: true });
+}
+
 /** The push API's JSON: `{"streams":[{"stream":{...},"values":[["<ns>","line",{metadata}?]]}]}`. */
 export function decodePushJson(body: string): DecodedStream[] {
   let parsed: unknown;
@@ -188,8 +197,9 @@ export function decodePushJson(body: string): DecodedStream[] {
       if (value[2] !== undefined) {
         if (typeof value[2] !== 'object' || value[2] === null) throw new DecodeError('structured metadata must be an object');
         for (const [name, v] of Object.entries(value[2] as object)) {
-          metadata[name] = String(v);
-          metadataBytes += Buffer.byteLength(name) + Buffer.byteLength(metadata[name]);
+          const text = String(v);
+          setPair(metadata, name, text);
+          metadataBytes += Buffer.byteLength(name) + Buffer.byteLength(text);
         }
       }
       const line = value[1];

@@ -18,8 +18,8 @@ import {
   detectedLevel,
   emptyResource,
   readAnyValueProto,
-  viewOf,
   readResourceProto,
+  viewOf,
 } from '@sluice/pdata';
 import { copyAsciiWords, copyWords, sameWords } from './byte-words';
 import { decimalLength, writeDecimal } from './decimal-text';

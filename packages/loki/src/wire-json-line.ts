@@ -8,7 +8,7 @@
  * first. A record whose objects (attributes, kvlists) have such keys, a `loki.*` hint among its
  * attributes, or a value with more than one member or an unknown field is left to the model path.
  */
-import { emptyScope, viewOf, type ProtoReader } from '@sluice/pdata';
+import { EMPTY_VIEW, emptyScope, viewOf, type ProtoReader } from '@sluice/pdata';
 import { decimalLength, decimalScale, scaledDigits, writeDecimal } from './decimal-text';
 import { PLAIN_DECIMAL, PLAIN_FALSE, PLAIN_STRING, PLAIN_TRUE, plainKeyValue, plainValue, readPlainValue } from './in-place-fields';
 import { jsonScopePart } from './lines';
@@ -85,7 +85,7 @@ export class WireJsonLine {
    */
   out: Buffer = EMPTY;
   /** `out` as a DataView, for the hex writer's 16-bit stores. */
-  private view = viewOf(EMPTY);
+  private view = EMPTY_VIEW;
   private pos = 0;
   private depth = 0;
   /** The keys of the objects being written, as ranges of `out`: each object's start at the index it began with. */
@@ -122,7 +122,8 @@ export class WireJsonLine {
 
   /** Lets go of the caller's buffer. */
   release(): void {
-    this.useOut(EMPTY);
+    this.out = EMPTY;
+    this.view = EMPTY_VIEW;
   }
 
   /** The bytes that end the lines of a scope: the resource's part (ResourcePlan.linePart) and the scope's, rendered by lines.ts. */

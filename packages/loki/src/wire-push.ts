@@ -17,6 +17,7 @@ import {
   anyValueToString,
   detectedLevel,
   emptyResource,
+  EMPTY_VIEW,
   readAnyValueProto,
   readResourceProto,
   viewOf,
@@ -86,8 +87,8 @@ const VALUE_DECIMAL = 2; // a number String() writes in plain digits: ints below
 const NS_PER_SECOND = 1e9;
 
 /**
- * Below this, a byte loop beats a view of the range (an allocation) and a native copy or UTF-8
- * check; most keys and attribute values are this short, bodies are longer.
+ * Below this, a loop (of words for a copy, of bytes for a UTF-8 check) beats a native call; most
+ * keys and attribute values are this short, bodies are longer.
  */
 const SHORT_BYTES = 24;
 
@@ -104,7 +105,7 @@ class WireTranscoder {
   private r = new ProtoReader(Buffer.alloc(0));
   private buf = this.r.buf;
   /** The request's bytes as a DataView, for word-at-a-time compares and copies. */
-  private input = viewOf(this.buf);
+  private input = EMPTY_VIEW;
   private options!: MappingOptions;
   /** Every string of the request is known to be valid UTF-8: values need no check. */
   private stringsValid = false;
@@ -227,7 +228,7 @@ class WireTranscoder {
   release(): void {
     this.r = new ProtoReader(Buffer.alloc(0));
     this.buf = this.r.buf;
-    this.input = viewOf(this.buf);
+    this.input = EMPTY_VIEW;
     // A json line the reader threw in kept the buffer it was written to, perhaps grown.
     this.jsonLine.release();
     if (this.scratch.length > SCRATCH_KEEP) this.useScratch(Buffer.allocUnsafe(64 * 1024));
@@ -693,7 +694,7 @@ class WireTranscoder {
     if (kind === VALUE_BYTES) {
       const start = this.valueStart;
       // The request's copy is at the start of `out`, the scratch (even when it has grown since).
-      if (length < SHORT_BYTES) pos = copyShort(this.buf, start, this.valueEnd, out, pos);
+      if (length < SHORT_BYTES) pos = copyWords(this.input, start, this.valueEnd, this.output, pos);
       else {
         out.copyWithin(pos, start, start + length);
         pos += length;
@@ -933,12 +934,6 @@ function idPair(name: string, idBytes: number): IdPair {
 const TRACE_ID_PAIR = idPair('trace_id', 16);
 const SPAN_ID_PAIR = idPair('span_id', 8);
 const NO_METADATA = Buffer.alloc(0);
-
-/** A short range, byte by byte. */
-function copyShort(from: Buffer, start: number, end: number, to: Buffer, pos: number): number {
-  for (let i = start; i < end; i++) to[pos++] = from[i]!;
-  return pos;
-}
 
 /** Whether a range is valid UTF-8, so its bytes are what decoding and encoding it again would give. */
 function isValidUtf8(buf: Buffer, start: number, end: number): boolean {

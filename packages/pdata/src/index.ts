@@ -62,7 +62,8 @@ export { transcodeLogsProtoToJson } from './codec/proto-to-json';
 // JSON string literals straight from UTF-8 bytes, for writers that transcode without decoding
 export { jsonStringRoom, writeJsonString } from './codec/json-string';
 export { ProtoReader, MAX_DEPTH } from './codec/proto-reader';
-export { viewOf, writeHex } from './codec/hex-bytes';
+export { writeHex } from './codec/hex-bytes';
+export { EMPTY_VIEW, viewOf } from './codec/byte-view';
 export { ProtoWriter, int64Size, uint32Size } from './codec/proto-writer';
 
 // shared by the collector and the SDK, which must not load core: jittered exponential backoff,

@@ -15,8 +15,3 @@ export function writeHex(from: Uint8Array, start: number, end: number, to: DataV
   for (let i = start; i < end; i++, pos += 2) to.setUint16(pos, HEX_PAIRS[from[i]!]!, true);
   return pos;
 }
-
-/** A DataView of exactly the bytes of `bytes`, so that both take the same offsets. */
-export function viewOf(bytes: Uint8Array): DataView {
-  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}

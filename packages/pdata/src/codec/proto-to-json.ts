@@ -10,7 +10,8 @@ import {
   VALUES_FIELDS,
 } from './proto-decode';
 import { SluiceError } from '../errors';
-import { viewOf, writeHex } from './hex-bytes';
+import { viewOf } from './byte-view';
+import { writeHex } from './hex-bytes';
 import { jsonStringRoom, writeJsonString } from './json-string';
 import { MAX_DEPTH, ProtoReader } from './proto-reader';
 

@@ -2,7 +2,7 @@
  * Protobuf fields read where they lie, for the wire transcoders' usual cases. Each gives up (-1,
  * false) at anything else, which the caller leaves to the bounds-checked reader.
  */
-import { decimalScale, scaledDigits } from './decimal-text';
+import { decimalScale, scaledDigits } from './pdata-hot-path';
 
 /**
  * Where the bytes of the length-delimited field whose length prefix is at `pos` start, when they

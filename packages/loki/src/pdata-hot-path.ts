@@ -7,4 +7,16 @@
  */
 import * as pdata from '@sluice/pdata';
 
-export const { MAX_DEPTH, jsonStringRoom, writeHex, writeJsonString } = pdata;
+export const {
+  MAX_DEPTH,
+  copyAsciiWords,
+  copyWords,
+  decimalLength,
+  decimalScale,
+  jsonStringRoom,
+  sameWords,
+  scaledDigits,
+  writeDecimal,
+  writeHex,
+  writeJsonString,
+} = pdata;

@@ -9,10 +9,19 @@
  * attributes, or a value with more than one member or an unknown field is left to the model path.
  */
 import { EMPTY_VIEW, emptyScope, viewOf, type ProtoReader } from '@sluice/pdata';
-import { decimalLength, decimalScale, scaledDigits, writeDecimal } from './decimal-text';
 import { PLAIN_DECIMAL, PLAIN_FALSE, PLAIN_STRING, PLAIN_TRUE, plainKeyValue, plainValue, readPlainValue } from './in-place-fields';
 import { jsonScopePart } from './lines';
-import { MAX_DEPTH, jsonStringRoom, writeHex, writeJsonString } from './pdata-hot-path';
+import {
+  MAX_DEPTH,
+  copyWords,
+  decimalLength,
+  decimalScale,
+  jsonStringRoom,
+  scaledDigits,
+  writeDecimal,
+  writeHex,
+  writeJsonString,
+} from './pdata-hot-path';
 import { writeBytes } from './write-bytes';
 
 /** Thrown to give up on a record; made once (no stack captured per throw) and caught in this file only. */
@@ -28,13 +37,14 @@ const CLOSE_BRACE = 0x7d;
 const DIGIT_0 = 0x30;
 const DIGIT_9 = 0x39;
 
-const ascii = (text: string): Buffer => Buffer.from(text, 'latin1');
+/** The fixed parts of a line, as views: they are copied four bytes at a time. */
+const ascii = (text: string): DataView => viewOf(Buffer.from(text, 'latin1'));
 const BODY = ascii('"body":');
 const TRACE_ID = ascii('"traceid":"');
 const SPAN_ID = ascii('"spanid":"');
 const SEVERITY = ascii('"severity":');
 const ATTRIBUTES = ascii('"attributes":{');
-const LOKI_HINT = ascii('"loki.');
+const LOKI_HINT = Buffer.from('"loki.', 'latin1');
 const NULL = ascii('null');
 /** A bool as JSON and as String() write it. */
 export const TRUE_TEXT = ascii('true');
@@ -84,8 +94,10 @@ export class WireJsonLine {
    * copied) when the line needs more room.
    */
   out: Buffer = EMPTY;
-  /** `out` as a DataView, for the hex writer's 16-bit stores. */
+  /** `out` as a DataView, for stores of several bytes at once. */
   private view = EMPTY_VIEW;
+  /** The request the record is read from, as a DataView: its strings are read four bytes at a time. */
+  private input = EMPTY_VIEW;
   private pos = 0;
   private depth = 0;
   /** The keys of the objects being written, as ranges of `out`: each object's start at the index it began with. */
@@ -97,15 +109,17 @@ export class WireJsonLine {
   // The last tail made by `tail`.
   private tailResource = '';
   private tailScope = '';
-  private tailBytes = Buffer.alloc(0);
+  private tailBytes = EMPTY;
 
   /**
-   * Writes the line of the LogRecord whose fields are at `fields` in r.buf (its ids checked by
-   * the caller), ending with `tail`, into `out` at `at`; answers where the line ends (in
-   * `this.out`, which may be a grown copy of `out`), or -1 when the model path must write it.
+   * Writes the line of the LogRecord whose fields are at `fields` in r.buf (`input` views the
+   * same bytes; its ids checked by the caller), ending with `tail`, into `out` at `at`; answers
+   * where the line ends (in `this.out`, which may be a grown copy of `out`), or -1 when the model
+   * path must write it.
    */
-  write(r: ProtoReader, fields: RecordFields, tail: Buffer, out: Buffer, at: number): number {
+  write(r: ProtoReader, input: DataView, fields: RecordFields, tail: Buffer, out: Buffer, at: number): number {
     if (out !== this.out) this.useOut(out);
+    this.input = input;
     this.pos = at;
     this.depth = this.keys = 0;
     const outer = r.end;
@@ -120,10 +134,11 @@ export class WireJsonLine {
     return this.pos;
   }
 
-  /** Lets go of the caller's buffer. */
+  /** Lets go of the caller's buffers. */
   release(): void {
     this.out = EMPTY;
     this.view = EMPTY_VIEW;
+    this.input = EMPTY_VIEW;
   }
 
   /** The bytes that end the lines of a scope: the resource's part (ResourcePlan.linePart) and the scope's, rendered by lines.ts. */
@@ -151,7 +166,7 @@ export class WireJsonLine {
     if (severityEnd > severityStart) {
       this.separator();
       this.raw(SEVERITY);
-      this.string(buf, severityStart, severityEnd);
+      this.string(severityStart, severityEnd);
     }
     if (fields.attributes > 0) {
       this.separator();
@@ -163,7 +178,7 @@ export class WireJsonLine {
       this.byte(CLOSE_BRACE);
     }
     // `tail` starts with a comma, which an empty object has nothing for to follow.
-    if (tail.length > 0) this.raw(tail, this.out[this.pos - 1] === OPEN_BRACE ? 1 : 0);
+    if (tail.length > 0) this.writeTail(tail, this.out[this.pos - 1] === OPEN_BRACE ? 1 : 0);
     this.byte(CLOSE_BRACE);
   }
 
@@ -197,7 +212,7 @@ export class WireJsonLine {
     }
     this.separator();
     const at = this.pos;
-    if (keyStart >= 0) this.string(r.buf, keyStart, keyEnd);
+    if (keyStart >= 0) this.string(keyStart, keyEnd);
     else this.raw(EMPTY_KEY);
     this.addKey(at, this.pos, base, hints);
     this.byte(COLON);
@@ -255,7 +270,7 @@ export class WireJsonLine {
       switch (tag) {
         case 0x0a: {
           const stringEnd = r.lengthEnd();
-          this.string(r.buf, r.pos, stringEnd);
+          this.string(r.pos, stringEnd);
           r.pos = stringEnd;
           break;
         }
@@ -307,7 +322,7 @@ export class WireJsonLine {
     if (!readPlainValue(buf, start, end, plain)) return false;
     switch (plain.kind) {
       case PLAIN_STRING:
-        this.string(buf, plain.stringStart, end);
+        this.string(plain.stringStart, end);
         return true;
       case PLAIN_DECIMAL:
         this.decimal(plain.digits, plain.scale);
@@ -355,7 +370,7 @@ export class WireJsonLine {
     else this.ascii(`"${BigInt.asIntN(64, (BigInt(hi) << 32n) | BigInt(lo))}"`);
   }
 
-  /** `digits / 10^scale` as String() writes it (decimal-text.ts). */
+  /** `digits / 10^scale` as String() writes it (decimalLength, writeDecimal). */
   private decimal(digits: number, scale: number): void {
     const length = decimalLength(digits, scale);
     this.room(length);
@@ -363,7 +378,7 @@ export class WireJsonLine {
   }
 
   /** `name` (which opens the string) and the id as lowercase hex. */
-  private id(name: Buffer, src: Buffer, start: number, end: number): void {
+  private id(name: DataView, src: Buffer, start: number, end: number): void {
     this.separator();
     this.raw(name);
     this.room(2 * (end - start) + 1);
@@ -378,9 +393,10 @@ export class WireJsonLine {
     if (last !== OPEN_BRACE && last !== OPEN_BRACKET) this.byte(COMMA);
   }
 
-  private string(src: Buffer, start: number, end: number): void {
+  /** The UTF-8 string at [start, end) of the input. */
+  private string(start: number, end: number): void {
     this.room(jsonStringRoom(end - start));
-    this.pos = writeJsonString(src, start, end, this.out, this.pos);
+    this.pos = writeJsonString(this.input, start, end, this.view, this.pos);
   }
 
   private byte(value: number): void {
@@ -388,14 +404,21 @@ export class WireJsonLine {
     this.out[this.pos++] = value;
   }
 
-  private raw(bytes: Buffer, from = 0): void {
-    const length = bytes.length - from;
+  /** A fixed part of the line. */
+  private raw(bytes: DataView): void {
+    this.room(bytes.byteLength);
+    this.pos = copyWords(bytes, 0, bytes.byteLength, this.view, this.pos);
+  }
+
+  /** The tail from `from`: a native copy, as it is long (the resource's attributes). */
+  private writeTail(tail: Buffer, from: number): void {
+    const length = tail.length - from;
     this.room(length);
     const out = this.out;
     const pos = this.pos;
-    if (from === 0) this.pos = writeBytes(bytes, out, pos);
+    if (from === 0) this.pos = writeBytes(tail, out, pos);
     else {
-      for (let i = 0; i < length; i++) out[pos + i] = bytes[from + i]!;
+      for (let i = 0; i < length; i++) out[pos + i] = tail[from + i]!;
       this.pos = pos + length;
     }
   }

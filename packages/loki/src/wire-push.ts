@@ -22,8 +22,6 @@ import {
   readResourceProto,
   viewOf,
 } from '@sluice/pdata';
-import { copyAsciiWords, copyWords, sameWords } from './byte-words';
-import { decimalLength, writeDecimal } from './decimal-text';
 import { normalizeLabelName } from './label-name';
 import {
   PLAIN_DECIMAL,
@@ -35,7 +33,7 @@ import {
   plainValue,
   readPlainValue,
 } from './in-place-fields';
-import { writeHex } from './pdata-hot-path';
+import { copyAsciiWords, copyWords, decimalLength, sameWords, writeDecimal, writeHex } from './pdata-hot-path';
 import type { LabelPair } from './label-string';
 import type { MappingOptions } from './mapping-options';
 import { TAG_1_LEN, TAG_2_LEN, TAG_3_LEN, utf8Length, varintSize, writeString, writeTimestamp, writeVarint } from './proto-encoder';
@@ -100,6 +98,9 @@ const MAX_VARINT32 = 5;
 const SCRATCH_KEEP = 1 << 20;
 /** The same for the entry arrays, in entries. */
 const ENTRIES_KEEP = 1 << 14;
+/** The copies of attribute keys: their first size, and the size they are kept between calls up to. */
+const KEY_BOOK_BYTES = 1024;
+const KEY_BOOK_KEEP = 1 << 16;
 
 class WireTranscoder {
   private r = new ProtoReader(Buffer.alloc(0));
@@ -123,6 +124,7 @@ class WireTranscoder {
   private readonly entryStream: number[] = [];
   private streams = new Map<string, number>();
   private readonly streamLabels: string[] = [];
+  private resourceMemo: ResourceMemo | undefined;
   /** split.ts's size estimate, from byte lengths: never below the model path's, which counts characters. */
   private estimate = 0;
 
@@ -136,13 +138,17 @@ class WireTranscoder {
   private linePrefix = 2;
 
   /**
-   * The key last seen at each attribute index and its label name: the records of a request tend
-   * to repeat their keys in the same order, and comparing bytes is cheaper than decoding and
-   * normalising the key again.
+   * The key last seen at each attribute index, as a range of `keyBook`, and its label name: the
+   * records of a request, and a sender's requests, tend to repeat their keys in the same order,
+   * and comparing bytes is cheaper than decoding and normalising the key again.
    */
   private readonly keyStart: number[] = [];
   private readonly keyEnd: number[] = [];
   private readonly keyName: Buffer[] = [];
+  /** Copies of the keys, kept between requests; started afresh past KEY_BOOK_KEEP. */
+  private keyBook: Buffer = Buffer.allocUnsafe(KEY_BOOK_BYTES);
+  private keyBookView = viewOf(this.keyBook);
+  private keyBookUsed = 0;
   /**
    * Where this request's output first has each index's name field (-1: not yet): the next pairs
    * copy it from there, four bytes at a time.
@@ -202,7 +208,13 @@ class WireTranscoder {
     this.entries = 0;
     this.streams = new Map();
     this.streamLabels.length = 0;
-    this.keys = 0;
+    if (this.keyBookUsed > KEY_BOOK_KEEP) {
+      // Keys that keep changing: their copies start afresh rather than grow.
+      this.keys = this.keyBookUsed = 0;
+      this.useKeyBook(Buffer.allocUnsafe(KEY_BOOK_BYTES));
+    }
+    // Names are copied from where this request's output has them.
+    this.nameAt.fill(-1, 0, this.keys);
     this.severityStart = this.severityEnd = 0;
     this.severityText = '';
     this.pairsSeverityNumber = 0;
@@ -243,17 +255,46 @@ class WireTranscoder {
     r.end = end;
     const start = r.pos;
     // The resource may follow its scopes on the wire, and is needed first.
-    const resource = emptyResource();
+    let resources = 0;
+    let resourceStart = end;
+    let resourceEnd = end;
     while (r.pos < end) {
       const tag = r.tag();
-      if (tag === 0x0a) readResourceProto(r, r.lengthEnd(), resource);
-      else r.skip(tag);
+      if (tag === 0x0a) {
+        resourceEnd = r.lengthEnd();
+        resourceStart = r.pos;
+        r.pos = resourceEnd;
+        resources++;
+      } else r.skip(tag);
     }
-    const plan = planResource(resource, this.options);
+    // A sender's requests mostly repeat one resource: its plan is made again only when its bytes differ.
+    let memo = this.resourceMemo;
+    if (
+      memo === undefined ||
+      resources > 1 ||
+      memo.options !== this.options ||
+      this.buf.compare(memo.bytes, 0, memo.bytes.length, resourceStart, resourceEnd) !== 0
+    ) {
+      const resource = emptyResource();
+      r.pos = start;
+      while (r.pos < end) {
+        const tag = r.tag();
+        if (tag === 0x0a) readResourceProto(r, r.lengthEnd(), resource);
+        else r.skip(tag);
+      }
+      const plan = planResource(resource, this.options);
+      memo = this.resourceMemo = {
+        // A resource sent in parts is planned each time.
+        options: resources > 1 ? undefined : this.options,
+        bytes: Buffer.from(this.buf.subarray(resourceStart, resourceEnd)),
+        plan,
+        metadata: encodeMetadata(plan.metadata),
+        estimate: metadataEstimate(plan.metadata),
+      };
+    }
+    const { plan, metadata: resourceMetadata, estimate: resourceEstimate } = memo;
     // Hints that steer each record (tenant, attribute labels) and logfmt lines are the model path's.
     if (plan.format === 'logfmt' || plan.tenantHint !== undefined || plan.attributeLabelHints.length > 0) return false;
-    const resourceMetadata = encodeMetadata(plan.metadata);
-    const resourceEstimate = metadataEstimate(plan.metadata);
     let stream = -1;
     r.pos = start;
     while (r.pos < end) {
@@ -540,14 +581,14 @@ class WireTranscoder {
       r.end = outer;
     }
     let name: Buffer;
-    if (index < this.keys && sameWords(this.input, keyStart, keyEnd, this.keyStart[index]!, this.keyEnd[index]!)) {
+    if (index < this.keys && sameWords(this.input, keyStart, keyEnd, this.keyBookView, this.keyStart[index]!, this.keyEnd[index]!)) {
       name = this.keyName[index]!;
     } else {
       const key = buf.toString('utf8', keyStart, keyEnd);
       if (key.startsWith('loki.')) return -1;
       name = nameField(normalizeLabelName(key));
-      this.keyStart[index] = keyStart;
-      this.keyEnd[index] = keyEnd;
+      this.keyStart[index] = this.bookKey(keyStart, keyEnd);
+      this.keyEnd[index] = this.keyBookUsed;
       this.keyName[index] = name;
       this.nameAt[index] = -1;
       if (index === this.keys) this.keys++;
@@ -570,7 +611,7 @@ class WireTranscoder {
     const keyEnd = start + 2 + buf[start + 1]!;
     // One-byte lengths: a key, then the AnyValue filling the rest.
     if (plainKeyValue(buf, start, end) !== keyEnd + 2) return -1;
-    if (!sameWords(this.input, start + 2, keyEnd, this.keyStart[index]!, this.keyEnd[index]!)) return -1;
+    if (!sameWords(this.input, start + 2, keyEnd, this.keyBookView, this.keyStart[index]!, this.keyEnd[index]!)) return -1;
     const plain = this.plain;
     if (!readPlainValue(buf, keyEnd + 2, end, plain)) return -1;
     const name = this.keyName[index]!;
@@ -596,9 +637,11 @@ class WireTranscoder {
         pos = writeDecimal(out, pos, plain.digits, plain.scale, decimalLength(plain.digits, plain.scale));
         break;
       case PLAIN_TRUE:
-      case PLAIN_FALSE:
-        pos = writeBytes(plain.kind === PLAIN_TRUE ? TRUE_TEXT : FALSE_TEXT, out, pos);
+      case PLAIN_FALSE: {
+        const text = plain.kind === PLAIN_TRUE ? TRUE_TEXT : FALSE_TEXT;
+        pos = copyWords(text, 0, text.byteLength, output, pos);
         break;
+      }
       default:
         return -1;
     }
@@ -614,9 +657,27 @@ class WireTranscoder {
     return METADATA_PAIR_OVERHEAD + name.length + valueLength;
   }
 
+  /** Copies the key at [start, end) of the request into `keyBook`; answers where it starts there. */
+  private bookKey(start: number, end: number): number {
+    const at = this.keyBookUsed;
+    const length = end - start;
+    if (at + length > this.keyBook.length) {
+      const grown = Buffer.allocUnsafe(Math.max(this.keyBook.length * 2, at + length));
+      this.keyBook.copy(grown, 0, 0, at);
+      this.useKeyBook(grown);
+    }
+    this.keyBookUsed = copyWords(this.input, start, end, this.keyBookView, at);
+    return at;
+  }
+
+  private useKeyBook(book: Buffer): void {
+    this.keyBook = book;
+    this.keyBookView = viewOf(book);
+  }
+
   /** The severity text at [start, end) (its field's length at `at`), decoded only when it differs from the last one. */
   private severity(at: number, start: number, end: number): string {
-    if (!sameWords(this.input, start, end, this.severityStart, this.severityEnd)) {
+    if (!sameWords(this.input, start, end, this.input, this.severityStart, this.severityEnd)) {
       const r = this.r;
       r.pos = at;
       this.severityText = r.string();
@@ -713,7 +774,7 @@ class WireTranscoder {
     const guess = this.linePrefix;
     const fieldAt = this.pos;
     const lineStart = fieldAt + 1 + guess;
-    const lineEnd = this.jsonLine.write(this.r, this.fields, tail, this.reserve(1 + guess), lineStart);
+    const lineEnd = this.jsonLine.write(this.r, this.input, this.fields, tail, this.reserve(1 + guess), lineStart);
     // The line may have grown the scratch.
     if (this.jsonLine.out !== this.scratch) this.useScratch(this.jsonLine.out);
     if (lineEnd < 0) return -1;
@@ -876,6 +937,17 @@ class WireTranscoder {
     // The model path's tenant: without a tenant hint, every record goes to the configured one.
     return [{ tenant: this.options.tenantId, body, entries: count }];
   }
+}
+
+/** The last resource planned: its bytes (a copy), the options it was planned with, and what the plan gives. */
+interface ResourceMemo {
+  /** undefined: not to be reused. */
+  options: MappingOptions | undefined;
+  bytes: Buffer;
+  plan: ResourcePlan;
+  /** The plan's metadata pairs, encoded, and their share of split.ts's estimate. */
+  metadata: Buffer;
+  estimate: number;
 }
 
 const transcoder = new WireTranscoder();

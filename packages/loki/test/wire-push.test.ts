@@ -389,8 +389,9 @@ describe('wirePushFragments', () => {
     compare(bytes, { format: 'json' });
   });
 
-  it('keeps the keys it has seen to one request', () => {
-    // Two requests alike but for a key of the same length: the second's key lies where the first's did.
+  it('does not take a key for the last request’s at the same index and place', () => {
+    // Keys seen are kept between requests, as copies: two requests alike but for a key of the same
+    // length, the second's lying where the first's did, must each get their own name.
     const request = (key: string) =>
       encodeLogsProto(logs([{ attributes: { 'service.name': 'a' }, scopes: [[{ body: 'x', attributes: kv({ [key]: 'v' }) }]] }]));
     for (const key of ['a', 'b']) assert.ok(compare(request(key), { format: 'raw' }), key);
@@ -937,11 +938,31 @@ describe('wirePushFragments, one request after another', () => {
     assert.ok(kept < KEPT_BOUND, `${(kept / 2 ** 20).toFixed(1)} MiB kept after the call`);
   });
 
+  it('plans a resource sent in parts afresh, and does not take its plan for a later resource with the bytes of one part', () => {
+    // The decoder merges the parts of a resource sent in several fields; the transcoder's reuse of
+    // the last resource's plan must not key that merge on the last part's bytes.
+    const options = resolveMappingOptions({ format: 'raw' });
+    const attribute = (key: string, value: string): Buffer =>
+      field(0x0a, Buffer.concat([field(0x0a, Buffer.from(key)), field(0x12, field(0x0a, Buffer.from(value)))]));
+    const scopeLogs = field(0x12, field(0x12, field(0x2a, field(0x0a, Buffer.from('line')))));
+    const service = attribute('service.name', 'checkout');
+    const host = attribute('host.name', 'web-1');
+    const inParts = field(0x0a, Buffer.concat([field(0x0a, service), field(0x0a, host), scopeLogs]));
+    const hostOnly = field(0x0a, Buffer.concat([field(0x0a, host), scopeLogs]));
+    const whole = field(0x0a, Buffer.concat([field(0x0a, Buffer.concat([service, host])), scopeLogs]));
+    const none = field(0x0a, scopeLogs);
+    for (const [n, bytes] of [inParts, hostOnly, whole, hostOnly, inParts, inParts, none, hostOnly, none].entries()) {
+      const expected = pushFragments(decodeLogsProto(bytes), options, T0, { encoding: 'protobuf', maxRequestBytes: MAX });
+      assert.deepEqual(wirePushFragments(bytes, options, T0, MAX), expected, `request ${n}`);
+    }
+  });
+
   it('gives the model path’s fragments over sequences of requests, some refused half-way or malformed, some larger than the scratch', () => {
-    // The transcoder keeps its scratch, keys, names' places and prefix guesses between calls:
-    // each request, whatever came before it, must come out as the model path writes it. Keys
-    // repeat at the same index (names copied from where the request's output first has them),
-    // and values switch between the in-place pair and the decoding path at the same index.
+    // The transcoder keeps its scratch, keys, names' places, prefix guesses and last resource's
+    // plan between calls: each request, whatever came before it, must come out as the model path
+    // writes it. Keys repeat at the same index (names copied from where the request's output first
+    // has them), and values switch between the in-place pair and the decoding path at the same
+    // index. Resources repeat, or differ in a byte only, under the same options or others.
     const next = random(20260202);
     const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
     const keys = ['k', 'user.id', 'http.method', 'a-b', '', 'ключ', 'x'.repeat(60)];
@@ -966,6 +987,8 @@ describe('wirePushFragments, one request after another', () => {
     // The caller's bytes and the fragments' memory at odd offsets of larger buffers, as pooled Buffers are.
     const allocate = (size: number): Buffer => Buffer.alloc(size + 7).subarray(7);
     const settings: MappingSettings[] = [{ format: 'raw' }, { format: 'json' }, { format: 'raw', structuredMetadata: false }];
+    // An exporter's options are one object for its life; another exporter's are another.
+    const exporters = settings.map((setting) => resolveMappingOptions(setting));
     let previous: { body: Buffer; copy: Buffer } | undefined;
     let largest = 0;
     let taken = 0;
@@ -976,7 +999,7 @@ describe('wirePushFragments, one request after another', () => {
       const count = large ? 3500 : 1 + Math.floor(next() * 12);
       const hintAt = next() < 0.15 ? Math.floor(next() * count) : -1;
       const resources = Array.from({ length: 1 + Math.floor(next() * 2) }, (_, r) => {
-        const attributes: Record<string, AnyValue> = { 'service.name': `svc${r}` };
+        const attributes: Record<string, AnyValue> = { 'service.name': `svc${r}`, 'host.name': pick(['web-1', 'web-2']) };
         if (next() < 0.3) attributes['loki.format'] = pick(['raw', 'json']);
         return { attributes, scopes: [Array.from({ length: count }, (_, i) => record(i, hintAt))] };
       });
@@ -988,7 +1011,7 @@ describe('wirePushFragments, one request after another', () => {
       const offset = 1 + Math.floor(next() * 7);
       const sent = Buffer.concat([Buffer.alloc(offset, 0xee), bytes]).subarray(offset);
       const sentCopy = Buffer.from(sent);
-      const options = resolveMappingOptions(pick(settings));
+      const options = next() < 0.8 ? pick(exporters) : resolveMappingOptions(pick(settings));
       const receiveTimeNs = T0 + 999n;
       const actual = wirePushFragments(sent, options, receiveTimeNs, MAX, allocate);
       assert.deepEqual(sent, sentCopy, 'the caller’s bytes are left as they were');

@@ -46,7 +46,30 @@ const TEXTS = [
   '</script>',
   '\uffff\ufffd',
 ];
-const DOUBLES = [0, -0, 1, -1.5, 0.1, 1e21, 1e-7, 5e-324, Number.MAX_VALUE, NaN, Infinity, -Infinity, 123456.789];
+const DOUBLES = [
+  0,
+  -0,
+  1,
+  -1.5,
+  0.1,
+  1e21,
+  1e-7,
+  5e-324,
+  Number.MAX_VALUE,
+  NaN,
+  Infinity,
+  -Infinity,
+  123456.789,
+  // Short ones, written from their digits, up to where that stops (2^50 digits) and past it.
+  12.5,
+  -0.25,
+  0.001,
+  -99.999,
+  1125899906842.623,
+  1125899906842.624,
+  4503599627370.495,
+  0.30000000000000004,
+];
 const INTS = [
   0n,
   1n,

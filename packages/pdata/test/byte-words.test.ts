@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { viewOf } from '@sluice/pdata';
-import { copyAsciiWords, copyWords, sameWords } from '../src/byte-words';
+import { copyAsciiWords, copyWords, sameWords, viewOf } from '../src';
 
 // Every length from 0 to 40 at every alignment, in a buffer that is a view into a larger one
 // (a DataView's offsets are its own, not its ArrayBuffer's).
@@ -42,20 +41,32 @@ describe('byte-words', () => {
     }
   });
 
-  it('compares ranges: equal only with the same length and every byte the same', () => {
+  it('compares ranges, in one view or two: equal only with the same length and every byte the same', () => {
     const data = Buffer.alloc(200);
+    const other = Buffer.alloc(64);
     for (let length = 0; length <= 40; length++) {
       const a = 1;
       const b = 100 + (length % 5);
+      const c = 3 + (length % 4);
       randomBytes(length).copy(data, a);
       data.copy(data, b, a, a + length);
+      data.copy(other, c, a, a + length);
       const dataView = viewOf(data);
-      assert.ok(sameWords(dataView, a, a + length, b, b + length));
-      if (length > 0) assert.ok(!sameWords(dataView, a, a + length, b, b + length - 1), 'another length');
+      const otherView = viewOf(other.subarray(2));
+      for (const [view, start] of [
+        [dataView, b],
+        [otherView, c - 2],
+      ] as const) {
+        assert.ok(sameWords(dataView, a, a + length, view, start, start + length));
+        if (length > 0) assert.ok(!sameWords(dataView, a, a + length, view, start, start + length - 1), 'another length');
+      }
       for (let at = 0; at < length; at++) {
         data[b + at]! ^= 0x01;
-        assert.ok(!sameWords(dataView, a, a + length, b, b + length), `${length} ${at}`);
+        other[c + at]! ^= 0x01;
+        assert.ok(!sameWords(dataView, a, a + length, dataView, b, b + length), `${length} ${at}`);
+        assert.ok(!sameWords(dataView, a, a + length, otherView, c - 2, c - 2 + length), `${length} ${at}, two views`);
         data[b + at]! ^= 0x01;
+        other[c + at]! ^= 0x01;
       }
     }
   });

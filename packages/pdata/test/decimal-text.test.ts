@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { decimalLength, decimalScale, scaledDigits, writeDecimal } from '../src/decimal-text';
+import { decimalLength, decimalScale, scaledDigits, writeDecimal } from '../src';
 
 /** What the transcoder writes for a double: the fixed-point digits when decimalScale allows, else undefined. */
 function written(value: number): string | undefined {

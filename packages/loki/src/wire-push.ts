@@ -101,6 +101,8 @@ const ENTRIES_KEEP = 1 << 14;
 /** The copies of attribute keys: their first size, and the size they are kept between calls up to. */
 const KEY_BOOK_BYTES = 1024;
 const KEY_BOOK_KEEP = 1 << 16;
+/** The largest resource whose plan is kept between calls: a sender's resource is far smaller, and its plan holds its text several times. */
+const RESOURCE_MEMO_KEEP = 1 << 16;
 
 class WireTranscoder {
   private r = new ProtoReader(Buffer.alloc(0));
@@ -145,7 +147,7 @@ class WireTranscoder {
   private readonly keyStart: number[] = [];
   private readonly keyEnd: number[] = [];
   private readonly keyName: Buffer[] = [];
-  /** Copies of the keys, kept between requests; started afresh past KEY_BOOK_KEEP. */
+  /** Copies of the keys, kept between requests; started afresh after a call that took it past KEY_BOOK_KEEP. */
   private keyBook: Buffer = Buffer.allocUnsafe(KEY_BOOK_BYTES);
   private keyBookView = viewOf(this.keyBook);
   private keyBookUsed = 0;
@@ -208,11 +210,6 @@ class WireTranscoder {
     this.entries = 0;
     this.streams = new Map();
     this.streamLabels.length = 0;
-    if (this.keyBookUsed > KEY_BOOK_KEEP) {
-      // Keys that keep changing: their copies start afresh rather than grow.
-      this.keys = this.keyBookUsed = 0;
-      this.useKeyBook(Buffer.allocUnsafe(KEY_BOOK_BYTES));
-    }
     // Names are copied from where this request's output has them.
     this.nameAt.fill(-1, 0, this.keys);
     this.severityStart = this.severityEnd = 0;
@@ -236,7 +233,7 @@ class WireTranscoder {
     return this.fragments(maxRequestBytes, allocate);
   }
 
-  /** Drops what would pin the caller's request or a large scratch in memory. */
+  /** Drops what would pin the caller's request, or a large scratch, key book or resource plan, in memory. */
   release(): void {
     this.r = new ProtoReader(Buffer.alloc(0));
     this.buf = this.r.buf;
@@ -247,6 +244,12 @@ class WireTranscoder {
     if (this.entryStart.length > ENTRIES_KEEP) {
       this.entryStart.length = this.entryEnd.length = this.entryHi.length = this.entryLo.length = this.entryStream.length = 0;
     }
+    if (this.keyBookUsed > KEY_BOOK_KEEP) {
+      // Keys that keep changing: their copies start afresh rather than grow.
+      this.keys = this.keyBookUsed = 0;
+      this.useKeyBook(Buffer.allocUnsafe(KEY_BOOK_BYTES));
+    }
+    if (this.resourceMemo !== undefined && this.resourceMemo.bytes.length > RESOURCE_MEMO_KEEP) this.resourceMemo = undefined;
   }
 
   private resourceLogs(end: number, receiveHi: number, receiveLo: number): boolean {

@@ -957,6 +957,54 @@ describe('wirePushFragments, one request after another', () => {
     }
   });
 
+  it('starts its keys afresh with their copies: no index keeps a range of the copies it had before', () => {
+    // A record with keys 'a' and 'b', then keys enough to start the copies afresh at the next
+    // request; there, a first key whose copy's second byte is 'q', then the key 'q' at the
+    // index where 'b' was: it lies where 'b' lay, and must get its own name.
+    const record = (keys: string[]): Buffer =>
+      Buffer.concat([field(0x2a, field(0x0a, Buffer.from('x'))), ...keys.map((key) => attributeField(key, field(0x0a, Buffer.from('v'))))]);
+    const distinct = Array.from({ length: 1200 }, (_, i) => record([`${i}`.padStart(6, '0') + 'f'.repeat(60)]));
+    for (const records of [distinct, [record(['a', 'b']), ...distinct], [record(['zq', 'q'])]]) {
+      assert.ok(compare(requestOf(records), { format: 'raw' }, T0, 64 << 20));
+    }
+  });
+
+  it('lets go of the key copies a request with many keys made grow', async () => {
+    // Two keys taking turns at one index, 120 bytes each: each record copies its key, 10 MiB in all.
+    const kept = await arrayBuffersKeptAfter(() => {
+      const records = Array.from({ length: 80_000 }, (_, i) =>
+        Buffer.concat([
+          field(0x2a, field(0x0a, Buffer.from('x'))),
+          attributeField((i % 2 === 0 ? 'a' : 'b').repeat(120), field(0x0a, Buffer.from('v'))),
+        ]),
+      );
+      assert.ok(wirePushFragments(requestOf(records), resolveMappingOptions({ format: 'raw' }), T0, 64 << 20));
+    });
+    assert.ok(kept < KEPT_BOUND, `${(kept / 2 ** 20).toFixed(1)} MiB kept after the call`);
+  });
+
+  it('lets go of a large resource it planned', async () => {
+    // A resource attribute of 12 MiB (metadata on a raw line): its copy and its encoded pairs must not outlive the call.
+    const kept = await arrayBuffersKeptAfter(() => {
+      const resource = field(
+        0x0a,
+        field(0x0a, Buffer.concat([field(0x0a, Buffer.from('big')), field(0x12, field(0x0a, Buffer.alloc(12 << 20, 0x61)))])),
+      );
+      const request = field(0x0a, Buffer.concat([resource, field(0x12, field(0x12, field(0x2a, field(0x0a, Buffer.from('x')))))]));
+      assert.ok(wirePushFragments(request, resolveMappingOptions({ format: 'raw' }), T0, 64 << 20));
+    });
+    assert.ok(kept < KEPT_BOUND, `${(kept / 2 ** 20).toFixed(1)} MiB kept after the call`);
+  });
+
+  it('lets go of a request whose json line outgrew the scratch', async () => {
+    // The json line reads the request from a copy in the scratch; a large one is let go, and the line must not keep it.
+    const kept = await arrayBuffersKeptAfter(() => {
+      const request = requestOf([field(0x2a, field(0x0a, Buffer.alloc(12 << 20, 0x61)))]);
+      assert.ok(wirePushFragments(request, resolveMappingOptions({ format: 'json' }), T0, 64 << 20));
+    });
+    assert.ok(kept < KEPT_BOUND, `${(kept / 2 ** 20).toFixed(1)} MiB kept after the call`);
+  });
+
   it('gives the model path’s fragments over sequences of requests, some refused half-way or malformed, some larger than the scratch', () => {
     // The transcoder keeps its scratch, keys, names' places, prefix guesses and last resource's
     // plan between calls: each request, whatever came before it, must come out as the model path

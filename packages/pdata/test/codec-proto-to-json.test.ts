@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { decodeLogsProto, encodeLogsJson, encodeLogsProto, newLogRecord, transcodeLogsProtoToJson } from '../src/index';
 import type { AnyValue, KeyValue, LogRecord, LogsData } from '../src/index';
 import { INT64_MAX, INT64_MIN, UINT64_MAX } from './arbitraries';
@@ -426,6 +428,55 @@ describe('transcodeLogsProtoToJson', () => {
     let value = ld(1, [...Buffer.from('deep')]);
     for (let i = 0; i < 200; i++) value = ld(5, ld(1, value));
     assert.equal(transcodeLogsProtoToJson(request(ld(2, ld(2, ld(5, value))))), undefined);
+  });
+
+  it('writes doubles as JSON.stringify does: short decimals at every scale and size, their neighbours, and the edges of the short path', () => {
+    // The short ones are written from their digits (at most 3 decimals, digits below 2^50); the
+    // values next to them and past those bounds must still come out as String() writes them.
+    const bits = new DataView(new ArrayBuffer(8));
+    const step = (value: number, by: bigint): number => {
+      bits.setFloat64(0, value);
+      bits.setBigInt64(0, bits.getBigInt64(0) + (value < 0 ? -by : by));
+      return bits.getFloat64(0);
+    };
+    const random = generator(20261202);
+    const values = [1e21, 999999999999999900000, 1e-7, 1e-6, 1.5e-6, 0.0005, 0.0015, 1.0005, 2 ** 50, 2 ** 53, 2 ** 53 + 2, 1e20, 5e-324];
+    for (let scale = 0; scale <= 4; scale++) {
+      for (const bound of [2 ** 50, 2 ** 53]) for (let delta = -2; delta <= 1; delta++) values.push((bound + delta) / 10 ** scale);
+      for (let i = 0; i < 200; i++) values.push(Math.floor(random() * 2 ** Math.floor(random() * 54)) / 10 ** scale);
+    }
+    for (let i = 0; i < 300; i++) {
+      bits.setUint32(0, Math.floor(random() * 2 ** 32));
+      bits.setUint32(4, Math.floor(random() * 2 ** 32));
+      values.push(bits.getFloat64(0));
+    }
+    let checked = 0;
+    for (const value of values) {
+      for (const double of [value, -value, step(value, 1n), step(value, -1n)]) {
+        const bytes = encodeLogsProto(single({ body: double, attributes: [{ key: 'd', value: double }] }));
+        assert.ok(check(bytes), `fell back on ${double}`);
+        checked++;
+      }
+    }
+    assert.equal(checked, values.length * 4);
+  });
+
+  it('lets go of the request when the call returns', async () => {
+    // A request whose line is short (an unknown field of 16 MiB beside one record): the memory the
+    // line is written in is kept for the next call, and must not keep the request.
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    let held: WeakRef<ArrayBuffer> | undefined;
+    (() => {
+      const record = encodeLogsProto(single({ body: 'kept short' }));
+      const bytes = Buffer.concat([Buffer.from([...tag(15, 2), ...varint(16 << 20)]), Buffer.alloc(16 << 20), record]);
+      held = new WeakRef(bytes.buffer);
+      assertTranscoded(bytes);
+    })();
+    // A WeakRef's target lives to the end of the job that made it.
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    gc();
+    assert.equal(held!.deref(), undefined, 'the request is still reachable');
   });
 
   it('reads a Uint8Array that is a view into a larger buffer', () => {

@@ -62,4 +62,29 @@ describe('writeJsonString', () => {
     }
     assert.deepEqual(written(plain, 1), expected(plain));
   });
+
+  it('takes a word for plain only when each of its bytes is: every pair of ASCII bytes at every two places of a word', () => {
+    // The word test subtracts across byte boundaries: a borrow from one byte must not hide
+    // another's need for an escape, nor make a plain byte look like one.
+    const word = Buffer.alloc(4);
+    let checked = 0;
+    for (let first = 0; first < 4; first++) {
+      for (let second = first + 1; second < 4; second++) {
+        for (const filler of [0x20, 0x23, 0x5d, 0x7f]) {
+          for (let a = 0; a < 0x80; a++) {
+            for (let b = 0; b < 0x80; b++) {
+              word.fill(filler);
+              word[first] = a;
+              word[second] = b;
+              const actual = written(word, first % 4);
+              if (!actual.equals(expected(word)))
+                assert.equal(actual.toString('latin1'), expected(word).toString('latin1'), word.toString('hex'));
+              checked++;
+            }
+          }
+        }
+      }
+    }
+    assert.equal(checked, 6 * 4 * 128 * 128);
+  });
 });

@@ -466,17 +466,16 @@ describe('transcodeLogsProtoToJson', () => {
     // line is written in is kept for the next call, and must not keep the request.
     setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc') as () => void;
-    let held: WeakRef<ArrayBuffer> | undefined;
-    (() => {
+    const held = ((): WeakRef<ArrayBuffer> => {
       const record = encodeLogsProto(single({ body: 'kept short' }));
       const bytes = Buffer.concat([Buffer.from([...tag(15, 2), ...varint(16 << 20)]), Buffer.alloc(16 << 20), record]);
-      held = new WeakRef(bytes.buffer);
       assertTranscoded(bytes);
+      return new WeakRef(bytes.buffer);
     })();
     // A WeakRef's target lives to the end of the job that made it.
     await new Promise((resolve) => setTimeout(resolve, 10));
     gc();
-    assert.equal(held!.deref(), undefined, 'the request is still reachable');
+    assert.equal(held.deref(), undefined, 'the request is still reachable');
   });
 
   it('reads a Uint8Array that is a view into a larger buffer', () => {

@@ -126,7 +126,11 @@ class WireTranscoder {
   private readonly entryStream: number[] = [];
   private streams = new Map<string, number>();
   private readonly streamLabels: string[] = [];
-  private resourceMemo: ResourceMemo | undefined;
+  /**
+   * The last resource planned under each exporter's options (one object for the exporter's life),
+   * so that exporters sharing a pipeline do not undo each other's.
+   */
+  private readonly resourceMemos = new WeakMap<MappingOptions, ResourceMemo>();
   /** split.ts's size estimate, from byte lengths: never below the model path's, which counts characters. */
   private estimate = 0;
 
@@ -233,7 +237,7 @@ class WireTranscoder {
     return this.fragments(maxRequestBytes, allocate);
   }
 
-  /** Drops what would pin the caller's request, or a large scratch, key book or resource plan, in memory. */
+  /** Drops what would pin the caller's request, or a large scratch or key book, in memory. */
   release(): void {
     this.r = new ProtoReader(Buffer.alloc(0));
     this.buf = this.r.buf;
@@ -249,7 +253,6 @@ class WireTranscoder {
       this.keys = this.keyBookUsed = 0;
       this.useKeyBook(Buffer.allocUnsafe(KEY_BOOK_BYTES));
     }
-    if (this.resourceMemo !== undefined && this.resourceMemo.bytes.length > RESOURCE_MEMO_KEEP) this.resourceMemo = undefined;
   }
 
   private resourceLogs(end: number, receiveHi: number, receiveLo: number): boolean {
@@ -270,14 +273,10 @@ class WireTranscoder {
         resources++;
       } else r.skip(tag);
     }
-    // A sender's requests mostly repeat one resource: its plan is made again only when its bytes differ.
-    let memo = this.resourceMemo;
-    if (
-      memo === undefined ||
-      resources > 1 ||
-      memo.options !== this.options ||
-      this.buf.compare(memo.bytes, 0, memo.bytes.length, resourceStart, resourceEnd) !== 0
-    ) {
+    // A sender's requests mostly repeat one resource: its plan is made again only when its bytes
+    // differ. A resource sent in parts (the decoder merges them) is planned each time.
+    let memo = this.resourceMemos.get(this.options);
+    if (resources > 1 || memo === undefined || this.buf.compare(memo.bytes, 0, memo.bytes.length, resourceStart, resourceEnd) !== 0) {
       const resource = emptyResource();
       r.pos = start;
       while (r.pos < end) {
@@ -286,14 +285,15 @@ class WireTranscoder {
         else r.skip(tag);
       }
       const plan = planResource(resource, this.options);
-      memo = this.resourceMemo = {
-        // A resource sent in parts is planned each time.
-        options: resources > 1 ? undefined : this.options,
-        bytes: Buffer.from(this.buf.subarray(resourceStart, resourceEnd)),
+      const keep = resources <= 1 && resourceEnd - resourceStart <= RESOURCE_MEMO_KEEP;
+      memo = {
+        bytes: keep ? Buffer.from(this.buf.subarray(resourceStart, resourceEnd)) : NO_BYTES,
         plan,
         metadata: encodeMetadata(plan.metadata),
         estimate: metadataEstimate(plan.metadata),
       };
+      if (keep) this.resourceMemos.set(this.options, memo);
+      else this.resourceMemos.delete(this.options);
     }
     const { plan, metadata: resourceMetadata, estimate: resourceEstimate } = memo;
     // Hints that steer each record (tenant, attribute labels) and logfmt lines are the model path's.
@@ -942,10 +942,9 @@ class WireTranscoder {
   }
 }
 
-/** The last resource planned: its bytes (a copy), the options it was planned with, and what the plan gives. */
+/** A resource planned: its bytes, and what its plan gives. */
 interface ResourceMemo {
-  /** undefined: not to be reused. */
-  options: MappingOptions | undefined;
+  /** A copy of the resource's bytes (none in a plan that is not kept). */
   bytes: Buffer;
   plan: ResourcePlan;
   /** The plan's metadata pairs, encoded, and their share of split.ts's estimate. */
@@ -1009,6 +1008,7 @@ function idPair(name: string, idBytes: number): IdPair {
 const TRACE_ID_PAIR = idPair('trace_id', 16);
 const SPAN_ID_PAIR = idPair('span_id', 8);
 const NO_METADATA = Buffer.alloc(0);
+const NO_BYTES = Buffer.alloc(0);
 
 /** Whether a range is valid UTF-8, so its bytes are what decoding and encoding it again would give. */
 function isValidUtf8(buf: Buffer, start: number, end: number): boolean {

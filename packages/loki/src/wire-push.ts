@@ -161,7 +161,8 @@ class WireTranscoder {
    */
   private readonly nameAt: number[] = [];
   private keys = 0;
-  // The same for the severity text, and the metadata pairs of the last severity.
+  // The same for the severity text (its place in this request), and the metadata pairs of the
+  // last severity, kept between requests: at first those of no severity, none.
   private severityStart = 0;
   private severityEnd = 0;
   private severityText = '';
@@ -216,12 +217,9 @@ class WireTranscoder {
     this.streamLabels.length = 0;
     // Names are copied from where this request's output has them.
     this.nameAt.fill(-1, 0, this.keys);
+    // The severity's text is read again (its place is this request's); its pairs are kept.
     this.severityStart = this.severityEnd = 0;
     this.severityText = '';
-    this.pairsSeverityNumber = 0;
-    this.pairsSeverityText = '';
-    this.severityMetadata = NO_METADATA;
-    this.severityEstimate = 0;
     const receiveHi = Number(receiveTimeNs >> 32n);
     const receiveLo = Number(receiveTimeNs & 0xffff_ffffn);
     while (r.pos < r.end) {
@@ -835,9 +833,7 @@ class WireTranscoder {
 
   /** severity_text, severity_number and detected_level, as addStandardMetadata adds them, encoded once per severity. */
   private severityPairs(severityNumber: number, severityText: string): void {
-    if (severityNumber === this.pairsSeverityNumber && severityText === this.pairsSeverityText && this.severityMetadata !== NO_METADATA) {
-      return;
-    }
+    if (severityNumber === this.pairsSeverityNumber && severityText === this.pairsSeverityText) return;
     const pairs: LabelPair[] = [];
     if (severityText !== '') pairs.push({ name: 'severity_text', value: severityText });
     if (severityNumber !== 0) pairs.push({ name: 'severity_number', value: String(severityNumber) });
@@ -1007,7 +1003,6 @@ function idPair(name: string, idBytes: number): IdPair {
 
 const TRACE_ID_PAIR = idPair('trace_id', 16);
 const SPAN_ID_PAIR = idPair('span_id', 8);
-const NO_METADATA = Buffer.alloc(0);
 const NO_BYTES = Buffer.alloc(0);
 
 /** Whether a range is valid UTF-8, so its bytes are what decoding and encoding it again would give. */

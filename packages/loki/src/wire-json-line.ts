@@ -26,6 +26,8 @@ import { writeBytes } from './write-bytes';
 
 /** Thrown to give up on a record; made once (no stack captured per throw) and caught in this file only. */
 const GIVE_UP = new Error('record left to the model path');
+/** The largest tail kept between calls: a sender's resource part is far smaller. */
+const TAIL_KEEP = 1 << 16;
 
 const QUOTE = 0x22;
 const COMMA = 0x2c;
@@ -134,11 +136,16 @@ export class WireJsonLine {
     return this.pos;
   }
 
-  /** Lets go of the caller's buffers. */
+  /** Lets go of the caller's buffers, and of a large tail. */
   release(): void {
     this.out = EMPTY;
     this.view = EMPTY_VIEW;
     this.input = EMPTY_VIEW;
+    // A large resource's tail is not kept, as its plan is not.
+    if (this.tailBytes.length > TAIL_KEEP) {
+      this.tailResource = this.tailScope = '';
+      this.tailBytes = EMPTY;
+    }
   }
 
   /** The bytes that end the lines of a scope: the resource's part (ResourcePlan.linePart) and the scope's, rendered by lines.ts. */

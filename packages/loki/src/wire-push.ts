@@ -103,6 +103,8 @@ const KEY_BOOK_BYTES = 1024;
 const KEY_BOOK_KEEP = 1 << 16;
 /** The largest resource whose plan is kept between calls: a sender's resource is far smaller, and its plan holds its text several times. */
 const RESOURCE_MEMO_KEEP = 1 << 16;
+/** The same for the last severity's metadata pairs, in bytes: a sender's severity texts are a word. */
+const SEVERITY_KEEP = 1 << 10;
 
 class WireTranscoder {
   private r = new ProtoReader(Buffer.alloc(0));
@@ -235,7 +237,7 @@ class WireTranscoder {
     return this.fragments(maxRequestBytes, allocate);
   }
 
-  /** Drops what would pin the caller's request, or a large scratch or key book, in memory. */
+  /** Drops what would pin the caller's request, or a large scratch, key book or severity, in memory. */
   release(): void {
     this.r = new ProtoReader(Buffer.alloc(0));
     this.buf = this.r.buf;
@@ -249,8 +251,12 @@ class WireTranscoder {
     if (this.keyBookUsed > KEY_BOOK_KEEP) {
       // Keys that keep changing: their copies start afresh rather than grow.
       this.keys = this.keyBookUsed = 0;
+      this.keyName.length = 0;
       this.useKeyBook(Buffer.allocUnsafe(KEY_BOOK_BYTES));
     }
+    // A long severity text: its pairs go back to those of no severity.
+    if (this.severityMetadata.length > SEVERITY_KEEP) this.severityPairs(0, '');
+    this.severityText = '';
   }
 
   private resourceLogs(end: number, receiveHi: number, receiveLo: number): boolean {

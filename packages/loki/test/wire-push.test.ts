@@ -996,6 +996,26 @@ describe('wirePushFragments, one request after another', () => {
     assert.ok(kept < KEPT_BOUND, `${(kept / 2 ** 20).toFixed(1)} MiB kept after the call`);
   });
 
+  it('lets go of a large resource’s json tail, a large severity and a large key', async () => {
+    // 12 MiB each: a resource attribute in every json line's tail, a severity text (in its pairs
+    // twice: severity_text and detected_level), an attribute key (its label name).
+    const big = Buffer.alloc(12 << 20, 0x61);
+    const line = field(0x2a, field(0x0a, Buffer.from('x')));
+    const resource = field(0x0a, field(0x0a, Buffer.concat([field(0x0a, Buffer.from('big')), field(0x12, field(0x0a, big))])));
+    const requests: [Buffer, MappingSettings][] = [
+      [field(0x0a, Buffer.concat([resource, field(0x12, field(0x12, line))])), { format: 'json' }],
+      [requestOf([Buffer.concat([field(0x1a, big), line])]), { format: 'raw' }],
+      [requestOf([Buffer.concat([line, attributeField(big, field(0x0a, Buffer.from('v')))])]), { format: 'raw' }],
+    ];
+    for (const [n, [request, settings]] of requests.entries()) {
+      const kept = await arrayBuffersKeptAfter(() => assert.ok(wirePushFragments(request, resolveMappingOptions(settings), T0, 64 << 20)));
+      assert.ok(kept < KEPT_BOUND, `request ${n}: ${(kept / 2 ** 20).toFixed(1)} MiB kept after the call`);
+    }
+    // What is left is the state of no severity and no tail: the next requests come out as the model path's.
+    assert.ok(compare(requestOf([line]), { format: 'raw' }));
+    assert.ok(compare(requestOf([line]), { format: 'json' }));
+  });
+
   it('lets go of a request whose json line outgrew the scratch', async () => {
     // The json line reads the request from a copy in the scratch; a large one is let go, and the line must not keep it.
     const kept = await arrayBuffersKeptAfter(() => {

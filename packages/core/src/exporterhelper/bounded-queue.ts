@@ -3,6 +3,8 @@
  * (batches or log records). Room is reserved before an entry is pushed, so a persistent queue can
  * hold its place while the entry is written to disk, and released when a consumer takes it.
  */
+import type { Deadline } from './deadline';
+
 export interface Sized {
   /** In sizer units: 1 per batch for `requests`, the record count for `items`. */
   readonly size: number;
@@ -24,11 +26,7 @@ export class BoundedQueue<T extends Sized> {
    */
   private wanted: number | undefined;
 
-  constructor(
-    readonly capacity: number,
-    /** Told the new used size after every change (the queue_size gauge). */
-    private readonly onSizeChange: (used: number) => void = () => {},
-  ) {}
+  constructor(readonly capacity: number) {}
 
   /** Used room in sizer units, reserved entries included. */
   size(): number {
@@ -87,24 +85,20 @@ export class BoundedQueue<T extends Sized> {
   }
 
   /**
-   * The next entry; waits for one, at most `waitMs` if given. Undefined once the queue is closed
-   * and empty, or when the wait ends first.
+   * The next entry; waits for one, until `deadline` passes if given. Undefined once the queue is
+   * closed and empty, or when the deadline passes first.
    */
-  take(waitMs?: number): Promise<T | undefined> {
+  take(deadline?: Deadline): Promise<T | undefined> {
     if (this.head < this.entries.length) return Promise.resolve(this.shift());
-    if (this.closed || waitMs === 0) return Promise.resolve(undefined);
-    if (waitMs === undefined) return new Promise((resolve) => this.takers.push(resolve));
+    if (this.closed || deadline?.passed()) return Promise.resolve(undefined);
     return new Promise((resolve) => {
-      const taker = (entry: T | undefined) => {
-        clearTimeout(timer);
-        resolve(entry);
-      };
-      const timer = setTimeout(() => {
-        const index = this.takers.indexOf(taker);
-        if (index >= 0) this.takers.splice(index, 1);
+      this.takers.push(resolve);
+      deadline?.onPass(() => {
+        const index = this.takers.indexOf(resolve);
+        if (index < 0) return; // served already
+        this.takers.splice(index, 1);
         resolve(undefined);
-      }, waitMs);
-      this.takers.push(taker);
+      });
     });
   }
 
@@ -154,6 +148,5 @@ export class BoundedQueue<T extends Sized> {
   private setUsed(used: number): void {
     this.used = used;
     if (this.wanted !== undefined && this.fits(this.wanted)) this.wanted = undefined;
-    this.onSizeChange(used);
   }
 }

@@ -19,7 +19,6 @@ const DEGRADED_QUEUE_SHARE = 0.8;
 
 export class ExporterStats {
   private readonly counters;
-  private readonly queueSize;
   /**
    * otelcol folds permanent refusals into send_failed; operators asked to tell "Loki refused the
    * data" (fix the data or the limits) from "Loki was down" (wait), so drops also get their own family.
@@ -40,6 +39,8 @@ export class ExporterStats {
     private readonly exporter: string,
     private readonly capacity: number,
     private readonly now: () => number,
+    /** The sending queue's size now, in its sizer's units (0 once stopped), read when metrics are scraped. */
+    queueSize: () => number,
     /** Sluice's `optional: true`: a refusal never reaches the sender, so it is a loss. */
     private readonly optional = false,
   ) {
@@ -54,17 +55,12 @@ export class ExporterStats {
       'Duration of each send attempt, by outcome (success, retryable, permanent).',
       ['exporter', 'outcome'],
     );
-    this.queueSize = telemetry.gauge('otelcol_exporter_queue_size', 'Current size of the sending queue.', ['exporter', 'data_type']);
+    telemetry.observeGauge('otelcol_exporter_queue_size', 'Current size of the sending queue.', { exporter, data_type: 'logs' }, queueSize);
     telemetry
       .gauge('otelcol_exporter_queue_capacity', 'Fixed capacity of the sending queue.', ['exporter', 'data_type'])
       .set({ exporter, data_type: 'logs' }, capacity);
-    this.queueSize.set({ exporter, data_type: 'logs' }, 0);
     // Touch the counters so every family shows up at 0 before anything happens.
     for (const counter of [this.counters.sent, this.counters.sendFailed, this.counters.enqueueFailed]) counter.inc({ exporter }, 0);
-  }
-
-  setQueueSize(size: number): void {
-    this.queueSize.set({ exporter: this.exporter, data_type: 'logs' }, size);
   }
 
   /** Refused at the door (queue full, disk full): the sender was told to retry. */

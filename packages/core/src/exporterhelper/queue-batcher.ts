@@ -13,6 +13,7 @@
 import type { BoundedQueue, Sized } from './bounded-queue';
 import type { BatchConfig } from './config';
 import type { QueueForm } from './queue-form';
+import { Deadline } from './deadline';
 
 /** What the batcher needs of a queue entry. `parts` counts the pieces of it not yet settled. */
 export interface BatchableEntry extends Sized {
@@ -58,20 +59,24 @@ export class QueueBatcher<E extends BatchableEntry, I> {
 
     const pieces: Array<Piece<E, I>> = [];
     let size = 0;
-    const deadline = Date.now() + config.flush_timeout;
-    let piece: Piece<E, I> | undefined = first;
-    while (piece) {
-      const pieceSize = config.sizer === 'items' ? piece.records : piece.bytes;
-      const room = config.max_size > 0 ? config.max_size - size : Infinity;
-      if (pieceSize > room) {
-        const front = this.cutToFit(piece, room, pieces.length === 0, config.sizer);
-        if (front) pieces.push(front);
-        break;
+    const deadline = new Deadline(Date.now() + config.flush_timeout);
+    try {
+      let piece: Piece<E, I> | undefined = first;
+      while (piece) {
+        const pieceSize = config.sizer === 'items' ? piece.records : piece.bytes;
+        const room = config.max_size > 0 ? config.max_size - size : Infinity;
+        if (pieceSize > room) {
+          const front = this.cutToFit(piece, room, pieces.length === 0, config.sizer);
+          if (front) pieces.push(front);
+          break;
+        }
+        pieces.push(piece);
+        size += pieceSize;
+        if (size >= config.min_size || (config.max_size > 0 && size >= config.max_size)) break;
+        piece = await this.nextPiece(deadline);
       }
-      pieces.push(piece);
-      size += pieceSize;
-      if (size >= config.min_size || (config.max_size > 0 && size >= config.max_size)) break;
-      piece = await this.nextPiece(Math.max(0, deadline - Date.now()));
+    } finally {
+      deadline.clear();
     }
     const entries: E[] = [];
     for (const { entry } of pieces) if (entries[entries.length - 1] !== entry) entries.push(entry);
@@ -130,22 +135,20 @@ export class QueueBatcher<E extends BatchableEntry, I> {
     for (const item of items) this.form.release?.(item);
   }
 
-  private async nextPiece(waitMs: number | undefined): Promise<Piece<E, I> | undefined> {
+  private async nextPiece(deadline: Deadline | undefined): Promise<Piece<E, I> | undefined> {
     if (this.carry) {
       const carry = this.carry;
       this.carry = undefined;
       return carry;
     }
     for (;;) {
-      const started = Date.now();
-      const entry = await this.queue.take(waitMs);
+      const entry = await this.queue.take(deadline);
       if (!entry) return undefined;
       const data = await this.load(entry);
       if (data !== undefined) {
         const bytes = this.config?.sizer === 'bytes' ? (entry.bytes ?? this.form.bytes(data)) : 0;
         return { entry, data, records: entry.records, bytes };
       }
-      if (waitMs !== undefined) waitMs = Math.max(0, waitMs - (Date.now() - started));
     }
   }
 }

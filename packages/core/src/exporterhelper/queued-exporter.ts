@@ -158,9 +158,10 @@ class QueuedExporterImpl<P, I> implements QueuedExporter {
       options.settings.id,
       capacity,
       () => this.clock.now(),
+      () => (this.stopped ? 0 : (this.queue?.size() ?? 0)),
       options.settings.optional,
     );
-    if (queueConfig.enabled) this.queue = new BoundedQueue(capacity, (size) => this.stats.setQueueSize(size));
+    if (queueConfig.enabled) this.queue = new BoundedQueue(capacity);
     this.measuresBytes = queueConfig.sizer === 'bytes' || queueConfig.batch?.sizer === 'bytes';
     const logger = options.settings.logger;
     this.refusalWarnings = new RateLimitedWarner(REFUSAL_WARNING_INTERVAL_MS, (message, fields) => logger.warn(message, fields));
@@ -294,7 +295,6 @@ class QueuedExporterImpl<P, I> implements QueuedExporter {
     }
     await this.options.shutdown?.();
     this.stopped = true;
-    this.stats.setQueueSize(0);
   }
 
   private async openPersistentQueue(host: Host, storageId: string, queue: BoundedQueue<QueueEntry<I>>): Promise<void> {

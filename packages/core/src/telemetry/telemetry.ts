@@ -9,6 +9,8 @@ import type { MetricsSnapshot } from './worker-metrics';
 export class Telemetry {
   readonly registry = new Registry();
   private readonly metrics = new Map<string, Counter | Gauge | Histogram>();
+  /** The series of each gauge read on scrape (`observeGauge`). */
+  private readonly observed = new Map<string, Array<{ labels: Record<string, string>; read: () => number }>>();
 
   constructor(options: { processMetrics?: boolean } = {}) {
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'otelcol_' });
@@ -20,6 +22,33 @@ export class Telemetry {
 
   gauge<L extends string>(name: string, help: string, labelNames: readonly L[]): Gauge<L> {
     return this.getOrCreate(name, () => new Gauge({ name, help, labelNames, registers: [this.registry] })) as Gauge<L>;
+  }
+
+  /**
+   * Adds a series to a gauge whose values are read when it is scraped. For values that change on
+   * every request, such as a queue's size: setting a labelled gauge hashes its labels each time,
+   * and nobody reads the value between scrapes.
+   */
+  observeGauge<L extends string>(name: string, help: string, labels: Record<L, string>, read: () => number): void {
+    let series = this.observed.get(name);
+    if (!series) {
+      const list: Array<{ labels: Record<string, string>; read: () => number }> = [];
+      this.getOrCreate(
+        name,
+        () =>
+          new Gauge({
+            name,
+            help,
+            labelNames: Object.keys(labels),
+            registers: [this.registry],
+            collect(this: Gauge) {
+              for (const { labels, read } of list) this.set(labels, read());
+            },
+          }),
+      );
+      this.observed.set(name, (series = list));
+    }
+    series.push({ labels, read });
   }
 
   histogram<L extends string>(name: string, help: string, labelNames: readonly L[], buckets?: number[]): Histogram<L> {

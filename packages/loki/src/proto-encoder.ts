@@ -131,10 +131,12 @@ export function writeVarint(buf: Buffer, pos: number, value: number): number {
 }
 
 export function varintSize(value: number): number {
-  let size = 1;
-  while (value > 0x7f) {
-    value = Math.floor(value / 128);
-    size++;
-  }
+  // Compares for the sizes of every length and timestamp part: a division a byte cost more.
+  if (value < 0x80) return 1;
+  if (value < 0x4000) return 2;
+  if (value < 0x20_0000) return 3;
+  if (value < 0x1000_0000) return 4;
+  let size = 5;
+  for (value = Math.floor(value / 0x8_0000_0000); value > 0; value = Math.floor(value / 128)) size++;
   return size;
 }

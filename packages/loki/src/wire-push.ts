@@ -105,9 +105,14 @@ const KEY_BOOK_KEEP = 1 << 16;
 const RESOURCE_MEMO_KEEP = 1 << 16;
 /** The same for the last severity's metadata pairs, in bytes: a sender's severity texts are a word. */
 const SEVERITY_KEEP = 1 << 10;
+/** A stream's label bytes are kept between requests up to this size. */
+const LABELS_KEEP = 1 << 12;
+
+/** The reader between calls: nothing to read, and no request pinned. */
+const NO_REQUEST = new ProtoReader(Buffer.alloc(0));
 
 class WireTranscoder {
-  private r = new ProtoReader(Buffer.alloc(0));
+  private r = NO_REQUEST;
   private buf = this.r.buf;
   /** The request's bytes as a DataView, for word-at-a-time compares and copies. */
   private input = EMPTY_VIEW;
@@ -128,6 +133,8 @@ class WireTranscoder {
   private readonly entryStream: number[] = [];
   private streams = new Map<string, number>();
   private readonly streamLabels: string[] = [];
+  private labelsText = '';
+  private labelsBytes: Buffer = Buffer.alloc(0);
   /**
    * The last resource planned under each exporter's options (one object for the exporter's life),
    * so that exporters sharing a pipeline do not undo each other's.
@@ -236,7 +243,7 @@ class WireTranscoder {
 
   /** Drops what would pin the caller's request, or a large scratch, key book or severity, in memory. */
   release(): void {
-    this.r = new ProtoReader(Buffer.alloc(0));
+    this.r = NO_REQUEST;
     this.buf = this.r.buf;
     this.input = EMPTY_VIEW;
     // A json line the reader threw in kept the buffer it was written to, perhaps grown.
@@ -256,6 +263,7 @@ class WireTranscoder {
     this.severityStart = this.severityEnd = 0;
     this.severityText = '';
     if (this.severityMetadata.length > SEVERITY_KEEP) this.severityPairs(0, '');
+    if (this.labelsBytes.length > LABELS_KEEP) this.labelsField('');
   }
 
   private resourceLogs(end: number, receiveHi: number, receiveLo: number): boolean {
@@ -889,6 +897,18 @@ class WireTranscoder {
     this.output = viewOf(scratch);
   }
 
+  /**
+   * A stream's label string as UTF-8. A sender's requests mostly make one stream: its bytes are
+   * kept, rather than the string measured and encoded (natively, past 64 characters) each time.
+   */
+  private labelsField(labels: string): Buffer {
+    if (labels !== this.labelsText) {
+      this.labelsText = labels;
+      this.labelsBytes = Buffer.from(labels, 'utf8');
+    }
+    return this.labelsBytes;
+  }
+
   /** One fragment of every stream, entries in time order; undefined when the model path would split it. */
   private fragments(maxRequestBytes: number, allocate: (size: number) => Buffer): PushFragment[] | undefined {
     const count = this.entries;
@@ -909,7 +929,7 @@ class WireTranscoder {
           break;
         }
       }
-      const labelsLength = utf8Length(this.streamLabels[s]!);
+      const labelsLength = this.labelsField(this.streamLabels[s]!).length;
       let size = 1 + varintSize(labelsLength) + labelsLength;
       for (const i of list) size += ends[i]! - starts[i]!;
       streamSizes.push(size);
@@ -922,8 +942,9 @@ class WireTranscoder {
     for (let s = 0; s < lists.length; s++) {
       body[pos++] = TAG_1_LEN;
       pos = writeVarint(body, pos, streamSizes[s]!);
-      const labels = this.streamLabels[s]!;
-      pos = writeString(body, pos, TAG_1_LEN, labels, utf8Length(labels));
+      const labels = this.labelsField(this.streamLabels[s]!);
+      body[pos++] = TAG_1_LEN;
+      pos = writeBytes(labels, body, writeVarint(body, pos, labels.length));
       // Entries that follow each other in the scratch are copied in one go.
       let runStart = -1;
       let runEnd = -1;

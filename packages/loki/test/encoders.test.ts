@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import protobuf from 'protobufjs';
 import { encodePushRequestJson, encodePushRequestProto, snappyCompress, type PushStream } from '../src';
 import { encodeJsonStreams, joinJsonStreams } from '../src/json-encoder';
+import { varintSize, writeVarint } from '../src/proto-encoder';
 import { groupPushes, type PushFragment } from '../src/queued-push';
 
 // An independent reading of Loki's push.proto, built with protobufjs reflection.
@@ -62,6 +63,14 @@ const sample: PushStream[] = [
 ];
 
 describe('push encoders', () => {
+  it('varintSize is the length writeVarint writes, on both sides of every byte boundary up to 2^53', () => {
+    const out = Buffer.alloc(10);
+    const values = [0, Number.MAX_SAFE_INTEGER];
+    for (let bits = 7; bits <= 53; bits += 7) values.push(2 ** bits - 1, 2 ** bits);
+    for (let i = 0; i < 10_000; i++) values.push(Math.floor(Math.random() * 2 ** (Math.random() * 53)));
+    for (const value of values) assert.equal(varintSize(value), writeVarint(out, 0, value), `varint of ${value}`);
+  });
+
   it('protobuf: an independent decoder reads back what was encoded', () => {
     assert.deepEqual(decodeProto(encodePushRequestProto(sample)), sample);
   });

@@ -12,6 +12,8 @@ import { decodeRpcStatusProto } from './rpc-status';
 
 const EXPORT_PATH = '/opentelemetry.proto.collector.logs.v1.LogsService/Export';
 const identity = (bytes: Buffer) => bytes;
+/** How much later than the attempt's own timeout the call's deadline is. */
+const DEADLINE_GRACE_MS = 1000;
 
 /** Retryable per the OTLP spec; RESOURCE_EXHAUSTED only when the server says when (RetryInfo). */
 const RETRYABLE = new Set<grpc.status>([
@@ -73,7 +75,10 @@ export class OtlpGrpcSender {
     this.start();
     const metadata = new grpc.Metadata();
     for (const [key, value] of Object.entries({ ...this.options.config.headers, ...this.options.authHeaders() })) metadata.set(key, value);
-    const callOptions: grpc.CallOptions = timeoutMs > 0 ? { deadline: Date.now() + timeoutMs } : {};
+    // The attempt's own timer ends the call at timeoutMs (and says so in one wording); the deadline
+    // the server is told comes a little later, so grpc-js's timer never races it to report the
+    // same timeout as DEADLINE_EXCEEDED.
+    const callOptions: grpc.CallOptions = timeoutMs > 0 ? { deadline: Date.now() + timeoutMs + DEADLINE_GRACE_MS } : {};
     return new Promise<SendOutcome>((resolve) => {
       const call = this.client!.makeUnaryRequest<Buffer, Buffer>(
         EXPORT_PATH,

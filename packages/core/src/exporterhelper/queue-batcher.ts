@@ -144,7 +144,10 @@ export class QueueBatcher<E extends BatchableEntry, I> {
     for (;;) {
       const entry = await this.queue.take(deadline);
       if (!entry) return undefined;
-      const data = await this.load(entry);
+      const loaded = this.load(entry);
+      // Awaited only when read back from disk: a memory queue's entry is its data, and an await
+      // would cost a promise and a turn of the microtask queue for every entry.
+      const data = loaded instanceof Promise ? await loaded : loaded;
       if (data !== undefined) {
         const bytes = this.config?.sizer === 'bytes' ? (entry.bytes ?? this.form.bytes(data)) : 0;
         return { entry, data, records: entry.records, bytes };

@@ -362,12 +362,15 @@ class QueuedExporterImpl<P, I> implements QueuedExporter {
   }
 
   /**
-   * An entry's data, read back from disk for a persistent queue. Undefined when it cannot be had:
-   * bytes that no longer decode are dropped (counted); an I/O error (a full file table) leaves the
-   * entry on disk for the next start.
+   * An entry's data: a memory queue's at once, a persistent queue's read back from disk. Undefined
+   * when it cannot be had: bytes that no longer decode are dropped (counted); an I/O error (a full
+   * file table) leaves the entry on disk for the next start.
    */
-  private async load(entry: QueueEntry<I>): Promise<I | undefined> {
-    if (entry.data !== undefined) return entry.data;
+  private load(entry: QueueEntry<I>): I | Promise<I | undefined> {
+    return entry.data ?? this.readBack(entry);
+  }
+
+  private async readBack(entry: QueueEntry<I>): Promise<I | undefined> {
     try {
       // Checked now (so bad bytes are dropped here); decoded only if the form reads the model.
       return this.form.prepare(decodeLogsProtoLazily((await this.journal!.read(entry.ref!)).subarray(4)).logs);

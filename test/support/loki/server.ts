@@ -35,6 +35,11 @@ export interface LokiTestServerOptions {
   tls?: { certFile: string; keyFile: string; clientCaFile?: string };
   /** Called for every push accepted whole (204), e.g. to count pushes and their sizes under load. */
   onPush?(push: AcceptedPush): void;
+  /**
+   * Snappy block decompression. By default snappyjs (pure JS): a decoder independent of the
+   * exporter's native snappy, as tests want.
+   */
+  snappyUncompress?: (input: Uint8Array) => Uint8Array;
 }
 
 export interface AcceptedPush {
@@ -121,6 +126,7 @@ export async function startLokiTestServer(options: LokiTestServerOptions = {}): 
   const now = options.now ?? Date.now;
   const stored: StoredEntry[] = [];
   const keepEntries = options.keepEntries ?? true;
+  const uncompress = options.snappyUncompress ?? snappyjsUncompress;
   let acceptedEntries = 0;
   /** tenant → canonical label string → newest timestamp, for the out-of-order window */
   const newest = new Map<string, bigint>();
@@ -195,7 +201,7 @@ export async function startLokiTestServer(options: LokiTestServerOptions = {}): 
     let streams: PushStream<EntryShape>[];
     try {
       // Entries not kept need no text: their strings are only checked.
-      streams = decode(req, body, keepEntries ? decodePushProto : checkPushProto);
+      streams = decode(req, body, keepEntries ? decodePushProto : checkPushProto, uncompress);
     } catch (err) {
       if (err instanceof UnsupportedMediaType) return answer(req, res, 415, err.message);
       return answer(req, res, 400, `error parsing push request: ${(err as Error).message}`);
@@ -382,14 +388,14 @@ export async function startLokiTestServer(options: LokiTestServerOptions = {}): 
 
 class UnsupportedMediaType extends Error {}
 
-// snappyjs (pure JS, no type declarations) rather than the exporter's native snappy: an independent decoder.
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- snappyjs ships no type declarations to import by
-const snappyUncompress = (require('snappyjs') as { uncompress: (input: Uint8Array) => Uint8Array }).uncompress;
+const snappyjsUncompress = (require('snappyjs') as { uncompress: (input: Uint8Array) => Uint8Array }).uncompress;
 
 function decode(
   req: http.IncomingMessage,
   body: Buffer,
   readProto: (plain: Uint8Array) => PushStream<EntryShape>[],
+  snappyUncompress: (input: Uint8Array) => Uint8Array,
 ): PushStream<EntryShape>[] {
   const contentType = (header(req, 'content-type') ?? '').split(';')[0]!.trim();
   const encoding = header(req, 'content-encoding');

@@ -105,7 +105,7 @@ const KEY_BOOK_KEEP = 1 << 16;
 const RESOURCE_MEMO_KEEP = 1 << 16;
 /** The same for the last severity's metadata pairs, in bytes: a sender's severity texts are a word. */
 const SEVERITY_KEEP = 1 << 10;
-/** A stream's label bytes are kept between requests up to this size. */
+/** Streams' label bytes are kept between requests up to this size in all. */
 const LABELS_KEEP = 1 << 12;
 
 /** The reader between calls: nothing to read, and no request pinned. */
@@ -133,8 +133,9 @@ class WireTranscoder {
   private readonly entryStream: number[] = [];
   private streams = new Map<string, number>();
   private readonly streamLabels: string[] = [];
-  private labelsText = '';
-  private labelsBytes: Buffer = Buffer.alloc(0);
+  /** Each stream's label string as UTF-8, by the string; `labelsKept` is their bytes in all. */
+  private readonly labelsBytes = new Map<string, Buffer>();
+  private labelsKept = 0;
   /**
    * The last resource planned under each exporter's options (one object for the exporter's life),
    * so that exporters sharing a pipeline do not undo each other's.
@@ -263,7 +264,10 @@ class WireTranscoder {
     this.severityStart = this.severityEnd = 0;
     this.severityText = '';
     if (this.severityMetadata.length > SEVERITY_KEEP) this.severityPairs(0, '');
-    if (this.labelsBytes.length > LABELS_KEEP) this.labelsField('');
+    if (this.labelsKept > LABELS_KEEP) {
+      this.labelsBytes.clear();
+      this.labelsKept = 0;
+    }
   }
 
   private resourceLogs(end: number, receiveHi: number, receiveLo: number): boolean {
@@ -898,15 +902,21 @@ class WireTranscoder {
   }
 
   /**
-   * A stream's label string as UTF-8. A sender's requests mostly make one stream: its bytes are
-   * kept, rather than the string measured and encoded (natively, past 64 characters) each time.
+   * A stream's label string as UTF-8. A sender's requests make the same few streams again and
+   * again: their bytes are kept, rather than each string measured and encoded (natively, past 64
+   * characters) each time. Kept for every stream, not the last one only: a request of several
+   * streams asks for each twice (its size, then its bytes).
    */
   private labelsField(labels: string): Buffer {
-    if (labels !== this.labelsText) {
-      this.labelsText = labels;
-      this.labelsBytes = Buffer.from(labels, 'utf8');
+    let bytes = this.labelsBytes.get(labels);
+    if (bytes === undefined) {
+      // Not from Buffer's shared pool: a kept slice would hold a whole pool slab each.
+      bytes = Buffer.allocUnsafeSlow(Buffer.byteLength(labels, 'utf8'));
+      bytes.write(labels, 'utf8');
+      this.labelsBytes.set(labels, bytes);
+      this.labelsKept += bytes.length;
     }
-    return this.labelsBytes;
+    return bytes;
   }
 
   /** One fragment of every stream, entries in time order; undefined when the model path would split it. */

@@ -917,6 +917,40 @@ describe('wirePushFragments, one request after another', () => {
     assert.ok(compare(bytes, { format: 'raw' }));
   });
 
+  it('writes every stream’s labels as the model path does, request after request: several streams, multi-byte, over 4 KiB in all', () => {
+    // The label bytes kept between requests: several streams a request, met again in another
+    // order, other streams between, a label set larger than what is kept (let go at the end of its call).
+    const request = (names: string[]) =>
+      encodeLogsProto(
+        logs(
+          names.map((name, i) => ({
+            attributes: { 'service.name': name, 'service.namespace': 'shop' },
+            scopes: [[{ body: `${name.slice(0, 8)} ${i}`, timeUnixNano: T0 + BigInt(i) }]],
+          })),
+        ),
+      );
+    const big = 'ünïcödé-'.repeat(600);
+    const sequence = [
+      ['checkout', 'cart', '日本語のサービス'],
+      ['cart', 'checkout', 'emoji 😀'],
+      ['checkout', big, 'cart'],
+      ['日本語のサービス', 'checkout'],
+      [big],
+      ['cart', 'checkout', 'ünïcödé', 'x'.repeat(70)],
+      ['checkout', 'cart', '日本語のサービス'],
+    ];
+    for (const names of sequence) assert.ok(compare(request(names), { format: 'raw' }), names.join(', '));
+  });
+
+  it('lets go of a large stream’s label bytes', async () => {
+    // A 12 MiB service.name: a label, whose bytes must not be kept past the call.
+    const kept = await arrayBuffersKeptAfter(() => {
+      const bytes = encodeLogsProto(logs([{ attributes: { 'service.name': 'a'.repeat(12 << 20) }, scopes: [[{ body: 'x' }]] }]));
+      assert.ok(wirePushFragments(bytes, resolveMappingOptions({ format: 'raw' }), T0, 64 << 20));
+    });
+    assert.ok(kept < KEPT_BOUND, `${(kept / 2 ** 20).toFixed(1)} MiB kept after the call`);
+  });
+
   it('writes ids after a json line outgrew the scratch as the model path does', () => {
     // A body larger than the scratch kept between calls, then the ids: the line grows its buffer before it writes them.
     const records = [0, 1].map((i) => ({

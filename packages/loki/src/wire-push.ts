@@ -105,8 +105,6 @@ const KEY_BOOK_KEEP = 1 << 16;
 const RESOURCE_MEMO_KEEP = 1 << 16;
 /** The same for the last severity's metadata pairs, in bytes: a sender's severity texts are a word. */
 const SEVERITY_KEEP = 1 << 10;
-/** Streams' label bytes are kept between requests up to this size in all. */
-const LABELS_KEEP = 1 << 12;
 
 /** The reader between calls: nothing to read, and no request pinned. */
 const NO_REQUEST = new ProtoReader(Buffer.alloc(0));
@@ -131,11 +129,9 @@ class WireTranscoder {
   private readonly entryHi: number[] = [];
   private readonly entryLo: number[] = [];
   private readonly entryStream: number[] = [];
-  private streams = new Map<string, number>();
-  private readonly streamLabels: string[] = [];
-  /** Each stream's label string as UTF-8, by the string; `labelsKept` is their bytes in all. */
-  private readonly labelsBytes = new Map<string, Buffer>();
-  private labelsKept = 0;
+  private readonly streams = new Map<string, number>();
+  /** Each stream's label string as UTF-8 (its plan's, encoded with it). */
+  private readonly streamLabels: Buffer[] = [];
   /**
    * The last resource planned under each exporter's options (one object for the exporter's life),
    * so that exporters sharing a pipeline do not undo each other's.
@@ -223,8 +219,6 @@ class WireTranscoder {
     this.stringsValid = stringsValid;
     this.estimate = 0;
     this.entries = 0;
-    this.streams = new Map();
-    this.streamLabels.length = 0;
     // Names are copied from where this request's output has them.
     this.nameAt.fill(-1, 0, this.keys);
     const receiveHi = Number(receiveTimeNs >> 32n);
@@ -249,6 +243,9 @@ class WireTranscoder {
     this.input = EMPTY_VIEW;
     // A json line the reader threw in kept the buffer it was written to, perhaps grown.
     this.jsonLine.release();
+    // The streams are this request's (their label strings and bytes may be large).
+    this.streams.clear();
+    this.streamLabels.length = 0;
     if (this.scratch.length > SCRATCH_KEEP) this.useScratch(Buffer.allocUnsafe(64 * 1024));
     if (this.entryStart.length > ENTRIES_KEEP) {
       this.entryStart.length = this.entryEnd.length = this.entryHi.length = this.entryLo.length = this.entryStream.length = 0;
@@ -264,10 +261,6 @@ class WireTranscoder {
     this.severityStart = this.severityEnd = 0;
     this.severityText = '';
     if (this.severityMetadata.length > SEVERITY_KEEP) this.severityPairs(0, '');
-    if (this.labelsKept > LABELS_KEEP) {
-      this.labelsBytes.clear();
-      this.labelsKept = 0;
-    }
   }
 
   private resourceLogs(end: number, receiveHi: number, receiveLo: number): boolean {
@@ -306,6 +299,7 @@ class WireTranscoder {
         plan,
         metadata: encodeMetadata(plan.metadata),
         estimate: metadataEstimate(plan.metadata),
+        labels: Buffer.from(plan.labelString, 'utf8'),
       };
       if (keep) this.resourceMemos.set(this.options, memo);
       else this.resourceMemos.delete(this.options);
@@ -332,7 +326,7 @@ class WireTranscoder {
           continue;
         }
         const recordEnd = r.lengthEnd();
-        if (stream < 0) stream = this.streamOf(plan);
+        if (stream < 0) stream = this.streamOf(memo);
         if (!this.record(recordEnd, stream, resourceMetadata, resourceEstimate, receiveHi, receiveLo, jsonTail)) return false;
         r.pos = recordEnd;
       }
@@ -343,10 +337,10 @@ class WireTranscoder {
   }
 
   /** Streams in first-seen order, as the model path's Map keeps them. */
-  private streamOf(plan: ResourcePlan): number {
+  private streamOf({ plan, labels }: ResourceMemo): number {
     let index = this.streams.get(plan.labelString);
     if (index === undefined) {
-      index = this.streamLabels.push(plan.labelString) - 1;
+      index = this.streamLabels.push(labels) - 1;
       this.streams.set(plan.labelString, index);
       this.estimate += STREAM_OVERHEAD + plan.labelString.length;
     }
@@ -901,24 +895,6 @@ class WireTranscoder {
     this.output = viewOf(scratch);
   }
 
-  /**
-   * A stream's label string as UTF-8. A sender's requests make the same few streams again and
-   * again: their bytes are kept, rather than each string measured and encoded (natively, past 64
-   * characters) each time. Kept for every stream, not the last one only: a request of several
-   * streams asks for each twice (its size, then its bytes).
-   */
-  private labelsField(labels: string): Buffer {
-    let bytes = this.labelsBytes.get(labels);
-    if (bytes === undefined) {
-      // Not from Buffer's shared pool: a kept slice would hold a whole pool slab each.
-      bytes = Buffer.allocUnsafeSlow(Buffer.byteLength(labels, 'utf8'));
-      bytes.write(labels, 'utf8');
-      this.labelsBytes.set(labels, bytes);
-      this.labelsKept += bytes.length;
-    }
-    return bytes;
-  }
-
   /** One fragment of every stream, entries in time order; undefined when the model path would split it. */
   private fragments(maxRequestBytes: number, allocate: (size: number) => Buffer): PushFragment[] | undefined {
     const count = this.entries;
@@ -939,7 +915,7 @@ class WireTranscoder {
           break;
         }
       }
-      const labelsLength = this.labelsField(this.streamLabels[s]!).length;
+      const labelsLength = this.streamLabels[s]!.length;
       let size = 1 + varintSize(labelsLength) + labelsLength;
       for (const i of list) size += ends[i]! - starts[i]!;
       streamSizes.push(size);
@@ -952,7 +928,7 @@ class WireTranscoder {
     for (let s = 0; s < lists.length; s++) {
       body[pos++] = TAG_1_LEN;
       pos = writeVarint(body, pos, streamSizes[s]!);
-      const labels = this.labelsField(this.streamLabels[s]!);
+      const labels = this.streamLabels[s]!;
       body[pos++] = TAG_1_LEN;
       pos = writeBytes(labels, body, writeVarint(body, pos, labels.length));
       // Entries that follow each other in the scratch are copied in one go.
@@ -982,6 +958,8 @@ interface ResourceMemo {
   /** The plan's metadata pairs, encoded, and their share of split.ts's estimate. */
   metadata: Buffer;
   estimate: number;
+  /** The plan's label string as UTF-8: the stream's labels field. */
+  labels: Buffer;
 }
 
 const transcoder = new WireTranscoder();
